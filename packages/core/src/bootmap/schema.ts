@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { MAX_PHYS_ADDR } from '../units';
+
+/** What a region of physical memory is, after the firmware's types are mapped to ours. */
+export const REGION_KINDS = [
+  'usable',
+  'reserved',
+  'acpi-reclaimable',
+  'acpi-nvs',
+  'unusable',
+  'bootloader-reclaimable',
+  'kernel',
+  'framebuffer',
+  'persistent',
+] as const;
+export type RegionKind = (typeof REGION_KINDS)[number];
+
+/**
+ * Where regions overlap, the kind with the higher rank wins. For the e820 kinds this is
+ * Linux's sanitizer rule (the larger e820 type number wins: usable 1 < reserved 2 <
+ * ACPI 3 < NVS 4 < unusable 5 < persistent 7/12); our other kinds sit between usable and
+ * reserved, so nothing ever turns a non-usable byte usable.
+ */
+export const KIND_RANK: Readonly<Record<RegionKind, number>> = {
+  usable: 0,
+  'bootloader-reclaimable': 1,
+  kernel: 2,
+  framebuffer: 3,
+  reserved: 4,
+  'acpi-reclaimable': 5,
+  'acpi-nvs': 6,
+  unusable: 7,
+  persistent: 8,
+};
+
+/** Firmware maps may describe addresses up to 2^64 (beyond exact numbers; only reserved space lives there). */
+export const MAX_MAP_ADDR = 2 ** 64;
+
+export const BootRegionSchema = z
+  .object({
+    base: z.number().int().nonnegative(),
+    length: z.number().int().nonnegative(),
+    kind: z.enum(REGION_KINDS),
+    /** The firmware's own type as it was written (`'ACPI NVS'`, `'type 20'`, `7`…). */
+    raw: z.union([z.string(), z.number()]).optional(),
+    /** Firmware attributes (e.g. UEFI's 64-bit attribute mask, as hex text). */
+    attributes: z.string().optional(),
+  })
+  .refine((r) => r.base + r.length <= MAX_MAP_ADDR, {
+    message: 'region ends beyond 2^64',
+  })
+  .refine((r) => r.kind !== 'usable' || r.base + r.length <= MAX_PHYS_ADDR, {
+    message: 'usable memory ends beyond 2^52 (the x86-64 physical address limit)',
+  });
+export type BootRegion = z.infer<typeof BootRegionSchema>;
+
+export const BootMapSchema = z.object({
+  regions: z.array(BootRegionSchema),
+  /** The format it was parsed from, when it was parsed. */
+  format: z.string().optional(),
+});
+export type BootMap = z.infer<typeof BootMapSchema>;

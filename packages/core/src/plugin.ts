@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import type { AllocatorCapabilities, FrameAllocator, FrameRange, FrameSpace } from './api';
+import { FrameError } from './errors';
+
+/** An allocator strategy as the router sees it: a name, an options schema and a factory. */
+export interface AllocatorPlugin<Schema extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  readonly options: Schema;
+  readonly capabilities: AllocatorCapabilities;
+  /**
+   * A new allocator over `ranges` (usable frames of `space`; all of them when omitted).
+   * Options are validated by the plugin's schema; invalid ones throw `INVALID_REQUEST`.
+   */
+  create(space: FrameSpace, ranges?: readonly FrameRange[], options?: z.input<Schema>): FrameAllocator;
+}
+
+export interface PluginDefinition<Schema extends z.ZodType> {
+  readonly name: string;
+  readonly options: Schema;
+  readonly capabilities: AllocatorCapabilities;
+  create(space: FrameSpace, ranges: readonly FrameRange[], options: z.output<Schema>): FrameAllocator;
+}
+
+/** Wraps a strategy's factory with option validation and a check that its ranges are usable frames of the space. */
+export function definePlugin<Schema extends z.ZodType>(
+  definition: PluginDefinition<Schema>,
+): AllocatorPlugin<Schema> {
+  const { name, options: schema, capabilities } = definition;
+  return Object.freeze({
+    name,
+    options: schema,
+    capabilities,
+    create(space: FrameSpace, ranges: readonly FrameRange[] = space.ranges, options?: z.input<Schema>) {
+      const parsed = schema.safeParse(options ?? {});
+      if (!parsed.success) {
+        throw new FrameError(
+          'INVALID_REQUEST',
+          `${name}: invalid options\n${z.prettifyError(parsed.error)}`,
+          {
+            plugin: name,
+            issues: parsed.error.issues,
+          },
+        );
+      }
+      checkRangesInSpace(name, space, ranges);
+      return definition.create(space, ranges, parsed.data);
+    },
+  });
+}
+
+/** Throws unless every range is sorted, disjoint and made of usable frames of `space`. */
+export function checkRangesInSpace(name: string, space: FrameSpace, ranges: readonly FrameRange[]): void {
+  let previousEnd = -1;
+  for (const range of ranges) {
+    const { start, count } = range;
+    const ok =
+      Number.isSafeInteger(start) &&
+      Number.isSafeInteger(count) &&
+      count > 0 &&
+      start >= previousEnd &&
+      isInsideUsable(space, start, count);
+    if (!ok) {
+      throw new FrameError(
+        'INVALID_REQUEST',
+        `${name}: range [${start}, ${start + count}) is not a sorted, disjoint run of usable frames`,
+        { plugin: name, range },
+      );
+    }
+    previousEnd = start + count;
+  }
+}
+
+function isInsideUsable(space: FrameSpace, start: number, count: number): boolean {
+  for (const r of space.ranges) {
+    if (start >= r.start && start + count <= r.start + r.count) return true;
+  }
+  return false;
+}

@@ -1,0 +1,679 @@
+import fc from 'fast-check';
+import type { Backing, FrameAllocator, FrameSpace, Pfn } from '../api';
+import { NO_FRAME } from '../api';
+import { type FrameErrorCode, isFrameError } from '../errors';
+import { createFrameSpace } from '../frame-space';
+import { FreeRunList } from '../free-runs';
+import { backingsFor, SPACE_SHAPES, type SpaceShape, type SpaceShapeName } from './shapes';
+
+/** Makes a fresh allocator over all usable frames of `space`. */
+export type AllocatorFactory = (space: FrameSpace) => FrameAllocator;
+
+export interface ConformanceOptions {
+  /** Frame-space layouts to run on (default: all of `SPACE_SHAPES`). */
+  readonly shapes?: readonly SpaceShapeName[];
+  /** Frame-space backings to run with (default `['none']`); large shapes use 'sparse' for contents. */
+  readonly backings?: readonly Backing[];
+  /** Random operation sequences per shape and backing (default 40). */
+  readonly numRuns?: number;
+  /** Longest sequence (default 60 operations). */
+  readonly maxOps?: number;
+  readonly seed?: number;
+  /**
+   * The allocator finds a frame or run whenever one fits (default true): `NO_FRAME` while
+   * the model has room is a failure. Turn off only for deliberately lossy strategies.
+   */
+  readonly complete?: boolean;
+}
+
+type MisuseKind =
+  | 'double-free'
+  | 'free-reserved'
+  | 'free-out-of-range'
+  | 'free-negative'
+  | 'free-non-integer'
+  | 'bad-run-count'
+  | 'bad-align'
+  | 'bad-below'
+  | 'run-unsupported'
+  | 'free-run-partly-free'
+  | 'free-many-duplicate'
+  | 'free-many-with-free'
+  | 'free-inside-whole-run'
+  | 'alloc-many-too-many'
+  | 'free-many-too-many';
+
+const MISUSES: readonly MisuseKind[] = [
+  'double-free',
+  'free-reserved',
+  'free-out-of-range',
+  'free-negative',
+  'free-non-integer',
+  'bad-run-count',
+  'bad-align',
+  'bad-below',
+  'run-unsupported',
+  'free-run-partly-free',
+  'free-many-duplicate',
+  'free-many-with-free',
+  'free-inside-whole-run',
+  'alloc-many-too-many',
+  'free-many-too-many',
+];
+
+/** One step of a random sequence. `k` picks a live allocation or a frame, modulo what exists. */
+export type Op =
+  | { readonly t: 'alloc' }
+  | { readonly t: 'allocMany'; readonly n: number; readonly typed: boolean }
+  /** A batch of about as many frames as are free: the all-or-nothing edge. */
+  | { readonly t: 'allocManyAroundFree'; readonly delta: number }
+  | { readonly t: 'allocRun'; readonly n: number; readonly alignLog: number; readonly below?: BelowPick }
+  | { readonly t: 'allocHuge'; readonly below?: BelowPick }
+  | { readonly t: 'release'; readonly k: number }
+  | { readonly t: 'freeMany'; readonly k: number; readonly n: number; readonly typed: boolean }
+  | { readonly t: 'freePart'; readonly k: number; readonly a: number; readonly b: number }
+  | { readonly t: 'misuse'; readonly kind: MisuseKind; readonly k: number };
+
+/** A `below` bound near a range edge, where the interesting cases are. */
+interface BelowPick {
+  readonly range: number;
+  readonly offset: number;
+}
+
+/** A live allocation in the model. */
+interface Unit {
+  start: Pfn;
+  count: number;
+  run: boolean;
+}
+
+const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant({ t: 'alloc' as const }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('allocMany' as const),
+      n: fc.integer({ min: 0, max: 80 }),
+      typed: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('allocManyAroundFree' as const),
+      delta: fc.integer({ min: -2, max: 2 }),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record(
+      {
+        t: fc.constant('allocRun' as const),
+        n: fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 700 })),
+        alignLog: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 10 })),
+        below: fc.record({ range: fc.nat(), offset: fc.integer({ min: -16, max: 1600 }) }),
+      },
+      { requiredKeys: ['t', 'n', 'alignLog'] },
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record(
+      {
+        t: fc.constant('allocHuge' as const),
+        below: fc.record({ range: fc.nat(), offset: fc.integer({ min: -16, max: 1600 }) }),
+      },
+      { requiredKeys: ['t'] },
+    ),
+  },
+  { weight: 8, arbitrary: fc.record({ t: fc.constant('release' as const), k: fc.nat() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('freeMany' as const),
+      k: fc.nat(),
+      n: fc.integer({ min: 0, max: 70 }),
+      typed: fc.boolean(),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ t: fc.constant('freePart' as const), k: fc.nat(), a: fc.nat(), b: fc.nat() }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      t: fc.constant('misuse' as const),
+      kind: fc.constantFrom(...MISUSES),
+      k: fc.nat(),
+    }),
+  },
+);
+
+/** A failed expectation, with the step that broke it. */
+export class ConformanceFailure extends Error {
+  override readonly name = 'ConformanceFailure';
+}
+
+/**
+ * Runs the conformance checks and throws a `ConformanceFailure` (with fast-check's shrunk
+ * counterexample) on the first broken invariant. `describeAllocatorConformance` wraps this
+ * in vitest; use this directly to assert that a broken allocator fails.
+ */
+export function checkAllocatorConformance(factory: AllocatorFactory, options: ConformanceOptions = {}): void {
+  const shapes = (options.shapes ?? (Object.keys(SPACE_SHAPES) as SpaceShapeName[])).map(
+    (n) => SPACE_SHAPES[n],
+  );
+  for (const shape of shapes) {
+    for (const backing of backingsFor(shape, options.backings ?? ['none'])) {
+      checkShape(factory, shape, backing, options);
+    }
+  }
+}
+
+/** Runs the sequences on one shape and backing. */
+export function checkShape(
+  factory: AllocatorFactory,
+  shape: SpaceShape,
+  backing: Backing,
+  options: ConformanceOptions = {},
+): void {
+  const run = (ops: readonly Op[]) => new Session(factory, shape, backing, options.complete ?? true).run(ops);
+  // First a fixed sequence that touches every misuse, so no run depends on luck for coverage.
+  run(
+    MISUSES.flatMap((kind, k) => [
+      { t: 'alloc' },
+      { t: 'allocRun', n: 3, alignLog: 1 },
+      { t: 'misuse', kind, k },
+    ]),
+  );
+  fc.assert(
+    fc.property(fc.array(opArbitrary, { maxLength: options.maxOps ?? 60 }), (ops) => {
+      run(ops);
+    }),
+    { numRuns: options.numRuns ?? 40, seed: options.seed, endOnFailure: false },
+  );
+}
+
+/** One allocator, its reference model, and the checks after every step. */
+class Session {
+  readonly space: FrameSpace;
+  readonly alloc: FrameAllocator;
+  readonly usable: FreeRunList;
+  readonly allocated = new Set<number>();
+  readonly units: Unit[] = [];
+  readonly caps: FrameAllocator['capabilities'];
+  step = -1;
+  op: Op | undefined;
+
+  constructor(
+    factory: AllocatorFactory,
+    readonly shape: SpaceShape,
+    backing: Backing,
+    readonly complete: boolean,
+  ) {
+    this.space = createFrameSpace({ frames: shape.frames, ranges: shape.ranges }, { backing });
+    this.alloc = factory(this.space);
+    this.caps = this.alloc.capabilities;
+    this.usable = new FreeRunList(this.space.ranges);
+  }
+
+  run(ops: readonly Op[]): void {
+    this.checkAccounting();
+    ops.forEach((op, i) => {
+      this.step = i;
+      this.op = op;
+      this.apply(op);
+      this.checkAccounting();
+      if (i % 8 === 7) this.checkEveryFrame();
+    });
+    this.step = ops.length;
+    this.op = undefined;
+    this.checkEveryFrame();
+    this.releaseEverything();
+    this.checkFullRecovery();
+  }
+
+  fail(message: string): never {
+    const where = this.op ? `step ${this.step} ${JSON.stringify(this.op)}` : `after step ${this.step}`;
+    throw new ConformanceFailure(
+      `${this.alloc.name} on ${this.shape.name} (${this.space.backing}), ${where}: ${message}`,
+    );
+  }
+
+  expect(condition: boolean, message: string): void {
+    if (!condition) this.fail(message);
+  }
+
+  // ---- operations ---------------------------------------------------------------------
+
+  apply(op: Op): void {
+    switch (op.t) {
+      case 'alloc':
+        return this.doAlloc();
+      case 'allocMany':
+        return this.doAllocMany(op.n, op.typed);
+      case 'allocManyAroundFree':
+        return this.doAllocMany(Math.max(0, this.freeCount() + op.delta), true);
+      case 'allocRun':
+        if (this.caps.runs !== 'any') return;
+        return this.doAllocRun(op.n, 2 ** op.alignLog, this.belowOf(op.below));
+      case 'allocHuge':
+        if (this.caps.runs === 'none') return;
+        return this.doAllocRun(512, 512, this.belowOf(op.below));
+      case 'release':
+        return this.doRelease(op.k);
+      case 'freeMany':
+        return this.doFreeMany(op.k, op.n, op.typed);
+      case 'freePart':
+        return this.doFreePart(op.k, op.a, op.b);
+      case 'misuse':
+        return this.doMisuse(op.kind, op.k);
+    }
+  }
+
+  belowOf(pick: BelowPick | undefined): number | undefined {
+    if (pick === undefined || !this.caps.below) return undefined;
+    const ranges = this.space.ranges;
+    const r = ranges[pick.range % ranges.length];
+    return Math.max(0, r.start + pick.offset);
+  }
+
+  doAlloc(): void {
+    const pfn = this.alloc.alloc();
+    if (pfn === NO_FRAME) {
+      if (this.complete)
+        this.expect(this.freeCount() === 0, `alloc() gave NO_FRAME with ${this.freeCount()} frames free`);
+      return;
+    }
+    this.takeFrames(pfn, 1, 'alloc()');
+    this.units.push({ start: pfn, count: 1, run: false });
+  }
+
+  doAllocMany(n: number, typed: boolean): void {
+    const out: number[] | Float64Array = typed
+      ? new Float64Array(n + 2).fill(-7)
+      : new Array<number>(n + 2).fill(-7);
+    const ok = this.alloc.allocMany(out, n);
+    if (!ok) {
+      this.expect(
+        out.every((v) => v === -7),
+        'allocMany() returned false but wrote frame numbers',
+      );
+      if (this.complete)
+        this.expect(this.freeCount() < n, `allocMany(${n}) failed with ${this.freeCount()} frames free`);
+      return;
+    }
+    this.expect(out[n] === -7 && out[n + 1] === -7, `allocMany(${n}) wrote past count`);
+    for (let i = 0; i < n; i++) {
+      this.takeFrames(out[i], 1, `allocMany(${n})[${i}]`);
+      this.units.push({ start: out[i], count: 1, run: false });
+    }
+  }
+
+  doAllocRun(count: number, align: number, below: number | undefined): void {
+    const options = below === undefined ? { align } : { align, below };
+    const pfn = this.alloc.allocRun(count, options);
+    const what = `allocRun(${count}, ${JSON.stringify(options)})`;
+    if (pfn === NO_FRAME) {
+      if (this.complete) {
+        const fit = this.modelFit(count, align, below ?? Number.POSITIVE_INFINITY);
+        this.expect(
+          fit === NO_FRAME,
+          `${what} gave NO_FRAME but frames [${fit}, ${fit + count}) are free and fit`,
+        );
+      }
+      return;
+    }
+    this.expect(pfn % align === 0, `${what} returned ${pfn}, not aligned to ${align}`);
+    if (below !== undefined)
+      this.expect(pfn + count <= below, `${what} returned ${pfn}: the run passes below`);
+    this.takeFrames(pfn, count, what);
+    this.units.push({ start: pfn, count, run: true });
+  }
+
+  doRelease(k: number): void {
+    if (this.units.length === 0) return;
+    const [unit] = this.units.splice(k % this.units.length, 1);
+    if (unit.run) this.alloc.freeRun(unit.start, unit.count);
+    else this.alloc.free(unit.start);
+    this.returnFrames(unit.start, unit.count);
+  }
+
+  doFreeMany(k: number, n: number, typed: boolean): void {
+    const picked: Unit[] = [];
+    for (let i = 0; i < this.units.length && picked.length < n; i++) {
+      const unit = this.units[(k + i) % this.units.length];
+      if (!unit.run) picked.push(unit);
+    }
+    const pfns = typed ? Uint32Array.from(picked, (u) => u.start) : picked.map((u) => u.start);
+    this.alloc.freeMany(pfns, pfns.length);
+    for (const unit of picked) {
+      this.units.splice(this.units.indexOf(unit), 1);
+      this.returnFrames(unit.start, 1);
+    }
+  }
+
+  doFreePart(k: number, a: number, b: number): void {
+    if (!this.caps.freeRunPiecewise) return;
+    const runs = this.units.filter((u) => u.run);
+    if (runs.length === 0) return;
+    const unit = runs[k % runs.length];
+    const from = a % unit.count;
+    const count = 1 + (b % (unit.count - from));
+    if (count === 1 && b % 2 === 0) this.alloc.free(unit.start + from);
+    else this.alloc.freeRun(unit.start + from, count);
+    this.returnFrames(unit.start + from, count);
+    this.units.splice(this.units.indexOf(unit), 1);
+    const tail = unit.start + unit.count - (unit.start + from + count);
+    if (from > 0) this.units.push({ start: unit.start, count: from, run: true });
+    if (tail > 0) this.units.push({ start: unit.start + from + count, count: tail, run: true });
+  }
+
+  // ---- misuse: the right error, and nothing changed -----------------------------------
+
+  doMisuse(kind: MisuseKind, k: number): void {
+    const a = this.alloc;
+    const singles = this.units.filter((u) => !u.run);
+    const wholeRuns = this.units.filter((u) => u.run && u.count > 1);
+    const single = singles.length > 0 ? singles[k % singles.length] : undefined;
+    const runCodes: FrameErrorCode[] = [
+      'INVALID_REQUEST',
+      ...(this.caps.runs === 'any' ? [] : ['UNSUPPORTED' as const]),
+    ];
+    switch (kind) {
+      case 'double-free': {
+        const pfn = this.freeFrameNear(k);
+        if (pfn !== NO_FRAME) this.expectError(kind, ['DOUBLE_FREE'], [pfn], () => a.free(pfn));
+        return;
+      }
+      case 'free-reserved': {
+        const pfn = this.holeNear(k);
+        if (pfn !== NO_FRAME) this.expectError(kind, ['NOT_USABLE'], [pfn], () => a.free(pfn));
+        return;
+      }
+      case 'free-out-of-range': {
+        const pfn = this.space.frameCount + (k % 5);
+        return this.expectError(kind, ['OUT_OF_RANGE'], [], () => a.free(pfn));
+      }
+      case 'free-negative':
+        return this.expectError(kind, ['OUT_OF_RANGE', 'INVALID_REQUEST'], [], () => a.free(-1 - (k % 3)));
+      case 'free-non-integer': {
+        const bad = [0.5, Number.NaN, 1e300, Number.POSITIVE_INFINITY][k % 4];
+        return this.expectError(kind, ['INVALID_REQUEST', 'OUT_OF_RANGE'], [], () => a.free(bad));
+      }
+      case 'bad-run-count': {
+        const count = [0, -3, 2.5, Number.NaN][k % 4];
+        return this.expectError(kind, runCodes, [], () => a.allocRun(count));
+      }
+      case 'bad-align': {
+        const align = [3, 0, -2, 1.5, 768][k % 5];
+        return this.expectError(kind, runCodes, [], () =>
+          a.allocRun(this.caps.runs === 'huge' ? 512 : 1, { align }),
+        );
+      }
+      case 'bad-below': {
+        if (!this.caps.below) return;
+        const below = [-1, 2.5, Number.NaN][k % 3];
+        const count = this.caps.runs === 'huge' ? 512 : 1;
+        return this.expectError(kind, runCodes, [], () => a.allocRun(count, { align: count, below }));
+      }
+      case 'run-unsupported': {
+        if (this.caps.runs === 'any') return;
+        return this.expectError(kind, ['UNSUPPORTED'], [], () => a.allocRun(3));
+      }
+      case 'free-run-partly-free': {
+        if (this.units.length === 0) return;
+        const unit = this.units[k % this.units.length];
+        const next = unit.start + unit.count;
+        if (!this.usable.has(next) || this.allocated.has(next)) return;
+        const codes: FrameErrorCode[] = this.caps.freeRunPiecewise
+          ? ['NOT_ALLOCATED']
+          : ['NOT_ALLOCATED', 'INVALID_REQUEST', 'UNSUPPORTED'];
+        return this.expectError(kind, codes, [unit.start, next], () => a.freeRun(unit.start, unit.count + 1));
+      }
+      case 'free-many-duplicate': {
+        if (!single) return;
+        const pfns = [single.start, single.start];
+        return this.expectError(kind, ['DOUBLE_FREE'], [single.start], () => a.freeMany(pfns, 2));
+      }
+      case 'free-many-with-free': {
+        const free = this.freeFrameNear(k);
+        if (!single || free === NO_FRAME) return;
+        const pfns = [single.start, free];
+        return this.expectError(kind, ['DOUBLE_FREE'], [single.start, free], () => a.freeMany(pfns, 2));
+      }
+      case 'free-inside-whole-run': {
+        if (this.caps.freeRunPiecewise || wholeRuns.length === 0) return;
+        const unit = wholeRuns[k % wholeRuns.length];
+        const inside = unit.start + 1 + (k % (unit.count - 1));
+        return this.expectError(
+          kind,
+          ['INVALID_REQUEST', 'NOT_ALLOCATED', 'UNSUPPORTED'],
+          [unit.start, inside],
+          () => a.free(inside),
+        );
+      }
+      case 'alloc-many-too-many':
+        return this.expectError(kind, ['INVALID_REQUEST'], [], () => a.allocMany([0, 0], 3));
+      case 'free-many-too-many': {
+        if (!single) return;
+        return this.expectError(kind, ['INVALID_REQUEST'], [single.start], () =>
+          a.freeMany([single.start], 2),
+        );
+      }
+    }
+  }
+
+  /** `fn` must throw a FrameError with one of `codes`, and change neither stats nor any frame's state. */
+  expectError(
+    kind: MisuseKind,
+    codes: readonly FrameErrorCode[],
+    frames: readonly number[],
+    fn: () => unknown,
+  ): void {
+    const before = this.snapshot(frames);
+    let thrown: unknown;
+    try {
+      fn();
+    } catch (error) {
+      thrown = error;
+    }
+    if (thrown === undefined) this.fail(`misuse '${kind}' did not throw (expected ${codes.join(' or ')})`);
+    if (!isFrameError(thrown)) this.fail(`misuse '${kind}' threw ${String(thrown)}, not a FrameError`);
+    this.expect(
+      codes.includes(thrown.code),
+      `misuse '${kind}' threw ${thrown.code}, expected ${codes.join(' or ')}`,
+    );
+    const after = this.snapshot(frames);
+    this.expect(
+      before === after,
+      `misuse '${kind}' changed the allocator:\n  before ${before}\n  after  ${after}`,
+    );
+  }
+
+  /** Stats and the free/used state of the frames that matter, as text. */
+  snapshot(extra: readonly number[]): string {
+    const s = this.alloc.stats();
+    const frames =
+      this.space.frameCount <= 4096 ? this.allFrames() : [...this.allocated, ...extra, ...this.edgeFrames()];
+    let bits = '';
+    for (const pfn of frames) bits += this.alloc.isFree(pfn) ? '1' : '0';
+    return `free=${s.freeFrames} used=${s.usedFrames} total=${s.totalFrames} frames=${bits}`;
+  }
+
+  // ---- invariants ---------------------------------------------------------------------
+
+  /** Invariants 1–3 on a frame being handed out, then record it. */
+  takeFrames(pfn: number, count: number, what: string): void {
+    this.expect(Number.isSafeInteger(pfn), `${what} returned ${pfn}, not a frame number`);
+    for (let i = pfn; i < pfn + count; i++) {
+      this.expect(this.usable.has(i), `${what} handed out frame ${i}, which is not usable`);
+      this.expect(!this.allocated.has(i), `${what} handed out frame ${i}, which is already allocated`);
+      this.allocated.add(i);
+      this.expect(!this.alloc.isFree(i), `isFree(${i}) is true right after ${what} handed it out`);
+    }
+  }
+
+  returnFrames(pfn: number, count: number): void {
+    for (let i = pfn; i < pfn + count; i++) {
+      this.allocated.delete(i);
+      this.expect(this.alloc.isFree(i), `isFree(${i}) is false after it was freed`);
+    }
+  }
+
+  freeCount(): number {
+    return this.usable.frames - this.allocated.size;
+  }
+
+  checkAccounting(): void {
+    const s = this.alloc.stats();
+    this.expect(
+      s.totalFrames === this.usable.frames,
+      `stats().totalFrames ${s.totalFrames} != ${this.usable.frames} usable`,
+    );
+    this.expect(
+      s.freeFrames + s.usedFrames === s.totalFrames,
+      `free ${s.freeFrames} + used ${s.usedFrames} != total`,
+    );
+    this.expect(
+      s.usedFrames === this.allocated.size,
+      `stats().usedFrames ${s.usedFrames} != ${this.allocated.size} allocated`,
+    );
+    this.expect(
+      Number.isFinite(s.metadataBytes) && s.metadataBytes >= 0,
+      'metadataBytes is not a byte count',
+    );
+  }
+
+  /** `isFree` agrees with the model on every frame that matters. */
+  checkEveryFrame(): void {
+    const frames =
+      this.space.frameCount <= 4096 ? this.allFrames() : [...this.usableFrames(), ...this.edgeFrames()];
+    for (const pfn of frames) {
+      const expected = this.usable.has(pfn) && !this.allocated.has(pfn);
+      this.expect(
+        this.alloc.isFree(pfn) === expected,
+        `isFree(${pfn}) is ${!expected}, expected ${expected}`,
+      );
+    }
+  }
+
+  releaseEverything(): void {
+    this.op = { t: 'release', k: 0 };
+    while (this.units.length > 0) this.doRelease(this.units.length - 1);
+    this.op = undefined;
+    this.checkAccounting();
+  }
+
+  /** Invariant 6: with everything free, the largest possible request succeeds again. */
+  checkFullRecovery(): void {
+    const s = this.alloc.stats();
+    this.expect(
+      s.freeFrames === s.totalFrames,
+      `after freeing everything, ${s.usedFrames} frames are still used`,
+    );
+    if (this.caps.runs === 'any') {
+      const largest = this.usable.largest();
+      const pfn = this.alloc.allocRun(largest);
+      this.expect(
+        pfn !== NO_FRAME,
+        `allocRun(${largest}) (the largest range) fails after freeing everything`,
+      );
+      this.alloc.freeRun(pfn, largest);
+    } else if (this.caps.runs === 'huge') {
+      const blocks = this.hugeBlocks();
+      const got: number[] = [];
+      for (let i = 0; i < blocks; i++) {
+        const pfn = this.alloc.allocRun(512, { align: 512 });
+        this.expect(
+          pfn !== NO_FRAME,
+          `only ${i} of ${blocks} 2 MiB blocks come back after freeing everything`,
+        );
+        got.push(pfn);
+      }
+      for (const pfn of got) this.alloc.freeRun(pfn, 512);
+    }
+    const all = new Float64Array(this.usable.frames);
+    this.expect(
+      this.alloc.allocMany(all, all.length),
+      'allocMany(every frame) fails after freeing everything',
+    );
+    this.alloc.freeMany(all, all.length);
+    const end = this.alloc.stats();
+    this.expect(end.freeFrames === end.totalFrames, 'frames were lost in the full-recovery check');
+  }
+
+  // ---- model queries ------------------------------------------------------------------
+
+  /** The lowest fitting run in the model, or NO_FRAME. */
+  modelFit(count: number, align: number, below: number): number {
+    for (const r of this.space.ranges) {
+      let start = Math.ceil(r.start / align) * align;
+      while (start + count <= r.start + r.count && start + count <= below) {
+        let clash = -1;
+        for (let i = start + count - 1; i >= start; i--) {
+          if (this.allocated.has(i)) {
+            clash = i;
+            break;
+          }
+        }
+        if (clash < 0) return start;
+        start = Math.ceil((clash + 1) / align) * align;
+      }
+    }
+    return NO_FRAME;
+  }
+
+  /** 512-aligned blocks of 512 usable frames. */
+  hugeBlocks(): number {
+    let n = 0;
+    for (const r of this.space.ranges) {
+      const first = Math.ceil(r.start / 512) * 512;
+      const end = Math.floor((r.start + r.count) / 512) * 512;
+      if (end > first) n += (end - first) / 512;
+    }
+    return n;
+  }
+
+  freeFrameNear(k: number): number {
+    const frames = this.usableFrames();
+    for (let i = 0; i < frames.length; i++) {
+      const pfn = frames[(k + i) % frames.length];
+      if (!this.allocated.has(pfn)) return pfn;
+    }
+    return NO_FRAME;
+  }
+
+  holeNear(k: number): number {
+    const holes: number[] = [];
+    let previousEnd = 0;
+    for (const r of this.space.ranges) {
+      if (r.start > previousEnd) holes.push(previousEnd, r.start - 1);
+      previousEnd = r.start + r.count;
+    }
+    if (previousEnd < this.space.frameCount) holes.push(previousEnd, this.space.frameCount - 1);
+    return holes.length === 0 ? NO_FRAME : holes[k % holes.length];
+  }
+
+  allFrames(): number[] {
+    return Array.from({ length: this.space.frameCount }, (_, i) => i);
+  }
+
+  usableFrames(): number[] {
+    const out: number[] = [];
+    for (const r of this.space.ranges) for (let i = r.start; i < r.start + r.count; i++) out.push(i);
+    return out;
+  }
+
+  /** Frames at and just outside each range's edges. */
+  edgeFrames(): number[] {
+    const out: number[] = [];
+    for (const r of this.space.ranges) {
+      for (const pfn of [r.start - 1, r.start, r.start + r.count - 1, r.start + r.count]) {
+        if (pfn >= 0 && pfn < this.space.frameCount) out.push(pfn);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,58 @@
+import type { Backing, FrameRange } from '../api';
+
+/** A frame-space layout the conformance kit runs every allocator on. */
+export interface SpaceShape {
+  readonly name: string;
+  readonly frames: number;
+  readonly ranges: readonly FrameRange[];
+  /** True when the space is too large for dense contents: only 'none' and 'sparse' are tried. */
+  readonly large?: boolean;
+}
+
+const TiB_FRAMES = 2 ** 28;
+
+export const SPACE_SHAPES = {
+  /** One range from frame 0: the textbook case. */
+  'one-range': { name: 'one-range', frames: 2048, ranges: [{ start: 0, count: 2048 }] },
+  /** Holes, one-page islands and a fully usable 2 MiB block, like a real e820 map. */
+  'ranges-with-holes': {
+    name: 'ranges-with-holes',
+    frames: 3072,
+    ranges: [
+      { start: 1, count: 158 },
+      { start: 256, count: 1 },
+      { start: 300, count: 200 },
+      { start: 511, count: 1 },
+      { start: 513, count: 600 },
+      { start: 1536, count: 1536 },
+    ],
+  },
+  /** Ranges that start and end at odd frames: alignment must use absolute frame numbers. */
+  'odd-starts': {
+    name: 'odd-starts',
+    frames: 2600,
+    ranges: [
+      { start: 3, count: 509 },
+      { start: 517, count: 1 },
+      { start: 1023, count: 1537 },
+    ],
+  },
+  /** A 1 TiB space with a little memory at the bottom, in the middle and at the top. */
+  'large-sparse': {
+    name: 'large-sparse',
+    frames: TiB_FRAMES,
+    large: true,
+    ranges: [
+      { start: 0, count: 1024 },
+      { start: TiB_FRAMES / 2 + 1, count: 1535 },
+      { start: TiB_FRAMES - 2048, count: 2048 },
+    ],
+  },
+} as const satisfies Record<string, SpaceShape>;
+
+export type SpaceShapeName = keyof typeof SPACE_SHAPES;
+
+/** The backings a shape can be tried with. */
+export function backingsFor(shape: SpaceShape, wanted: readonly Backing[]): Backing[] {
+  return wanted.map((b) => (shape.large && (b === 'dense' || b === 'shared') ? 'sparse' : b));
+}
