@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import type { AllocatorCapabilities, FrameAllocator } from './api';
+import { NO_FRAME } from './api';
+import { type FrameErrorCode, isFrameError } from './errors';
+import { createFrameSpace } from './frame-space';
+import { MAX_REFCOUNT, withRefCounts } from './refcounts';
+import { createBaselineAllocator } from './testing/baseline';
+import { describeAllocatorConformance } from './testing/describe';
+
+function codeOf(fn: () => unknown): FrameErrorCode | undefined {
+  try {
+    fn();
+  } catch (error) {
+    if (isFrameError(error)) return error.code;
+    throw error;
+  }
+  return undefined;
+}
+
+describeAllocatorConformance('withRefCounts(baseline)', (space) =>
+  withRefCounts(createBaselineAllocator(space)),
+);
+
+describe('withRefCounts', () => {
+  const setup = () => {
+    const space = createFrameSpace({
+      frames: 64,
+      ranges: [
+        { start: 0, count: 32 },
+        { start: 40, count: 24 },
+      ],
+    });
+    return withRefCounts(createBaselineAllocator(space));
+  };
+
+  it('sets a count of 1 on allocation and frees at zero', () => {
+    const pmm = setup();
+    const pfn = pmm.alloc();
+    expect(pmm.refCount(pfn)).toBe(1);
+    expect(pmm.ref(pfn)).toBe(2);
+    expect(pmm.unref(pfn)).toBe(1);
+    expect(pmm.isFree(pfn)).toBe(false);
+    pmm.free(pfn);
+    expect(pmm.refCount(pfn)).toBe(0);
+    expect(pmm.isFree(pfn)).toBe(true);
+  });
+
+  it('refuses to ref a free frame and leaves counts alone', () => {
+    const pmm = setup();
+    const pfn = pmm.allocRun(4);
+    pmm.free(pfn + 3);
+    expect(codeOf(() => pmm.ref(pfn, 4))).toBe('NOT_ALLOCATED');
+    expect([0, 1, 2, 3].map((i) => pmm.refCount(pfn + i))).toEqual([1, 1, 1, 0]);
+    expect(codeOf(() => pmm.ref(35))).toBe('NOT_USABLE');
+    expect(codeOf(() => pmm.ref(64))).toBe('OUT_OF_RANGE');
+  });
+
+  it('overflows 16-bit counts with an error that changes nothing', () => {
+    const pmm = setup();
+    const pfn = pmm.allocRun(2);
+    for (let i = 1; i < MAX_REFCOUNT; i++) pmm.ref(pfn + 1);
+    expect(pmm.refCount(pfn + 1)).toBe(MAX_REFCOUNT);
+    expect(codeOf(() => pmm.ref(pfn, 2))).toBe('REFCOUNT_OVERFLOW');
+    expect(pmm.refCount(pfn)).toBe(1);
+    expect(pmm.refCount(pfn + 1)).toBe(MAX_REFCOUNT);
+  });
+
+  it('releases a run page by page', () => {
+    const pmm = setup();
+    const pfn = pmm.allocRun(8, { align: 8 });
+    pmm.ref(pfn + 2, 3);
+    pmm.unref(pfn, 8);
+    expect([...Array(8)].map((_, i) => pmm.isFree(pfn + i))).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+      true,
+      true,
+      true,
+    ]);
+    pmm.unref(pfn + 2, 3);
+    expect(pmm.stats().usedFrames).toBe(0);
+  });
+
+  it('holds an extra reference across free (Linux test_free_pages)', () => {
+    const pmm = setup();
+    for (let i = 0; i < 1000; i++) {
+      const pfn = pmm.allocRun(8, { align: 8 });
+      pmm.ref(pfn, 8);
+      pmm.freeRun(pfn, 8);
+      expect(pmm.isFree(pfn)).toBe(false);
+      pmm.unref(pfn, 8);
+    }
+    expect(pmm.stats().usedFrames).toBe(0);
+  });
+
+  it('frees batches all or nothing', () => {
+    const pmm = setup();
+    const a = pmm.alloc();
+    const b = pmm.alloc();
+    expect(codeOf(() => pmm.freeMany([a, b, 50], 3))).toBe('DOUBLE_FREE');
+    expect(pmm.refCount(a)).toBe(1);
+    expect(pmm.refCount(b)).toBe(1);
+    pmm.ref(a);
+    pmm.freeMany([a, a, b], 3);
+    expect(pmm.stats().usedFrames).toBe(0);
+  });
+
+  it('returns runs of a whole-run allocator only whole', () => {
+    const space = createFrameSpace({ frames: 64 });
+    const inner = createBaselineAllocator(space);
+    const caps: AllocatorCapabilities = { ...inner.capabilities, freeRunPiecewise: false };
+    const wholeOnly: FrameAllocator = {
+      name: 'whole-runs',
+      capabilities: caps,
+      space,
+      ranges: inner.ranges,
+      alloc: () => inner.alloc(),
+      allocMany: (out, n) => inner.allocMany(out, n),
+      allocRun: (n, o) => inner.allocRun(n, o),
+      free: (p) => inner.free(p),
+      freeMany: (p, n) => inner.freeMany(p, n),
+      freeRun: (p, n) => inner.freeRun(p, n),
+      isFree: (p) => inner.isFree(p),
+      stats: () => inner.stats(),
+    };
+    const pmm = withRefCounts(wholeOnly);
+    const pfn = pmm.allocRun(4);
+    expect(pfn).not.toBe(NO_FRAME);
+    expect(codeOf(() => pmm.unref(pfn + 1))).toBe('INVALID_REQUEST');
+    pmm.ref(pfn, 4);
+    pmm.unref(pfn + 1);
+    // [2,1,2,2]: frame 1 would reach zero alone.
+    expect(codeOf(() => pmm.unref(pfn + 1))).toBe('INVALID_REQUEST');
+    expect(codeOf(() => pmm.unref(pfn, 4))).toBe('INVALID_REQUEST');
+    pmm.ref(pfn + 1);
+    pmm.unref(pfn, 4);
+    expect(pmm.isFree(pfn + 1)).toBe(false);
+    expect(codeOf(() => pmm.unref(pfn, 2))).toBe('INVALID_REQUEST');
+    expect([0, 1, 2, 3].map((i) => pmm.refCount(pfn + i))).toEqual([1, 1, 1, 1]);
+    pmm.unref(pfn, 4);
+    expect(pmm.stats().usedFrames).toBe(0);
+  });
+});
