@@ -1,0 +1,215 @@
+import {
+  type AllocatorStats,
+  checkBatch,
+  checkCount,
+  checkFrame,
+  checkRun,
+  FrameError,
+  type FrameRange,
+  type FrameSpace,
+  FreeRunList,
+  freeError,
+  NO_FRAME,
+  type Pfn,
+  type PfnArray,
+  type RunOptions,
+  readAlign,
+  readBelow,
+  unsupported,
+} from '@framekit/core';
+import { STACK_CAPABILITIES, type StackAllocator, type StackState } from './api';
+import { RangeCarver } from './carver';
+import { FrameStack } from './frame-stack';
+import { forEachFreeRun } from './free-runs';
+import { entryWordsFor, HEADER_WORDS, HOST_IS_LITTLE_ENDIAN, maxEntriesFor } from './layout';
+import { ArrayNodeStore, FrameNodeStore, type NodeStore } from './node-store';
+import type { ResolvedStackOptions } from './options';
+import { UsedBits } from './used-bits';
+
+const NAME = 'stack';
+/** Bookkeeping per range: two Float64 starts/ends for membership. */
+const RANGE_BYTES = 16;
+
+/**
+ * The free-page stack allocator. Frames come from the stack first (most recently freed
+ * first), then from the untouched part of the ranges. Every call checks its arguments and
+ * the used bits before it changes anything, so misuse throws and leaves all as it was.
+ */
+export class StackFrameAllocator implements StackAllocator {
+  readonly name = NAME;
+  readonly capabilities = STACK_CAPABILITIES;
+  readonly space: FrameSpace;
+  readonly ranges: readonly FrameRange[];
+  readonly nodesInFrames: boolean;
+  readonly nodeEntries: number;
+  readonly entryWords: 1 | 2;
+
+  readonly #stack: FrameStack;
+  readonly #store: NodeStore;
+  readonly #carver: RangeCarver;
+  readonly #used: UsedBits;
+  /** The managed frames, for `isFree` and for classifying a bad free. */
+  readonly #managed: FreeRunList;
+  readonly #total: number;
+  #usedFrames = 0;
+
+  constructor(space: FrameSpace, ranges: readonly FrameRange[], options: ResolvedStackOptions) {
+    this.space = space;
+    this.ranges = ranges;
+    const last =
+      ranges.length === 0 ? 0 : ranges[ranges.length - 1].start + ranges[ranges.length - 1].count - 1;
+    this.entryWords = entryWordsFor(last);
+    const fit = maxEntriesFor(this.entryWords);
+    const entries = options.nodeEntries ?? fit;
+    if (entries > fit) {
+      throw new FrameError(
+        'INVALID_REQUEST',
+        `${NAME}: nodeEntries ${entries} does not fit in a frame with ${this.entryWords}-word entries (at most ${fit})`,
+        { plugin: NAME, nodeEntries: entries, max: fit },
+      );
+    }
+    this.nodeEntries = entries;
+    // The frame layout is little-endian words; on a big-endian host the nodes stay in an array.
+    this.nodesInFrames = options.nodesInFrames && space.hasContents && HOST_IS_LITTLE_ENDIAN;
+    const store = this.nodesInFrames
+      ? new FrameNodeStore(space)
+      : new ArrayNodeStore(HEADER_WORDS + entries * this.entryWords);
+    this.#stack = new FrameStack(store, entries, this.entryWords);
+    this.#carver = new RangeCarver(ranges);
+    this.#used = new UsedBits(space.frameCount);
+    this.#managed = new FreeRunList(ranges);
+    this.#total = this.#managed.frames;
+    this.#store = store;
+  }
+
+  alloc(): Pfn {
+    let pfn = this.#stack.pop();
+    if (pfn === NO_FRAME) {
+      pfn = this.#carver.take();
+      if (pfn === NO_FRAME) return NO_FRAME;
+    }
+    this.#used.set(pfn);
+    this.#usedFrames++;
+    return pfn;
+  }
+
+  allocMany(out: PfnArray, count: number): boolean {
+    checkBatch('allocMany', out, count);
+    // The stack and the untouched ranges hold every free frame, so this is the whole test.
+    if (count > this.#total - this.#usedFrames) return false;
+    const stack = this.#stack;
+    const used = this.#used;
+    for (let i = 0; i < count; i++) {
+      let pfn = stack.pop();
+      if (pfn === NO_FRAME) pfn = this.#carver.take();
+      used.set(pfn);
+      out[i] = pfn;
+    }
+    this.#usedFrames += count;
+    return true;
+  }
+
+  allocRun(count: number, options?: RunOptions): Pfn {
+    checkCount('allocRun', count);
+    readAlign('allocRun', options);
+    readBelow('allocRun', options);
+    throw unsupported(
+      NAME,
+      'allocRun',
+      'a free-page stack hands out single frames; layer it over a bitmap for contiguous runs',
+    );
+  }
+
+  free(pfn: Pfn): void {
+    if (!this.#used.tryClear(pfn)) throw this.#freeError('free', pfn, false);
+    this.#usedFrames--;
+    this.#stack.push(pfn);
+  }
+
+  freeMany(pfns: PfnArray, count: number): void {
+    checkBatch('freeMany', pfns, count);
+    const used = this.#used;
+    for (let i = 0; i < count; i++) {
+      if (!used.has(pfns[i])) throw this.#freeError('freeMany', pfns[i], false);
+    }
+    // Clearing the bits finds a frame listed twice without a Set; undo on the way out.
+    for (let i = 0; i < count; i++) {
+      if (!used.tryClear(pfns[i])) {
+        for (let j = 0; j < i; j++) used.set(pfns[j]);
+        throw new FrameError('DOUBLE_FREE', `freeMany: frame ${pfns[i]} is listed twice`, {
+          op: 'freeMany',
+          pfn: pfns[i],
+          index: i,
+        });
+      }
+    }
+    for (let i = 0; i < count; i++) this.#stack.push(pfns[i]);
+    this.#usedFrames -= count;
+  }
+
+  freeRun(pfn: Pfn, count: number): void {
+    checkRun('freeRun', this.space, pfn, count);
+    const used = this.#used;
+    const end = pfn + count;
+    for (let i = pfn; i < end; i++) if (!used.has(i)) throw this.#runError(pfn, end, i);
+    // Pushed from the top down, so the next batch pops them in ascending order.
+    for (let i = end - 1; i >= pfn; i--) {
+      used.tryClear(i);
+      this.#stack.push(i);
+    }
+    this.#usedFrames -= count;
+  }
+
+  isFree(pfn: Pfn): boolean {
+    return Number.isInteger(pfn) && this.#managed.has(pfn) && !this.#used.has(pfn);
+  }
+
+  stats(): AllocatorStats {
+    return {
+      totalFrames: this.#total,
+      freeFrames: this.#total - this.#usedFrames,
+      usedFrames: this.#usedFrames,
+      metadataBytes:
+        this.#used.bytes() + this.#store.bytes() + this.#carver.bytes() + this.#managed.length * RANGE_BYTES,
+    };
+  }
+
+  forEachFreeRun(visit: (start: Pfn, count: number) => void): void {
+    forEachFreeRun(this.#managed, this.#used, visit);
+  }
+
+  inspect(): StackState {
+    const stack = this.#stack;
+    return {
+      top: stack.top,
+      entriesInTop: stack.entriesInTop,
+      depth: stack.depth,
+      stacked: stack.size,
+      untouched: this.#carver.left,
+    };
+  }
+
+  /** Why `pfn` cannot be freed: not a frame, outside the space, not ours, or free already. */
+  #freeError(op: string, pfn: Pfn, inRun: boolean): FrameError {
+    checkFrame(op, this.space, pfn);
+    if (this.space.isUsable(pfn) && !this.#managed.has(pfn)) {
+      return new FrameError('NOT_USABLE', `${op}: frame ${pfn} is not managed by this allocator`, {
+        op,
+        pfn,
+        allocator: NAME,
+      });
+    }
+    return freeError(op, this.space, pfn, inRun);
+  }
+
+  /**
+   * The error for a `freeRun` whose frame `firstFree` (the first one found) is not allocated
+   * here: a frame of the run that is not ours at all is named first, as the error order says.
+   */
+  #runError(pfn: Pfn, end: number, firstFree: Pfn): FrameError {
+    for (let i = pfn; i < end; i++) {
+      if (!this.#managed.has(i)) return this.#freeError('freeRun', i, true);
+    }
+    return this.#freeError('freeRun', firstFree, true);
+  }
+}

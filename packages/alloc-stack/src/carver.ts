@@ -1,0 +1,51 @@
+import { type FrameRange, NO_FRAME, type Pfn } from '@framekit/core';
+
+/**
+ * The frames no one has touched yet: a bump pointer per usable range. Instead of pushing
+ * every frame onto the stack at start-up (PatchworkOS does, which costs time proportional to
+ * memory), the allocator carves the next untouched frame when the stack is empty, so
+ * creating it costs time proportional to the number of ranges.
+ */
+export class RangeCarver {
+  /** Next untouched frame of each range. */
+  readonly #next: Float64Array;
+  /** One past each range's last frame. */
+  readonly #end: Float64Array;
+  /** The first range that still has untouched frames. */
+  #range = 0;
+  #left: number;
+
+  constructor(ranges: readonly FrameRange[]) {
+    this.#next = Float64Array.from(ranges, (r) => r.start);
+    this.#end = Float64Array.from(ranges, (r) => r.start + r.count);
+    this.#left = ranges.reduce((sum, r) => sum + r.count, 0);
+  }
+
+  /** Untouched frames left. */
+  get left(): number {
+    return this.#left;
+  }
+
+  /** The next untouched frame, in ascending order, or `NO_FRAME`. */
+  take(): Pfn {
+    let r = this.#range;
+    const next = this.#next;
+    const end = this.#end;
+    while (r < next.length) {
+      const pfn = next[r];
+      if (pfn < end[r]) {
+        next[r] = pfn + 1;
+        this.#left--;
+        return pfn;
+      }
+      r++;
+      this.#range = r;
+    }
+    return NO_FRAME;
+  }
+
+  /** Bytes of bookkeeping. */
+  bytes(): number {
+    return this.#next.byteLength + this.#end.byteLength;
+  }
+}

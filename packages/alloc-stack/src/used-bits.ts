@@ -1,0 +1,90 @@
+import type { Pfn } from '@framekit/core';
+
+/** Smallest chunk of the bitmap: 2^15 frames (128 MiB of memory) in 4 KiB of bits. */
+const MIN_CHUNK_FRAMES = 2 ** 15;
+/** The chunk directory stays at most this long; larger spaces get larger chunks. */
+const MAX_DIRECTORY = 2 ** 16;
+/** What a directory slot costs in a JS array (a pointer). */
+const SLOT_BYTES = 8;
+
+/**
+ * One bit per frame, set while the frame is allocated: how `free` knows in O(1) that a
+ * frame is really handed out. The bits live in chunks made on the first allocation inside
+ * them, so a 1 TiB space with a little usable memory costs a small directory plus the
+ * chunks its allocations touched. A missing chunk means "nothing allocated here".
+ */
+export class UsedBits {
+  readonly #chunks: (Uint32Array | undefined)[];
+  readonly #chunkFrames: number;
+  #chunkCount = 0;
+
+  constructor(frameCount: number) {
+    let chunkFrames = MIN_CHUNK_FRAMES;
+    while (Math.ceil(frameCount / chunkFrames) > MAX_DIRECTORY) chunkFrames *= 2;
+    this.#chunkFrames = chunkFrames;
+    this.#chunks = new Array<Uint32Array | undefined>(Math.ceil(frameCount / chunkFrames)).fill(undefined);
+  }
+
+  /** Frames per chunk (a power of two, at least 2^15). */
+  get chunkFrames(): number {
+    return this.#chunkFrames;
+  }
+
+  /** True when `pfn` is marked allocated. Any number is accepted: a non-frame is never marked. */
+  has(pfn: number): boolean {
+    const c = Math.floor(pfn / this.#chunkFrames);
+    const chunk = this.#chunks[c];
+    if (chunk === undefined) return false;
+    const bit = pfn - c * this.#chunkFrames;
+    // `bit` is an integer only when `pfn` is; `| 0` would quietly round 0.5 to frame 0.
+    return (bit | 0) === bit && (chunk[bit >>> 5] & (1 << (bit & 31))) !== 0;
+  }
+
+  /** Marks frame `pfn` (a valid frame of the space) allocated. */
+  set(pfn: Pfn): void {
+    const c = Math.floor(pfn / this.#chunkFrames);
+    const chunk = this.#chunks[c] ?? this.#makeChunk(c);
+    const bit = pfn - c * this.#chunkFrames;
+    chunk[bit >>> 5] |= 1 << (bit & 31);
+  }
+
+  /** Clears `pfn`'s mark; false (and no change) when it was not marked. Any number is accepted. */
+  tryClear(pfn: number): boolean {
+    const c = Math.floor(pfn / this.#chunkFrames);
+    const chunk = this.#chunks[c];
+    if (chunk === undefined) return false;
+    const bit = pfn - c * this.#chunkFrames;
+    const mask = 1 << (bit & 31);
+    const word = bit >>> 5;
+    if ((bit | 0) !== bit || (chunk[word] & mask) === 0) return false;
+    chunk[word] &= ~mask;
+    return true;
+  }
+
+  /**
+   * The 32 marks of frames `[pfn - pfn % 32, … + 32)`, bit `i` for frame `pfn - pfn % 32 + i`
+   * (0 in a chunk never made).
+   */
+  word(pfn: Pfn): number {
+    const c = Math.floor(pfn / this.#chunkFrames);
+    const chunk = this.#chunks[c];
+    return chunk === undefined ? 0 : chunk[(pfn - c * this.#chunkFrames) >>> 5];
+  }
+
+  /** True when no frame of `pfn`'s chunk has ever been allocated (the chunk was never made). */
+  chunkIsUntouched(pfn: Pfn): boolean {
+    return this.#chunks[Math.floor(pfn / this.#chunkFrames)] === undefined;
+  }
+
+  /** Bytes of bits and directory. */
+  bytes(): number {
+    return this.#chunks.length * SLOT_BYTES + this.#chunkCount * (this.#chunkFrames / 8);
+  }
+
+  #makeChunk(c: number): Uint32Array {
+    const chunk = new Uint32Array(this.#chunkFrames / 32);
+    this.#chunks[c] = chunk;
+    this.#chunkCount++;
+    return chunk;
+  }
+}
