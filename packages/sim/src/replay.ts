@@ -1,0 +1,191 @@
+import { type FrameAllocator, type FrameErrorCode, isFrameError, NO_FRAME } from '@framekit/core';
+import type { FrameRef, TraceOp } from './trace';
+
+/** What happened to one operation. */
+export const Outcome = {
+  Done: 0,
+  /** The allocator was out of frames (NO_FRAME / false): not an error. */
+  Failed: 1,
+  /** The operation names an allocation that failed or is gone: nothing to do. */
+  Skipped: 2,
+  /** The allocator threw a FrameError (misuse). */
+  Error: 3,
+} as const;
+export type Outcome = (typeof Outcome)[keyof typeof Outcome];
+
+const SINGLE = 1;
+const BATCH = 2;
+const RUN = 3;
+
+export interface ReplayError {
+  /** Index of the operation in the trace. */
+  readonly index: number;
+  readonly code: FrameErrorCode;
+  readonly message: string;
+}
+
+/**
+ * Executes trace operations against one allocator, mapping allocation ids to the frames this
+ * allocator handed out. The same trace replays on any allocator.
+ */
+export class Replayer {
+  readonly allocator: FrameAllocator;
+  allocations = 0;
+  failed = 0;
+  skipped = 0;
+  readonly errors: ReplayError[] = [];
+  /** Per allocation id: its kind (0 = none/released), first frame and frame count. */
+  readonly #kind: number[] = [];
+  readonly #start: number[] = [];
+  readonly #count: number[] = [];
+  /** Frames of batches, and frames already freed one by one out of batches or runs. */
+  readonly #batchFrames = new Map<number, Float64Array>();
+  readonly #freedParts = new Map<number, Set<number>>();
+  readonly #owned = new Map<number, number[]>();
+  #index = 0;
+
+  constructor(allocator: FrameAllocator) {
+    this.allocator = allocator;
+  }
+
+  apply(op: TraceOp): Outcome {
+    const index = this.#index++;
+    try {
+      return this.#apply(op);
+    } catch (error) {
+      if (!isFrameError(error)) throw error;
+      this.errors.push({ index, code: error.code, message: error.message });
+      return Outcome.Error;
+    }
+  }
+
+  #apply(op: TraceOp): Outcome {
+    const a = this.allocator;
+    switch (op.op) {
+      case 'alloc': {
+        const pfn = a.alloc();
+        return this.#record(op.id, pfn === NO_FRAME ? 0 : SINGLE, pfn, 1, op.owner);
+      }
+      case 'allocMany': {
+        const out = new Float64Array(op.count);
+        if (!a.allocMany(out, op.count)) return this.#record(op.id, 0, NO_FRAME, op.count, op.owner);
+        this.#batchFrames.set(op.id, out);
+        return this.#record(op.id, BATCH, out[0], op.count, op.owner);
+      }
+      case 'allocRun': {
+        const options =
+          op.align === undefined && op.below === undefined ? undefined : { align: op.align, below: op.below };
+        const pfn = a.allocRun(op.count, options);
+        return this.#record(op.id, pfn === NO_FRAME ? 0 : RUN, pfn, op.count, op.owner);
+      }
+      case 'free': {
+        const pfn = this.#resolve(op.ref);
+        if (pfn === NO_FRAME) return this.#skip();
+        a.free(pfn);
+        this.#released(op.ref, 1);
+        return Outcome.Done;
+      }
+      case 'freeMany': {
+        const pfns: number[] = [];
+        for (const ref of op.refs) {
+          const pfn = this.#resolve(ref);
+          if (pfn !== NO_FRAME) pfns.push(pfn);
+        }
+        if (pfns.length === 0 && op.refs.length > 0) return this.#skip();
+        a.freeMany(pfns, pfns.length);
+        for (const ref of op.refs) if (this.#resolve(ref) !== NO_FRAME) this.#released(ref, 1);
+        return Outcome.Done;
+      }
+      case 'freeRun': {
+        const pfn = this.#resolve(op.ref);
+        if (pfn === NO_FRAME) return this.#skip();
+        a.freeRun(pfn, op.count);
+        this.#released(op.ref, op.count);
+        return Outcome.Done;
+      }
+      case 'exit':
+        return this.#exit(op.owner);
+    }
+  }
+
+  #record(id: number, kind: number, pfn: number, count: number, owner: number | undefined): Outcome {
+    this.#kind[id] = kind;
+    this.#start[id] = pfn;
+    this.#count[id] = count;
+    if (kind === 0) {
+      this.failed++;
+      return Outcome.Failed;
+    }
+    this.allocations++;
+    if (owner !== undefined) {
+      let ids = this.#owned.get(owner);
+      if (!ids) {
+        ids = [];
+        this.#owned.set(owner, ids);
+      }
+      ids.push(id);
+    }
+    return Outcome.Done;
+  }
+
+  #skip(): Outcome {
+    this.skipped++;
+    return Outcome.Skipped;
+  }
+
+  /** The frame a reference names, or NO_FRAME when its allocation failed or was released. */
+  #resolve(ref: FrameRef): number {
+    if ('pfn' in ref) return ref.pfn;
+    const kind = this.#kind[ref.id];
+    if (kind === undefined || kind === 0 || ref.i >= this.#count[ref.id]) return NO_FRAME;
+    if (this.#freedParts.get(ref.id)?.has(ref.i)) return NO_FRAME;
+    return kind === BATCH ? this.#batchFrames.get(ref.id)![ref.i] : this.#start[ref.id] + ref.i;
+  }
+
+  /** Marks `count` frames from `ref` released; an allocation with no frames left is gone. */
+  #released(ref: FrameRef, count: number): void {
+    if ('pfn' in ref) return;
+    const { id, i } = ref;
+    if (i === 0 && count === this.#count[id] && !this.#freedParts.has(id)) {
+      this.#forget(id);
+      return;
+    }
+    let parts = this.#freedParts.get(id);
+    if (!parts) {
+      parts = new Set();
+      this.#freedParts.set(id, parts);
+    }
+    for (let k = i; k < i + count; k++) parts.add(k);
+    if (parts.size >= this.#count[id]) this.#forget(id);
+  }
+
+  #forget(id: number): void {
+    this.#kind[id] = 0;
+    this.#batchFrames.delete(id);
+    this.#freedParts.delete(id);
+  }
+
+  /** Frees everything `owner` still holds, as the kernel does when a process exits. */
+  #exit(owner: number): Outcome {
+    const ids = this.#owned.get(owner);
+    this.#owned.delete(owner);
+    if (!ids) return Outcome.Done;
+    const a = this.allocator;
+    for (const id of ids) {
+      const kind = this.#kind[id];
+      if (!kind) continue;
+      const parts = this.#freedParts.get(id);
+      if (kind === SINGLE) a.free(this.#start[id]);
+      else if (kind === RUN && !parts) a.freeRun(this.#start[id], this.#count[id]);
+      else {
+        const left: number[] = [];
+        for (let i = 0; i < this.#count[id]; i++) {
+          if (!parts?.has(i)) left.push(kind === BATCH ? this.#batchFrames.get(id)![i] : this.#start[id] + i);
+        }
+        a.freeMany(left, left.length);
+      }
+      this.#forget(id);
+    }
+    return Outcome.Done;
+  }
+}

@@ -1,0 +1,76 @@
+import { FrameError } from '@framekit/core';
+import { z } from 'zod';
+
+/*
+ * A trace is JSON Lines, one operation per line. Allocations get ids, and frees name frames
+ * by (allocation id, index) rather than by frame number, so a trace recorded on one
+ * allocator replays on any other. A free of a frame the trace never handed out keeps the raw
+ * frame number, so misuse replays exactly too.
+ */
+
+const id = z.number().int().nonnegative();
+const owner = z.number().int().nonnegative().optional();
+const count = z.number().int().positive();
+
+/** A frame named by the allocation that handed it out (`id`, `i`-th frame), or by raw number. */
+export const FrameRefSchema = z.union([
+  z.object({ id, i: z.number().int().nonnegative().default(0) }).strict(),
+  z.object({ pfn: z.number() }).strict(),
+]);
+export type FrameRef = z.infer<typeof FrameRefSchema>;
+
+export const TraceOpSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('alloc'), id, owner, result: z.number().optional() }).strict(),
+  z.object({ op: z.literal('allocMany'), id, count, owner, result: z.boolean().optional() }).strict(),
+  z
+    .object({
+      op: z.literal('allocRun'),
+      id,
+      count,
+      align: count.optional(),
+      below: z.number().int().nonnegative().optional(),
+      owner,
+      result: z.number().optional(),
+    })
+    .strict(),
+  z.object({ op: z.literal('free'), ref: FrameRefSchema }).strict(),
+  z.object({ op: z.literal('freeMany'), refs: z.array(FrameRefSchema) }).strict(),
+  z.object({ op: z.literal('freeRun'), ref: FrameRefSchema, count }).strict(),
+  /** A process exits: everything its owner id holds is freed. */
+  z.object({ op: z.literal('exit'), owner: z.number().int().nonnegative() }).strict(),
+]);
+export type TraceOp = z.infer<typeof TraceOpSchema>;
+
+/** Parses JSON Lines; a bad line throws `INVALID_REQUEST` naming the line and the reason. */
+export function parseTrace(text: string): TraceOp[] {
+  const ops: TraceOp[] = [];
+  const lines = text.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n].trim();
+    if (line === '' || line.startsWith('#')) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      throw traceError(n + 1, `not JSON (${(error as Error).message})`);
+    }
+    const parsed = TraceOpSchema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw traceError(n + 1, `${issue.path.join('.') || 'operation'}: ${issue.message}`);
+    }
+    ops.push(parsed.data);
+  }
+  return ops;
+}
+
+/** One line per operation, in a stable key order. */
+export function formatTrace(ops: Iterable<TraceOp>): string {
+  let out = '';
+  for (const op of ops) out += `${JSON.stringify(op)}\n`;
+  return out;
+}
+
+function traceError(line: number, reason: string): FrameError {
+  return new FrameError('INVALID_REQUEST', `trace line ${line}: ${reason}`, { op: 'parseTrace', line });
+}

@@ -1,0 +1,19 @@
+import type { TraceOp } from '../trace';
+
+export interface WorkloadParams {
+  /** Same seed, same operations. */
+  readonly seed: number;
+  /** How many operations to generate. */
+  readonly ops: number;
+  /** Usable frames of the space it will run on: workloads size their working set from it. */
+  readonly frames: number;
+}
+
+export interface Workload {
+  readonly name: string;
+  readonly description: string;
+  generate(params: WorkloadParams): Generator<TraceOp, void, undefined>;
+}
+
+/** ISA DMA's limit: 16 MiB, in frames. */
+export const DMA_LIMIT_FRAMES = (16 * 1024 * 1024) / 4096;
