@@ -1,0 +1,5 @@
+export { type Recording, recordTrace } from './record';
+export { Outcome, type ReplayError, Replayer } from './replay';
+export { Rng } from './rng';
+export { type FrameRef, FrameRefSchema, formatTrace, parseTrace, type TraceOp, TraceOpSchema } from './trace';
+export { DMA_LIMIT_FRAMES, LiveSet, WORKLOADS, type Workload, type WorkloadParams } from './workloads/index';
