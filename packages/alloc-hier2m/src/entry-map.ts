@@ -1,0 +1,107 @@
+import type { FrameRange } from '@framekit/core';
+import { FRAMES_PER_ENTRY } from './layout';
+
+/*
+ * Where the seed had one static array for the first 64 GiB, entries here exist only for the
+ * 2 MiB blocks that hold at least one managed frame. Each range covers the entries
+ * [start / 512, ceil(end / 512)); overlapping or touching spans join into a segment, and the
+ * segments' entries are numbered 0, 1, 2, … in address order ("local" entry numbers). A 12 TiB
+ * space with a few GiB of RAM costs a few thousand entries, not six million.
+ */
+
+/** Maps frame numbers to local entry numbers and back. */
+export class EntryMap {
+  /** Local entries (2 MiB blocks with at least one managed frame). */
+  readonly count: number;
+  /** Per segment: the global entry number (`pfn / 512`) of its first entry. */
+  readonly #first: Float64Array;
+  /** Per segment: one past its last global entry number. */
+  readonly #end: Float64Array;
+  /** Per segment: the local number of its first entry. */
+  readonly #base: Float64Array;
+  /** Frames below `#lowPfn` or at/after `#highPfn` have no entry. */
+  readonly #lowPfn: number;
+  readonly #highPfn: number;
+
+  constructor(ranges: readonly FrameRange[]) {
+    const first: number[] = [];
+    const end: number[] = [];
+    for (const r of ranges) {
+      const a = Math.floor(r.start / FRAMES_PER_ENTRY);
+      const b = Math.ceil((r.start + r.count) / FRAMES_PER_ENTRY);
+      const last = end.length - 1;
+      if (last >= 0 && a <= end[last]) end[last] = Math.max(end[last], b);
+      else {
+        first.push(a);
+        end.push(b);
+      }
+    }
+    this.#first = Float64Array.from(first);
+    this.#end = Float64Array.from(end);
+    this.#base = new Float64Array(first.length);
+    let count = 0;
+    for (let s = 0; s < first.length; s++) {
+      this.#base[s] = count;
+      count += end[s] - first[s];
+    }
+    this.count = count;
+    this.#lowPfn = first.length > 0 ? first[0] * FRAMES_PER_ENTRY : 0;
+    this.#highPfn = first.length > 0 ? end[end.length - 1] * FRAMES_PER_ENTRY : 0;
+  }
+
+  get segments(): number {
+    return this.#first.length;
+  }
+
+  /** The local entry holding `pfn`, or -1 (not an integer, or no entry there). */
+  locate(pfn: number): number {
+    if (!(pfn >= this.#lowPfn && pfn < this.#highPfn) || !Number.isInteger(pfn)) return -1;
+    const g = Math.floor(pfn / FRAMES_PER_ENTRY);
+    const s = this.#segmentOf(g);
+    return s >= 0 && g < this.#end[s] ? this.#base[s] + (g - this.#first[s]) : -1;
+  }
+
+  /** The number of local entries whose global entry number is below `g`. */
+  countBelow(g: number): number {
+    const s = this.#segmentOf(g);
+    if (s < 0) return 0;
+    return this.#base[s] + Math.min(g, this.#end[s]) - this.#first[s];
+  }
+
+  /** The global entry number (`pfn / 512`) of every local entry, in order. */
+  globalNumbers(): Uint32Array {
+    const out = new Uint32Array(this.count);
+    for (let s = 0; s < this.#first.length; s++) {
+      const base = this.#base[s];
+      const first = this.#first[s];
+      const n = this.#end[s] - first;
+      for (let i = 0; i < n; i++) out[base + i] = first + i;
+    }
+    return out;
+  }
+
+  /** Index of the page field holding managed frame `pfn` in a 16-fields-per-entry array. */
+  wordOf(pfn: number): number {
+    const g = Math.floor(pfn / FRAMES_PER_ENTRY);
+    const s = this.#segmentOf(g);
+    return (this.#base[s] - this.#first[s]) * 16 + Math.floor(pfn / 32);
+  }
+
+  get byteLength(): number {
+    return this.#first.byteLength + this.#end.byteLength + this.#base.byteLength;
+  }
+
+  /** The last segment whose first entry is `<= g`, or -1. */
+  #segmentOf(g: number): number {
+    const first = this.#first;
+    let lo = 0;
+    let hi = first.length - 1;
+    if (hi === 0) return first[0] <= g ? 0 : -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (first[mid] <= g) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return hi;
+  }
+}

@@ -1,0 +1,102 @@
+import type { FrameRange } from '@framekit/core';
+import type { EntryMap } from './entry-map';
+import { ALL_FIELDS, FIELDS_PER_ENTRY, FRAMES_PER_ENTRY, FULL_FIELD, IS_2M, LOW, PARTIAL } from './layout';
+
+/*
+ * The seed's `pmm_entry` array, one typed array per member (structure of arrays), indexed
+ * by local entry number `e`:
+ *
+ *   fields[e * 16 + i]  page field i: bit b set = frame (entry, i, b) is free
+ *   hasPages[e]         bit i set = fields[i] != 0
+ *   fullPages[e]        bit i set = fields[i] == 0xFFFFFFFF (in 2 MiB mode: 0xFFFF free, 0 allocated)
+ *   flags[e]            IS_2M, PARTIAL, LOW, ON_4K, ON_2M (see layout.ts)
+ *   next4k[e], next2m[e] the two singly linked free lists, -1 ends a list
+ *   entryNumber[e]      global entry number (pfn >>> 9), to turn a local entry back into frames
+ *
+ * The seed's per-entry spinlock is gone: JavaScript runs one call at a time.
+ */
+/** Bytes per entry: 16 page fields (64), `has_pages` and `full_pages` (2 + 2), flags (1), two links (4 + 4), entry number (4). */
+export const BYTES_PER_ENTRY = FIELDS_PER_ENTRY * 4 + 2 + 2 + 1 + 4 + 4 + 4;
+
+export class EntryTable {
+  readonly count: number;
+  readonly fields: Int32Array;
+  readonly hasPages: Uint16Array;
+  readonly fullPages: Uint16Array;
+  readonly flags: Uint8Array;
+  readonly next4k: Int32Array;
+  readonly next2m: Int32Array;
+  readonly entryNumber: Uint32Array;
+
+  constructor(map: EntryMap) {
+    const n = map.count;
+    this.count = n;
+    this.fields = new Int32Array(n * FIELDS_PER_ENTRY);
+    this.hasPages = new Uint16Array(n);
+    this.fullPages = new Uint16Array(n);
+    this.flags = new Uint8Array(n);
+    this.next4k = new Int32Array(n).fill(-1);
+    this.next2m = new Int32Array(n).fill(-1);
+    this.entryNumber = map.globalNumbers();
+  }
+
+  get byteLength(): number {
+    return (
+      this.fields.byteLength +
+      this.hasPages.byteLength +
+      this.fullPages.byteLength +
+      this.flags.byteLength +
+      this.next4k.byteLength +
+      this.next2m.byteLength +
+      this.entryNumber.byteLength
+    );
+  }
+
+  /**
+   * Marks every frame of `ranges` free, a page field at a time (never frame by frame), then
+   * derives each entry's summaries and flags. Returns the number of wholly free entries.
+   */
+  fill(map: EntryMap, ranges: readonly FrameRange[], lowLimit: number): number {
+    const fields = this.fields;
+    for (const r of ranges) {
+      let pfn = r.start;
+      const end = r.start + r.count;
+      let w = map.wordOf(pfn);
+      while (pfn < end) {
+        const bit = pfn & 31;
+        const n = Math.min(32 - bit, end - pfn);
+        if (n === 32) {
+          // Whole fields in one go.
+          const words = Math.floor((end - pfn) / 32);
+          fields.fill(FULL_FIELD, w, w + words);
+          w += words;
+          pfn += words * 32;
+          continue;
+        }
+        fields[w] |= ((1 << n) - 1) << bit;
+        pfn += n;
+        w++;
+      }
+    }
+    let whole = 0;
+    const lowEntries = lowLimit / FRAMES_PER_ENTRY;
+    for (let e = 0; e < this.count; e++) {
+      let has = 0;
+      let full = 0;
+      for (let i = 0; i < FIELDS_PER_ENTRY; i++) {
+        const word = fields[e * FIELDS_PER_ENTRY + i];
+        if (word !== 0) has |= 1 << i;
+        if (word === FULL_FIELD) full |= 1 << i;
+      }
+      this.hasPages[e] = has;
+      this.fullPages[e] = full;
+      let flags = this.entryNumber[e] < lowEntries ? LOW : 0;
+      if (full === ALL_FIELDS) {
+        flags |= IS_2M;
+        whole++;
+      } else flags |= PARTIAL;
+      this.flags[e] = flags;
+    }
+    return whole;
+  }
+}
