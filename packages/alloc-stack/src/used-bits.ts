@@ -32,12 +32,13 @@ export class UsedBits {
 
   /** True when `pfn` is marked allocated. Any number is accepted: a non-frame is never marked. */
   has(pfn: number): boolean {
+    // Bit arithmetic would quietly turn 0.5 into frame 0 and '3' into frame 3.
+    if (!Number.isInteger(pfn)) return false;
     const c = Math.floor(pfn / this.#chunkFrames);
     const chunk = this.#chunks[c];
     if (chunk === undefined) return false;
     const bit = pfn - c * this.#chunkFrames;
-    // `bit` is an integer only when `pfn` is; `| 0` would quietly round 0.5 to frame 0.
-    return (bit | 0) === bit && (chunk[bit >>> 5] & (1 << (bit & 31))) !== 0;
+    return (chunk[bit >>> 5] & (1 << (bit & 31))) !== 0;
   }
 
   /** Marks frame `pfn` (a valid frame of the space) allocated. */
@@ -50,13 +51,14 @@ export class UsedBits {
 
   /** Clears `pfn`'s mark; false (and no change) when it was not marked. Any number is accepted. */
   tryClear(pfn: number): boolean {
+    if (!Number.isInteger(pfn)) return false;
     const c = Math.floor(pfn / this.#chunkFrames);
     const chunk = this.#chunks[c];
     if (chunk === undefined) return false;
     const bit = pfn - c * this.#chunkFrames;
     const mask = 1 << (bit & 31);
     const word = bit >>> 5;
-    if ((bit | 0) !== bit || (chunk[word] & mask) === 0) return false;
+    if ((chunk[word] & mask) === 0) return false;
     chunk[word] &= ~mask;
     return true;
   }

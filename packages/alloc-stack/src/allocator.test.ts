@@ -1,0 +1,295 @@
+import {
+  createFrameSpace,
+  type FrameErrorCode,
+  type FrameSpace,
+  isFrameError,
+  NO_FRAME,
+  TiB,
+} from '@framekit/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { StackAllocator } from './api';
+import { createStackAllocator, plugin } from './plugin';
+
+const TIB_FRAMES = TiB / 4096;
+
+/** Everything observable: stats, the stack's shape, every frame's state and, with contents, every byte. */
+function snapshot(stack: StackAllocator, space: FrameSpace): string {
+  let bits = '';
+  for (let pfn = 0; pfn < space.frameCount; pfn++) bits += stack.isFree(pfn) ? '1' : '0';
+  const bytes =
+    space.backing === 'dense' ? Buffer.from(space.bytes(0, space.frameCount)).toString('base64') : '';
+  return JSON.stringify([stack.stats(), stack.inspect(), bits, bytes]);
+}
+
+/** `fn` throws a FrameError with `code` and changes nothing observable. */
+function expectMisuse(stack: StackAllocator, code: FrameErrorCode, fn: () => unknown): void {
+  const before = snapshot(stack, stack.space);
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (error) {
+    thrown = error;
+  }
+  expect(isFrameError(thrown), String(thrown)).toBe(true);
+  expect((thrown as { code: string }).code).toBe(code);
+  expect(snapshot(stack, stack.space)).toBe(before);
+}
+
+/** 160 frames: usable [2, 50) and [64, 128), holes elsewhere; dense contents so bytes are compared too. */
+function holey(nodeEntries = 3) {
+  const space = createFrameSpace(
+    {
+      frames: 160,
+      ranges: [
+        { start: 2, count: 48 },
+        { start: 64, count: 64 },
+      ],
+    },
+    { backing: 'dense' },
+  );
+  return { space, stack: createStackAllocator(space, undefined, { nodeEntries }) };
+}
+
+describe('lazy initialisation', () => {
+  it('makes a fully usable 1 TiB space ready without touching its frames', () => {
+    const space = createFrameSpace({ frames: TIB_FRAMES }, { backing: 'sparse' });
+    const stack = createStackAllocator(space);
+    expect(stack.stats()).toMatchObject({ totalFrames: TIB_FRAMES, freeFrames: TIB_FRAMES, usedFrames: 0 });
+    expect(stack.inspect()).toMatchObject({ untouched: TIB_FRAMES, stacked: 0 });
+    // An 8192-slot chunk directory and the range's bump pointer; no bits until something is allocated.
+    expect(stack.stats().metadataBytes).toBeLessThan(70_000);
+    expect(space.contentBytes()).toBe(0);
+    expect(stack.alloc()).toBe(0);
+    expect(stack.isFree(TIB_FRAMES - 1)).toBe(true);
+  });
+
+  it('stays small on a 1 TiB space with a little memory in three places, and finds all of it', () => {
+    const ranges = [
+      { start: 0, count: 1024 },
+      { start: TIB_FRAMES / 2 + 1, count: 1535 },
+      { start: TIB_FRAMES - 2048, count: 2048 },
+    ];
+    const space = createFrameSpace({ frames: TIB_FRAMES, ranges }, { backing: 'sparse' });
+    const stack = createStackAllocator(space);
+    const all = new Float64Array(4607);
+    expect(stack.allocMany(all, all.length)).toBe(true);
+    expect(stack.alloc()).toBe(NO_FRAME);
+    // Ascending carve order: each range's frames in turn.
+    expect([all[0], all[1024], all[4606]]).toEqual([0, TIB_FRAMES / 2 + 1, TIB_FRAMES - 1]);
+    // Three 4 KiB chunks of used bits (one per range) on top of the directory.
+    expect(stack.stats().metadataBytes).toBeLessThan(70_000 + 3 * 4096);
+    stack.freeMany(all, all.length);
+    expect(stack.stats().freeFrames).toBe(4607);
+    // The nodes live in five freed frames; only their 2 MiB chunks got contents.
+    expect(stack.inspect().depth).toBe(5);
+    expect(space.contentBytes()).toBeLessThanOrEqual(5 * 2 * 2 ** 20);
+  });
+
+  it('hands out recycled frames before untouched ones', () => {
+    const space = createFrameSpace({ frames: 100 });
+    const stack = createStackAllocator(space);
+    expect([stack.alloc(), stack.alloc(), stack.alloc()]).toEqual([0, 1, 2]);
+    stack.free(1);
+    expect(stack.alloc()).toBe(1);
+    expect(stack.alloc()).toBe(3);
+  });
+});
+
+describe('batches are all or nothing', () => {
+  it('allocMany that cannot be satisfied hands out nothing and writes nothing', () => {
+    const { space, stack } = holey();
+    const some = new Array<number>(100).fill(0);
+    expect(stack.allocMany(some, 100)).toBe(true);
+    stack.freeMany(some, 7); // 112 usable: 12 untouched and 7 on the stack
+    const before = snapshot(stack, space);
+    const out = new Array<number>(30).fill(-7);
+    expect(stack.allocMany(out, 20)).toBe(false);
+    expect(out.every((v) => v === -7)).toBe(true);
+    expect(snapshot(stack, space)).toBe(before);
+    expect(stack.allocMany(out, 19)).toBe(true);
+    expect(out.slice(19)).toEqual(new Array(11).fill(-7));
+    expect(stack.alloc()).toBe(NO_FRAME);
+  });
+
+  it('allocMany of zero frames succeeds and touches nothing', () => {
+    const { space, stack } = holey();
+    const before = snapshot(stack, space);
+    expect(stack.allocMany([], 0)).toBe(true);
+    expect(snapshot(stack, space)).toBe(before);
+  });
+
+  it('freeMany with one bad entry anywhere frees none of the others', () => {
+    const { stack } = holey();
+    const got = [stack.alloc(), stack.alloc(), stack.alloc(), stack.alloc()];
+    const free = 60 + 64; // untouched, so free
+    expectMisuse(stack, 'DOUBLE_FREE', () => stack.freeMany([got[0], got[1], free], 3));
+    expectMisuse(stack, 'DOUBLE_FREE', () => stack.freeMany([got[0], got[1], got[2], got[1]], 4));
+    expectMisuse(stack, 'NOT_USABLE', () => stack.freeMany([got[0], 55], 2));
+    expectMisuse(stack, 'OUT_OF_RANGE', () => stack.freeMany([got[0], 160], 2));
+    expectMisuse(stack, 'INVALID_REQUEST', () => stack.freeMany([got[0], 2.5], 2));
+    expectMisuse(stack, 'INVALID_REQUEST', () => stack.freeMany([got[0]], 2));
+    stack.freeMany(got, 4);
+    expect(got.every((pfn) => stack.isFree(pfn))).toBe(true);
+  });
+
+  it('freeRun frees every frame of the run or none', () => {
+    const { stack } = holey();
+    const got = new Array<number>(10).fill(0);
+    stack.allocMany(got, 10); // frames 2 … 11
+    stack.free(7);
+    expectMisuse(stack, 'NOT_ALLOCATED', () => stack.freeRun(4, 5));
+    stack.freeRun(2, 5);
+    const tail = new Array<number>(45).fill(0);
+    stack.allocMany(tail, 45); // the rest of [2, 50) and the start of [64, 128)
+    // Frames 45 … 49 are allocated, 50 … 63 a hole, 65 on free: the hole is named first.
+    expectMisuse(stack, 'NOT_USABLE', () => stack.freeRun(45, 25));
+    stack.freeRun(45, 5);
+    expect(stack.isFree(45) && stack.isFree(49)).toBe(true);
+  });
+});
+
+describe('misuse throws the documented code and changes nothing', () => {
+  it('DOUBLE_FREE: freeing a free frame, handed out and returned or never handed out', () => {
+    const { stack } = holey();
+    const pfn = stack.alloc();
+    stack.free(pfn);
+    expectMisuse(stack, 'DOUBLE_FREE', () => stack.free(pfn));
+    expectMisuse(stack, 'DOUBLE_FREE', () => stack.free(100));
+  });
+
+  it('DOUBLE_FREE for a node frame and for an entry while they sit on the stack', () => {
+    const { stack } = holey(2);
+    const got = [stack.alloc(), stack.alloc(), stack.alloc()];
+    stack.freeMany(got, 3);
+    const { top } = stack.inspect();
+    expectMisuse(stack, 'DOUBLE_FREE', () => stack.free(top));
+    expectMisuse(stack, 'DOUBLE_FREE', () => stack.free(got[2]));
+  });
+
+  it('NOT_ALLOCATED: freeRun over a frame that is free', () => {
+    const { stack } = holey();
+    const a = stack.alloc();
+    expectMisuse(stack, 'NOT_ALLOCATED', () => stack.freeRun(a, 2));
+  });
+
+  it('OUT_OF_RANGE: frames outside the space', () => {
+    const { stack } = holey();
+    stack.alloc();
+    expectMisuse(stack, 'OUT_OF_RANGE', () => stack.free(160));
+    expectMisuse(stack, 'OUT_OF_RANGE', () => stack.free(-1));
+    expectMisuse(stack, 'OUT_OF_RANGE', () => stack.freeRun(2, 200));
+  });
+
+  it('NOT_USABLE: holes, and usable frames another allocator manages', () => {
+    const { space, stack } = holey();
+    stack.alloc();
+    expectMisuse(stack, 'NOT_USABLE', () => stack.free(0));
+    expectMisuse(stack, 'NOT_USABLE', () => stack.free(50));
+    const zone = createStackAllocator(space, [{ start: 64, count: 64 }]);
+    zone.alloc();
+    expectMisuse(zone, 'NOT_USABLE', () => zone.free(10));
+    expect(zone.isFree(10)).toBe(false);
+    expect(zone.stats().totalFrames).toBe(64);
+  });
+
+  it('INVALID_REQUEST: numbers that are not frames, bad counts and arrays too short', () => {
+    const { stack } = holey();
+    const pfn = stack.alloc();
+    for (const bad of [pfn + 0.5, Number.NaN, Number.POSITIVE_INFINITY, String(pfn) as unknown as number]) {
+      expectMisuse(stack, 'INVALID_REQUEST', () => stack.free(bad));
+    }
+    expectMisuse(stack, 'INVALID_REQUEST', () => stack.allocMany([0], 2));
+    expectMisuse(stack, 'INVALID_REQUEST', () => stack.allocMany([0], -1));
+    expectMisuse(stack, 'INVALID_REQUEST', () => stack.freeRun(pfn, 0));
+    expectMisuse(stack, 'INVALID_REQUEST', () => stack.allocRun(0));
+    expectMisuse(stack, 'INVALID_REQUEST', () => stack.allocRun(2, { align: 3 }));
+    expect(stack.isFree(pfn + 0.5)).toBe(false);
+  });
+
+  it('UNSUPPORTED: contiguous runs are not a stack operation', () => {
+    const { stack } = holey();
+    expect(stack.capabilities).toEqual({ runs: 'none', below: false, freeRunPiecewise: true });
+    expectMisuse(stack, 'UNSUPPORTED', () => stack.allocRun(1));
+    expectMisuse(stack, 'UNSUPPORTED', () => stack.allocRun(8, { align: 8, below: 100 }));
+  });
+});
+
+describe('forEachFreeRun', () => {
+  it('reports exactly the maximal runs that isFree sees, in ascending order', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.nat()), { maxLength: 300 }),
+        fc.constantFrom(1, 1022),
+        (steps, nodeEntries) => {
+          const ranges = [
+            { start: 1, count: 40 },
+            { start: 41, count: 30 }, // touches the one before: one run across both
+            { start: 100, count: 129 },
+          ];
+          const space = createFrameSpace({ frames: 260, ranges });
+          const stack = createStackAllocator(space, ranges, { nodeEntries });
+          const live: number[] = [];
+          for (const [alloc, k] of steps) {
+            if (alloc || live.length === 0) {
+              const pfn = stack.alloc();
+              if (pfn !== NO_FRAME) live.push(pfn);
+            } else stack.free(live.splice(k % live.length, 1)[0]);
+          }
+          const expected: [number, number][] = [];
+          for (let pfn = 0; pfn < 260; pfn++) {
+            if (!stack.isFree(pfn)) continue;
+            const last = expected[expected.length - 1];
+            if (last && last[0] + last[1] === pfn) last[1]++;
+            else expected.push([pfn, 1]);
+          }
+          const seen: [number, number][] = [];
+          stack.forEachFreeRun((start, count) => seen.push([start, count]));
+          expect(seen).toEqual(expected);
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
+  it('skips untouched chunks of a 1 TiB space', () => {
+    const space = createFrameSpace({ frames: TIB_FRAMES });
+    const stack = createStackAllocator(space);
+    stack.alloc();
+    stack.alloc();
+    stack.free(0);
+    const seen: [number, number][] = [];
+    stack.forEachFreeRun((start, count) => seen.push([start, count]));
+    expect(seen).toEqual([
+      [0, 1],
+      [2, TIB_FRAMES - 2],
+    ]);
+  });
+});
+
+describe('plugin', () => {
+  it('is named stack, states its capabilities and validates options', () => {
+    expect(plugin.name).toBe('stack');
+    expect(plugin.capabilities.runs).toBe('none');
+    const space = createFrameSpace({ frames: 64 });
+    expect(plugin.create(space).name).toBe('stack');
+    for (const options of [
+      { nodeEntries: 0 },
+      { nodeEntries: 1.5 },
+      { nodeEntries: 5000 },
+      { nodesInframes: true },
+    ]) {
+      expect(() => plugin.create(space, undefined, options as never)).toThrow(
+        /INVALID_REQUEST.*stack: invalid options/,
+      );
+    }
+    expect(() => createStackAllocator(space, [{ start: 60, count: 10 }])).toThrow(/INVALID_REQUEST/);
+  });
+
+  it('keeps the nodes in an array when the space has no contents', () => {
+    const stack = createStackAllocator(createFrameSpace({ frames: 64 }));
+    expect(stack.nodesInFrames).toBe(false);
+    expect(stack.nodeEntries).toBe(1022);
+    expect(stack.entryWords).toBe(1);
+  });
+});
