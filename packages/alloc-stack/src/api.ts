@@ -15,6 +15,8 @@ export interface StackAllocator extends FrameAllocator {
   readonly nodeEntries: number;
   /** 32-bit words per entry: 1, or 2 when the managed frames reach frame 2^32 (16 TiB). */
   readonly entryWords: 1 | 2;
+  /** Every maximal run of free frames, ascending; reads the used bits a word at a time. */
+  forEachFreeRun(visit: (start: Pfn, count: number) => void): void;
   /** Where the stack is now: its top node's frame (`NO_FRAME` when empty), node count and frame count. */
   inspect(): StackState;
 }
