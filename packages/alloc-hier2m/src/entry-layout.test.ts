@@ -1,0 +1,132 @@
+import { createFrameSpace, NO_FRAME } from '@framekit/core';
+import { describe, expect, it } from 'vitest';
+import { BYTES_PER_ENTRY, createHier2mAllocator } from './index';
+
+/** Four 2 MiB entries, all ours, nothing below the low limit. */
+function fourEntries() {
+  const space = createFrameSpace({ frames: 2048 });
+  return createHier2mAllocator(space, space.ranges, { lowLimit: 0 });
+}
+
+describe('an entry, as the seed lays it out', () => {
+  it('encodes a frame number as (entry, field, bit)', () => {
+    const a = fourEntries();
+    // Take the whole of entry 0 frame by frame: frame p sits in field (p >> 5) & 15, bit p & 31.
+    for (let i = 0; i < 512; i++) expect(a.alloc()).toBe(i);
+    a.free(511); // entry 0, field 15, bit 31
+    a.free(37); // entry 0, field 1, bit 5
+    const e = a.inspectEntry(37)!;
+    expect(e.entry).toBe(0);
+    expect(e.fields[1]).toBe(1 << 5);
+    expect(e.fields[15]).toBe(0x80000000);
+    expect(e.fields.filter((f) => f !== 0)).toHaveLength(2);
+    expect(e.hasPages).toBe((1 << 1) | (1 << 15));
+    expect(e.fullPages).toBe(0);
+    expect(e.is2m).toBe(false);
+  });
+
+  it('keeps has_pages and full_pages in step with the page fields', () => {
+    const a = fourEntries();
+    const first = a.alloc(); // splits entry 0
+    expect(first).toBe(0);
+    let e = a.inspectEntry(0)!;
+    expect(e.fields[0]).toBe(0xfffffffe);
+    expect(e.hasPages).toBe(0xffff);
+    expect(e.fullPages).toBe(0xfffe);
+    for (let i = 1; i < 32; i++) a.alloc();
+    e = a.inspectEntry(0)!;
+    expect(e.fields[0]).toBe(0);
+    expect(e.hasPages).toBe(0xfffe);
+    expect(e.fullPages).toBe(0xfffe);
+    a.free(7);
+    e = a.inspectEntry(0)!;
+    expect(e.hasPages).toBe(0xffff);
+    expect(e.fullPages).toBe(0xfffe);
+  });
+
+  it('hands out a 2 MiB page by clearing full_pages only, and knows its frames are in use', () => {
+    const a = fourEntries();
+    const pfn = a.allocRun(512, { align: 512 });
+    expect(pfn).toBe(0);
+    const e = a.inspectEntry(pfn)!;
+    expect(e.is2m).toBe(true);
+    expect(e.fullPages).toBe(0);
+    expect(e.fields.every((f) => f === 0xffffffff)).toBe(true);
+    for (const p of [0, 1, 255, 511]) expect(a.isFree(p)).toBe(false);
+    expect(a.isFree(512)).toBe(true);
+    a.freeRun(pfn, 512);
+    expect(a.inspectEntry(pfn)!.fullPages).toBe(0xffff);
+    expect(a.isFree(0)).toBe(true);
+  });
+
+  it('splits a 2 MiB entry only when no partly used entry has a frame', () => {
+    const a = fourEntries();
+    expect(a.alloc()).toBe(0); // splits entry 0
+    expect(a.free2MiBEntries()).toBe(3);
+    expect(a.alloc()).toBe(1); // from the 4 KiB list, no new split
+    expect(a.free2MiBEntries()).toBe(3);
+    expect(a.allocRun(512, { align: 512 })).toBe(512); // a whole entry, not the split one
+  });
+
+  it('merges an entry back into a 2 MiB page when its last frame returns', () => {
+    const a = fourEntries();
+    const taken = Array.from({ length: 100 }, () => a.alloc());
+    expect(a.free2MiBEntries()).toBe(3);
+    for (const p of taken.reverse()) a.free(p);
+    expect(a.free2MiBEntries()).toBe(4);
+    const e = a.inspectEntry(0)!;
+    expect(e.is2m).toBe(true);
+    expect(e.fullPages).toBe(0xffff);
+    // All four 2 MiB pages come back.
+    const pages = [0, 1, 2, 3].map(() => a.allocRun(512, { align: 512 }));
+    expect(pages.sort((x, y) => x - y)).toEqual([0, 512, 1024, 1536]);
+    expect(a.allocRun(512, { align: 512 })).toBe(NO_FRAME);
+  });
+
+  it('threads two free lists through the entries, lowest entry first', () => {
+    const a = fourEntries();
+    expect(a.listEntries('high2m')).toEqual([0, 1, 2, 3]);
+    expect(a.listEntries('high4k')).toEqual([]);
+    expect(a.inspectEntry(0)!.next2m).toBe(1);
+    expect(a.inspectEntry(1536)!.next2m).toBe(-1);
+  });
+
+  it('cleans up lazily: a merged entry stays on the 4 KiB list until that list is popped past it', () => {
+    const a = fourEntries();
+    const p = a.alloc(); // entry 0 split: popped from the 2 MiB list, pushed on the 4 KiB list
+    expect(a.listEntries('high2m')).toEqual([1, 2, 3]);
+    expect(a.listEntries('high4k')).toEqual([0]);
+    a.free(p); // merged: pushed on the 2 MiB list, still linked on the 4 KiB list
+    expect(a.listEntries('high2m')).toEqual([0, 1, 2, 3]);
+    expect(a.listEntries('high4k')).toEqual([0]);
+    expect(a.inspectEntry(0)).toMatchObject({ is2m: true, on4kList: true, on2mList: true });
+    // The next single-frame request finds entry 0 on the wrong list, drops it, and splits from the 2 MiB list.
+    expect(a.alloc()).toBe(0);
+    expect(a.listEntries('high4k')).toEqual([0]);
+    expect(a.listEntries('high2m')).toEqual([1, 2, 3]);
+  });
+
+  it('drops an entry handed out as 2 MiB from the 2 MiB list when popped, and relinks it when freed', () => {
+    const space = createFrameSpace({ frames: 2048 });
+    const a = createHier2mAllocator(space, space.ranges, { lowLimit: 2048 });
+    // A below search takes entry 0 where it stands on the low 2 MiB list.
+    expect(a.allocRun(512, { align: 512, below: 1000 })).toBe(0);
+    expect(a.listEntries('low2m')).toEqual([0, 1, 2, 3]);
+    expect(a.inspectEntry(0)).toMatchObject({ is2m: true, fullPages: 0, on2mList: true });
+    // Popping the list drops it (stale) and hands out entry 1.
+    expect(a.allocRun(512, { align: 512 })).toBe(512);
+    expect(a.listEntries('low2m')).toEqual([2, 3]);
+    expect(a.inspectEntry(0)!.on2mList).toBe(false);
+    a.freeRun(0, 512);
+    expect(a.listEntries('low2m')).toEqual([0, 2, 3]);
+  });
+
+  it('reports metadata per entry honestly', () => {
+    const a = fourEntries();
+    const s = a.stats();
+    expect(BYTES_PER_ENTRY).toBe(81);
+    expect(s.entries).toBe(4);
+    expect(s.metadataBytes).toBeGreaterThanOrEqual(4 * BYTES_PER_ENTRY);
+    expect(s.metadataBytes).toBeLessThan(4 * BYTES_PER_ENTRY + 256);
+  });
+});
