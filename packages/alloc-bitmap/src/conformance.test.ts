@@ -1,0 +1,16 @@
+import { describeAllocatorConformance } from '@framekit/core/testing';
+import { createBitmapAllocator } from './index';
+
+// Every shape of the kit, without contents and with sparse contents.
+describeAllocatorConformance('bitmap', (space) => createBitmapAllocator(space), {
+  backings: ['none', 'sparse'],
+});
+
+// Next fit changes which frame is found, never whether one is.
+describeAllocatorConformance(
+  'bitmap (next fit)',
+  (space) => createBitmapAllocator(space, undefined, { nextFit: true }),
+  {
+    backings: ['none'],
+  },
+);

@@ -1,0 +1,406 @@
+import { alignMask, leadingOnes, longestRun, lowestBit, runStarts, trailingOnes } from './bits';
+import { SEGMENT_MASK, SEGMENT_SHIFT } from './word-storage';
+
+/*
+ * The run-length summary above an arena's bitmap: a 32-ary tree whose leaves are blocks of
+ * 32 bitmap words (1024 frames). Every node stores, in frames,
+ *
+ *   prefix — free frames from the node's first frame on (== the node's size when all free),
+ *   suffix — free frames ending at the node's last frame,
+ *   inner  — the longest free run touching neither edge of the node.
+ *
+ * The three combine like a segment tree's, and they decide the search: a run of `n` frames
+ * can only start inside a node's interior when `inner >= n`; otherwise the node is crossed
+ * in O(1) using its prefix (closing the run that came in) and its suffix (opening the next).
+ *
+ * Summaries are refreshed lazily: a change to the bitmap marks its block dirty (and the
+ * block's ancestors, stopping at the first already dirty one, so O(1) amortised), and a
+ * search refreshes the dirty part of a subtree before reading it. Single-frame alloc/free
+ * therefore cost O(log n) bit operations; the recomputation is paid once per dirty block.
+ */
+
+export const BLOCK_SHIFT = 10;
+export const BLOCK_FRAMES = 1 << BLOCK_SHIFT;
+
+/** Search results besides a frame number: not in this arena / nothing can fit from here on. */
+export const CONTINUE = -1;
+export const ABORT = -2;
+
+export class RunTree {
+  /** Number of levels; level 1 holds the blocks, the top level one node. */
+  readonly height: number;
+  /** Nodes per level (index 0: bitmap words). */
+  readonly counts: number[] = [];
+  /** Frames per node of each level. */
+  readonly sizes: number[] = [];
+  /** Level 1 (values <= 1024). */
+  readonly pre1: Uint16Array;
+  readonly suf1: Uint16Array;
+  readonly inn1: Uint16Array;
+  /** Levels 2 and up, by level (entries 0 and 1 unused). */
+  readonly pre: Float64Array[] = [];
+  readonly suf: Float64Array[] = [];
+  readonly inn: Float64Array[] = [];
+  /** Per level, one bit per node: its summary is stale. */
+  readonly dirty: Int32Array[] = [];
+
+  readonly #base: number;
+  /** One past the arena's last frame: padding after it says nothing about `below`. */
+  readonly #end: number;
+  readonly #segments: Int32Array[];
+  readonly #skew: number;
+
+  // The search in progress (fields rather than arguments: the recursion allocates nothing).
+  #n = 1;
+  #align = 1;
+  #alignMask = -1;
+  #below = 0;
+  #from = 0;
+  /** Start of the free run reaching the current position, or -1. */
+  #carry = -1;
+
+  constructor(base: number, end: number, blocks: number, segments: Int32Array[], skew: number) {
+    this.#base = base;
+    this.#end = end;
+    this.#segments = segments;
+    this.#skew = skew;
+    this.counts.push(blocks * 32);
+    this.sizes.push(32);
+    const empty = new Float64Array(0);
+    this.pre.push(empty, empty);
+    this.suf.push(empty, empty);
+    this.inn.push(empty, empty);
+    this.dirty.push(new Int32Array(0));
+    let count = blocks;
+    let size = BLOCK_FRAMES;
+    for (let level = 1; ; level++) {
+      this.counts.push(count);
+      this.sizes.push(size);
+      this.dirty.push(new Int32Array((count + 31) >>> 5));
+      if (level >= 2) {
+        this.pre.push(new Float64Array(count));
+        this.suf.push(new Float64Array(count));
+        this.inn.push(new Float64Array(count));
+      }
+      if (count === 1) {
+        this.height = level;
+        break;
+      }
+      count = (count + 31) >>> 5;
+      size *= 32;
+    }
+    this.pre1 = new Uint16Array(blocks);
+    this.suf1 = new Uint16Array(blocks);
+    this.inn1 = new Uint16Array(blocks);
+  }
+
+  get bytes(): number {
+    let sum = this.pre1.byteLength * 3;
+    for (let level = 1; level <= this.height; level++) {
+      sum += this.dirty[level].byteLength;
+      if (level >= 2) sum += this.pre[level].byteLength * 3;
+    }
+    return sum;
+  }
+
+  /**
+   * Summaries for a bitmap of all ones. Only the last node of a level can have missing
+   * children (counted as used), so the last block is marked dirty: its ancestors are exactly
+   * those last nodes.
+   */
+  initAllFree(): void {
+    this.pre1.fill(BLOCK_FRAMES);
+    this.suf1.fill(BLOCK_FRAMES);
+    this.inn1.fill(0);
+    for (let level = 2; level <= this.height; level++) {
+      this.pre[level].fill(this.sizes[level]);
+      this.suf[level].fill(this.sizes[level]);
+      this.inn[level].fill(0);
+    }
+    this.markDirty(this.counts[1] - 1);
+  }
+
+  /** Block `block`'s words changed. */
+  markDirty(block: number): void {
+    const dirty = this.dirty;
+    let index = block;
+    for (let level = 1; level <= this.height; level++) {
+      const bits = dirty[level];
+      const j = index >> 5;
+      const bit = 1 << (index & 31);
+      if ((bits[j] & bit) !== 0) return;
+      bits[j] |= bit;
+      index = j;
+    }
+  }
+
+  /** Blocks `first … last` changed. */
+  markDirtyRange(first: number, last: number): void {
+    for (let block = first; block <= last; block++) this.markDirty(block);
+  }
+
+  #isDirty(level: number, node: number): boolean {
+    return (this.dirty[level][node >> 5] & (1 << (node & 31))) !== 0;
+  }
+
+  #clean(level: number, node: number): void {
+    this.dirty[level][node >> 5] &= ~(1 << (node & 31));
+  }
+
+  /** Recomputes block `block` from its 32 words, a word at a time. */
+  #refreshBlock(block: number): void {
+    const v = (block << 5) + this.#skew;
+    const words = this.#segments[v >>> SEGMENT_SHIFT];
+    let o = v & SEGMENT_MASK;
+    let run = 0;
+    let prefix = -1;
+    let inner = 0;
+    for (let i = 0; i < 32; i++, o++) {
+      const w = words[o];
+      if (w === -1) {
+        run += 32;
+        continue;
+      }
+      // The run coming in ends in this word's free prefix (ctz(~0) is 0, so w === 0 works too).
+      const total = run + trailingOnes(w);
+      if (prefix < 0) prefix = total;
+      else if (total > inner) inner = total;
+      if (w === 0) {
+        run = 0;
+        continue;
+      }
+      const head = trailingOnes(w);
+      const tail = leadingOnes(w);
+      // Runs strictly inside the word: clear its prefix and suffix runs.
+      const middle = w & (-1 << head) & (tail === 0 ? -1 : ~(-1 << (32 - tail)));
+      if (middle !== 0) {
+        const longest = longestRun(middle);
+        if (longest > inner) inner = longest;
+      }
+      run = tail;
+    }
+    if (prefix < 0) {
+      this.pre1[block] = BLOCK_FRAMES;
+      this.suf1[block] = BLOCK_FRAMES;
+      this.inn1[block] = 0;
+    } else {
+      this.pre1[block] = prefix;
+      this.suf1[block] = run;
+      this.inn1[block] = inner;
+    }
+    this.#clean(1, block);
+  }
+
+  /** Refreshes the dirty children of `node` (level >= 2), then combines all 32 of them. */
+  #refreshNode(level: number, node: number): void {
+    const below = level - 1;
+    let stale = this.dirty[below][node];
+    while (stale !== 0) {
+      const child = (node << 5) + lowestBit(stale);
+      stale &= stale - 1;
+      if (below === 1) this.#refreshBlock(child);
+      else this.#refreshNode(below, child);
+    }
+    if (below === 1) this.#combine(level, node, this.pre1, this.suf1, this.inn1);
+    else this.#combine(level, node, this.pre[below], this.suf[below], this.inn[below]);
+    this.#clean(level, node);
+  }
+
+  #combine(
+    level: number,
+    node: number,
+    childPre: ArrayLike<number>,
+    childSuf: ArrayLike<number>,
+    childInn: ArrayLike<number>,
+  ): void {
+    const childSize = this.sizes[level - 1];
+    const first = node << 5;
+    const end = Math.min(first + 32, this.counts[level - 1]);
+    let run = 0;
+    let prefix = -1;
+    let inner = 0;
+    for (let c = first; c < first + 32; c++) {
+      // Children past the arena's last node count as used.
+      const p = c < end ? childPre[c] : 0;
+      if (p === childSize) {
+        run += childSize;
+        continue;
+      }
+      const total = run + p;
+      if (prefix < 0) prefix = total;
+      else if (total > inner) inner = total;
+      if (c >= end) {
+        run = 0;
+        continue;
+      }
+      if (childInn[c] > inner) inner = childInn[c];
+      run = childSuf[c];
+    }
+    const size = this.sizes[level];
+    this.pre[level][node] = prefix < 0 ? size : prefix;
+    this.suf[level][node] = prefix < 0 ? size : run;
+    this.inn[level][node] = prefix < 0 ? 0 : inner;
+  }
+
+  /** Brings every summary up to date (tests and statistics; searches refresh on their own). */
+  refreshAll(): void {
+    const top = this.height;
+    if (!this.#isDirty(top, 0)) return;
+    if (top === 1) this.#refreshBlock(0);
+    else this.#refreshNode(top, 0);
+  }
+
+  /** The longest free run of the arena, in frames. */
+  largestRun(): number {
+    this.refreshAll();
+    const top = this.height;
+    if (top === 1) return Math.max(this.pre1[0], this.suf1[0], this.inn1[0]);
+    return Math.max(this.pre[top][0], this.suf[top][0], this.inn[top][0]);
+  }
+
+  /**
+   * The lowest `n`-frame run of free frames starting at a multiple of `align`, at or after
+   * `from`, every frame `< below`: its first frame, `CONTINUE` when this arena has none, or
+   * `ABORT` when a frame of the arena at or past `below` was reached, so no run can fit
+   * below `below` from here on (later arenas neither). Changes no bit.
+   */
+  search(n: number, align: number, below: number, from: number): number {
+    this.#n = n;
+    this.#align = align;
+    this.#alignMask = align <= 32 ? alignMask(align, 0) : 0;
+    this.#below = below;
+    this.#from = from;
+    this.#carry = -1;
+    return this.height === 1 ? this.#block(0) : this.#node(this.height, 0);
+  }
+
+  /** The first fit in the free run `[start, end)`, if any. */
+  #fit(start: number, end: number): number {
+    const align = this.#align;
+    const fit = align === 1 ? start : Math.ceil(start / align) * align;
+    if (fit + this.#n > end) return CONTINUE;
+    return fit + this.#n <= this.#below ? fit : ABORT;
+  }
+
+  #node(level: number, node: number): number {
+    const size = this.sizes[level];
+    const start = this.#base + node * size;
+    const end = start + size;
+    if (end <= this.#from || start >= this.#end) {
+      this.#carry = -1;
+      return CONTINUE;
+    }
+    if (start >= this.#below) return ABORT;
+    if (this.#isDirty(level, node)) this.#refreshNode(level, node);
+    if (start < this.#from) {
+      this.#carry = -1;
+      return this.#children(level, node);
+    }
+    const prefix = this.pre[level][node];
+    if (prefix === size) {
+      if (this.#carry < 0) this.#carry = start;
+      return this.#fit(this.#carry, end);
+    }
+    if (this.inn[level][node] >= this.#n) return this.#children(level, node);
+    return this.#cross(start, end, prefix, this.suf[level][node]);
+  }
+
+  #block(block: number): number {
+    const start = this.#base + block * BLOCK_FRAMES;
+    const end = start + BLOCK_FRAMES;
+    if (end <= this.#from || start >= this.#end) {
+      this.#carry = -1;
+      return CONTINUE;
+    }
+    if (start >= this.#below) return ABORT;
+    if (this.#isDirty(1, block)) this.#refreshBlock(block);
+    if (start < this.#from) {
+      this.#carry = -1;
+      return this.#scan(block);
+    }
+    const prefix = this.pre1[block];
+    if (prefix === BLOCK_FRAMES) {
+      if (this.#carry < 0) this.#carry = start;
+      return this.#fit(this.#carry, end);
+    }
+    if (this.inn1[block] >= this.#n) return this.#scan(block);
+    return this.#cross(start, end, prefix, this.suf1[block]);
+  }
+
+  /** Passes a node with no room inside: close the incoming run at its prefix, open one at its suffix. */
+  #cross(start: number, end: number, prefix: number, suffix: number): number {
+    if (prefix > 0) {
+      const r = this.#fit(this.#carry < 0 ? start : this.#carry, start + prefix);
+      if (r !== CONTINUE) return r;
+    }
+    if (suffix === 0) {
+      this.#carry = -1;
+      return CONTINUE;
+    }
+    this.#carry = end - suffix;
+    return this.#fit(this.#carry, end);
+  }
+
+  #children(level: number, node: number): number {
+    const first = node << 5;
+    const end = Math.min(first + 32, this.counts[level - 1]);
+    for (let c = first; c < end; c++) {
+      const r = level === 2 ? this.#block(c) : this.#node(level - 1, c);
+      if (r !== CONTINUE) return r;
+    }
+    if (end - first < 32) this.#carry = -1;
+    return CONTINUE;
+  }
+
+  /** The words of one block, each handled whole: free prefix, runs inside it, free suffix. */
+  #scan(block: number): number {
+    const v = (block << 5) + this.#skew;
+    const words = this.#segments[v >>> SEGMENT_SHIFT];
+    let o = v & SEGMENT_MASK;
+    const n = this.#n;
+    const from = this.#from;
+    const below = this.#below;
+    let wordStart = this.#base + block * BLOCK_FRAMES;
+    for (let i = 0; i < 32; i++, o++, wordStart += 32) {
+      const wordEnd = wordStart + 32;
+      if (wordEnd <= from) continue;
+      if (wordStart >= this.#end) break;
+      if (wordStart >= below) return ABORT;
+      let w = words[o];
+      if (wordStart < from) w &= -1 << (from - wordStart);
+      if (w === -1) {
+        if (this.#carry < 0) this.#carry = wordStart;
+        const r = this.#fit(this.#carry, wordEnd);
+        if (r !== CONTINUE) return r;
+        continue;
+      }
+      if (w === 0) {
+        this.#carry = -1;
+        continue;
+      }
+      const head = trailingOnes(w);
+      if (head > 0) {
+        const r = this.#fit(this.#carry < 0 ? wordStart : this.#carry, wordStart + head);
+        if (r !== CONTINUE) return r;
+      }
+      if (n <= 32) {
+        // Runs wholly inside the word; all start after any run that came in, so lower ones win.
+        const aligned = this.#align <= 32 ? this.#alignMask : alignMask(this.#align, wordStart);
+        const starts = runStarts(w, n) & aligned;
+        if (starts !== 0) {
+          const fit = wordStart + lowestBit(starts);
+          return fit + n <= below ? fit : ABORT;
+        }
+      }
+      const tail = leadingOnes(w);
+      if (tail === 0) {
+        this.#carry = -1;
+        continue;
+      }
+      this.#carry = wordEnd - tail;
+      const r = this.#fit(this.#carry, wordEnd);
+      if (r !== CONTINUE) return r;
+    }
+    return CONTINUE;
+  }
+}
