@@ -1,0 +1,101 @@
+import { FrameError, type FrameSpace, type Pfn, SPARSE_CHUNK_FRAMES } from '@framekit/core';
+
+const WORDS_PER_FRAME = 1024;
+const BYTES_PER_FRAME = 4096;
+
+/** True on little-endian hosts, where a Uint32Array word is the low or high half of a 64-bit entry as stored. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/**
+ * Word and byte views over a frame space's contents, made once and cached so that table walks
+ * and fault handling allocate nothing. A dense or shared space is one view; a sparse space is a
+ * view per 2 MiB chunk (the unit in which it materialises contents anyway).
+ *
+ * `words(pfn)` returns the view holding `pfn` and leaves the frame's first word index in
+ * `wordBase`; `bytes(pfn)` does the same with `byteBase`.
+ */
+export class FrameMemory {
+  readonly space: FrameSpace;
+  wordBase = 0;
+  byteBase = 0;
+  readonly #dense32: Uint32Array | undefined;
+  readonly #dense8: Uint8Array | undefined;
+  readonly #chunks32 = new Map<number, Uint32Array>();
+  readonly #chunks8 = new Map<number, Uint8Array>();
+
+  constructor(space: FrameSpace) {
+    if (!space.hasContents) {
+      throw new FrameError(
+        'UNSUPPORTED',
+        `AddressSpace.create: the frame space has no contents (backing '${space.backing}'); page tables live in frames, so use 'dense', 'sparse' or 'shared'`,
+        { op: 'AddressSpace.create', backing: space.backing },
+      );
+    }
+    if (!LITTLE_ENDIAN) {
+      throw new FrameError(
+        'UNSUPPORTED',
+        'AddressSpace.create: page-table entries are read as little-endian 32-bit halves; this host is big-endian',
+        { op: 'AddressSpace.create' },
+      );
+    }
+    this.space = space;
+    if (space.backing !== 'sparse') {
+      const all = space.bytes(0, space.frameCount);
+      this.#dense8 = all;
+      this.#dense32 = new Uint32Array(all.buffer, all.byteOffset, all.length / 4);
+    }
+  }
+
+  words(pfn: Pfn): Uint32Array {
+    const dense = this.#dense32;
+    if (dense !== undefined) {
+      this.wordBase = pfn * WORDS_PER_FRAME;
+      return dense;
+    }
+    const chunk = Math.floor(pfn / SPARSE_CHUNK_FRAMES);
+    this.wordBase = (pfn - chunk * SPARSE_CHUNK_FRAMES) * WORDS_PER_FRAME;
+    return this.#chunks32.get(chunk) ?? this.#materialise(chunk).words;
+  }
+
+  bytes(pfn: Pfn): Uint8Array {
+    const dense = this.#dense8;
+    if (dense !== undefined) {
+      this.byteBase = pfn * BYTES_PER_FRAME;
+      return dense;
+    }
+    const chunk = Math.floor(pfn / SPARSE_CHUNK_FRAMES);
+    this.byteBase = (pfn - chunk * SPARSE_CHUNK_FRAMES) * BYTES_PER_FRAME;
+    return this.#chunks8.get(chunk) ?? this.#materialise(chunk).bytes;
+  }
+
+  /** Fills `count` frames from `pfn` with zeros. */
+  zero(pfn: Pfn, count: number): void {
+    for (let i = 0; i < count; i++) {
+      const words = this.words(pfn + i);
+      words.fill(0, this.wordBase, this.wordBase + WORDS_PER_FRAME);
+    }
+  }
+
+  /** Copies frame `from` into frame `to`. */
+  copy(from: Pfn, to: Pfn): void {
+    const src = this.words(from);
+    const srcBase = this.wordBase;
+    const dst = this.words(to);
+    const dstBase = this.wordBase;
+    if (src === dst) {
+      dst.copyWithin(dstBase, srcBase, srcBase + WORDS_PER_FRAME);
+      return;
+    }
+    for (let i = 0; i < WORDS_PER_FRAME; i++) dst[dstBase + i] = src[srcBase + i];
+  }
+
+  #materialise(chunk: number): { words: Uint32Array; bytes: Uint8Array } {
+    const first = chunk * SPARSE_CHUNK_FRAMES;
+    const count = Math.min(SPARSE_CHUNK_FRAMES, this.space.frameCount - first);
+    const bytes = this.space.bytes(first, count);
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    this.#chunks8.set(chunk, bytes);
+    this.#chunks32.set(chunk, words);
+    return { words, bytes };
+  }
+}
