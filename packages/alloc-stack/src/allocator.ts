@@ -3,6 +3,7 @@ import {
   checkBatch,
   checkCount,
   checkFrame,
+  checkNoDuplicates,
   checkRun,
   FrameError,
   type FrameRange,
@@ -129,21 +130,16 @@ export class StackFrameAllocator implements StackAllocator {
   freeMany(pfns: PfnArray, count: number): void {
     checkBatch('freeMany', pfns, count);
     const used = this.#used;
-    for (let i = 0; i < count; i++) {
-      if (!used.has(pfns[i])) throw this.#freeError('freeMany', pfns[i], false);
-    }
-    // Clearing the bits finds a frame listed twice without a Set; undo on the way out.
+    // Clearing a bit fails for a frame not allocated here and for one listed twice.
     for (let i = 0; i < count; i++) {
       if (!used.tryClear(pfns[i])) {
         for (let j = 0; j < i; j++) used.set(pfns[j]);
-        throw new FrameError('DOUBLE_FREE', `freeMany: frame ${pfns[i]} is listed twice`, {
-          op: 'freeMany',
-          pfn: pfns[i],
-          index: i,
-        });
+        throw this.#batchError(pfns, count);
       }
     }
-    for (let i = 0; i < count; i++) this.#stack.push(pfns[i]);
+    // Only now, with every entry good, do the frames' bytes change (node links).
+    const stack = this.#stack;
+    for (let i = 0; i < count; i++) stack.push(pfns[i]);
     this.#usedFrames -= count;
   }
 
@@ -200,6 +196,15 @@ export class StackFrameAllocator implements StackAllocator {
       });
     }
     return freeError(op, this.space, pfn, inRun);
+  }
+
+  /** Why a batch cannot be freed: the first entry not allocated here, else a frame listed twice. */
+  #batchError(pfns: PfnArray, count: number): FrameError {
+    for (let i = 0; i < count; i++) {
+      if (!this.#used.has(pfns[i])) return this.#freeError('freeMany', pfns[i], false);
+    }
+    checkNoDuplicates('freeMany', pfns, count);
+    throw new Error('freeMany: a bit failed to clear, yet every entry is allocated and distinct');
   }
 
   /**

@@ -16,12 +16,17 @@ const SLOT_BYTES = 8;
 export class UsedBits {
   readonly #chunks: (Uint32Array | undefined)[];
   readonly #chunkFrames: number;
+  /** `log2(chunkFrames)` and `chunkFrames - 1`, for frame numbers below 2^32. */
+  readonly #shift: number;
+  readonly #mask: number;
   #chunkCount = 0;
 
   constructor(frameCount: number) {
     let chunkFrames = MIN_CHUNK_FRAMES;
     while (Math.ceil(frameCount / chunkFrames) > MAX_DIRECTORY) chunkFrames *= 2;
     this.#chunkFrames = chunkFrames;
+    this.#shift = Math.log2(chunkFrames);
+    this.#mask = chunkFrames - 1;
     this.#chunks = new Array<Uint32Array | undefined>(Math.ceil(frameCount / chunkFrames)).fill(undefined);
   }
 
@@ -32,30 +37,47 @@ export class UsedBits {
 
   /** True when `pfn` is marked allocated. Any number is accepted: a non-frame is never marked. */
   has(pfn: number): boolean {
-    // Bit arithmetic would quietly turn 0.5 into frame 0 and '3' into frame 3.
-    if (!Number.isInteger(pfn)) return false;
-    const c = Math.floor(pfn / this.#chunkFrames);
-    const chunk = this.#chunks[c];
-    if (chunk === undefined) return false;
-    const bit = pfn - c * this.#chunkFrames;
-    return (chunk[bit >>> 5] & (1 << (bit & 31))) !== 0;
+    let chunk: Uint32Array | undefined;
+    let bit: number;
+    // `x >>> 0 === x` holds exactly for integers in [0, 2^32): one test rejects NaN, 0.5, -1
+    // and '3', which bit arithmetic would otherwise quietly turn into real frame numbers.
+    if (pfn >>> 0 === pfn) {
+      chunk = this.#chunks[pfn >>> this.#shift];
+      bit = pfn & this.#mask;
+    } else if (Number.isSafeInteger(pfn) && pfn > 0) {
+      chunk = this.#chunks[Math.floor(pfn / this.#chunkFrames)];
+      bit = pfn % this.#chunkFrames;
+    } else return false;
+    return chunk !== undefined && (chunk[bit >>> 5] & (1 << (bit & 31))) !== 0;
   }
 
   /** Marks frame `pfn` (a valid frame of the space) allocated. */
   set(pfn: Pfn): void {
-    const c = Math.floor(pfn / this.#chunkFrames);
+    let c: number;
+    let bit: number;
+    if (pfn >>> 0 === pfn) {
+      c = pfn >>> this.#shift;
+      bit = pfn & this.#mask;
+    } else {
+      c = Math.floor(pfn / this.#chunkFrames);
+      bit = pfn % this.#chunkFrames;
+    }
     const chunk = this.#chunks[c] ?? this.#makeChunk(c);
-    const bit = pfn - c * this.#chunkFrames;
     chunk[bit >>> 5] |= 1 << (bit & 31);
   }
 
   /** Clears `pfn`'s mark; false (and no change) when it was not marked. Any number is accepted. */
   tryClear(pfn: number): boolean {
-    if (!Number.isInteger(pfn)) return false;
-    const c = Math.floor(pfn / this.#chunkFrames);
-    const chunk = this.#chunks[c];
+    let chunk: Uint32Array | undefined;
+    let bit: number;
+    if (pfn >>> 0 === pfn) {
+      chunk = this.#chunks[pfn >>> this.#shift];
+      bit = pfn & this.#mask;
+    } else if (Number.isSafeInteger(pfn) && pfn > 0) {
+      chunk = this.#chunks[Math.floor(pfn / this.#chunkFrames)];
+      bit = pfn % this.#chunkFrames;
+    } else return false;
     if (chunk === undefined) return false;
-    const bit = pfn - c * this.#chunkFrames;
     const mask = 1 << (bit & 31);
     const word = bit >>> 5;
     if ((chunk[word] & mask) === 0) return false;
