@@ -242,7 +242,7 @@ describe.each(Object.entries(SHAPES))('mixed 4 KiB / 2 MiB churn on %s', (_name,
         m.reset();
         checkAgainst(a, m);
       }),
-      { numRuns: 30 },
+      { numRuns: 20 },
     );
   });
 });
