@@ -31,4 +31,5 @@ export {
 export { FreeRunList } from './free-runs';
 export { type AllocatorPlugin, checkRangesInSpace, definePlugin, type PluginDefinition } from './plugin';
 export { MAX_REFCOUNT, type RefCountedAllocator, withRefCounts } from './refcounts';
+export * from './router/index';
 export * from './units';

@@ -1,0 +1,26 @@
+export {
+  ROUTE_KEYS,
+  type RouteConfig,
+  RouteConfigSchema,
+  type RouteKey,
+  type RouterConfig,
+  RouterConfigSchema,
+  type RoutesConfig,
+  RoutesConfigSchema,
+  type StrategyConfig,
+  StrategyConfigSchema,
+  type ZoneConfig,
+  ZoneConfigSchema,
+  ZoneOrderSchema,
+} from './config';
+export type { ExplainStep, Explanation, RouterRequest } from './explain';
+export { DMA_LIMIT, DMA32_LIMIT, PATCHWORK_BITMAP_LIMIT, routerPresets } from './presets';
+export {
+  type ResolvedRoute,
+  type ResolvedRouterConfig,
+  type ResolvedStrategy,
+  type ResolvedZone,
+  resolveRouterConfig,
+} from './resolve';
+export { createRouter, type FrameRouter } from './router';
+export type { RouterStrategy, RouterZone } from './zone';

@@ -1,0 +1,82 @@
+import { FRAME_SIZE, GiB, MiB } from '../units';
+import type { RouterConfig, StrategyConfig } from './config';
+
+/** PatchworkOS's `PMM_BITMAP_MAX_ADDR`: frames below 64 MiB are the bitmap's, frames above the stack's. */
+export const PATCHWORK_BITMAP_LIMIT = (64 * MiB) / FRAME_SIZE;
+/** Linux x86-64's ZONE_DMA ends at 16 MiB (ISA DMA), ZONE_DMA32 at 4 GiB. */
+export const DMA_LIMIT = (16 * MiB) / FRAME_SIZE;
+export const DMA32_LIMIT = (4 * GiB) / FRAME_SIZE;
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * PatchworkOS (`pmm.c`): a bitmap for the frames below 64 MiB, where contiguous and
+ * `below`-limited requests are served (lowest first, as `pmm_alloc_bitmap` searches from 0);
+ * a free-page stack for the frames above, which serves single frames and batches, falling
+ * back to the bitmap only when the stack is empty. Every freed frame above 64 MiB goes on the
+ * stack and stays there ('unbounded'), as in PatchworkOS. Where PatchworkOS gives up — a
+ * contiguous run above 64 MiB — the stack sits over a bitmap of its own zone that the router
+ * drains the stack into, so that a run that fits is found there too (invariant 6).
+ */
+const patchwork: RouterConfig = {
+  name: 'patchwork',
+  zones: [
+    { name: 'bitmap', end: PATCHWORK_BITMAP_LIMIT, strategies: [{ plugin: 'bitmap' }] },
+    {
+      name: 'stack',
+      strategies: [{ plugin: 'bitmap' }, { plugin: 'stack', over: 'bitmap', high: 'unbounded' }],
+    },
+  ],
+  routes: {
+    single: ['stack', 'bitmap'],
+    run: { use: ['bitmap'], zones: 'lowest-first' },
+  },
+};
+
+/** Z903: the two-layer 2 MiB / 4 KiB bitmap alone, for single frames and 2 MiB pages. */
+const z903: RouterConfig = {
+  name: 'z903',
+  zones: [{ name: 'all', strategies: [{ plugin: 'hier2m' }] }],
+  routes: { single: ['hier2m'], huge: ['hier2m'] },
+};
+
+/** Each kernel zone: a bitmap owns the frames; a stack caches single frames, hier2m caches 2 MiB blocks. */
+const kernelZone: StrategyConfig[] = [
+  { plugin: 'bitmap' },
+  { plugin: 'stack', over: 'bitmap', batch: 64, high: 384 },
+  { plugin: 'hier2m', over: 'bitmap', holds: '2mib', batch: 1, high: 8 },
+];
+
+/**
+ * A Linux-like kernel: zones DMA (< 16 MiB), DMA32 (< 4 GiB) and Normal, tried from the
+ * highest that satisfies a request down. In each, single frames come from a stack layered
+ * over the zone's bitmap like a per-CPU page list (refilled and spilled 64 at a time, spilling
+ * above 384), 2 MiB pages from hier2m caching whole blocks of the bitmap, and any other run
+ * from the bitmap itself.
+ */
+const kernel: RouterConfig = {
+  name: 'kernel',
+  zones: [
+    { name: 'dma', end: DMA_LIMIT, strategies: kernelZone },
+    { name: 'dma32', end: DMA32_LIMIT, strategies: kernelZone },
+    { name: 'normal', strategies: kernelZone },
+  ],
+  routes: {
+    single: ['stack'],
+    run: ['bitmap'],
+    huge: ['hier2m', 'bitmap'],
+  },
+};
+
+/** Ready-made configs: `createRouter(space, routerPresets.kernel, [stack.plugin, bitmap.plugin, hier2m.plugin])`. */
+export const routerPresets: {
+  readonly patchwork: RouterConfig;
+  readonly z903: RouterConfig;
+  readonly kernel: RouterConfig;
+} = deepFreeze({ patchwork, z903, kernel });

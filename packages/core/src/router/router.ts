@@ -1,0 +1,615 @@
+import type {
+  AllocatorCapabilities,
+  AllocatorStats,
+  FrameAllocator,
+  FrameRange,
+  FrameSpace,
+  Pfn,
+  PfnArray,
+  RunOptions,
+} from '../api';
+import { NO_FRAME } from '../api';
+import {
+  checkBatch,
+  checkCount,
+  checkNoDuplicates,
+  checkRun,
+  freeError,
+  readAlign,
+  readBelow,
+  unsupported,
+} from '../checks';
+import { FrameError } from '../errors';
+import type { AllocatorPlugin } from '../plugin';
+import { FRAMES_PER_2MIB } from '../units';
+import type { RouteKey, RouterConfig } from './config';
+import { type Explanation, explainRequest, type RouterRequest } from './explain';
+import { type ResolvedRouterConfig, resolveRouterConfig } from './resolve';
+import { HUGE_OPTIONS, type RouterStrategy, type RouterZone, type StrategyNode, Zone } from './zone';
+
+/** A router: a `FrameAllocator` over zones of strategies, with a look inside. */
+export interface FrameRouter extends FrameAllocator {
+  /** The config after checks and defaults. */
+  readonly config: ResolvedRouterConfig;
+  /** The zones from the lowest address up, each with its strategy instances. */
+  readonly zones: readonly RouterZone[];
+  /** For each request shape, the strategies it tries, in order (null: no such route). */
+  readonly routes: Readonly<Record<RouteKey, readonly RouterStrategy[] | null>>;
+  /** Which zone, route and strategy would serve `request`, and why. Changes nothing. */
+  explain(request: RouterRequest): Explanation;
+  /** Frames parked in caches now (they count as free). */
+  cachedFrames(): number;
+  /** Returns every cached frame to what its cache sits over (what a failed request does first). */
+  drainCaches(): number;
+  forEachFreeRun(visit: (start: Pfn, count: number) => void): void;
+}
+
+/**
+ * A `FrameAllocator` that sends each request to a strategy by its shape and address limit.
+ *
+ * `config` splits the frames into zones by address, gives each zone an owner strategy and,
+ * optionally, caches layered over it, and routes single frames, batches, runs, 2 MiB runs and
+ * `below` requests to strategies in order of preference; `plugins` supply the strategies
+ * (`stack.plugin`, `bitmap.plugin`, `hier2m.plugin`, …). Bad configs throw one
+ * `INVALID_REQUEST` naming every problem.
+ */
+export function createRouter(
+  space: FrameSpace,
+  config: RouterConfig,
+  plugins: readonly AllocatorPlugin[],
+): FrameRouter {
+  return new Router(space, resolveRouterConfig(config, plugins));
+}
+
+/** The strategies a route tries: zone by zone in the route's zone order, its ids in order within each. */
+function stepsOf(
+  zones: readonly Zone[],
+  route: ResolvedRouterConfig['routes'][RouteKey],
+): StrategyNode[] | null {
+  if (route === null) return null;
+  const steps: StrategyNode[] = [];
+  for (const z of route.zones) {
+    for (const id of route.use) {
+      const node = zones[z].node(id);
+      if (node !== undefined) steps.push(node);
+    }
+  }
+  return steps;
+}
+
+class Router implements FrameRouter {
+  readonly name: string;
+  readonly capabilities: AllocatorCapabilities;
+  readonly space: FrameSpace;
+  readonly ranges: readonly FrameRange[];
+  readonly config: ResolvedRouterConfig;
+  readonly zones: readonly Zone[];
+  readonly routes: Readonly<Record<RouteKey, readonly StrategyNode[] | null>>;
+  /** Each zone's exclusive end, for the frame → zone lookup. */
+  readonly #ends: Float64Array;
+  readonly #single: readonly StrategyNode[];
+  readonly #batch: readonly StrategyNode[];
+  readonly #run: readonly StrategyNode[] | null;
+  readonly #huge: readonly StrategyNode[] | null;
+  readonly #below: readonly StrategyNode[] | null;
+  readonly #total: number;
+  readonly #hasCaches: boolean;
+  readonly #tracksRuns: boolean;
+  #used = 0;
+  #scratch = new Float64Array(64);
+
+  constructor(space: FrameSpace, config: ResolvedRouterConfig) {
+    this.space = space;
+    this.ranges = space.ranges;
+    this.config = config;
+    this.name = `router(${config.name})`;
+    this.capabilities = config.capabilities;
+    this.zones = config.zones.map((_, i) => new Zone(space, config, i));
+    this.#ends = Float64Array.from(this.zones, (z) => z.end);
+    const routes = {} as Record<RouteKey, StrategyNode[] | null>;
+    for (const key of ['single', 'batch', 'run', 'huge', 'below'] as const) {
+      routes[key] = stepsOf(this.zones, config.routes[key]);
+    }
+    this.routes = routes;
+    this.#single = routes.single ?? [];
+    this.#batch = routes.batch ?? this.#single;
+    this.#run = routes.run;
+    this.#huge = routes.huge;
+    this.#below = routes.below;
+    this.#total = space.usableFrames;
+    this.#hasCaches = this.zones.some((z) => z.fronts.length > 0);
+    this.#tracksRuns = this.zones.some((z) => z.wholeRuns !== null);
+  }
+
+  // ---- allocation ------------------------------------------------------------------------
+
+  alloc(): Pfn {
+    if (this.#used === this.#total) return NO_FRAME;
+    let pfn = this.#allocSingle(this.#single);
+    if (pfn === NO_FRAME && this.#drain(Number.POSITIVE_INFINITY, 1)) pfn = this.#allocSingle(this.#single);
+    if (pfn !== NO_FRAME) this.#used++;
+    return pfn;
+  }
+
+  allocMany(out: PfnArray, count: number): boolean {
+    checkBatch('allocMany', out, count);
+    if (count === 0) return true;
+    if (count > this.#total - this.#used) return false;
+    // Gather into scratch so that a failure leaves `out` untouched.
+    const buf = count <= this.#scratch.length ? this.#scratch : new Float64Array(count);
+    if (count <= 65536 && buf !== this.#scratch) this.#scratch = buf;
+    let k = this.#fill(buf, 0, count, this.#batch);
+    if (k < count && this.#drain(Number.POSITIVE_INFINITY, 1)) k = this.#fill(buf, k, count, this.#batch);
+    if (k < count) {
+      for (let i = 0; i < k; i++) this.#releaseFrame(this.zones[this.#zoneOf(buf[i])], buf[i]);
+      return false;
+    }
+    for (let i = 0; i < count; i++) out[i] = buf[i];
+    this.#used += count;
+    return true;
+  }
+
+  allocRun(count: number, options?: RunOptions): Pfn {
+    checkCount('allocRun', count);
+    const align = readAlign('allocRun', options);
+    const below = readBelow('allocRun', options);
+    const huge = count === FRAMES_PER_2MIB && align === FRAMES_PER_2MIB;
+    if (!huge && this.capabilities.runs !== 'any') {
+      throw unsupported(
+        this.name,
+        'allocRun',
+        this.capabilities.runs === 'none'
+          ? 'no route serves runs'
+          : 'it serves only 2 MiB runs (count 512, align 512)',
+      );
+    }
+    const steps =
+      (below !== Number.POSITIVE_INFINITY ? this.#below : null) ?? (huge ? this.#huge : this.#run);
+    if (steps === null || count > this.#total - this.#used) return NO_FRAME;
+    let pfn = this.#allocRunVia(steps, count, align, below, huge, options);
+    if (pfn === NO_FRAME && this.#drain(below, count)) {
+      pfn = this.#allocRunVia(steps, count, align, below, huge, options);
+    }
+    if (pfn !== NO_FRAME) this.#used += count;
+    return pfn;
+  }
+
+  #allocSingle(steps: readonly StrategyNode[]): Pfn {
+    for (let i = 0; i < steps.length; i++) {
+      const pfn = this.#takeOne(steps[i]);
+      if (pfn !== NO_FRAME) return pfn;
+    }
+    return NO_FRAME;
+  }
+
+  #fill(buf: Float64Array, k: number, count: number, steps: readonly StrategyNode[]): number {
+    for (let i = 0; i < steps.length && k < count; i++) {
+      const node = steps[i];
+      while (k < count) {
+        const pfn = this.#takeOne(node);
+        if (pfn === NO_FRAME) break;
+        buf[k++] = pfn;
+      }
+    }
+    return k;
+  }
+
+  /** One frame from `node`; an empty cache first refills a batch from what it sits over. */
+  #takeOne(node: StrategyNode): Pfn {
+    let pfn = node.allocator.alloc();
+    if (node.back !== null) {
+      if (pfn === NO_FRAME) {
+        if (this.#refill(node) === 0) return NO_FRAME;
+        pfn = node.allocator.alloc();
+      }
+      if (pfn !== NO_FRAME) node.cached--;
+    }
+    return pfn;
+  }
+
+  /** Up to a batch of frames from the back into the cache `node`; how many came. */
+  #refill(node: StrategyNode): number {
+    const back = node.back!;
+    const buf = node.buffer;
+    const want = buf.length;
+    let k = 0;
+    if (back.back === null && back.allocator.allocMany(buf, want)) k = want;
+    else {
+      while (k < want) {
+        const pfn = this.#takeOne(back);
+        if (pfn === NO_FRAME) break;
+        buf[k++] = pfn;
+      }
+    }
+    if (k > 0) {
+      node.allocator.freeMany(buf, k);
+      node.cached += k;
+    }
+    return k;
+  }
+
+  #allocRunVia(
+    steps: readonly StrategyNode[],
+    count: number,
+    align: number,
+    below: number,
+    huge: boolean,
+    options: RunOptions | undefined,
+  ): Pfn {
+    for (let i = 0; i < steps.length; i++) {
+      const node = steps[i];
+      const zone = node.zoneRef;
+      if (zone.firstFrame + count > below) continue; // nothing in this zone is low enough
+      if (node.onlyHuge && !huge) continue;
+      const whole = zone.endFrame <= below; // every frame of the zone satisfies `below`
+      if (!whole && !node.caps.below) continue;
+      const opts = whole && below !== Number.POSITIVE_INFINITY ? alignOnly(align) : options;
+      let pfn: Pfn;
+      if (node.holdsBlocks) pfn = this.#takeBlock(node, opts);
+      else {
+        pfn = node.allocator.allocRun(count, opts);
+        if (pfn !== NO_FRAME && node.back !== null) node.cached -= count;
+      }
+      if (pfn !== NO_FRAME) {
+        zone.wholeRuns?.add(pfn, count, node.index);
+        return pfn;
+      }
+    }
+    return NO_FRAME;
+  }
+
+  /** A 2 MiB block from the block cache `node`, refilling it from its back when empty. */
+  #takeBlock(node: StrategyNode, options: RunOptions | undefined): Pfn {
+    let pfn = node.allocator.allocRun(FRAMES_PER_2MIB, options);
+    if (pfn === NO_FRAME && this.#refillBlocks(node) > 0)
+      pfn = node.allocator.allocRun(FRAMES_PER_2MIB, options);
+    if (pfn !== NO_FRAME) node.cached -= FRAMES_PER_2MIB;
+    return pfn;
+  }
+
+  #refillBlocks(node: StrategyNode): number {
+    const back = node.back!;
+    let n = 0;
+    while (n < node.batchFrames) {
+      let pfn: Pfn;
+      if (back.holdsBlocks) pfn = this.#takeBlock(back, HUGE_OPTIONS);
+      else {
+        pfn = back.allocator.allocRun(FRAMES_PER_2MIB, HUGE_OPTIONS);
+        if (pfn !== NO_FRAME && back.back !== null) back.cached -= FRAMES_PER_2MIB;
+      }
+      if (pfn === NO_FRAME) break;
+      node.allocator.freeRun(pfn, FRAMES_PER_2MIB);
+      node.cached += FRAMES_PER_2MIB;
+      n += FRAMES_PER_2MIB;
+    }
+    return n;
+  }
+
+  // ---- freeing -------------------------------------------------------------------------
+
+  free(pfn: Pfn): void {
+    if (!Number.isSafeInteger(pfn) || pfn < 0 || pfn >= this.space.frameCount) {
+      throw freeError('free', this.space, pfn);
+    }
+    const zone = this.zones[this.#zoneOf(pfn)];
+    if (zone.nodes.length === 0 || this.#isFreeIn(zone, pfn)) throw freeError('free', this.space, pfn);
+    const runs = zone.wholeRuns;
+    if (runs?.covers(pfn)) {
+      if (runs.countAt(pfn) !== 1) throw this.#wholeRunError('free', zone, pfn);
+      this.#releaseWholeRun(zone, pfn, 1);
+    } else {
+      // The target checks that the frame is usable (NOT_USABLE) before it changes anything.
+      this.#releaseFrame(zone, pfn);
+    }
+    this.#used--;
+  }
+
+  freeMany(pfns: PfnArray, count: number): void {
+    checkBatch('freeMany', pfns, count);
+    for (let i = 0; i < count; i++) {
+      const pfn = pfns[i];
+      this.#checkAllocated('freeMany', pfn, false);
+      if (this.#tracksRuns) {
+        const zone = this.zones[this.#zoneOf(pfn)];
+        if (zone.wholeRuns?.covers(pfn) && zone.wholeRuns.countAt(pfn) !== 1) {
+          throw this.#wholeRunError('freeMany', zone, pfn);
+        }
+      }
+    }
+    checkNoDuplicates('freeMany', pfns, count);
+    for (let i = 0; i < count; i++) {
+      const pfn = pfns[i];
+      const zone = this.zones[this.#zoneOf(pfn)];
+      if (zone.wholeRuns?.covers(pfn)) this.#releaseWholeRun(zone, pfn, 1);
+      else this.#releaseFrame(zone, pfn);
+    }
+    this.#used -= count;
+  }
+
+  freeRun(pfn: Pfn, count: number): void {
+    checkRun('freeRun', this.space, pfn, count);
+    const end = pfn + count;
+    this.#checkUsable(pfn, count);
+    let zi = this.#zoneOf(pfn);
+    for (let i = pfn; i < end; i++) {
+      while (i >= this.#ends[zi]) zi++;
+      if (this.#isFreeIn(this.zones[zi], i)) throw freeError('freeRun', this.space, i, true);
+    }
+    // A zone whose owner takes runs back only whole: a run must be one it handed out, or none of its frames may be in one.
+    if (this.#tracksRuns) {
+      for (let s = pfn, z = this.#zoneOf(pfn); s < end; s = this.zones[z++].end) {
+        const zone = this.zones[z];
+        const runs = zone.wholeRuns;
+        const c = Math.min(end, zone.end) - s;
+        if (runs !== null && runs.countAt(s) !== c && runs.anyIn(s, c)) {
+          let at = s;
+          while (!runs.covers(at)) at++;
+          throw this.#wholeRunError('freeRun', zone, at);
+        }
+      }
+    }
+    for (let s = pfn, z = this.#zoneOf(pfn); s < end; s = this.zones[z++].end) {
+      const zone = this.zones[z];
+      this.#releasePart(zone, s, Math.min(end, zone.end) - s);
+    }
+    this.#used -= count;
+  }
+
+  /** Frees `[start, start + count)`, all inside `zone` and all allocated. */
+  #releasePart(zone: Zone, start: Pfn, count: number): void {
+    const runs = zone.wholeRuns;
+    if (runs !== null) {
+      if (runs.countAt(start) === count) this.#releaseWholeRun(zone, start, count);
+      else for (let i = start; i < start + count; i++) this.#releaseFrame(zone, i);
+      return;
+    }
+    if (count === FRAMES_PER_2MIB && start % FRAMES_PER_2MIB === 0 && zone.hugeTarget !== null) {
+      this.#give(zone.hugeTarget, start, count);
+    } else if (count === 1) {
+      this.#releaseFrame(zone, start);
+    } else {
+      this.#give(zone.nodes[0], start, count);
+    }
+  }
+
+  /** A run the zone handed out whole goes back to the strategy that served it. */
+  #releaseWholeRun(zone: Zone, start: Pfn, count: number): void {
+    const runs = zone.wholeRuns!;
+    const node = zone.nodes[runs.strategyAt(start)];
+    runs.remove(start);
+    if (count === 1) {
+      node.allocator.free(start);
+      if (node.back !== null) this.#cacheGrew(node, 1);
+    } else this.#give(node, start, count);
+  }
+
+  /** A freed frame goes to its zone's frame target: the front cache, where there is one. */
+  #releaseFrame(zone: Zone, pfn: Pfn): void {
+    const target = zone.frameTarget!;
+    target.allocator.free(pfn);
+    if (target.back !== null) this.#cacheGrew(target, 1);
+  }
+
+  #give(node: StrategyNode, start: Pfn, count: number): void {
+    node.allocator.freeRun(start, count);
+    if (node.back !== null) this.#cacheGrew(node, count);
+  }
+
+  #cacheGrew(node: StrategyNode, frames: number): void {
+    node.cached += frames;
+    if (node.cached > node.highFrames) this.#spill(node);
+  }
+
+  /** Gives a batch back to what `node` sits over (like a per-CPU list above its high mark). */
+  #spill(node: StrategyNode): void {
+    const back = node.back!;
+    if (node.holdsBlocks) {
+      let moved = 0;
+      while (moved < node.batchFrames && node.cached >= FRAMES_PER_2MIB) {
+        const pfn = node.allocator.allocRun(FRAMES_PER_2MIB, HUGE_OPTIONS);
+        if (pfn === NO_FRAME) break;
+        node.cached -= FRAMES_PER_2MIB;
+        moved += FRAMES_PER_2MIB;
+        back.allocator.freeRun(pfn, FRAMES_PER_2MIB);
+        if (back.back !== null) back.cached += FRAMES_PER_2MIB;
+      }
+    } else {
+      const k = Math.min(node.batchFrames, node.cached);
+      if (!node.allocator.allocMany(node.buffer, k)) return;
+      node.cached -= k;
+      back.allocator.freeMany(node.buffer, k);
+      if (back.back !== null) back.cached += k;
+    }
+    if (back.back !== null && back.cached > back.highFrames) this.#spill(back);
+  }
+
+  // ---- caches --------------------------------------------------------------------------
+
+  cachedFrames(): number {
+    let n = 0;
+    for (const zone of this.zones) for (const node of zone.fronts) n += node.cached;
+    return n;
+  }
+
+  drainCaches(): number {
+    const before = this.cachedFrames();
+    this.#drain(Number.POSITIVE_INFINITY, 1);
+    return before;
+  }
+
+  /**
+   * Empties every cache of the zones that could serve a request of `count` frames below
+   * `below` into what it sits over, farthest first, so that the owners see all free frames
+   * (as Linux drains per-CPU lists when an allocation fails). True when anything moved.
+   */
+  #drain(below: number, count: number): boolean {
+    if (!this.#hasCaches) return false;
+    let moved = false;
+    for (const zone of this.zones) {
+      if (zone.frames === 0 || zone.firstFrame + count > below) continue;
+      for (const node of zone.fronts) {
+        if (node.cached > 0) {
+          this.#empty(node);
+          moved = true;
+        }
+      }
+    }
+    return moved;
+  }
+
+  #empty(node: StrategyNode): void {
+    const back = node.back!;
+    if (node.holdsBlocks) {
+      while (node.cached >= FRAMES_PER_2MIB) {
+        const pfn = node.allocator.allocRun(FRAMES_PER_2MIB, HUGE_OPTIONS);
+        if (pfn === NO_FRAME) break;
+        node.cached -= FRAMES_PER_2MIB;
+        back.allocator.freeRun(pfn, FRAMES_PER_2MIB);
+        if (back.back !== null) back.cached += FRAMES_PER_2MIB;
+      }
+      return;
+    }
+    const buf = node.buffer;
+    while (node.cached > 0) {
+      const k = Math.min(node.cached, buf.length);
+      if (!node.allocator.allocMany(buf, k)) break;
+      node.cached -= k;
+      back.allocator.freeMany(buf, k);
+      if (back.back !== null) back.cached += k;
+    }
+  }
+
+  // ---- queries -------------------------------------------------------------------------
+
+  isFree(pfn: Pfn): boolean {
+    if (!(pfn >= 0 && pfn < this.space.frameCount) || !Number.isInteger(pfn)) return false;
+    return this.#isFreeIn(this.zones[this.#zoneOf(pfn)], pfn);
+  }
+
+  stats(): AllocatorStats {
+    let metadataBytes = this.#ends.byteLength + this.#scratch.byteLength;
+    for (const zone of this.zones) {
+      for (const node of zone.nodes)
+        metadataBytes += node.allocator.stats().metadataBytes + node.buffer.byteLength;
+      if (zone.wholeRuns !== null) metadataBytes += zone.wholeRuns.bytes();
+    }
+    return {
+      totalFrames: this.#total,
+      freeFrames: this.#total - this.#used,
+      usedFrames: this.#used,
+      metadataBytes,
+    };
+  }
+
+  /** Maximal free runs in ascending order, cached frames included (the union over every strategy). */
+  forEachFreeRun(visit: (start: Pfn, count: number) => void): void {
+    const starts: number[] = [];
+    const counts: number[] = [];
+    const add = (start: Pfn, count: number) => {
+      starts.push(start);
+      counts.push(count);
+    };
+    for (const zone of this.zones) {
+      for (const node of zone.nodes) {
+        if (node.allocator.forEachFreeRun !== undefined) node.allocator.forEachFreeRun(add);
+        else scanFree(node.allocator, zone.ranges, add);
+      }
+    }
+    const order = starts.map((_, i) => i).sort((a, b) => starts[a] - starts[b]);
+    let runStart = -1;
+    let runEnd = -1;
+    for (const i of order) {
+      if (starts[i] === runEnd) runEnd += counts[i];
+      else {
+        if (runEnd > runStart) visit(runStart, runEnd - runStart);
+        runStart = starts[i];
+        runEnd = starts[i] + counts[i];
+      }
+    }
+    if (runEnd > runStart) visit(runStart, runEnd - runStart);
+  }
+
+  explain(request: RouterRequest): Explanation {
+    return explainRequest(this, request, this.#total - this.#used);
+  }
+
+  // ---- helpers -------------------------------------------------------------------------
+
+  #zoneOf(pfn: Pfn): number {
+    const ends = this.#ends;
+    let i = 0;
+    while (pfn >= ends[i]) i++;
+    return i;
+  }
+
+  #isFreeIn(zone: Zone, pfn: Pfn): boolean {
+    const nodes = zone.nodes;
+    for (let i = 0; i < nodes.length; i++) if (nodes[i].allocator.isFree(pfn)) return true;
+    return false;
+  }
+
+  /** Throws unless `pfn` is a usable frame that no strategy holds as free. */
+  #checkAllocated(op: string, pfn: Pfn, inRun: boolean): void {
+    if (
+      !Number.isSafeInteger(pfn) ||
+      pfn < 0 ||
+      pfn >= this.space.frameCount ||
+      !this.space.isUsable(pfn) ||
+      this.#isFreeIn(this.zones[this.#zoneOf(pfn)], pfn)
+    ) {
+      throw freeError(op, this.space, pfn, inRun);
+    }
+  }
+
+  /** Throws `NOT_USABLE` for the first frame of the run that is a hole or reserved. */
+  #checkUsable(pfn: Pfn, count: number): void {
+    const ranges = this.space.ranges;
+    let lo = 0;
+    let hi = ranges.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ranges[mid].start <= pfn) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    const r = ranges[hi];
+    if (r !== undefined && pfn + count <= r.start + r.count) return;
+    for (let i = pfn; i < pfn + count; i++) {
+      if (!this.space.isUsable(i)) throw freeError('freeRun', this.space, i, true);
+    }
+  }
+
+  #wholeRunError(op: string, zone: Zone, pfn: Pfn): FrameError {
+    const [start, count] = zone.wholeRuns!.runAt(pfn);
+    const owner = zone.nodes[zone.wholeRuns!.strategyAt(start)];
+    return new FrameError(
+      'INVALID_REQUEST',
+      `${op}: frame ${pfn} is inside the run [${start}, ${start + count}) that ${owner.id} in zone ${zone.name} takes back only whole: freeRun(${start}, ${count})`,
+      { op, pfn, runStart: start, runCount: count },
+    );
+  }
+}
+
+function alignOnly(align: number): RunOptions | undefined {
+  if (align === 1) return undefined;
+  return align === FRAMES_PER_2MIB ? HUGE_OPTIONS : { align };
+}
+
+/** Free runs of `allocator` inside `ranges`, found with `isFree` (for strategies without a free-run iterator). */
+export function scanFree(
+  allocator: FrameAllocator,
+  ranges: readonly FrameRange[],
+  visit: (start: Pfn, count: number) => void,
+): void {
+  for (const r of ranges) {
+    let runStart = -1;
+    for (let pfn = r.start; pfn < r.start + r.count; pfn++) {
+      if (allocator.isFree(pfn)) {
+        if (runStart < 0) runStart = pfn;
+      } else if (runStart >= 0) {
+        visit(runStart, pfn - runStart);
+        runStart = -1;
+      }
+    }
+    if (runStart >= 0) visit(runStart, r.start + r.count - runStart);
+  }
+}

@@ -1,0 +1,175 @@
+import type { AllocatorCapabilities, FrameAllocator, FrameRange, FrameSpace, RunOptions } from '../api';
+import { NO_FRAME } from '../api';
+import { FRAMES_PER_2MIB } from '../units';
+import type { ResolvedRouterConfig, ResolvedStrategy, ResolvedZone } from './resolve';
+import { WholeRuns } from './whole-runs';
+
+/** `allocRun` options of a 2 MiB block; shared so hot paths make no objects. */
+export const HUGE_OPTIONS: RunOptions = Object.freeze({ align: FRAMES_PER_2MIB });
+
+/** A strategy instance of a zone, as the router sees it. */
+export interface RouterStrategy {
+  readonly id: string;
+  readonly plugin: string;
+  readonly zone: string;
+  /** The instance, created by `plugin.create(space, zoneRanges, options)`. Look, do not touch. */
+  readonly allocator: FrameAllocator;
+  /** The id of the strategy this cache refills from and spills to; `null` for the zone's owner. */
+  readonly over: string | null;
+  readonly holds: 'frames' | '2mib';
+  /** Frames this cache holds now (always 0 for the owner, whose free frames are its own). */
+  readonly cachedFrames: number;
+}
+
+/** A zone as the router sees it. */
+export interface RouterZone {
+  readonly name: string;
+  readonly start: number;
+  /** Exclusive; `Infinity` for the last zone. */
+  readonly end: number;
+  /** The usable frames of the space inside `[start, end)`. */
+  readonly ranges: readonly FrameRange[];
+  readonly frames: number;
+  /** The owner first, then the caches (nearest first); empty when the zone has no usable frames. */
+  readonly strategies: readonly RouterStrategy[];
+}
+
+export class StrategyNode implements RouterStrategy {
+  readonly id: string;
+  readonly plugin: string;
+  readonly zone: string;
+  readonly allocator: FrameAllocator;
+  readonly caps: AllocatorCapabilities;
+  /** Position in its zone's `nodes`. */
+  readonly index: number;
+  readonly zoneRef: Zone;
+  back: StrategyNode | null = null;
+  readonly holds: 'frames' | '2mib';
+  readonly holdsBlocks: boolean;
+  /** Serves only 2 MiB runs: a 2 MiB cache, or a plugin whose runs are 'huge'. */
+  readonly onlyHuge: boolean;
+  /** Frames per refill or spill. */
+  readonly batchFrames: number;
+  /** Frames above which the cache spills. */
+  readonly highFrames: number;
+  readonly depth: number;
+  /** Frames cached here now (caches only). */
+  cached = 0;
+  /** Refill and spill buffer (frame caches only). */
+  readonly buffer: Float64Array;
+
+  constructor(zone: Zone, index: number, resolved: ResolvedStrategy, space: FrameSpace) {
+    this.id = resolved.id;
+    this.plugin = resolved.plugin.name;
+    this.zone = zone.name;
+    this.zoneRef = zone;
+    this.index = index;
+    this.allocator = resolved.plugin.create(space, zone.ranges, resolved.options);
+    this.caps = this.allocator.capabilities;
+    this.holds = resolved.holds;
+    this.holdsBlocks = resolved.holds === '2mib';
+    this.onlyHuge = this.holdsBlocks || this.caps.runs === 'huge';
+    const unit = this.holdsBlocks ? FRAMES_PER_2MIB : 1;
+    this.batchFrames = resolved.batch * unit;
+    this.highFrames = resolved.high * unit;
+    this.depth = resolved.depth;
+    this.buffer = new Float64Array(resolved.over === undefined || this.holdsBlocks ? 0 : resolved.batch);
+  }
+
+  get over(): string | null {
+    return this.back === null ? null : this.back.id;
+  }
+
+  get cachedFrames(): number {
+    return this.cached;
+  }
+
+  /** A cache starts empty: every frame of its instance is taken, so that it holds only what it is given. */
+  startEmpty(): void {
+    const a = this.allocator;
+    if (this.holdsBlocks) {
+      while (a.allocRun(FRAMES_PER_2MIB, HUGE_OPTIONS) !== NO_FRAME) {}
+    } else {
+      const chunk = new Float64Array(4096);
+      while (a.allocMany(chunk, chunk.length)) {}
+    }
+    while (a.alloc() !== NO_FRAME) {}
+    this.cached = 0;
+  }
+}
+
+/** Usable ranges of `space` clipped to `[start, end)`. */
+export function clipRanges(ranges: readonly FrameRange[], start: number, end: number): FrameRange[] {
+  const out: FrameRange[] = [];
+  for (const r of ranges) {
+    const s = Math.max(r.start, start);
+    const e = Math.min(r.start + r.count, end);
+    if (e > s) out.push({ start: s, count: e - s });
+  }
+  return out;
+}
+
+export class Zone implements RouterZone {
+  readonly name: string;
+  readonly index: number;
+  readonly start: number;
+  readonly end: number;
+  readonly ranges: readonly FrameRange[];
+  readonly frames: number;
+  /** First usable frame and the frame after the last one (0, 0 when empty). */
+  readonly firstFrame: number;
+  readonly endFrame: number;
+  readonly nodes: readonly StrategyNode[];
+  /** Caches, farthest from the owner first: the order to drain them in. */
+  readonly fronts: readonly StrategyNode[];
+  /** Where a freed single frame goes: the single route's first choice in this zone, else the owner. */
+  readonly frameTarget: StrategyNode | null;
+  /** Where a freed 2 MiB block goes when the huge route's first choice here is a 2 MiB cache. */
+  readonly hugeTarget: StrategyNode | null;
+  /** Runs handed out whole, when the owner takes runs back only whole. */
+  readonly wholeRuns: WholeRuns | null;
+
+  constructor(space: FrameSpace, config: ResolvedRouterConfig, index: number) {
+    const resolved: ResolvedZone = config.zones[index];
+    this.name = resolved.name;
+    this.index = index;
+    this.start = resolved.start;
+    this.end = resolved.end;
+    this.ranges = clipRanges(space.ranges, resolved.start, resolved.end);
+    this.frames = this.ranges.reduce((n, r) => n + r.count, 0);
+    const last = this.ranges[this.ranges.length - 1];
+    this.firstFrame = this.frames === 0 ? 0 : this.ranges[0].start;
+    this.endFrame = this.frames === 0 ? 0 : last.start + last.count;
+    if (this.frames === 0) {
+      this.nodes = [];
+      this.fronts = [];
+      this.frameTarget = null;
+      this.hugeTarget = null;
+      this.wholeRuns = null;
+      return;
+    }
+    const nodes = resolved.strategies.map((s, i) => new StrategyNode(this, i, s, space));
+    resolved.strategies.forEach((s, i) => {
+      if (s.over !== undefined) nodes[i].back = nodes.find((n) => n.id === s.over)!;
+    });
+    this.nodes = nodes;
+    this.fronts = nodes.filter((n) => n.back !== null).sort((a, b) => b.depth - a.depth);
+    for (const front of this.fronts) front.startEmpty();
+    const byId = (id: string | undefined) => nodes.find((n) => n.id === id);
+    const singleFirst = config.routes.single?.use.find((id) => byId(id) !== undefined);
+    const single = byId(singleFirst);
+    this.frameTarget = single !== undefined && !single.holdsBlocks ? single : nodes[0];
+    const hugeFirst = config.routes.huge?.use.find((id) => byId(id) !== undefined);
+    const huge = byId(hugeFirst);
+    this.hugeTarget = huge?.holdsBlocks ? huge : null;
+    this.wholeRuns = nodes[0].caps.freeRunPiecewise ? null : new WholeRuns();
+  }
+
+  get strategies(): readonly RouterStrategy[] {
+    return this.nodes;
+  }
+
+  node(id: string): StrategyNode | undefined {
+    return this.nodes.find((n) => n.id === id);
+  }
+}
