@@ -1,0 +1,127 @@
+import type { Row, SuiteResult } from './run';
+
+/** One budget of DESIGN.md's "Performance budgets", judged on one run's figures. */
+export interface Check {
+  readonly budget: string;
+  readonly subject: string;
+  /** `undefined`: not measured in this run (a package or the compiler is missing). */
+  readonly holds: boolean | undefined;
+  readonly detail: string;
+}
+
+/** Thresholds, where DESIGN.md says a word rather than a number; README.md explains each. */
+export const THRESHOLDS = {
+  /** "within 2x of the C reference's ns/op" (median). */
+  ratioToC: 2,
+  /** "O(log n)-like, never a scan": 16x the frames may cost at most this factor more. */
+  growthFactor: 4,
+  /** "well under a second" for 1 TiB. */
+  init1TiBNs: 0.5e9,
+  /** "never frames one by one": a per-frame loop costs a few ns per frame; words cost ~1/32 of that. */
+  initNsPerFrame: 0.5,
+  /** "1 bit per frame (+ a small summary)": the summary may add a quarter of the bitmap. */
+  bitmapBytesPerFrame: 0.125 * 1.25,
+  refcountBytesPerFrame: 2,
+  /** "zero extra for the stack": below one bit per 64 frames. */
+  stackBytesPerFrame: 1 / 512,
+} as const;
+
+const fmt = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
+
+function find(result: SuiteResult, scenario: string, strategy: string): Row | undefined {
+  return result.rows.find((r) => r.scenario === scenario && r.strategy === strategy && !r.skipped);
+}
+
+export function checkBudgets(result: SuiteResult): Check[] {
+  const checks: Check[] = [];
+  const t = THRESHOLDS;
+
+  const ratioCheck = (budget: string, scenario: string, strategy: string) => {
+    const row = find(result, scenario, strategy);
+    const holds = row?.ratio === undefined ? undefined : row.ratio <= t.ratioToC;
+    checks.push({
+      budget,
+      subject: `${strategy} · ${scenario}`,
+      holds,
+      detail:
+        row?.ratio === undefined
+          ? row
+            ? 'no C figure to compare with'
+            : 'not measured'
+          : `${fmt(row.medianNs ?? NaN)} ns/op = ${fmt(row.ratio)}x ${row.ratioTo} (limit ${t.ratioToC}x)`,
+    });
+  };
+  for (const scenario of ['single-lifo', 'single-random']) {
+    for (const strategy of ['stack', 'stack[array]', 'hier2m']) {
+      ratioCheck('single-frame alloc+free within 2x of C', scenario, strategy);
+    }
+  }
+  ratioCheck('2 MiB alloc+free within 2x of C', 'huge-2mib', 'hier2m');
+
+  for (const [big, small] of [
+    ['frag-miss', 'frag-miss-small'],
+    ['frag-512', 'frag-512-small'],
+  ] as const) {
+    const b = find(result, big, 'bitmap');
+    const s = find(result, small, 'bitmap');
+    const bigInfo = result.scenarios.find((x) => x.id === big);
+    const smallInfo = result.scenarios.find((x) => x.id === small);
+    const growth = b && s ? (b.medianNs ?? NaN) / (s.medianNs ?? NaN) : undefined;
+    const sizeFactor = bigInfo && smallInfo ? bigInfo.frames / smallInfo.frames : undefined;
+    checks.push({
+      budget: 'bitmap runs on a 90%-fragmented space: O(log n)-like, never a whole-bitmap scan',
+      subject: `bitmap · ${big} vs ${small}`,
+      holds: growth === undefined ? undefined : growth <= t.growthFactor,
+      detail:
+        growth === undefined
+          ? 'not measured'
+          : `${fmt(b?.medianNs ?? NaN)} vs ${fmt(s?.medianNs ?? NaN)} ns/op: ${fmt(growth)}x for ${sizeFactor}x the frames (limit ${t.growthFactor}x)`,
+    });
+  }
+
+  for (const r of result.init.filter((x) => x.map === '1t' && x.kind === 'framekit')) {
+    const ns = r.timing?.medianNs;
+    checks.push({
+      budget: 'initialise 1 TiB from a boot map well under a second',
+      subject: r.strategy,
+      holds: ns === undefined ? (r.error ? false : undefined) : ns <= t.init1TiBNs,
+      detail:
+        ns === undefined
+          ? (r.error ?? 'not measured')
+          : `${fmt(ns / 1e6, 1)} ms (limit ${t.init1TiBNs / 1e6} ms)`,
+    });
+    if (ns !== undefined && r.frames) {
+      const perFrame = ns / r.frames;
+      checks.push({
+        budget: 'initialisation proportional to regions and words, never frames one by one',
+        subject: r.strategy,
+        holds: perFrame <= t.initNsPerFrame,
+        detail: `${fmt(perFrame, 3)} ns per frame of the 1 TiB space (limit ${t.initNsPerFrame})`,
+      });
+    }
+  }
+
+  const mem = (strategy: string) =>
+    result.memory.find((m) => m.strategy === strategy && m.space.startsWith('64 GiB'));
+  for (const [strategy, limit, budget] of [
+    ['bitmap', t.bitmapBytesPerFrame, 'metadata: at most 1 bit per frame (+ a small summary) for bitmaps'],
+    ['hier2m', t.bitmapBytesPerFrame, 'metadata: at most 1 bit per frame (+ a small summary) for bitmaps'],
+    ['stack', t.stackBytesPerFrame, 'metadata: zero extra for the stack (nodes inside free frames)'],
+  ] as const) {
+    const m = mem(strategy);
+    checks.push({
+      budget,
+      subject: `${strategy} · 64 GiB`,
+      holds: m ? m.bytesPerFrame <= limit : undefined,
+      detail: m ? `${fmt(m.bytesPerFrame, 4)} B/frame (limit ${fmt(limit, 4)})` : 'not measured',
+    });
+  }
+  const rc = result.memory.find((m) => m.strategy === 'withRefCounts');
+  checks.push({
+    budget: 'metadata: 2 bytes per frame for 16-bit refcounts',
+    subject: 'withRefCounts',
+    holds: rc ? rc.bytesPerFrame <= t.refcountBytesPerFrame : undefined,
+    detail: rc ? `${fmt(rc.bytesPerFrame, 3)} B/frame (limit ${t.refcountBytesPerFrame})` : 'not measured',
+  });
+  return checks;
+}

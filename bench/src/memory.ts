@@ -1,0 +1,41 @@
+import { createFrameSpace, withRefCounts } from '@framekit/core';
+import { createBaselineAllocator } from '@framekit/core/testing';
+import { MemPoolPages } from './peer';
+import type { Profile } from './profiles';
+import type { MemoryRow } from './run';
+
+/**
+ * Memory rows that no initialisation shows: what 16-bit refcounts (`withRefCounts`) add
+ * once every frame is allocated, and the JS peer's bytes per 4 KiB block beyond the block.
+ */
+export function extraMemory(profile: Profile): MemoryRow[] {
+  const frames = profile.singleFrames;
+  const space = createFrameSpace({ frames });
+  const inner = createBaselineAllocator(space);
+  const counted = withRefCounts(inner);
+  while (counted.alloc() !== -1) {
+    // every frame allocated, so every refcount chunk exists
+  }
+  const refBytes = counted.stats().metadataBytes - inner.stats().metadataBytes;
+  const peer = new MemPoolPages(1024);
+  const overhead = peer.overheadPerFrame();
+  const gib = `${(frames * 4096) / 2 ** 30} GiB, all allocated`;
+  return [
+    {
+      strategy: 'withRefCounts',
+      space: gib,
+      frames,
+      metadataBytes: refBytes,
+      bytesPerFrame: refBytes / frames,
+      note: 'added to any allocator: 16-bit counts, in chunks created as frames are handed out',
+    },
+    {
+      strategy: 'peer:MemPool',
+      space: '4 KiB blocks, align 4096',
+      frames: 1,
+      metadataBytes: overhead,
+      bytesPerFrame: overhead,
+      note: 'heap bytes per block beyond its 4096 (8-byte header + padding to the next aligned block)',
+    },
+  ];
+}

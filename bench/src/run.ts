@@ -1,0 +1,301 @@
+import { createFrameSpace, type FrameAllocator, fillFrames } from '@framekit/core';
+import { applyRecipe, type FragmentRecipe, fragmentRecipe, recipeArgs, summarizeRecipe } from './fragment';
+import { type InitResult, initInChild, initInProcess, writeRangesFile } from './init';
+import { MAP_TITLES, type MapName } from './maps';
+import { measure, type Timing } from './measure';
+import { extraMemory } from './memory';
+import { buildNative, type NativeAlgo, type NativeResult, runNative } from './native';
+import type { Profile } from './profiles';
+import { type LoopScenario, loopArgs, makeLoop } from './scenarios';
+import { type Loaded, loadStrategies, type Strategy } from './strategies';
+import { loopScenarios } from './suite';
+import { runVmScenarios, type VmRow } from './vm';
+
+/** One line of the results: a scenario × a strategy (or a C reference). */
+export interface Row {
+  readonly scenario: string;
+  /** `stack`, `bitmap`, …, `c:stack`, `peer:MemPool`. */
+  readonly strategy: string;
+  readonly kind: 'framekit' | 'c' | 'peer';
+  readonly medianNs?: number;
+  readonly p99Ns?: number;
+  readonly meanNs?: number;
+  readonly opsPerSec?: number;
+  readonly samples?: number;
+  /** medianNs / the C reference's medianNs, and which C row that is. */
+  readonly ratio?: number;
+  readonly ratioTo?: string;
+  readonly note?: string;
+  /** Why this row has no figures. */
+  readonly skipped?: string;
+}
+
+export interface ScenarioInfo {
+  readonly id: string;
+  readonly title: string;
+  readonly op: string;
+  readonly frames: number;
+  readonly fragmented: boolean;
+  /** For fragmented spaces: the share of frames in use, measured after the recipe. */
+  readonly usedShare?: number;
+}
+
+export interface MemoryRow {
+  readonly strategy: string;
+  readonly space: string;
+  readonly frames: number;
+  readonly metadataBytes: number;
+  readonly bytesPerFrame: number;
+  readonly peakRssBytes?: number;
+  readonly note?: string;
+}
+
+export interface SuiteResult {
+  readonly profile: Profile['name'];
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly recipe: FragmentRecipe;
+  readonly scenarios: readonly ScenarioInfo[];
+  readonly rows: readonly Row[];
+  readonly init: readonly (InitResult & { readonly kind: 'framekit' | 'c'; readonly ratio?: number })[];
+  readonly memory: readonly MemoryRow[];
+  readonly vm: readonly VmRow[];
+  /** Strategy packages not installed (their rows are missing), and other gaps. */
+  readonly missing: readonly string[];
+  readonly nativeAvailable: boolean;
+}
+
+export interface RunOptions {
+  readonly profile: Profile;
+  /** Only these scenario ids (and `init`, `memory`, `vm` as groups). */
+  readonly only?: readonly string[];
+  readonly log?: (line: string) => void;
+}
+
+const wanted = (only: readonly string[] | undefined, id: string) =>
+  !only ||
+  only.length === 0 ||
+  only.some((o) => id === o || id.startsWith(`${o}-`) || o === id.split('-')[0]);
+
+function timingRow(base: Omit<Row, 'medianNs'>, t: Timing | NativeResult): Row {
+  const opsPerSec = 'opsPerSec' in t ? t.opsPerSec : 1e9 / t.meanNs;
+  return { ...base, medianNs: t.medianNs, p99Ns: t.p99Ns, meanNs: t.meanNs, opsPerSec, samples: t.samples };
+}
+
+/** Runs the whole suite (or `only` a part) and returns every figure. */
+export async function runSuite(options: RunOptions): Promise<SuiteResult> {
+  const started = Date.now();
+  const { profile } = options;
+  const log = options.log ?? (() => {});
+  const loaded = await loadStrategies();
+  const missing = [...loaded.missing];
+  const binary = buildNative();
+  if (!binary) missing.push('a C compiler (cc): no native reference, so no ratios');
+  const recipe = fragmentRecipe();
+  const nativeTiming = {
+    time_ms: profile.timeMs,
+    warmup_ms: profile.warmupMs,
+    min_samples: profile.minSamples,
+  };
+
+  const scenarios: ScenarioInfo[] = [];
+  const rows: Row[] = [];
+  for (const scenario of loopScenarios(profile)) {
+    if (!wanted(options.only, scenario.id)) continue;
+    log(`• ${scenario.id}: ${scenario.title}`);
+    const summary = scenario.fragmented ? summarizeRecipe(recipe, scenario.frames) : undefined;
+    scenarios.push({
+      id: scenario.id,
+      title: scenario.title,
+      op: scenario.op,
+      frames: scenario.frames,
+      fragmented: scenario.fragmented,
+      ...(summary ? { usedShare: 1 - summary.freeFrames / scenario.frames } : {}),
+    });
+    const natives = new Map<NativeAlgo, NativeResult>();
+    if (binary) {
+      for (const algo of scenario.natives) {
+        const result = runNative(
+          binary,
+          algo,
+          scenario.loop,
+          {
+            frames: scenario.frames,
+            ...loopArgs(scenario.params),
+            ...nativeTiming,
+            populate: scenario.prefault ? 1 : 0,
+          },
+          scenario.fragmented ? recipeArgs(recipe) : [],
+        );
+        if (summary && result.fragChecksum !== summary.checksum) {
+          throw new Error(`${scenario.id}: the C side drew other holes than the recipe (checksum mismatch)`);
+        }
+        natives.set(algo, result);
+        rows.push(timingRow({ scenario: scenario.id, strategy: `c:${algo}`, kind: 'c' }, result));
+        log(`    c:${algo} ${result.medianNs.toFixed(1)} ns/op`);
+      }
+    }
+    for (const strategy of loaded.strategies) {
+      let row: Row;
+      try {
+        row = runLoopRow(scenario, strategy, recipe, profile, natives);
+      } catch (error) {
+        row = {
+          scenario: scenario.id,
+          strategy: strategy.id,
+          kind: strategy.kind,
+          skipped: `failed: ${errorText(error)}`,
+        };
+      }
+      rows.push(row);
+      log(
+        `    ${strategy.id} ${row.skipped ? `skipped: ${row.skipped}` : `${row.medianNs?.toFixed(1)} ns/op`}`,
+      );
+    }
+  }
+
+  const init: SuiteResult['init'][number][] = [];
+  if (wanted(options.only, 'init')) {
+    for (const { map, reps } of profile.maps) {
+      log(`• init ${MAP_TITLES[map]}`);
+      init.push(...(await runInit(map, reps, loaded, profile, binary)));
+    }
+  }
+  const memory = wanted(options.only, 'memory') ? memoryRows(init, profile) : [];
+  const vm = wanted(options.only, 'vm') ? runVmScenarios(loaded, profile, log) : [];
+  if (!loaded.vm) missing.push('vm scenarios (fault in 256 MiB, fork): @framekit/vm is not installed');
+
+  return {
+    profile: profile.name,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    environment: {
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      cpus: String((await import('node:os')).cpus()[0]?.model ?? 'unknown'),
+      compiler: binary ? `${process.env.CC || 'cc'} -O2` : 'none',
+    },
+    recipe,
+    scenarios,
+    rows,
+    init,
+    memory,
+    vm,
+    missing,
+    nativeAvailable: Boolean(binary),
+  };
+}
+
+function runLoopRow(
+  scenario: LoopScenario,
+  strategy: Strategy,
+  recipe: FragmentRecipe,
+  profile: Profile,
+  natives: ReadonlyMap<NativeAlgo, NativeResult>,
+): Row {
+  const base = { scenario: scenario.id, strategy: strategy.id, kind: strategy.kind } as const;
+  const skip = skipReason(strategy, scenario.id);
+  if (skip) return { ...base, skipped: skip };
+  const verdict = scenario.accepts(strategy);
+  if (verdict !== true) return { ...base, skipped: verdict };
+  const space = createFrameSpace({ frames: scenario.frames }, { backing: strategy.backing });
+  if (scenario.prefault && space.hasContents) fillFrames(space, 0, scenario.frames);
+  const target = strategy.create(space);
+  if (scenario.fragmented) applyRecipe(target as FrameAllocator, recipe, scenario.frames);
+  const call = makeLoop(scenario.loop, target, scenario.params);
+  const timing = measure(`${scenario.id}/${strategy.id}`, call, scenario.params.perCall, profile);
+  const algo = strategy.native && natives.has(strategy.native) ? strategy.native : scenario.reference;
+  const ref = natives.get(algo);
+  const note =
+    strategy.kind === 'peer' && scenario.params.align && scenario.params.align > 4096 / 4096
+      ? 'MemPool cannot align a block beyond its pool-wide 4096: runs are not 2 MiB-aligned'
+      : strategy.note;
+  return timingRow(
+    {
+      ...base,
+      ...(ref ? { ratio: timing.medianNs / ref.medianNs, ratioTo: `c:${algo}` } : {}),
+      ...(note ? { note } : {}),
+    },
+    timing,
+  );
+}
+
+async function runInit(
+  map: MapName,
+  reps: number,
+  loaded: Loaded,
+  profile: Profile,
+  binary: string | undefined,
+): Promise<SuiteResult['init'][number][]> {
+  const out: SuiteResult['init'][number][] = [];
+  const natives = new Map<NativeAlgo, InitResult>();
+  if (binary) {
+    const ranges = writeRangesFile(map);
+    for (const algo of ['stack', 'bitmap', 'hier2m'] as const) {
+      const r = runNative(binary, algo, 'init', { ranges, reps });
+      const result: InitResult = {
+        strategy: `c:${algo}`,
+        map,
+        timing: {
+          medianNs: r.medianNs,
+          p99Ns: r.p99Ns,
+          meanNs: r.meanNs,
+          opsPerSec: 1e9 / r.meanNs,
+          samples: r.samples,
+        },
+        frames: r.frames,
+        totalFrames: r.freeFrames,
+        metadataBytes: r.metadataBytes,
+        peakRssBytes: r.peakRssBytes,
+      };
+      natives.set(algo, result);
+      out.push({ ...result, kind: 'c' });
+    }
+  }
+  for (const strategy of loaded.strategies) {
+    if (strategy.kind !== 'framekit') continue;
+    const skip = skipReason(strategy, 'init');
+    if (skip) {
+      out.push({ strategy: strategy.id, map, kind: 'framekit', error: skip });
+      continue;
+    }
+    const result = profile.isolate
+      ? await initInChild(strategy.id, map, reps, profile.childLimits)
+      : initInProcess(strategy, map, reps);
+    const ref = strategy.native ? natives.get(strategy.native) : undefined;
+    const ratio = ref?.timing && result.timing ? result.timing.medianNs / ref.timing.medianNs : undefined;
+    out.push({ ...result, kind: 'framekit', ...(ratio !== undefined ? { ratio } : {}) });
+  }
+  return out;
+}
+
+function memoryRows(init: readonly (InitResult & { kind: string })[], profile: Profile): MemoryRow[] {
+  const rows: MemoryRow[] = [];
+  for (const r of init) {
+    const frames = r.totalFrames ?? r.frames;
+    if (r.metadataBytes === undefined || !frames) continue;
+    rows.push({
+      strategy: r.strategy,
+      space: MAP_TITLES[r.map],
+      frames,
+      metadataBytes: r.metadataBytes,
+      bytesPerFrame: r.metadataBytes / frames,
+      ...(r.peakRssBytes !== undefined ? { peakRssBytes: r.peakRssBytes } : {}),
+    });
+  }
+  rows.push(...extraMemory(profile));
+  return rows;
+}
+
+/** The first line of an error's message, for a report cell. */
+export function errorText(error: unknown): string {
+  return String((error as Error)?.message ?? error)
+    .split('\n')[0]
+    .slice(0, 160);
+}
+
+/** Why a strategy sits out a scenario, if it says so itself. */
+export function skipReason(strategy: Strategy, scenario: string): string | undefined {
+  return strategy.skip?.[scenario] ?? strategy.skip?.['*'];
+}
