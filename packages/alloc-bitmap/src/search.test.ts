@@ -116,7 +116,7 @@ function runSequence(ops: readonly Op[], nextFit: boolean): void {
       // 'release' frees the whole unit; 'punch' frees a piece of it, leaving holes.
       const from = op.t === 'punch' ? op.a % unit.count : 0;
       const count = op.t === 'punch' ? 1 + (op.b % (unit.count - from)) : unit.count;
-      if (count === 1 && op.b % 2 === 0) allocator.free(unit.start + from);
+      if (count === 1 && (op.t === 'release' || op.b % 2 === 0)) allocator.free(unit.start + from);
       else allocator.freeRun(unit.start + from, count);
       free.insert(unit.start + from, count);
       live.splice(index, 1);
