@@ -2,7 +2,7 @@ import {
   type Backing,
   createFrameSpace,
   type FrameAllocator,
-  FrameError,
+  type FrameError,
   type FrameErrorCode,
   type FrameRange,
   isFrameError,
@@ -95,5 +95,3 @@ export function here(): number {
   if (match === null) throw new Error(`no line in ${holder.stack}`);
   return Number(match[1]);
 }
-
-export { FrameError };
