@@ -1,0 +1,361 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { FrameAllocator } from '../api';
+import { NO_FRAME } from '../api';
+import { isFrameError } from '../errors';
+import { createFrameSpace } from '../frame-space';
+import { TEST_PLUGINS } from './__fixtures__/plugins';
+import type { RouterConfig } from './config';
+import { DMA_LIMIT, DMA32_LIMIT, routerPresets } from './presets';
+import { createRouter, type FrameRouter } from './router';
+
+/** 8 GiB of frame numbers with memory in each kernel zone: DMA [256, 4000), DMA32 [8192, 12288), Normal above 4 GiB. */
+const NORMAL_START = DMA32_LIMIT;
+function kernelSpace() {
+  return createFrameSpace({
+    frames: NORMAL_START + 8192,
+    ranges: [
+      { start: 256, count: 3744 },
+      { start: 8192, count: 4096 },
+      { start: NORMAL_START, count: 8192 },
+    ],
+  });
+}
+
+function kernelRouter(): FrameRouter {
+  return createRouter(kernelSpace(), routerPresets.kernel, TEST_PLUGINS);
+}
+
+function strategy(router: FrameRouter, zone: string, id: string) {
+  const s = router.zones.find((z) => z.name === zone)?.strategies.find((x) => x.id === id);
+  if (s === undefined) throw new Error(`no ${id} in ${zone}`);
+  return s;
+}
+
+/** The sum of every strategy instance's free frames: cached frames are free in their cache's instance. */
+function freeInStrategies(router: FrameRouter): number {
+  let n = 0;
+  for (const zone of router.zones) for (const s of zone.strategies) n += s.allocator.stats().freeFrames;
+  return n;
+}
+
+function expectThrows(fn: () => unknown, code: Parameters<typeof isFrameError>[1]): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(isFrameError(error, code), String(error)).toBe(true);
+    return (error as Error).message;
+  }
+  throw new Error('did not throw');
+}
+
+describe('zones', () => {
+  it('split the usable frames by address and give each zone its own instances', () => {
+    const router = kernelRouter();
+    expect(router.zones.map((z) => [z.name, z.start, z.end, z.frames])).toEqual([
+      ['dma', 0, DMA_LIMIT, 3744],
+      ['dma32', DMA_LIMIT, DMA32_LIMIT, 4096],
+      ['normal', DMA32_LIMIT, Number.POSITIVE_INFINITY, 8192],
+    ]);
+    expect(router.zones[1].ranges).toEqual([{ start: 8192, count: 4096 }]);
+    expect(strategy(router, 'dma32', 'bitmap').allocator.ranges).toEqual([{ start: 8192, count: 4096 }]);
+    expect(strategy(router, 'dma', 'stack').allocator).not.toBe(
+      strategy(router, 'normal', 'stack').allocator,
+    );
+    expect(router.stats()).toMatchObject({ totalFrames: 16032, freeFrames: 16032, usedFrames: 0 });
+  });
+
+  it('split a usable range that straddles a boundary, and a zone without memory has no strategies', () => {
+    const space = createFrameSpace({ frames: 20000, ranges: [{ start: 16000, count: 4000 }] });
+    const router = createRouter(space, routerPresets.patchwork, TEST_PLUGINS);
+    expect(router.zones.map((z) => z.ranges)).toEqual([
+      [{ start: 16000, count: 384 }],
+      [{ start: 16384, count: 3616 }],
+    ]);
+    const empty = createRouter(createFrameSpace({ frames: 100 }), routerPresets.patchwork, TEST_PLUGINS);
+    expect(empty.zones[1].strategies).toEqual([]);
+    expectThrows(() => empty.free(50), 'DOUBLE_FREE');
+  });
+
+  it('serve a request with below only from zones that satisfy it, the highest suitable first', () => {
+    const router = kernelRouter();
+    const inDma32 = router.allocRun(1, { below: DMA32_LIMIT });
+    expect(inDma32).toBeGreaterThanOrEqual(8192);
+    expect(inDma32).toBeLessThan(12288);
+    const inDma = router.allocRun(4, { below: DMA_LIMIT });
+    expect(inDma).toBeGreaterThanOrEqual(256);
+    expect(inDma + 4).toBeLessThanOrEqual(4000);
+    expect(inDma32).toBe(8192);
+    // DMA32's memory starts at 8192: below 8195, a run of two fits there only as frames 8193–8194.
+    expect(router.allocRun(2, { below: 8195 })).toBe(8193);
+    // Below 8193 DMA32 is tried (frame 8192 would do) but is taken, so DMA serves.
+    expect(router.allocRun(1, { below: 8193 })).toBeLessThan(4000);
+    expect(router.explain({ op: 'allocRun', count: 1, below: 8193 }).zoneOrder).toEqual([
+      'normal',
+      'dma32',
+      'dma',
+    ]);
+    expect(router.allocRun(1, { below: 256 })).toBe(NO_FRAME);
+  });
+
+  it('serve a below request from the lowest zone first when the route says so (PatchworkOS searches from 0)', () => {
+    const space = createFrameSpace({ frames: 40000, ranges: [{ start: 100, count: 39900 }] });
+    const router = createRouter(space, routerPresets.patchwork, TEST_PLUGINS);
+    expect(router.allocRun(8, { below: 40000 })).toBe(100);
+    expect(router.allocRun(8, { align: 8 })).toBe(112);
+  });
+
+  it('never give a run across a zone boundary: each zone is its own allocator, as in Linux', () => {
+    const space = createFrameSpace({ frames: 8192, ranges: [{ start: 0, count: 8192 }] });
+    const config: RouterConfig = {
+      zones: [
+        { name: 'low', end: 4096, strategies: [{ plugin: 'bitmap' }] },
+        { name: 'high', strategies: [{ plugin: 'bitmap' }] },
+      ],
+      routes: { single: ['bitmap'], run: ['bitmap'] },
+    };
+    const router = createRouter(space, config, TEST_PLUGINS);
+    expect(router.allocRun(4097)).toBe(NO_FRAME);
+    expect(router.allocRun(4096)).toBe(4096);
+    expect(router.allocRun(4096)).toBe(0);
+    // Frames on both sides can still be freed as one run: it is split at the boundary.
+    router.freeRun(4000, 200);
+    expect(router.zones[0].strategies[0].allocator.stats().freeFrames).toBe(96);
+    expect(router.zones[1].strategies[0].allocator.stats().freeFrames).toBe(104);
+    expect(router.stats().freeFrames).toBe(200);
+  });
+});
+
+describe('routes', () => {
+  it('send single frames to the highest zone first and fall back zone by zone', () => {
+    const router = kernelRouter();
+    const out = new Float64Array(16032);
+    expect(router.allocMany(out, 8192)).toBe(true);
+    expect(Math.min(...out.subarray(0, 8192))).toBeGreaterThanOrEqual(NORMAL_START);
+    const next = router.alloc();
+    expect(next).toBeGreaterThanOrEqual(8192);
+    expect(next).toBeLessThan(12288);
+    expect(router.allocMany(out, 4095)).toBe(true);
+    expect(router.alloc()).toBeLessThan(4000);
+  });
+
+  it('send 2 MiB requests to hier2m, which refills whole blocks from the zone bitmap', () => {
+    const router = kernelRouter();
+    const hier2m = strategy(router, 'normal', 'hier2m');
+    const pfn = router.allocRun(512, { align: 512 });
+    expect(pfn % 512).toBe(0);
+    expect(pfn).toBeGreaterThanOrEqual(NORMAL_START);
+    expect(hier2m.cachedFrames).toBe(0); // refilled one block, handed it out
+    router.freeRun(pfn, 512);
+    expect(hier2m.cachedFrames).toBe(512); // a freed 2 MiB block goes back to its cache
+    const bitmapFree = strategy(router, 'normal', 'bitmap').allocator.stats().freeFrames;
+    expect(router.allocRun(512, { align: 512 })).toBe(pfn);
+    expect(strategy(router, 'normal', 'bitmap').allocator.stats().freeFrames).toBe(bitmapFree);
+  });
+
+  it('fall back to the next strategy when the first choice is exhausted', () => {
+    const router = kernelRouter();
+    // Normal holds 16 blocks; a 17th 2 MiB page comes from DMA32 (the next zone), all through hier2m caches.
+    const blocks: number[] = [];
+    for (let i = 0; i < 24; i++) blocks.push(router.allocRun(512, { align: 512 }));
+    expect(blocks.slice(0, 16).every((b) => b >= NORMAL_START)).toBe(true);
+    expect(blocks.slice(16, 24).every((b) => b >= 8192 && b < 12288)).toBe(true);
+    // DMA's 256…4000 holds 6 aligned blocks (512 … 3584).
+    expect(router.allocRun(512, { align: 512 })).toBe(512);
+  });
+
+  it('throw UNSUPPORTED for a run no route serves, after the argument checks', () => {
+    const z903 = createRouter(kernelSpace(), routerPresets.z903, TEST_PLUGINS);
+    expectThrows(() => z903.allocRun(3), 'UNSUPPORTED');
+    expectThrows(() => z903.allocRun(0), 'INVALID_REQUEST');
+    expectThrows(() => z903.allocRun(512, { align: 3 }), 'INVALID_REQUEST');
+    expect(z903.allocRun(512, { align: 512 }) % 512).toBe(0);
+  });
+});
+
+describe('layering', () => {
+  it('refills a batch into an empty front cache', () => {
+    const router = kernelRouter();
+    const stack = strategy(router, 'normal', 'stack');
+    expect(stack.cachedFrames).toBe(0);
+    router.alloc();
+    expect(stack.cachedFrames).toBe(63);
+    expect(router.stats().freeFrames).toBe(16031);
+    expect(freeInStrategies(router)).toBe(16031);
+  });
+
+  it('takes every freed frame into the front cache of its zone', () => {
+    const router = kernelRouter();
+    const dmaFrame = router.allocRun(1, { below: DMA_LIMIT });
+    const dmaStack = strategy(router, 'dma', 'stack');
+    const normalStack = strategy(router, 'normal', 'stack');
+    router.free(dmaFrame);
+    expect(dmaStack.cachedFrames).toBe(1);
+    expect(normalStack.cachedFrames).toBe(0);
+    expect(dmaStack.allocator.isFree(dmaFrame)).toBe(true);
+    expect(router.isFree(dmaFrame)).toBe(true);
+  });
+
+  it('spills a batch back above the high mark', () => {
+    const router = kernelRouter();
+    const stack = strategy(router, 'normal', 'stack');
+    const bitmap = strategy(router, 'normal', 'bitmap');
+    const out = new Float64Array(1000);
+    router.allocMany(out, 1000);
+    expect(stack.cachedFrames).toBe(24); // 16 batches of 64 came in, 1000 went out
+    router.freeMany(out, 384 - 24);
+    expect(stack.cachedFrames).toBe(384);
+    router.free(out[360]);
+    expect(stack.cachedFrames).toBe(385 - 64);
+    expect(bitmap.allocator.stats().freeFrames).toBe(8192 - 1024 + 64);
+    router.freeMany(out.subarray(361), 639);
+    expect(stack.cachedFrames).toBeLessThanOrEqual(384);
+    expect(router.stats().freeFrames).toBe(16032);
+    expect(freeInStrategies(router)).toBe(16032);
+  });
+
+  it('drains the caches when a run cannot be found, so cached frames never make a run fail', () => {
+    const space = createFrameSpace({ frames: 3000, ranges: [{ start: 0, count: 3000 }] });
+    const router = createRouter(space, routerPresets.kernel, TEST_PLUGINS);
+    const out = new Float64Array(3000);
+    // Every frame out and back in: the stack ends up holding frames spread over the zone.
+    expect(router.allocMany(out, 3000)).toBe(true);
+    router.freeMany(out, 3000);
+    expect(router.cachedFrames()).toBeGreaterThan(0);
+    expect(router.explain({ op: 'allocRun', count: 3000 }).drainsCaches).toBe(true);
+    expect(router.allocRun(3000)).toBe(0);
+    expect(router.cachedFrames()).toBe(0);
+    router.freeRun(0, 3000);
+    expect(router.stats().freeFrames).toBe(3000);
+  });
+
+  it('drains 2 MiB blocks back when single frames run out', () => {
+    const space = createFrameSpace({ frames: 2048 });
+    const router = createRouter(space, routerPresets.kernel, TEST_PLUGINS);
+    const blocks = [0, 1, 2, 3].map(() => router.allocRun(512, { align: 512 }));
+    for (const b of blocks) router.freeRun(b, 512);
+    const hier2m = strategy(router, 'dma', 'hier2m');
+    expect(hier2m.cachedFrames).toBe(2048);
+    const out = new Float64Array(2048);
+    expect(router.allocMany(out, 2048)).toBe(true);
+    expect(hier2m.cachedFrames).toBe(0);
+    expect(router.alloc()).toBe(NO_FRAME);
+  });
+
+  it('chains caches: a cache over a cache refills through it', () => {
+    const config: RouterConfig = {
+      zones: [
+        {
+          name: 'all',
+          strategies: [
+            { plugin: 'bitmap' },
+            { id: 'l2', plugin: 'stack', over: 'bitmap', batch: 16, high: 32 },
+            { id: 'l1', plugin: 'stack', over: 'l2', batch: 4, high: 8 },
+          ],
+        },
+      ],
+      routes: { single: ['l1'], run: ['bitmap'] },
+    };
+    const router = createRouter(createFrameSpace({ frames: 1024 }), config, TEST_PLUGINS);
+    router.alloc();
+    expect(strategy(router, 'all', 'l1').cachedFrames).toBe(3);
+    expect(strategy(router, 'all', 'l2').cachedFrames).toBe(12);
+    expect(router.drainCaches()).toBe(15);
+    expect(strategy(router, 'all', 'bitmap').allocator.stats().freeFrames).toBe(1023);
+  });
+});
+
+describe('freeing', () => {
+  it('finds the owning zone without asking the other zones', () => {
+    const router = kernelRouter();
+    const pfn = router.alloc();
+    const others: FrameAllocator[] = router.zones
+      .filter((z) => z.name !== 'normal')
+      .flatMap((z) => z.strategies.map((s) => s.allocator));
+    const spies = others.flatMap((a) => [vi.spyOn(a, 'isFree'), vi.spyOn(a, 'free')]);
+    router.free(pfn);
+    for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+  });
+
+  it('refuses to free a frame inside a run that its zone takes back only whole, changing nothing', () => {
+    const space = createFrameSpace({ frames: 4096 });
+    const router = createRouter(space, routerPresets.z903, TEST_PLUGINS);
+    const run = router.allocRun(512, { align: 512 });
+    const single = router.alloc();
+    const message = expectThrows(() => router.free(run + 5), 'INVALID_REQUEST');
+    expect(message).toContain(
+      `inside the run [${run}, ${run + 512}) that hier2m in zone all takes back only whole`,
+    );
+    expectThrows(() => router.freeMany([single, run + 7], 2), 'INVALID_REQUEST');
+    expectThrows(() => router.freeRun(run, 511), 'INVALID_REQUEST');
+    expect(router.isFree(single)).toBe(false);
+    expect(router.stats().usedFrames).toBe(513);
+    router.freeRun(run, 512);
+    router.free(single);
+    expect(router.stats().usedFrames).toBe(0);
+  });
+
+  it('frees a run across zones in one call, each part to its own zone', () => {
+    const router = kernelRouter();
+    const out = new Float64Array(16032);
+    router.allocMany(out, 16032);
+    expectThrows(() => router.freeRun(3990, 20), 'NOT_USABLE');
+    router.freeRun(3000, 1000);
+    expect(strategy(router, 'dma', 'bitmap').allocator.stats().freeFrames).toBe(1000);
+    expectThrows(() => router.freeRun(3500, 2), 'NOT_ALLOCATED');
+    expectThrows(() => router.free(3500), 'DOUBLE_FREE');
+  });
+
+  it('keeps stats exact: frames parked in caches count as free', () => {
+    const router = kernelRouter();
+    const out = new Float64Array(300);
+    router.allocMany(out, 300);
+    router.allocRun(512, { align: 512 });
+    router.freeMany(out, 150);
+    expect(router.cachedFrames()).toBeGreaterThan(0);
+    const s = router.stats();
+    expect(s.freeFrames).toBe(16032 - 150 - 512);
+    expect(s.freeFrames + s.usedFrames).toBe(s.totalFrames);
+    expect(freeInStrategies(router)).toBe(s.freeFrames);
+    expect(s.metadataBytes).toBeGreaterThan(0);
+  });
+
+  it('reports maximal free runs, cached frames included', () => {
+    const router = createRouter(createFrameSpace({ frames: 1024 }), routerPresets.kernel, TEST_PLUGINS);
+    const a = router.alloc();
+    router.free(a);
+    const runs: [number, number][] = [];
+    router.forEachFreeRun((s, c) => runs.push([s, c]));
+    expect(runs).toEqual([[0, 1024]]);
+    router.allocRun(10, { below: 10 });
+    const after: [number, number][] = [];
+    router.forEachFreeRun((s, c) => after.push([s, c]));
+    expect(after).toEqual([[10, 1014]]);
+  });
+});
+
+describe('the PatchworkOS split without layering (bitmap below 64 MiB, stack above)', () => {
+  const split: RouterConfig = {
+    name: 'patchwork-split',
+    zones: [
+      { name: 'bitmap', end: 16384, strategies: [{ plugin: 'bitmap' }] },
+      { name: 'stack', strategies: [{ plugin: 'stack' }] },
+    ],
+    routes: { single: ['stack', 'bitmap'], run: { use: ['bitmap'], zones: 'lowest-first' } },
+  };
+  const space = () => createFrameSpace({ frames: 20000, ranges: [{ start: 16000, count: 4000 }] });
+
+  it('serves single frames from the stack, then from the bitmap', () => {
+    const router = createRouter(space(), split, TEST_PLUGINS);
+    const out = new Float64Array(3616);
+    expect(router.allocMany(out, 3616)).toBe(true);
+    expect(Math.min(...out)).toBe(16384);
+    expect(router.alloc()).toBeLessThan(16384);
+  });
+
+  it('serves runs only from the bitmap, as PatchworkOS does', () => {
+    const router = createRouter(space(), split, TEST_PLUGINS);
+    expect(router.allocRun(384)).toBe(16000);
+    expect(router.allocRun(1)).toBe(NO_FRAME);
+    expect(router.stats().freeFrames).toBe(3616);
+  });
+});
