@@ -48,10 +48,13 @@ interface Piece {
   attributes?: string;
 }
 
+const PRESETS: readonly string[] = ['linux-x86'];
+
 /**
  * Sort, resolve overlaps (the stricter kind wins), merge touching regions of one kind, apply
- * reservations and trim usable memory to whole frames. Idempotent and independent of the
- * order of the input regions.
+ * reservations and trim usable memory inward to whole frames. Idempotent and independent of
+ * the order of the input regions. With `preset: 'linux-x86'` the usable frames are exactly
+ * the ranges Linux x86 registers with memblock ("Early memory node ranges").
  */
 export function normalizeBootMap(map: BootMap, options: NormalizeOptions = {}): NormalizedBootMap {
   const parsed = BootMapSchema.safeParse(map);
@@ -63,6 +66,12 @@ export function normalizeBootMap(map: BootMap, options: NormalizeOptions = {}): 
       { op: 'normalizeBootMap', path: issue.path },
     );
   }
+  if (options.preset !== undefined && !PRESETS.includes(options.preset)) {
+    throw new FrameError('INVALID_REQUEST', `normalizeBootMap: unknown preset '${String(options.preset)}'`, {
+      op: 'normalizeBootMap',
+      preset: options.preset,
+    });
+  }
   const regions: BootRegion[] = parsed.data.regions.filter((r) => r.length > 0);
   for (const range of options.reserve ?? []) {
     checkByteRange('reserve', range);
@@ -72,15 +81,13 @@ export function normalizeBootMap(map: BootMap, options: NormalizeOptions = {}): 
     checkByteRange('reserveBelow', { base: 0, length: options.reserveBelow });
     if (options.reserveBelow > 0) regions.push({ base: 0, length: options.reserveBelow, kind: 'reserved' });
   }
-  if (options.preset === 'linux-x86') {
-    // Linux: e820__update_range(0, PAGE_SIZE, RAM -> RESERVED), so page 0 is never RAM.
-    regions.push({ base: 0, length: FRAME_SIZE, kind: 'reserved', raw: 'linux: first page' });
-  }
 
   let pieces = resolveOverlaps(regions);
   if (options.preset === 'linux-x86') {
-    // Linux: e820__range_remove(0xa0000, 0x60000, E820_TYPE_RAM): usable bytes there vanish.
-    pieces = cutUsable(pieces, LEGACY_HOLE.base, LEGACY_HOLE.end);
+    // e820__range_update(0, PAGE_SIZE, E820_TYPE_RAM, E820_TYPE_RESERVED): page 0 is never RAM.
+    pieces = convertUsable(pieces, 0, FRAME_SIZE, { kind: 'reserved', raw: 'linux: first page' });
+    // e820__range_remove(0xa0000, 0x60000, E820_TYPE_RAM): usable bytes there vanish.
+    pieces = convertUsable(pieces, LEGACY_HOLE.base, LEGACY_HOLE.end, undefined);
   }
   const merged = mergeTouching(pieces);
 
@@ -90,15 +97,11 @@ export function normalizeBootMap(map: BootMap, options: NormalizeOptions = {}): 
   for (const piece of merged) {
     totals[piece.kind] += piece.end - piece.base;
     if (piece.kind !== 'usable') continue;
+    // memblock_trim_memory(PAGE_SIZE): partial frames at either end are not memory.
     const first = Math.ceil(piece.base / FRAME_SIZE);
     const end = Math.floor(piece.end / FRAME_SIZE);
     if (end <= first) continue;
-    const last = usable[usable.length - 1];
-    if (last && last.start + last.count === first) {
-      usable[usable.length - 1] = { start: last.start, count: last.count + end - first };
-    } else {
-      usable.push({ start: first, count: end - first });
-    }
+    usable.push({ start: first, count: end - first });
     usableFrames += end - first;
   }
 
@@ -118,6 +121,8 @@ export function isNormalizedBootMap(value: unknown): value is NormalizedBootMap 
 
 function checkByteRange(what: string, range: ByteRange): void {
   if (
+    typeof range !== 'object' ||
+    range === null ||
     !Number.isSafeInteger(range.base) ||
     !Number.isSafeInteger(range.length) ||
     range.base < 0 ||
@@ -125,54 +130,132 @@ function checkByteRange(what: string, range: ByteRange): void {
   ) {
     throw new FrameError('INVALID_REQUEST', `normalizeBootMap: ${what} needs integer base and length >= 0`, {
       op: 'normalizeBootMap',
-      ...range,
+      range,
     });
   }
+}
+
+/** The text ordering of a region's firmware detail, for deterministic tie-breaks. */
+function detailKey(r: BootRegion): string {
+  const raw = r.raw === undefined ? '' : typeof r.raw === 'number' ? `n${r.raw}` : `s${r.raw}`;
+  const attributes = r.attributes === undefined ? '' : `a${r.attributes}`;
+  return `${raw}\u0000${attributes}`;
 }
 
 /**
  * A sweep over region edges: between two consecutive edges, the covering region with the
  * highest rank decides the kind (Linux's e820 sanitizer does the same with type numbers).
+ * Regions of one kind but different firmware detail tie-break on that detail's text, so
+ * the input order never matters. A heap of the covering priorities keeps it O(n log n).
  */
 function resolveOverlaps(regions: readonly BootRegion[]): Piece[] {
-  interface Edge {
-    at: number;
-    index: number;
-    open: boolean;
-  }
-  const edges: Edge[] = [];
-  regions.forEach((r, index) => {
-    edges.push({ at: r.base, index, open: true }, { at: r.base + r.length, index, open: false });
+  const n = regions.length;
+  if (n === 0) return [];
+  // Priority 0 wins: higher rank first, then the smaller detail key.
+  const keys = regions.map((r) => `${r.kind}\u0001${detailKey(r)}`);
+  const distinct = [...new Set(keys)];
+  const representative = distinct.map((k) => regions[keys.indexOf(k)]);
+  const order = distinct.map((_, i) => i);
+  order.sort((a, b) => {
+    const ra = representative[a];
+    const rb = representative[b];
+    const byRank = KIND_RANK[rb.kind] - KIND_RANK[ra.kind];
+    if (byRank !== 0) return byRank;
+    const ka = detailKey(ra);
+    const kb = detailKey(rb);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
-  edges.sort((a, b) => a.at - b.at);
+  const priorityOfDistinct = new Int32Array(distinct.length);
+  order.forEach((d, p) => {
+    priorityOfDistinct[d] = p;
+  });
+  const byKey = new Map(distinct.map((k, d) => [k, priorityOfDistinct[d]]));
+  const winner = order.map((d) => representative[d]);
 
-  const active = new Set<number>();
-  const pieces: Piece[] = [];
+  // Edges: opening at base, closing at base + length.
+  const at = new Float64Array(2 * n);
+  const priority = new Int32Array(2 * n);
+  const opens = new Uint8Array(2 * n);
+  regions.forEach((r, i) => {
+    const p = byKey.get(keys[i]) as number;
+    at[2 * i] = r.base;
+    priority[2 * i] = p;
+    opens[2 * i] = 1;
+    at[2 * i + 1] = r.base + r.length;
+    priority[2 * i + 1] = p;
+  });
+  const edges = Array.from({ length: 2 * n }, (_, i) => i).sort((a, b) => at[a] - at[b]);
+
+  const covering = new Int32Array(distinct.length);
+  const heap = new MinHeap(2 * n);
+  const pieces: (Piece & { priority: number })[] = [];
   let i = 0;
   while (i < edges.length) {
-    const at = edges[i].at;
-    while (i < edges.length && edges[i].at === at) {
-      const edge = edges[i++];
-      if (edge.open) active.add(edge.index);
-      else active.delete(edge.index);
-    }
-    if (active.size === 0 || i >= edges.length) continue;
-    const next = edges[i].at;
-    let best: BootRegion | undefined;
-    for (const index of active) {
-      const r = regions[index];
-      // Ties between regions of one kind go to the smaller raw text, so input order never matters.
-      if (
-        !best ||
-        KIND_RANK[r.kind] > KIND_RANK[best.kind] ||
-        (r.kind === best.kind && String(r.raw ?? '') < String(best.raw ?? ''))
-      ) {
-        best = r;
+    const here = at[edges[i]];
+    while (i < edges.length && at[edges[i]] === here) {
+      const e = edges[i++];
+      const p = priority[e];
+      if (opens[e] === 1) {
+        if (covering[p]++ === 0) heap.push(p);
+      } else {
+        covering[p]--;
       }
     }
-    if (best && next > at) pieces.push(pieceOf(best, at, next));
+    while (heap.size > 0 && covering[heap.peek()] === 0) heap.pop();
+    if (heap.size === 0 || i >= edges.length) continue;
+    const next = at[edges[i]];
+    const p = heap.peek();
+    const last = pieces[pieces.length - 1];
+    if (last && last.end === here && last.priority === p) last.end = next;
+    else pieces.push({ ...pieceOf(winner[p], here, next), priority: p });
   }
-  return pieces;
+  return pieces.map(({ priority: _, ...piece }) => piece);
+}
+
+/** A binary min-heap of small integers (the covering priorities); stale entries are popped lazily. */
+class MinHeap {
+  readonly #items: Int32Array;
+  size = 0;
+
+  constructor(capacity: number) {
+    this.#items = new Int32Array(Math.max(1, capacity));
+  }
+
+  peek(): number {
+    return this.#items[0];
+  }
+
+  push(value: number): void {
+    const items = this.#items;
+    let i = this.size++;
+    items[i] = value;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (items[parent] <= items[i]) break;
+      const t = items[parent];
+      items[parent] = items[i];
+      items[i] = t;
+      i = parent;
+    }
+  }
+
+  pop(): void {
+    const items = this.#items;
+    items[0] = items[--this.size];
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < this.size && items[l] < items[m]) m = l;
+      if (r < this.size && items[r] < items[m]) m = r;
+      if (m === i) return;
+      const t = items[m];
+      items[m] = items[i];
+      items[i] = t;
+      i = m;
+    }
+  }
 }
 
 function pieceOf(region: BootRegion, base: number, end: number): Piece {
@@ -182,8 +265,16 @@ function pieceOf(region: BootRegion, base: number, end: number): Piece {
   return piece;
 }
 
-/** Removes the usable bytes of `[base, end)`; other kinds stay. */
-function cutUsable(pieces: readonly Piece[], base: number, end: number): Piece[] {
+/**
+ * Turns the usable bytes of `[base, end)` into `into` (or removes them when `into` is
+ * undefined); other kinds stay, as Linux's updates only touch RAM.
+ */
+function convertUsable(
+  pieces: readonly Piece[],
+  base: number,
+  end: number,
+  into: { kind: RegionKind; raw: string } | undefined,
+): Piece[] {
   const out: Piece[] = [];
   for (const p of pieces) {
     if (p.kind !== 'usable' || p.end <= base || p.base >= end) {
@@ -191,6 +282,8 @@ function cutUsable(pieces: readonly Piece[], base: number, end: number): Piece[]
       continue;
     }
     if (p.base < base) out.push({ ...p, end: base });
+    if (into)
+      out.push({ base: Math.max(p.base, base), end: Math.min(p.end, end), kind: into.kind, raw: into.raw });
     if (p.end > end) out.push({ ...p, base: end });
   }
   return out;
@@ -209,7 +302,12 @@ function mergeTouching(pieces: readonly Piece[]): Piece[] {
       out.push({ ...p });
     }
   }
-  return out;
+  return out.map((p) => {
+    const clean: Piece = { base: p.base, end: p.end, kind: p.kind };
+    if (p.raw !== undefined) clean.raw = p.raw;
+    if (p.attributes !== undefined) clean.attributes = p.attributes;
+    return clean;
+  });
 }
 
 function toRegion(p: Piece): BootRegion {

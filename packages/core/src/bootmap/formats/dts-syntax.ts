@@ -228,7 +228,11 @@ function newNode(name: string, line: number): DtNode {
 }
 
 /** Reads node bodies and properties into `node` until `}` (or the end, at the top level). */
-function readBody(reader: DtsReader, node: DtNode, top: boolean, memreserve: DtReserve[]): void {
+/** Deeper nesting than any real tree has is garbage (and would exhaust the stack). */
+const MAX_DEPTH = 64;
+
+function readBody(reader: DtsReader, node: DtNode, depth: number, memreserve: DtReserve[]): void {
+  const top = depth === 0;
   for (;;) {
     if (reader.eof()) {
       if (top) return;
@@ -264,7 +268,8 @@ function readBody(reader: DtsReader, node: DtNode, top: boolean, memreserve: DtR
     if (reader.startsWith('{')) {
       reader.expect('{');
       const child = newNode(name, line);
-      readBody(reader, child, false, memreserve);
+      if (depth >= MAX_DEPTH) throw reader.fail(`nodes nested deeper than ${MAX_DEPTH} levels`);
+      readBody(reader, child, depth + 1, memreserve);
       if (reader.startsWith(';')) reader.expect(';');
       node.children.push(child);
     } else if (reader.startsWith('=')) {
@@ -284,6 +289,6 @@ export function readDts(src: string, sink: RegionSink): DtDocument {
   const reader = new DtsReader(src, sink);
   const top = newNode('', 1);
   const memreserve: DtReserve[] = [];
-  readBody(reader, top, true, memreserve);
+  readBody(reader, top, 0, memreserve);
   return { top, memreserve };
 }

@@ -150,7 +150,7 @@ export function parseQemuE820Dump(lines: readonly Line[]): BootMap {
       });
   }
   if (reads.length === 0) throw sink.fail(undefined, 'no QEMU monitor memory reads found');
-  const origin = Math.min(...reads.map((r) => r.address));
+  const origin = reads.reduce((lowest, r) => Math.min(lowest, r.address), reads[0].address);
   for (const size of [20, 24] as const) {
     const records = collectRecords(reads, origin, size);
     if (!records) continue;
