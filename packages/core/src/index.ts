@@ -29,6 +29,7 @@ export {
   SPARSE_CHUNK_FRAMES,
 } from './frame-space';
 export { FreeRunList } from './free-runs';
+export * from './metrics/index';
 export { type AllocatorPlugin, checkRangesInSpace, definePlugin, type PluginDefinition } from './plugin';
 export { MAX_REFCOUNT, type RefCountedAllocator, withRefCounts } from './refcounts';
 export * from './router/index';

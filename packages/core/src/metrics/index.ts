@@ -1,0 +1,11 @@
+export { type BuddyInfoZone, parseBuddyInfo } from './buddyinfo';
+export {
+  addBuddyBlocks,
+  type FragmentationIndices,
+  type FragmentationReport,
+  fragmentationIndices,
+  MAX_ORDER,
+  measureFragmentation,
+  ORDER_COUNT,
+} from './fragmentation';
+export { forEachFreeRunOf } from './free-runs';
