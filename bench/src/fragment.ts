@@ -106,20 +106,17 @@ export function recipeArgs(recipe: FragmentRecipe): string[] {
 
 /**
  * Brings a fresh allocator (every frame of `[0, frames)` free) into the recipe's state
- * through its public API only: allocate everything, then free the holes. Allocators with
- * piecewise runs take the whole space as one run and give holes back with `freeRun`;
- * the others allocate frame by frame and free hole frames one by one.
+ * through its public API only: allocate everything, then free the holes. An allocator with
+ * piecewise runs takes each usable range as one run and gives the holes back with `freeRun`;
+ * where that is refused (a router's zones split the space), or for the others, it allocates
+ * frame by frame and frees hole frames one by one.
  */
 export function applyRecipe(allocator: FrameAllocator, recipe: FragmentRecipe, frames: number): void {
-  const piecewise = allocator.capabilities.runs === 'any' && allocator.capabilities.freeRunPiecewise;
-  if (piecewise) {
-    for (const range of allocator.ranges) {
-      if (allocator.allocRun(range.count, { below: range.start + range.count }) !== range.start) {
-        throw new Error(
-          `applyRecipe: ${allocator.name} did not hand out range ${range.start}+${range.count}`,
-        );
-      }
-    }
+  if (
+    allocator.capabilities.runs === 'any' &&
+    allocator.capabilities.freeRunPiecewise &&
+    takeWhole(allocator)
+  ) {
     forEachHole(recipe, frames, (start, count) => allocator.freeRun(start, count));
     return;
   }
@@ -129,4 +126,24 @@ export function applyRecipe(allocator: FrameAllocator, recipe: FragmentRecipe, f
   forEachHole(recipe, frames, (start, count) => {
     for (let pfn = start; pfn < start + count; pfn++) allocator.free(pfn);
   });
+}
+
+/** Allocates every usable range as one run; on the first refusal gives back what it took and says false. */
+function takeWhole(allocator: FrameAllocator): boolean {
+  const taken: { start: number; count: number }[] = [];
+  for (const range of allocator.ranges) {
+    let pfn = -1;
+    try {
+      pfn = allocator.allocRun(range.count, { below: range.start + range.count });
+    } catch {
+      pfn = -1;
+    }
+    if (pfn !== range.start) {
+      if (pfn !== -1) allocator.freeRun(pfn, range.count);
+      for (const t of taken) allocator.freeRun(t.start, t.count);
+      return false;
+    }
+    taken.push(range);
+  }
+  return true;
 }

@@ -19,11 +19,12 @@ export function extraMemory(profile: Profile): MemoryRow[] {
   const refBytes = counted.stats().metadataBytes - inner.stats().metadataBytes;
   const peer = new MemPoolPages(1024);
   const overhead = peer.overheadPerFrame();
-  const gib = `${(frames * 4096) / 2 ** 30} GiB, all allocated`;
+  const bytes = frames * 4096;
+  const label = `${bytes >= 2 ** 30 ? `${bytes / 2 ** 30} GiB` : `${bytes / 2 ** 20} MiB`}, all allocated`;
   return [
     {
       strategy: 'withRefCounts',
-      space: gib,
+      space: label,
       frames,
       metadataBytes: refBytes,
       bytesPerFrame: refBytes / frames,

@@ -77,14 +77,18 @@ export function renderMarkdown(result: SuiteResult, checks?: readonly Check[]): 
   const routerLines: string[][] = [];
   for (const row of result.rows) {
     if (!row.strategy.startsWith('router:') || row.skipped) continue;
-    const directId = DIRECT[row.scenario];
+    const named =
+      row.servedBy && result.rows.some((x) => x.scenario === row.scenario && x.strategy === row.servedBy);
+    const directId = named ? (row.servedBy as string) : DIRECT[row.scenario];
     const direct = result.rows.find(
       (x) => x.scenario === row.scenario && x.strategy === directId && !x.skipped,
     );
     if (!direct?.medianNs || !row.medianNs) continue;
     routerLines.push([
       row.scenario,
-      row.strategy,
+      row.servedBy
+        ? `${row.strategy} (${row.servedBy}${row.servedIn ? ` in ${row.servedIn}` : ''})`
+        : row.strategy,
       num(row.medianNs, 2),
       directId,
       num(direct.medianNs, 2),
@@ -94,7 +98,10 @@ export function renderMarkdown(result: SuiteResult, checks?: readonly Check[]): 
   out.push('## Router overhead', '');
   out.push(
     routerLines.length > 0
-      ? table(['scenario', 'router', 'ns/op', 'direct strategy', 'ns/op', 'router / direct'], routerLines)
+      ? table(
+          ['scenario', 'router (explain: served by)', 'ns/op', 'direct strategy', 'ns/op', 'router / direct'],
+          routerLines,
+        )
       : '_No router in this run (createRouter / routerPresets not in @framekit/core yet)._',
     '',
   );

@@ -28,6 +28,9 @@ export interface Row {
   readonly note?: string;
   /** Why this row has no figures. */
   readonly skipped?: string;
+  /** Routers: the strategy (and zone) `router.explain` says serves this scenario's request. */
+  readonly servedBy?: string;
+  readonly servedIn?: string;
 }
 
 export interface ScenarioInfo {
@@ -203,6 +206,7 @@ function runLoopRow(
   if (scenario.prefault && space.hasContents) fillFrames(space, 0, scenario.frames);
   const target = strategy.create(space);
   if (scenario.fragmented) applyRecipe(target as FrameAllocator, recipe, scenario.frames);
+  const served = explainRequest(target, scenario);
   const call = makeLoop(scenario.loop, target, scenario.params);
   const timing = measure(`${scenario.id}/${strategy.id}`, call, scenario.params.perCall, profile);
   const algo = strategy.native && natives.has(strategy.native) ? strategy.native : scenario.reference;
@@ -216,9 +220,39 @@ function runLoopRow(
       ...base,
       ...(ref ? { ratio: timing.medianNs / ref.medianNs, ratioTo: `c:${algo}` } : {}),
       ...(note ? { note } : {}),
+      ...(served?.strategy ? { servedBy: served.strategy } : {}),
+      ...(served?.zone ? { servedIn: served.zone } : {}),
     },
     timing,
   );
+}
+
+/** For a router: which strategy and zone serve the scenario's request, as `explain` tells it. */
+function explainRequest(
+  target: object,
+  scenario: LoopScenario,
+): { strategy?: string | null; zone?: string | null } | undefined {
+  const explain = (
+    target as { explain?: (request: object) => { strategy?: string | null; zone?: string | null } }
+  ).explain;
+  if (typeof explain !== 'function') return undefined;
+  const p = scenario.params;
+  const request =
+    scenario.loop === 'batch'
+      ? { op: 'allocMany', count: p.batch ?? 64 }
+      : scenario.loop === 'run'
+        ? {
+            op: 'allocRun',
+            count: p.countMin ?? 1,
+            ...(p.align && p.align > 1 ? { align: p.align } : {}),
+            ...(p.below !== undefined ? { below: p.below } : {}),
+          }
+        : { op: 'alloc' };
+  try {
+    return explain.call(target, request);
+  } catch {
+    return undefined;
+  }
 }
 
 async function runInit(

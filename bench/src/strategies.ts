@@ -158,11 +158,17 @@ export async function loadStrategies(): Promise<Loaded> {
   if (typeof router.createRouter === 'function' && router.routerPresets) {
     const absent = (['stack', 'bitmap', 'hier2m'] as const).filter((k) => missing.includes(PACKAGES[k]));
     for (const preset of Object.keys(router.routerPresets)) {
+      // What the preset serves, read off a small instance (z903, for one, serves 2 MiB runs only).
+      let capabilities: core.AllocatorCapabilities = { runs: 'any', below: true, freeRunPiecewise: false };
+      if (absent.length === 0) {
+        const probe = core.createFrameSpace({ frames: 1 << 16 }, { backing: 'sparse' });
+        capabilities = router.createRouter(probe, router.routerPresets[preset], plugins).capabilities;
+      }
       strategies.push({
         id: `router:${preset}`,
         kind: 'framekit',
-        runs: 'any',
-        belowRuns: true,
+        runs: capabilities.runs,
+        belowRuns: capabilities.below,
         backing: 'sparse',
         note: `createRouter(space, routerPresets.${preset}, [${plugins.map((p) => p.name).join(', ')}])`,
         ...(absent.length > 0
