@@ -74,7 +74,11 @@ export interface MmapOptions {
   readonly file?: MemoryFile;
   /** Byte offset into `file` (page-aligned). */
   readonly offset?: number;
-  /** Let anonymous private memory use 2 MiB pages when a whole aligned 2 MiB block of the region is written first. Default true. */
+  /**
+   * Allow 2 MiB pages (default true): anonymous private memory gets one when a whole aligned
+   * 2 MiB block of the region is first touched by a write; a DMA buffer uses them where its
+   * run is aligned. Needs an allocator with runs that can be freed page by page.
+   */
   readonly huge?: boolean;
 }
 
@@ -87,6 +91,7 @@ export interface Region {
   readonly prot: string;
   readonly content: VmapContent;
   readonly fork: ForkBehaviour;
+  /** 2 MiB pages allowed (`MmapOptions.huge`; always false for file and shared anonymous regions). */
   readonly huge: boolean;
   /** The mapped file and the byte offset of `start` in it (`'file'` regions). */
   readonly file?: MemoryFile;

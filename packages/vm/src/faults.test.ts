@@ -399,3 +399,11 @@ describe('AddressSpace.create and dispose', () => {
     expect((error as FrameError).message).toMatch(/disposed/);
   });
 });
+
+describe('DMA regions without 2 MiB pages', () => {
+  it('map 4 KiB pages when the region says so', () => {
+    const { as } = setup();
+    as.mmap({ length: 2 * MiB2, prot: 'rw', content: 'dma', huge: false });
+    expect(as.stats()).toMatchObject({ pages2M: 0, pages4K: 1024, depositFrames: 0 });
+  });
+});

@@ -168,7 +168,7 @@ export function mmap(mm: MmContext, options: MmapOptions): number {
 
   let dmaPfn = NO_FRAME;
   if (content === 'dma') {
-    dmaPfn = mapDma(mm, start, pages, prot);
+    dmaPfn = mapDma(mm, start, pages, prot, huge);
     if (dmaPfn === NO_FRAME) return MAP_FAILED;
   }
   const file = o.file ?? (anonymous && shared ? MemoryFile.anonymous(mm.pmm, pages) : null);
@@ -205,10 +205,10 @@ function place(mm: MmContext, length: number): number {
  * A DMA buffer: one zeroed contiguous run (2 MiB-aligned when it can use 2 MiB pages), mapped
  * at once and pinned. Returns the run's first frame, or `NO_FRAME` having changed nothing.
  */
-function mapDma(mm: MmContext, start: number, pages: number, prot: number): Pfn {
+function mapDma(mm: MmContext, start: number, pages: number, prot: number, allowHuge: boolean): Pfn {
   const pmm = mm.pmm;
   let run = NO_FRAME;
-  if (pages >= 512 && start % HUGE_PAGE_SIZE === 0) run = pmm.allocRun(pages, { align: 512 });
+  if (allowHuge && pages >= 512 && start % HUGE_PAGE_SIZE === 0) run = pmm.allocRun(pages, { align: 512 });
   if (run === NO_FRAME) run = pmm.allocRun(pages);
   if (run === NO_FRAME) return NO_FRAME;
   mm.mem.zero(run, pages);
@@ -219,7 +219,7 @@ function mapDma(mm: MmContext, start: number, pages: number, prot: number): Pfn 
   while (i < pages) {
     const va = start + i * PAGE_SIZE;
     const u = toU48(va);
-    const huge = va % HUGE_PAGE_SIZE === 0 && (run + i) % 512 === 0 && i + 512 <= pages && mm.hugeCapable;
+    const huge = allowHuge && va % HUGE_PAGE_SIZE === 0 && (run + i) % 512 === 0 && i + 512 <= pages;
     const deposit = huge ? pmm.alloc() : NO_FRAME;
     const table = huge && deposit === NO_FRAME ? NO_FRAME : tables.ensure(u, huge ? 2 : 1);
     if (table === NO_FRAME) {
