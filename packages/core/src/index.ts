@@ -30,6 +30,7 @@ export {
 } from './frame-space';
 export { FreeRunList } from './free-runs';
 export * from './metrics/index';
+export * from './owners/index';
 export { type AllocatorPlugin, checkRangesInSpace, definePlugin, type PluginDefinition } from './plugin';
 export { MAX_REFCOUNT, type RefCountedAllocator, withRefCounts } from './refcounts';
 export * from './router/index';
