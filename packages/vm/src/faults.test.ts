@@ -1,4 +1,10 @@
-import { createFrameSpace, FrameError, isFrameError, withRefCounts } from '@framekit/core';
+import {
+  createFrameSpace,
+  type FrameAllocator,
+  FrameError,
+  isFrameError,
+  withRefCounts,
+} from '@framekit/core';
 import { createBaselineAllocator } from '@framekit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { decode, rawEntry, setup, used, walkByHand } from './__fixtures__/setup';
@@ -405,5 +411,70 @@ describe('DMA regions without 2 MiB pages', () => {
     const { as } = setup();
     as.mmap({ length: 2 * MiB2, prot: 'rw', content: 'dma', huge: false });
     expect(as.stats()).toMatchObject({ pages2M: 0, pages4K: 1024, depositFrames: 0 });
+  });
+});
+
+describe('allocators without piecewise runs', () => {
+  it('get 4 KiB pages only, and no DMA regions', () => {
+    const space = createFrameSpace({ frames: 2048 }, { backing: 'sparse' });
+    const baseline = createBaselineAllocator(space);
+    // The same frames, offered as a stack-like allocator: no runs at all.
+    const stackLike: FrameAllocator = {
+      name: 'stack-like',
+      capabilities: { runs: 'none', below: false, freeRunPiecewise: false },
+      space,
+      ranges: baseline.ranges,
+      alloc: () => baseline.alloc(),
+      allocMany: (out, count) => baseline.allocMany(out, count),
+      allocRun: () => {
+        throw new FrameError('UNSUPPORTED', 'no runs');
+      },
+      free: (pfn) => baseline.free(pfn),
+      freeMany: (pfns, count) => baseline.freeMany(pfns, count),
+      freeRun: (pfn, count) => baseline.freeRun(pfn, count),
+      isFree: (pfn) => baseline.isFree(pfn),
+      stats: () => baseline.stats(),
+    };
+    const pmm = withRefCounts(stackLike);
+    const free = pmm.stats().freeFrames;
+    const as = AddressSpace.create(pmm, space)!;
+    const a = as.mmap({ length: MiB2, prot: 'rw' });
+    as.write(a, Uint8Array.of(1));
+    expect(as.stats()).toMatchObject({ pages2M: 0, pages4K: 1 });
+    expect(
+      isFrameError(
+        thrown(() => as.mmap({ length: PAGE, prot: 'rw', content: 'dma' })),
+        'UNSUPPORTED',
+      ),
+    ).toBe(true);
+    const child = as.fork()!;
+    child.write(a, Uint8Array.of(2));
+    expect(as.read(a, 1)[0]).toBe(1);
+    child[Symbol.dispose]();
+    as[Symbol.dispose]();
+    expect(pmm.stats().freeFrames).toBe(free);
+  });
+});
+
+describe('the null page and the address-space edges', () => {
+  it('fault as NOT_MAPPED without changing anything', () => {
+    const { as } = setup();
+    const before = as.stats();
+    for (const va of [0, 8, 2 ** 47 - 1, -(2 ** 47)]) {
+      expect(
+        isPageFault(
+          thrown(() => as.read(va, 1)),
+          'NOT_MAPPED',
+        ),
+      ).toBe(true);
+      expect(
+        isPageFault(
+          thrown(() => as.write(va, Uint8Array.of(1))),
+          'NOT_MAPPED',
+        ),
+      ).toBe(true);
+      expect(as.handleFault(va, 'read')).toBe(FaultResult.CANNOT_HANDLE);
+    }
+    expect(as.stats()).toEqual(before);
   });
 });
