@@ -36,10 +36,19 @@ export const KIND_RANK: Readonly<Record<RegionKind, number>> = {
 /** Firmware maps may describe addresses up to 2^64 (beyond exact numbers; only reserved space lives there). */
 export const MAX_MAP_ADDR = 2 ** 64;
 
+/**
+ * A whole number of bytes, not only a "safe" one: zod's `.int()` stops at 2^53, but firmware
+ * reserves space up to 2^64. Past 2^53 numbers are whole pages (parsers widen them to 4 KiB).
+ */
+const byteCount = z
+  .number()
+  .nonnegative()
+  .refine((n) => Number.isInteger(n), { message: 'expected a whole number of bytes' });
+
 export const BootRegionSchema = z
   .object({
-    base: z.number().int().nonnegative(),
-    length: z.number().int().nonnegative(),
+    base: byteCount,
+    length: byteCount,
     kind: z.enum(REGION_KINDS),
     /** The firmware's own type as it was written (`'ACPI NVS'`, `'type 20'`, `7`…). */
     raw: z.union([z.string(), z.number()]).optional(),

@@ -26,10 +26,10 @@ function readRecords(reader: ByteReader, size: 20 | 24): RawRecord[] {
   return out;
 }
 
-/** A record a BIOS could have returned: a known-looking type, a non-empty range inside 2^64. */
+/** A record a BIOS could have returned: an empty slot (type 0), or a known-looking type over a range inside 2^64. */
 function plausible(r: RawRecord): boolean {
-  const typeOk = (r.type >= 1 && r.type <= 0xffff) || r.type === 0xefffffff;
-  return typeOk && r.length > 0n && r.base + r.length <= TWO_64 && (r.ext === undefined || r.ext <= 0xf);
+  const typeOk = r.type <= 0xffff || r.type === 0xefffffff;
+  return typeOk && r.base + r.length <= TWO_64 && (r.ext === undefined || r.ext <= 0xf);
 }
 
 /**
