@@ -1,6 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { alignMask, bitRange, leadingOnes, longestRun, lowestBit, runStarts, trailingOnes } from './bits';
+import {
+  alignedOrder,
+  alignMask,
+  bitRange,
+  floorLog2,
+  leadingOnes,
+  longestRun,
+  lowestBit,
+  runStarts,
+  trailingOnes,
+} from './bits';
 
 /** The word as 32 booleans, bit 0 first: the slow, obvious reading the tricks must agree with. */
 function bitsOf(x: number): boolean[] {
@@ -72,5 +82,28 @@ describe('word tricks', () => {
     expect(alignMask(32, 64)).toBe(1);
     expect(alignMask(64, 96)).toBe(0);
     expect(alignMask(64, 128)).toBe(1);
+  });
+
+  it('find the largest aligned power-of-two block of a run, by absolute frame numbers', () => {
+    expect(floorLog2(1)).toBe(0);
+    expect(floorLog2(1023)).toBe(9);
+    expect(floorLog2(2 ** 31)).toBe(31);
+    expect(alignedOrder(5, 5)).toBe(-1);
+    expect(alignedOrder(200, 800)).toBe(8); // 600 frames, but no 512 block at a multiple of 512
+    expect(alignedOrder(512, 1024)).toBe(9);
+    expect(alignedOrder(2 ** 40 + 3, 2 ** 40 + 9)).toBe(2);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        fc.integer({ min: 1, max: 5000 }),
+        (start, length) => {
+          let slow = -1;
+          for (let o = 0; 2 ** o <= length; o++) {
+            if (Math.ceil(start / 2 ** o) * 2 ** o + 2 ** o <= start + length) slow = o;
+          }
+          expect(alignedOrder(start, start + length)).toBe(slow);
+        },
+      ),
+    );
   });
 });

@@ -79,6 +79,23 @@ export function runStarts(x: number, n: number): number {
   return m;
 }
 
+/** `floor(log2 n)` for `1 <= n < 2^32`. */
+export function floorLog2(n: number): number {
+  return 31 - Math.clz32(n);
+}
+
+/**
+ * The largest o such that the free run `[start, end)` (absolute frames, shorter than 2^32)
+ * holds a block of 2^o frames starting at a multiple of 2^o; -1 for an empty run. A run of
+ * at least 2^o frames always holds an aligned 2^(o-1) block, so two candidates suffice.
+ */
+export function alignedOrder(start: number, end: number): number {
+  if (end <= start) return -1;
+  const order = floorLog2(end - start);
+  const size = 2 ** order; // not `1 << order`: a run of 2^31 frames has order 31
+  return Math.ceil(start / size) * size + size <= end ? order : order - 1;
+}
+
 /** For `align` = 1, 2, 4, 8, 16, 32: the bits of a word (starting at a multiple of 32) that are aligned. */
 const ALIGN_MASKS = [-1, 0x55555555, 0x11111111, 0x01010101, 0x00010001, 0x00000001];
 

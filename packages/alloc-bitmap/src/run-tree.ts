@@ -1,4 +1,13 @@
-import { alignMask, leadingOnes, longestRun, lowestBit, runStarts, trailingOnes } from './bits';
+import {
+  alignedOrder,
+  alignMask,
+  floorLog2,
+  leadingOnes,
+  longestRun,
+  lowestBit,
+  runStarts,
+  trailingOnes,
+} from './bits';
 import { SEGMENT_MASK, SEGMENT_SHIFT } from './word-storage';
 
 /*
@@ -7,11 +16,17 @@ import { SEGMENT_MASK, SEGMENT_SHIFT } from './word-storage';
  *
  *   prefix — free frames from the node's first frame on (== the node's size when all free),
  *   suffix — free frames ending at the node's last frame,
- *   inner  — the longest free run touching neither edge of the node.
+ *   inner  — the longest free run touching neither edge of the node,
+ *   order  — the largest o such that one of those inner runs holds a free block of 2^o
+ *            frames starting at a multiple of 2^o (absolute frame numbers), or -1.
  *
- * The three combine like a segment tree's, and they decide the search: a run of `n` frames
- * can only start inside a node's interior when `inner >= n`; otherwise the node is crossed
- * in O(1) using its prefix (closing the run that came in) and its suffix (opening the next).
+ * They combine like a segment tree's, and they decide the search: a run of `n` frames at a
+ * multiple of `align` can only start inside a node's interior when `inner >= n` and
+ * `order >= min(log2 align, floor(log2 n))` (the fit's first 2^that frames are such a
+ * block). Otherwise the node is crossed in O(1): its prefix closes the run that came in,
+ * its suffix opens the next. The order test is what lets a 2 MiB search pass over long but
+ * misaligned runs without looking inside them; for `n` a power of two and `align >= n` it
+ * is exact.
  *
  * Summaries are refreshed lazily: a change to the bitmap marks its block dirty (and the
  * block's ancestors, stopping at the first already dirty one, so O(1) amortised), and a
@@ -41,6 +56,8 @@ export class RunTree {
   readonly pre: Float64Array[] = [];
   readonly suf: Float64Array[] = [];
   readonly inn: Float64Array[] = [];
+  /** Every level (entry 0 unused). */
+  readonly ord: Int8Array[] = [];
   /** Per level, one bit per node: its summary is stale. */
   readonly dirty: Int32Array[] = [];
 
@@ -54,6 +71,8 @@ export class RunTree {
   #n = 1;
   #align = 1;
   #alignMask = -1;
+  /** The order an inner run needs to possibly hold a fit. */
+  #order = 0;
   #below = 0;
   #from = 0;
   /** Start of the free run reaching the current position, or -1. */
@@ -71,12 +90,14 @@ export class RunTree {
     this.suf.push(empty, empty);
     this.inn.push(empty, empty);
     this.dirty.push(new Int32Array(0));
+    this.ord.push(new Int8Array(0));
     let count = blocks;
     let size = BLOCK_FRAMES;
     for (let level = 1; ; level++) {
       this.counts.push(count);
       this.sizes.push(size);
       this.dirty.push(new Int32Array((count + 31) >>> 5));
+      this.ord.push(new Int8Array(count));
       if (level >= 2) {
         this.pre.push(new Float64Array(count));
         this.suf.push(new Float64Array(count));
@@ -97,27 +118,29 @@ export class RunTree {
   get bytes(): number {
     let sum = this.pre1.byteLength * 3;
     for (let level = 1; level <= this.height; level++) {
-      sum += this.dirty[level].byteLength;
+      sum += this.dirty[level].byteLength + this.ord[level].byteLength;
       if (level >= 2) sum += this.pre[level].byteLength * 3;
     }
     return sum;
   }
 
   /**
-   * Summaries for a bitmap of all ones. Only the last node of a level can have missing
-   * children (counted as used), so the last block is marked dirty: its ancestors are exactly
-   * those last nodes.
+   * Summaries for a bitmap of all ones: every block is free, and so is every node but the
+   * last of each level when it has missing children (counted as used); those are combined
+   * here, bottom up. Later changes are found through the dirty bits.
    */
   initAllFree(): void {
     this.pre1.fill(BLOCK_FRAMES);
     this.suf1.fill(BLOCK_FRAMES);
     this.inn1.fill(0);
+    this.ord[1].fill(-1);
     for (let level = 2; level <= this.height; level++) {
       this.pre[level].fill(this.sizes[level]);
       this.suf[level].fill(this.sizes[level]);
       this.inn[level].fill(0);
+      this.ord[level].fill(-1);
+      this.#combineChildren(level, this.counts[level] - 1);
     }
-    this.markDirty(this.counts[1] - 1);
   }
 
   /** Block `block`'s words changed. */
@@ -147,63 +170,95 @@ export class RunTree {
     this.dirty[level][node >> 5] &= ~(1 << (node & 31));
   }
 
-  /** Recomputes block `block` from its 32 words, a word at a time. */
-  #refreshBlock(block: number): void {
+  /** Recomputes block `block` from its 32 words, a word at a time; true when its summary changed. */
+  #refreshBlock(block: number): boolean {
     const v = (block << 5) + this.#skew;
     const words = this.#segments[v >>> SEGMENT_SHIFT];
     let o = v & SEGMENT_MASK;
+    let wordStart = this.#base + block * BLOCK_FRAMES;
     let run = 0;
+    let runStart = wordStart;
     let prefix = -1;
     let inner = 0;
-    for (let i = 0; i < 32; i++, o++) {
+    let order = -1;
+    for (let i = 0; i < 32; i++, o++, wordStart += 32) {
       const w = words[o];
       if (w === -1) {
+        if (run === 0) runStart = wordStart;
         run += 32;
         continue;
       }
       // The run coming in ends in this word's free prefix (ctz(~0) is 0, so w === 0 works too).
-      const total = run + trailingOnes(w);
+      const head = trailingOnes(w);
+      const total = run + head;
       if (prefix < 0) prefix = total;
-      else if (total > inner) inner = total;
+      else if (total > 0) {
+        if (total > inner) inner = total;
+        if (floorLog2(total) > order) {
+          const runOrder = alignedOrder(run === 0 ? wordStart : runStart, wordStart + head);
+          if (runOrder > order) order = runOrder;
+        }
+      }
       if (w === 0) {
         run = 0;
         continue;
       }
-      const head = trailingOnes(w);
       const tail = leadingOnes(w);
-      // Runs strictly inside the word: clear its prefix and suffix runs.
+      // Runs strictly inside the word: clear its prefix and suffix runs. Their order is
+      // bounded by their length (an upper bound keeps the pruning safe; n <= 32 rechecks).
       const middle = w & (-1 << head) & (tail === 0 ? -1 : ~(-1 << (32 - tail)));
       if (middle !== 0) {
         const longest = longestRun(middle);
         if (longest > inner) inner = longest;
+        const bound = floorLog2(longest);
+        if (bound > order) order = bound;
       }
       run = tail;
+      runStart = wordStart + 32 - tail;
     }
     if (prefix < 0) {
-      this.pre1[block] = BLOCK_FRAMES;
-      this.suf1[block] = BLOCK_FRAMES;
-      this.inn1[block] = 0;
-    } else {
-      this.pre1[block] = prefix;
-      this.suf1[block] = run;
-      this.inn1[block] = inner;
+      prefix = BLOCK_FRAMES;
+      run = BLOCK_FRAMES;
     }
     this.#clean(1, block);
+    const ord = this.ord[1];
+    if (
+      this.pre1[block] === prefix &&
+      this.suf1[block] === run &&
+      this.inn1[block] === inner &&
+      ord[block] === order
+    ) {
+      return false;
+    }
+    this.pre1[block] = prefix;
+    this.suf1[block] = run;
+    this.inn1[block] = inner;
+    ord[block] = order;
+    return true;
   }
 
-  /** Refreshes the dirty children of `node` (level >= 2), then combines all 32 of them. */
-  #refreshNode(level: number, node: number): void {
+  /**
+   * Refreshes the dirty children of `node` (level >= 2), then, if any of them changed,
+   * combines all 32. True when the node's own summary changed: an alloc undone by a free
+   * stops at the block.
+   */
+  #refreshNode(level: number, node: number): boolean {
     const below = level - 1;
     let stale = this.dirty[below][node];
+    let changed = false;
     while (stale !== 0) {
       const child = (node << 5) + lowestBit(stale);
       stale &= stale - 1;
-      if (below === 1) this.#refreshBlock(child);
-      else this.#refreshNode(below, child);
+      if (below === 1 ? this.#refreshBlock(child) : this.#refreshNode(below, child)) changed = true;
     }
-    if (below === 1) this.#combine(level, node, this.pre1, this.suf1, this.inn1);
-    else this.#combine(level, node, this.pre[below], this.suf[below], this.inn[below]);
     this.#clean(level, node);
+    return changed && this.#combineChildren(level, node);
+  }
+
+  #combineChildren(level: number, node: number): boolean {
+    const below = level - 1;
+    if (below === 1) return this.#combine(level, node, this.pre1, this.suf1, this.inn1);
+    return this.#combine(level, node, this.pre[below], this.suf[below], this.inn[below]);
   }
 
   #combine(
@@ -212,34 +267,58 @@ export class RunTree {
     childPre: ArrayLike<number>,
     childSuf: ArrayLike<number>,
     childInn: ArrayLike<number>,
-  ): void {
+  ): boolean {
     const childSize = this.sizes[level - 1];
+    const childOrd = this.ord[level - 1];
     const first = node << 5;
     const end = Math.min(first + 32, this.counts[level - 1]);
+    let childStart = this.#base + first * childSize;
     let run = 0;
+    let runStart = childStart;
     let prefix = -1;
     let inner = 0;
-    for (let c = first; c < first + 32; c++) {
+    let order = -1;
+    for (let c = first; c < first + 32; c++, childStart += childSize) {
       // Children past the arena's last node count as used.
       const p = c < end ? childPre[c] : 0;
       if (p === childSize) {
+        if (run === 0) runStart = childStart;
         run += childSize;
         continue;
       }
       const total = run + p;
       if (prefix < 0) prefix = total;
-      else if (total > inner) inner = total;
+      else if (total > 0) {
+        if (total > inner) inner = total;
+        if (floorLog2(total) > order) {
+          const runOrder = alignedOrder(run === 0 ? childStart : runStart, childStart + p);
+          if (runOrder > order) order = runOrder;
+        }
+      }
       if (c >= end) {
         run = 0;
         continue;
       }
       if (childInn[c] > inner) inner = childInn[c];
+      if (childOrd[c] > order) order = childOrd[c];
       run = childSuf[c];
+      runStart = childStart + childSize - run;
     }
     const size = this.sizes[level];
-    this.pre[level][node] = prefix < 0 ? size : prefix;
-    this.suf[level][node] = prefix < 0 ? size : run;
-    this.inn[level][node] = prefix < 0 ? 0 : inner;
+    if (prefix < 0) {
+      prefix = size;
+      run = size;
+    }
+    const pre = this.pre[level];
+    const suf = this.suf[level];
+    const inn = this.inn[level];
+    const ord = this.ord[level];
+    if (pre[node] === prefix && suf[node] === run && inn[node] === inner && ord[node] === order) return false;
+    pre[node] = prefix;
+    suf[node] = run;
+    inn[node] = inner;
+    ord[node] = order;
+    return true;
   }
 
   /** Brings every summary up to date (tests and statistics; searches refresh on their own). */
@@ -268,6 +347,7 @@ export class RunTree {
     this.#n = n;
     this.#align = align;
     this.#alignMask = align <= 32 ? alignMask(align, 0) : 0;
+    this.#order = Math.min(Math.round(Math.log2(align)), floorLog2(n));
     this.#below = below;
     this.#from = from;
     this.#carry = -1;
@@ -301,7 +381,9 @@ export class RunTree {
       if (this.#carry < 0) this.#carry = start;
       return this.#fit(this.#carry, end);
     }
-    if (this.inn[level][node] >= this.#n) return this.#children(level, node);
+    if (this.inn[level][node] >= this.#n && this.ord[level][node] >= this.#order) {
+      return this.#children(level, node);
+    }
     return this.#cross(start, end, prefix, this.suf[level][node]);
   }
 
@@ -323,7 +405,7 @@ export class RunTree {
       if (this.#carry < 0) this.#carry = start;
       return this.#fit(this.#carry, end);
     }
-    if (this.inn1[block] >= this.#n) return this.#scan(block);
+    if (this.inn1[block] >= this.#n && this.ord[1][block] >= this.#order) return this.#scan(block);
     return this.#cross(start, end, prefix, this.suf1[block]);
   }
 

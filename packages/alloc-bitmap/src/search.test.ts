@@ -131,14 +131,14 @@ function runSequence(ops: readonly Op[], nextFit: boolean): void {
 }
 
 describe('run search on a four-level summary tree', () => {
-  it('is the exact first fit, with align, below and touching ranges', () => {
+  it('is the exact first fit, with align, below and touching ranges', { timeout: 60_000 }, () => {
     fc.assert(
       fc.property(fc.array(opArbitrary, { maxLength: 80 }), (ops) => runSequence(ops, false)),
       { numRuns: 30 },
     );
   });
 
-  it('is the exact next fit from the rover, wrapping around once', () => {
+  it('is the exact next fit from the rover, wrapping around once', { timeout: 60_000 }, () => {
     fc.assert(
       fc.property(fc.array(opArbitrary, { maxLength: 80 }), (ops) => runSequence(ops, true)),
       { numRuns: 20 },

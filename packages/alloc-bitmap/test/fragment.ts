@@ -5,7 +5,7 @@
  *   1 pair in 128: the first 2 MiB block whole — the only 512-aligned 512-frame runs;
  *   1 pair in 32:  a 600-frame decoy at offset 200, long enough for 512 frames but never
  *                  512-aligned ones (only 288 frames follow the aligned frame 512);
- *   elsewhere:     holes of 1–4 frames with gaps of 1–44 frames between them, about 10%.
+ *   elsewhere:     holes of 1–4 frames with gaps of 1–52 frames between them, about 9%.
  *
  * Spans come out in ascending order, never overlapping (they may touch).
  */
@@ -43,11 +43,11 @@ export function fragment(
     stats.freeFrames += count;
   };
   const holes = (from: number, to: number) => {
-    let at = from + 1 + Math.floor(next() * 44);
+    let at = from + 1 + Math.floor(next() * 52);
     while (at < to) {
       const count = Math.min(1 + Math.floor(next() * 4), to - at);
       emit(at, count);
-      at += count + 1 + Math.floor(next() * 44);
+      at += count + 1 + Math.floor(next() * 52);
     }
   };
   for (let pair = 0; pair < frames; pair += 1024) {
