@@ -33,6 +33,13 @@ export interface Strategy {
   /** Scenario ids it cannot take part in, with the reason printed in the report. */
   readonly skip?: Readonly<Record<string, string>>;
   readonly note?: string;
+  /**
+   * Scenarios this strategy serves through a call of its own rather than the shared
+   * `FrameAllocator` shape (hier2m's `allocBelow` for one frame below a limit), with the note.
+   */
+  readonly adapt?: Readonly<
+    Record<string, { readonly note: string; readonly wrap: (target: Target) => Target }>
+  >;
   create(space: FrameSpace): Target;
 }
 
@@ -149,6 +156,23 @@ export async function loadStrategies(): Promise<Loaded> {
       runs: 'huge',
       belowRuns: true,
       backing: 'none',
+      adapt: {
+        'below-1': {
+          note: 'allocBelow(4096) + free(): its own call for one frame below a limit (runs are 2 MiB only)',
+          wrap: (target) => {
+            const allocator = target as FrameAllocator & { allocBelow(below: number): number };
+            return {
+              alloc: () => allocator.alloc(),
+              free: (pfn) => allocator.free(pfn),
+              allocMany: (out, count) => allocator.allocMany(out, count),
+              freeMany: (pfns, count) => allocator.freeMany(pfns, count),
+              allocRun: (_count, options) =>
+                allocator.allocBelow(options?.below ?? allocator.space.frameCount),
+              freeRun: (pfn) => allocator.free(pfn),
+            };
+          },
+        },
+      },
       create: (space) => hier2m.createHier2mAllocator(space),
     } satisfies AllocatorStrategy);
   }
