@@ -71,7 +71,6 @@ export class Hier2m implements Hier2mAllocator {
   readonly #flags: Uint8Array;
   readonly #next4k: Int32Array;
   readonly #next2m: Int32Array;
-  readonly #entryNumber: Uint32Array;
   readonly #heads = new Int32Array(4).fill(-1);
   /** Entries that are wholly free 2 MiB pages; and entries with any free frame. For `below` searches. */
   readonly #whole: EntrySet;
@@ -118,7 +117,6 @@ export class Hier2m implements Hier2mAllocator {
     this.#flags = table.flags;
     this.#next4k = table.next4k;
     this.#next2m = table.next2m;
-    this.#entryNumber = table.entryNumber;
     this.#wholeCount = table.fill(map, ranges, lowLimit);
     this.#firstHigh = map.countBelow(lowLimit / FRAMES_PER_ENTRY);
     this.#whole = new EntrySet(table.count);
@@ -160,6 +158,12 @@ export class Hier2m implements Hier2mAllocator {
   }
 
   allocRun(count: number, options?: RunOptions): Pfn {
+    // The shape this allocator serves, asked plainly: the general checks below would all pass.
+    if (count === FRAMES_PER_ENTRY && options?.align === FRAMES_PER_ENTRY && options.below === undefined) {
+      let e = this.#pop2m(HIGH_2M);
+      if (e < 0) e = this.#pop2m(LOW_2M);
+      return e < 0 ? NO_FRAME : this.#take2m(e);
+    }
     checkCount('allocRun', count);
     const align = readAlign('allocRun', options);
     const below = readBelow('allocRun', options);
@@ -208,30 +212,38 @@ export class Hier2m implements Hier2mAllocator {
   }
 
   freeRun(pfn: Pfn, count: number): void {
+    if (count === FRAMES_PER_ENTRY) {
+      const e = this.#map.locate(pfn);
+      // A 2 MiB page handed out (an integer frame, since it was located): the common case.
+      if (
+        e >= 0 &&
+        (pfn & 511) === 0 &&
+        (this.#flags[e] & (IS_2M | PARTIAL)) === IS_2M &&
+        this.#full[e] === 0
+      ) {
+        this.#release2m(e);
+        return;
+      }
+    }
     checkRun('freeRun', this.space, pfn, count);
-    this.#checkOursRun('freeRun', pfn, count);
+    const e = this.#map.locate(pfn);
+    const flags = e < 0 ? PARTIAL : this.#flags[e];
+    if (count === FRAMES_PER_ENTRY && pfn % FRAMES_PER_ENTRY === 0 && (flags & PARTIAL) === 0) {
+      // A whole entry, all ours, but not a 2 MiB page handed out.
+      if ((flags & IS_2M) === 0) throw this.#splitEntryError(e, pfn);
+      throw freeError('freeRun', this.space, pfn, true);
+    }
+    // A one-frame run is a single frame.
     if (count === 1) {
-      // A one-frame run is a single frame.
       this.#release(this.#checkSingle('freeRun', pfn, true), pfn);
       return;
     }
-    const e = this.#map.locate(pfn);
-    if (count !== FRAMES_PER_ENTRY || pfn % FRAMES_PER_ENTRY !== 0) {
-      throw new FrameError(
-        'NOT_ALLOCATED',
-        `freeRun: [${pfn}, ${pfn + count}) was never handed out: hier2m gives single frames and 2 MiB pages (512 frames at a multiple of 512)`,
-        { op: 'freeRun', pfn, count },
-      );
-    }
-    const flags = this.#flags[e];
-    if ((flags & IS_2M) === 0) throw this.#splitEntryError(e, pfn);
-    if (this.#full[e] === ALL_FIELDS) throw freeError('freeRun', this.space, pfn, true);
-    this.#full[e] = ALL_FIELDS;
-    this.#whole.add(e);
-    this.#hasFree.add(e);
-    this.#wholeCount++;
-    this.#free += FRAMES_PER_ENTRY;
-    this.#push2m(e);
+    this.#checkOursRun('freeRun', pfn, count);
+    throw new FrameError(
+      'NOT_ALLOCATED',
+      `freeRun: [${pfn}, ${pfn + count}) was never handed out: hier2m gives single frames and 2 MiB pages (512 frames at a multiple of 512)`,
+      { op: 'freeRun', pfn, count },
+    );
   }
 
   // ---- queries -------------------------------------------------------------------------
@@ -266,7 +278,7 @@ export class Hier2m implements Hier2mAllocator {
   }
 
   forEachFreeRun(visit: (start: Pfn, count: number) => void): void {
-    forEachFreeRunIn(this.#table, visit);
+    forEachFreeRunIn(this.#map, this.#table, visit);
   }
 
   inspectEntry(pfn: Pfn): EntrySnapshot | undefined {
@@ -278,8 +290,8 @@ export class Hier2m implements Hier2mAllocator {
     const next4k = this.#next4k[e];
     const next2m = this.#next2m[e];
     return {
-      entry: this.#entryNumber[e],
-      firstFrame: this.#entryNumber[e] * FRAMES_PER_ENTRY,
+      entry: this.#map.globalOf(e),
+      firstFrame: this.#map.globalOf(e) * FRAMES_PER_ENTRY,
       fields,
       hasPages: this.#has[e],
       fullPages: this.#full[e],
@@ -288,8 +300,8 @@ export class Hier2m implements Hier2mAllocator {
       low: (flags & LOW) !== 0,
       on4kList: (flags & ON_4K) !== 0,
       on2mList: (flags & ON_2M) !== 0,
-      next4k: next4k < 0 ? -1 : this.#entryNumber[next4k],
-      next2m: next2m < 0 ? -1 : this.#entryNumber[next2m],
+      next4k: next4k < 0 ? -1 : this.#map.globalOf(next4k),
+      next2m: next2m < 0 ? -1 : this.#map.globalOf(next2m),
     };
   }
 
@@ -300,7 +312,7 @@ export class Hier2m implements Hier2mAllocator {
     }
     const next = index % 2 === 0 ? this.#next4k : this.#next2m;
     const out: number[] = [];
-    for (let e = this.#heads[index]; e >= 0; e = next[e]) out.push(this.#entryNumber[e]);
+    for (let e = this.#heads[index]; e >= 0; e = next[e]) out.push(this.#map.globalOf(e));
     return out;
   }
 
@@ -387,7 +399,7 @@ export class Hier2m implements Hier2mAllocator {
       if (left === 0) this.#hasFree.delete(e);
     }
     this.#free--;
-    return this.#entryNumber[e] * FRAMES_PER_ENTRY + field * FRAMES_PER_FIELD + (31 - Math.clz32(bit));
+    return this.#map.globalOf(e) * FRAMES_PER_ENTRY + field * FRAMES_PER_FIELD + (31 - Math.clz32(bit));
   }
 
   /** Hands out wholly free entry `e` as a 2 MiB page: as in the seed, only `full_pages` changes. */
@@ -397,7 +409,17 @@ export class Hier2m implements Hier2mAllocator {
     this.#hasFree.delete(e);
     this.#wholeCount--;
     this.#free -= FRAMES_PER_ENTRY;
-    return this.#entryNumber[e] * FRAMES_PER_ENTRY;
+    return this.#map.globalOf(e) * FRAMES_PER_ENTRY;
+  }
+
+  /** Returns 2 MiB page `e` (checked): `full_pages` back to 0xFFFF, and on the 2 MiB list. */
+  #release2m(e: number): void {
+    this.#full[e] = ALL_FIELDS;
+    this.#whole.add(e);
+    this.#hasFree.add(e);
+    this.#wholeCount++;
+    this.#free += FRAMES_PER_ENTRY;
+    this.#push2m(e);
   }
 
   /** Frees frame `pfn` of 4 KiB-mode entry `e` (checked), merging the entry when it becomes whole. */
@@ -450,7 +472,7 @@ export class Hier2m implements Hier2mAllocator {
   #lowestFrameEntry(from: number, to: number, below: number): number {
     const e = this.#hasFree.findFirst(from, to);
     if (e < 0) return -1;
-    let pfn = this.#entryNumber[e] * FRAMES_PER_ENTRY;
+    let pfn = this.#map.globalOf(e) * FRAMES_PER_ENTRY;
     if ((this.#flags[e] & IS_2M) === 0) {
       const field = lowestBit(this.#has[e]);
       pfn += field * FRAMES_PER_FIELD + lowestBit(this.#fields[e * FIELDS_PER_ENTRY + field]);
@@ -467,7 +489,7 @@ export class Hier2m implements Hier2mAllocator {
     const flags = this.#flags[e];
     if ((flags & IS_2M) !== 0) {
       if (this.#full[e] === ALL_FIELDS) throw freeError(op, this.space, pfn, inRun);
-      const start = this.#entryNumber[e] * FRAMES_PER_ENTRY;
+      const start = this.#map.globalOf(e) * FRAMES_PER_ENTRY;
       throw new FrameError(
         'NOT_ALLOCATED',
         `${op}: frame ${pfn} was not handed out alone: it is part of the 2 MiB page at ${start}; free that with freeRun(${start}, 512)`,

@@ -124,7 +124,7 @@ describe('an entry, as the seed lays it out', () => {
   it('reports metadata per entry honestly', () => {
     const a = fourEntries();
     const s = a.stats();
-    expect(BYTES_PER_ENTRY).toBe(81);
+    expect(BYTES_PER_ENTRY).toBe(77);
     expect(s.entries).toBe(4);
     expect(s.metadataBytes).toBeGreaterThanOrEqual(4 * BYTES_PER_ENTRY);
     expect(s.metadataBytes).toBeLessThan(4 * BYTES_PER_ENTRY + 256);

@@ -19,6 +19,17 @@ export class EntryMap {
   readonly #end: Float64Array;
   /** Per segment: the local number of its first entry. */
   readonly #base: Float64Array;
+  /*
+   * Lookups cluster, so the segment the last `locate` found is kept as plain numbers: global
+   * entries [#hitFirst, #hitEnd) are local entries from #hitBase. Likewise for `globalOf`:
+   * local entries [#localLo, #localHi) are global entries `e + #localShift`.
+   */
+  #hitFirst = 0;
+  #hitEnd = 0;
+  #hitBase = 0;
+  #localLo = 0;
+  #localHi = 0;
+  #localShift = 0;
   /** Frames below `#lowPfn` or at/after `#highPfn` have no entry. */
   readonly #lowPfn: number;
   readonly #highPfn: number;
@@ -57,8 +68,15 @@ export class EntryMap {
   locate(pfn: number): number {
     if (!(pfn >= this.#lowPfn && pfn < this.#highPfn) || !Number.isInteger(pfn)) return -1;
     const g = Math.floor(pfn / FRAMES_PER_ENTRY);
-    const s = this.#segmentOf(g);
-    return s >= 0 && g < this.#end[s] ? this.#base[s] + (g - this.#first[s]) : -1;
+    if (g < this.#hitFirst || g >= this.#hitEnd) {
+      const s = this.#segmentOf(g);
+      if (s < 0 || g >= this.#end[s]) return -1;
+      this.#hitFirst = this.#first[s];
+      this.#hitEnd = this.#end[s];
+      this.#hitBase = this.#base[s];
+    }
+    // Local numbers fit 31 bits: `| 0` keeps the result a small integer, never a boxed double.
+    return (g - this.#hitFirst + this.#hitBase) | 0;
   }
 
   /** The number of local entries whose global entry number is below `g`. */
@@ -68,16 +86,15 @@ export class EntryMap {
     return this.#base[s] + Math.min(g, this.#end[s]) - this.#first[s];
   }
 
-  /** The global entry number (`pfn / 512`) of every local entry, in order. */
-  globalNumbers(): Uint32Array {
-    const out = new Uint32Array(this.count);
-    for (let s = 0; s < this.#first.length; s++) {
-      const base = this.#base[s];
-      const first = this.#first[s];
-      const n = this.#end[s] - first;
-      for (let i = 0; i < n; i++) out[base + i] = first + i;
+  /** The global entry number (`pfn / 512`) of local entry `e` (`0 <= e < count`). */
+  globalOf(e: number): number {
+    if (e < this.#localLo || e >= this.#localHi) {
+      const s = this.#segmentOfLocal(e);
+      this.#localLo = this.#base[s];
+      this.#localHi = this.#base[s] + (this.#end[s] - this.#first[s]);
+      this.#localShift = this.#first[s] - this.#base[s];
     }
-    return out;
+    return e + this.#localShift;
   }
 
   /** Index of the page field holding managed frame `pfn` in a 16-fields-per-entry array. */
@@ -89,6 +106,19 @@ export class EntryMap {
 
   get byteLength(): number {
     return this.#first.byteLength + this.#end.byteLength + this.#base.byteLength;
+  }
+
+  /** The segment holding local entry `e`. */
+  #segmentOfLocal(e: number): number {
+    const base = this.#base;
+    let lo = 0;
+    let hi = base.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (base[mid] <= e) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return hi;
   }
 
   /** The last segment whose first entry is `<= g`, or -1. */

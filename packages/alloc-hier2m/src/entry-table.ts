@@ -11,12 +11,16 @@ import { ALL_FIELDS, FIELDS_PER_ENTRY, FRAMES_PER_ENTRY, FULL_FIELD, IS_2M, LOW,
  *   fullPages[e]        bit i set = fields[i] == 0xFFFFFFFF (in 2 MiB mode: 0xFFFF free, 0 allocated)
  *   flags[e]            IS_2M, PARTIAL, LOW, ON_4K, ON_2M (see layout.ts)
  *   next4k[e], next2m[e] the two singly linked free lists, -1 ends a list
- *   entryNumber[e]      global entry number (pfn >>> 9), to turn a local entry back into frames
  *
- * The seed's per-entry spinlock is gone: JavaScript runs one call at a time.
+ * A local entry's frames are found through the `EntryMap` (`globalOf(e) * 512`). The seed's
+ * per-entry spinlock is gone: JavaScript runs one call at a time.
  */
-/** Bytes per entry: 16 page fields (64), `has_pages` and `full_pages` (2 + 2), flags (1), two links (4 + 4), entry number (4). */
-export const BYTES_PER_ENTRY = FIELDS_PER_ENTRY * 4 + 2 + 2 + 1 + 4 + 4 + 4;
+/**
+ * Bytes per entry: 16 page fields (64), `has_pages` and `full_pages` (2 + 2), flags (1), two
+ * links (4 + 4). The seed's packed entry is 77 bytes too: it spends 4 on a lock and 2 + 2 on
+ * 16-bit links, which cap it at 32768 entries (64 GiB).
+ */
+export const BYTES_PER_ENTRY = FIELDS_PER_ENTRY * 4 + 2 + 2 + 1 + 4 + 4;
 
 export class EntryTable {
   readonly count: number;
@@ -26,7 +30,6 @@ export class EntryTable {
   readonly flags: Uint8Array;
   readonly next4k: Int32Array;
   readonly next2m: Int32Array;
-  readonly entryNumber: Uint32Array;
 
   constructor(map: EntryMap) {
     const n = map.count;
@@ -37,7 +40,6 @@ export class EntryTable {
     this.flags = new Uint8Array(n);
     this.next4k = new Int32Array(n).fill(-1);
     this.next2m = new Int32Array(n).fill(-1);
-    this.entryNumber = map.globalNumbers();
   }
 
   get byteLength(): number {
@@ -47,8 +49,7 @@ export class EntryTable {
       this.fullPages.byteLength +
       this.flags.byteLength +
       this.next4k.byteLength +
-      this.next2m.byteLength +
-      this.entryNumber.byteLength
+      this.next2m.byteLength
     );
   }
 
@@ -90,7 +91,7 @@ export class EntryTable {
       }
       this.hasPages[e] = has;
       this.fullPages[e] = full;
-      let flags = this.entryNumber[e] < lowEntries ? LOW : 0;
+      let flags = map.globalOf(e) < lowEntries ? LOW : 0;
       if (full === ALL_FIELDS) {
         flags |= IS_2M;
         whole++;

@@ -1,4 +1,5 @@
 import type { Pfn } from '@framekit/core';
+import type { EntryMap } from './entry-map';
 import type { EntryTable } from './entry-table';
 import {
   ALL_FIELDS,
@@ -16,13 +17,17 @@ import {
  * ones one bit scan per edge. A run continues across entries only when they are adjacent.
  * A 2 MiB entry counts as 512 free frames when free and none when handed out.
  */
-export function forEachFreeRunIn(table: EntryTable, visit: (start: Pfn, count: number) => void): void {
-  const { fields, flags, fullPages, entryNumber } = table;
+export function forEachFreeRunIn(
+  map: EntryMap,
+  table: EntryTable,
+  visit: (start: Pfn, count: number) => void,
+): void {
+  const { fields, flags, fullPages } = table;
   let runStart = -1;
   // Where the previous entry ended: a run is still open only if the next entry starts here.
   let expected = -1;
   for (let e = 0; e < table.count; e++) {
-    const base = entryNumber[e] * FRAMES_PER_ENTRY;
+    const base = map.globalOf(e) * FRAMES_PER_ENTRY;
     if (runStart >= 0 && base !== expected) {
       visit(runStart, expected - runStart);
       runStart = -1;

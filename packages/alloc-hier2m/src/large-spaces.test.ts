@@ -64,6 +64,21 @@ describe('no 64 GiB limit: entries sized from the frame space', () => {
     cycleAllPages(middle, 8);
   });
 
+  it('keeps metadata near one bit per frame (plus small summaries) on a 64 GiB PC', () => {
+    const space = createFrameSpace({
+      frames: frames(66 * GiB),
+      ranges: [
+        { start: 1, count: 158 },
+        { start: 256, count: frames(3 * GiB) - 256 },
+        { start: frames(4 * GiB), count: frames(62 * GiB) },
+      ],
+    });
+    const a = createHier2mAllocator(space);
+    const perFrame = a.stats().metadataBytes / space.usableFrames;
+    expect(perFrame).toBeLessThan(0.125 * 1.25);
+    expect(perFrame).toBeGreaterThan(0.125);
+  });
+
   it('a 12 TiB machine with sparse memory, given as ranges, stays small', () => {
     const top = frames(12 * TiB);
     const ranges = [
