@@ -21,9 +21,10 @@ import { resolveFault } from './faults';
 import { forkContext } from './fork';
 import { FrameMemory } from './frame-memory';
 import { MmContext } from './mm-context';
-import { mmap, mprotect, munmap, protText } from './mmap';
+import { mmap, mprotect, munmap } from './mmap';
 import { indexAt, type LeafVisitor, U48_END } from './page-tables';
 import { entryFlags, entryHigh, entryLow, entryPfn, MAPPABLE_FLAGS } from './pte';
+import { protText } from './vmaps';
 
 const ACCESSES: readonly string[] = ['read', 'write', 'exec'];
 

@@ -4,6 +4,7 @@ import { resolveFault } from './faults';
 import type { MmContext } from './mm-context';
 import { PageFault } from './page-fault';
 import { entryPfn } from './pte';
+import { protText } from './vmaps';
 
 /*
  * Accesses as a CPU in user mode does them: walk the tables, check present / user / writable,
@@ -56,10 +57,6 @@ function markAccessed(mm: MmContext, leafLevel: number, write: boolean): void {
     const bits = Pte.A | (write && level === leafLevel ? Pte.D : 0);
     if ((lo & bits) !== bits) tables.write(table, index, lo | bits, tables.highWord(table, index));
   }
-}
-
-function protText(prot: number): string {
-  return `${prot & 1 ? 'r' : ''}${prot & 2 ? 'w' : ''}${prot & 4 ? 'x' : ''}`;
 }
 
 /** Copies `length` bytes from `va` out, as user-mode loads. */

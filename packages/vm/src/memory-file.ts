@@ -14,7 +14,8 @@ export class MemoryFile implements Disposable {
   readonly size: number;
   readonly pages: number;
   readonly #pmm: RefCountedAllocator;
-  readonly #frames: Float64Array;
+  /** Page index → frame, for the pages allocated so far (a large, mostly untouched file costs nothing). */
+  readonly #frames = new Map<number, Pfn>();
   /** The creator's handle (1 while open) plus one per region mapping the file. */
   #users: number;
   #open: boolean;
@@ -23,7 +24,6 @@ export class MemoryFile implements Disposable {
     this.#pmm = pmm;
     this.size = size;
     this.pages = Math.ceil(size / PAGE_SIZE);
-    this.#frames = new Float64Array(this.pages).fill(NO_FRAME);
     this.#open = open;
     this.#users = open ? 1 : 0;
   }
@@ -58,6 +58,11 @@ export class MemoryFile implements Disposable {
     return new MemoryFile(pmm, pages * PAGE_SIZE, false);
   }
 
+  /** The allocator the file's frames come from; a region can only map a file of its own allocator. */
+  get pmm(): RefCountedAllocator {
+    return this.#pmm;
+  }
+
   /** True once the creator disposed it (regions may still map its pages). */
   get disposed(): boolean {
     return !this.#open;
@@ -65,12 +70,12 @@ export class MemoryFile implements Disposable {
 
   /** The frame holding page `index`, allocated and zeroed on first use; `NO_FRAME` when exhausted. */
   page(index: number): Pfn {
-    const frame = this.#frames[index];
-    if (frame !== NO_FRAME) return frame;
+    const frame = this.#frames.get(index);
+    if (frame !== undefined) return frame;
     const fresh = this.#pmm.alloc();
     if (fresh === NO_FRAME) return NO_FRAME;
     this.#pmm.space.bytes(fresh).fill(0);
-    this.#frames[index] = fresh;
+    this.#frames.set(index, fresh);
     return fresh;
   }
 
@@ -84,8 +89,8 @@ export class MemoryFile implements Disposable {
       const index = Math.floor(at / PAGE_SIZE);
       const within = at - index * PAGE_SIZE;
       const n = Math.min(length - done, PAGE_SIZE - within);
-      const frame = this.#frames[index];
-      if (frame !== NO_FRAME) out.set(this.#pmm.space.bytes(frame).subarray(within, within + n), done);
+      const frame = this.#frames.get(index);
+      if (frame !== undefined) out.set(this.#pmm.space.bytes(frame).subarray(within, within + n), done);
       done += n;
     }
     return out;
@@ -99,11 +104,11 @@ export class MemoryFile implements Disposable {
     // Allocate every page first, so that exhaustion writes nothing.
     const made: number[] = [];
     for (let i = first; i <= last && bytes.length > 0; i++) {
-      if (this.#frames[i] !== NO_FRAME) continue;
+      if (this.#frames.has(i)) continue;
       if (this.page(i) === NO_FRAME) {
         for (const j of made) {
-          this.#pmm.free(this.#frames[j]);
-          this.#frames[j] = NO_FRAME;
+          this.#pmm.free(this.#frames.get(j)!);
+          this.#frames.delete(j);
         }
         return false;
       }
@@ -115,7 +120,7 @@ export class MemoryFile implements Disposable {
       const index = Math.floor(at / PAGE_SIZE);
       const within = at - index * PAGE_SIZE;
       const n = Math.min(bytes.length - done, PAGE_SIZE - within);
-      this.#pmm.space.bytes(this.#frames[index]).set(bytes.subarray(done, done + n), within);
+      this.#pmm.space.bytes(this.#frames.get(index)!).set(bytes.subarray(done, done + n), within);
       done += n;
     }
     return true;
@@ -130,11 +135,8 @@ export class MemoryFile implements Disposable {
   release(): void {
     this.#users--;
     if (this.#users > 0) return;
-    const frames = this.#frames;
-    for (let i = 0; i < frames.length; i++) {
-      if (frames[i] !== NO_FRAME) this.#pmm.unref(frames[i]);
-      frames[i] = NO_FRAME;
-    }
+    for (const frame of this.#frames.values()) this.#pmm.unref(frame);
+    this.#frames.clear();
   }
 
   /** Closes the creator's handle; the frames go back once no region maps the file either. */
@@ -158,7 +160,7 @@ export class MemoryFile implements Disposable {
       throw new FrameError(
         'INVALID_REQUEST',
         `MemoryFile.${op}: [${offset}, ${offset} + ${length}) is not inside the file's ${this.size} bytes`,
-        { op, offset, length, size: this.#frames.length * PAGE_SIZE },
+        { op, offset, length, size: this.size },
       );
     }
   }

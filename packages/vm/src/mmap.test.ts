@@ -105,8 +105,23 @@ describe('mmap', () => {
       'INVALID_REQUEST',
     );
     expect(codeOf(() => as.mmap({ length: PAGE, prot: 'r', content: 'heap', file }))).toBe('INVALID_REQUEST');
+    const elsewhere = setup();
+    expect(codeOf(() => elsewhere.as.mmap({ length: PAGE, prot: 'r', content: 'file', file }))).toBe(
+      'INVALID_REQUEST',
+    );
     const at = as.mmap({ length: PAGE, prot: 'r', content: 'file', file, offset: PAGE });
     expect(as.regions()[0]).toMatchObject({ start: at, content: 'file', file, offset: PAGE });
+  });
+});
+
+describe('large regions cost nothing until touched', () => {
+  it('a 1 TiB shared anonymous region maps one page on one write', () => {
+    const { pmm, as, freeAtStart } = setup();
+    const a = as.mmap({ length: 2 ** 40, prot: 'rw', shared: true });
+    as.write(a + 2 ** 39 + 5, Uint8Array.of(1));
+    // The page, its mapping's tables (three) and nothing else.
+    expect(used(pmm, freeAtStart)).toBe(1 + 3 + 1);
+    expect(as.read(a + 2 ** 39 + 5, 1)[0]).toBe(1);
   });
 });
 

@@ -51,10 +51,6 @@ export function parseProt(op: string, text: unknown): number {
   return prot;
 }
 
-export function protText(prot: number): string {
-  return `${prot & PROT_R ? 'r' : ''}${prot & PROT_W ? 'w' : ''}${prot & PROT_X ? 'x' : ''}`;
-}
-
 /** Checks a lower-half, page-aligned range and returns its page-rounded end. */
 function rangeEnd(op: string, addr: number, length: number): number {
   checkVa(op, addr, PAGE_SIZE);
@@ -117,6 +113,7 @@ export function mmap(mm: MmContext, options: MmapOptions): number {
   const offset = o.offset ?? 0;
   if (o.file !== undefined) {
     if (o.file.disposed) throw invalid('mmap', 'the file was disposed');
+    if (o.file.pmm !== mm.pmm) throw invalid('mmap', "the file's frames come from another allocator");
     if (offset % PAGE_SIZE !== 0) throw invalid('mmap', `offset ${offset} is not page-aligned`, { offset });
     if (offset / PAGE_SIZE + pages > o.file.pages) {
       throw invalid('mmap', `[${offset}, +${length}) passes the file's ${o.file.pages} pages`, {

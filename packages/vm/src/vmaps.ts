@@ -8,6 +8,11 @@ export const PROT_R = 1;
 export const PROT_W = 2;
 export const PROT_X = 4;
 
+/** Protection bits as normalised text: `''`, `'r'`, `'rw'`, `'rx'`, `'rwx'`. */
+export function protText(prot: number): string {
+  return `${prot & PROT_R ? 'r' : ''}${prot & PROT_W ? 'w' : ''}${prot & PROT_X ? 'x' : ''}`;
+}
+
 /**
  * One region of an address space (MOS `vmap_t`): `[start, end)`, page-aligned, with its
  * protection, what it holds and what `fork()` does with it. File-backed regions (and shared
