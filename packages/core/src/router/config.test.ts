@@ -153,6 +153,17 @@ describe('RouterConfigSchema', () => {
         routes: { single: ['bitmap'] },
       }),
     ).toContain("'batch' applies only to a cache");
+    expect(
+      refusal({
+        zones: [
+          {
+            name: 'z',
+            strategies: [{ plugin: 'bitmap' }, { plugin: 'hier2m', over: 'bitmap', takeFreedRuns: true }],
+          },
+        ],
+        routes: { single: ['hier2m'] },
+      }),
+    ).toContain("'hier2m' in zone 'z' cannot take freed runs: plugin hier2m takes runs back only whole");
   });
 
   it('refuses caches that cannot move what they hold', () => {

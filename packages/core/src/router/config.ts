@@ -33,6 +33,12 @@ export const StrategyConfigSchema = z.strictObject({
   batch: z.number().int().min(1).max(65536).optional(),
   /** A cache spills a batch when it holds more units than this (default 6 batches); 'unbounded' never spills. */
   high: z.union([z.number().int().min(1), z.literal('unbounded')]).optional(),
+  /**
+   * A frame cache that is its zone's first choice for single frames also takes the frames of
+   * freed runs (as PatchworkOS's `pmm_free_region` pushes them page by page on its stack);
+   * by default a freed run goes straight to the zone's owner, as Linux frees higher orders.
+   */
+  takeFreedRuns: z.boolean().optional(),
 });
 
 /** Frames `[start, end)` and the strategies that serve them. */
@@ -177,7 +183,7 @@ function strategyIssues(zones: readonly ZoneConfig[], issues: Issue[]): void {
       }
       byId.set(id, s);
       if (s.over === undefined) {
-        for (const key of ['holds', 'batch', 'high'] as const) {
+        for (const key of ['holds', 'batch', 'high', 'takeFreedRuns'] as const) {
           if (s[key] !== undefined) {
             issues.push({
               message: `'${key}' applies only to a cache: strategy '${id}' in zone '${zone.name}' has no 'over'`,
@@ -194,6 +200,12 @@ function strategyIssues(zones: readonly ZoneConfig[], issues: Issue[]): void {
         issues.push({
           message: `strategy '${id}' in zone '${zone.name}' is layered over '${s.over}', which the zone does not have (it has ${ids.map((x) => `'${x}'`).join(', ')})`,
           path: [...path, 'over'],
+        });
+      }
+      if (s.takeFreedRuns === true && s.holds === '2mib') {
+        issues.push({
+          message: `'takeFreedRuns' applies only to a cache of single frames: '${id}' in zone '${zone.name}' holds 2 MiB blocks`,
+          path: [...path, 'takeFreedRuns'],
         });
       }
       const batch = s.batch ?? (s.holds === '2mib' ? 1 : 64);

@@ -26,6 +26,8 @@ export interface ResolvedStrategy {
   readonly high: number;
   /** 0 for the zone's owner, 1 for a cache over it, 2 for a cache over that cache… */
   readonly depth: number;
+  /** Freed runs go to this cache (when it is the zone's first choice for single frames). */
+  readonly takeFreedRuns: boolean;
 }
 
 export interface ResolvedZone {
@@ -114,6 +116,12 @@ export function resolveRouterConfig(
       const holds = s.holds ?? 'frames';
       const batch = s.batch ?? (holds === '2mib' ? 1 : 64);
       const high = s.high === 'unbounded' ? Number.POSITIVE_INFINITY : (s.high ?? 6 * batch);
+      if (s.takeFreedRuns === true && !plugin.capabilities.freeRunPiecewise) {
+        issues.push({
+          message: `'${strategyId(s)}' in zone '${zone.name}' cannot take freed runs: plugin ${plugin.name} takes runs back only whole`,
+          path: [...path, 'takeFreedRuns'],
+        });
+      }
       strategies.push({
         id: strategyId(s),
         plugin,
@@ -123,6 +131,7 @@ export function resolveRouterConfig(
         batch,
         high,
         depth: 0,
+        takeFreedRuns: s.takeFreedRuns ?? false,
       });
     });
     return {

@@ -241,6 +241,23 @@ describe('layering', () => {
     expect(router.alloc()).toBe(NO_FRAME);
   });
 
+  it('sends freed runs to the owner, or to a cache that takes them (PatchworkOS frees regions onto its stack)', () => {
+    const kernel = kernelRouter();
+    const run = kernel.allocRun(8, { below: DMA_LIMIT });
+    kernel.freeRun(run, 8);
+    expect(strategy(kernel, 'dma', 'stack').cachedFrames).toBe(0);
+    const patchwork = createRouter(
+      createFrameSpace({ frames: 20000, ranges: [{ start: 16000, count: 4000 }] }),
+      routerPresets.patchwork,
+      TEST_PLUGINS,
+    );
+    const out = new Float64Array(4000);
+    patchwork.allocMany(out, 4000);
+    patchwork.freeRun(16380, 20);
+    expect(strategy(patchwork, 'stack', 'stack').cachedFrames).toBe(16);
+    expect(strategy(patchwork, 'bitmap', 'bitmap').allocator.stats().freeFrames).toBe(4);
+  });
+
   it('chains caches: a cache over a cache refills through it', () => {
     const config: RouterConfig = {
       zones: [

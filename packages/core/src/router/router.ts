@@ -367,6 +367,8 @@ class Router implements FrameRouter {
       this.#give(zone.hugeTarget, start, count);
     } else if (count === 1) {
       this.#releaseFrame(zone, start);
+    } else if (zone.frameTarget!.takesRuns) {
+      this.#give(zone.frameTarget!, start, count);
     } else {
       this.#give(zone.nodes[0], start, count);
     }

@@ -55,6 +55,8 @@ export class StrategyNode implements RouterStrategy {
   readonly depth: number;
   /** Frames cached here now (caches only). */
   cached = 0;
+  /** Takes the frames of freed runs too (a frame cache with `takeFreedRuns`). */
+  readonly takesRuns: boolean;
   /** Refill and spill buffer (frame caches only). */
   readonly buffer: Float64Array;
 
@@ -73,6 +75,7 @@ export class StrategyNode implements RouterStrategy {
     this.batchFrames = resolved.batch * unit;
     this.highFrames = resolved.high * unit;
     this.depth = resolved.depth;
+    this.takesRuns = resolved.takeFreedRuns && resolved.over !== undefined;
     this.buffer = new Float64Array(resolved.over === undefined || this.holdsBlocks ? 0 : resolved.batch);
   }
 
