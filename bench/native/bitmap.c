@@ -19,6 +19,7 @@ typedef struct {
   uint64_t *words; /* bit = 1: free; bits past `frames` stay 0 */
   size_t word_count;
   size_t leaves;   /* a power of two */
+  size_t real_leaves; /* leaves holding frames; the rest pad the tree */
   uint32_t *pre, *suf, *mx; /* heap-ordered: node 1 is the root, leaves at [leaves, 2 * leaves) */
   pfn_t total, free_frames;
 } bitmap_t;
@@ -115,7 +116,9 @@ static int bm_init(bitmap_t *b, pfn_t frames) {
   size_t leaves_needed = (size_t)((frames + LEAF_FRAMES - 1) / LEAF_FRAMES);
   b->leaves = 1;
   while (b->leaves < leaves_needed) b->leaves <<= 1;
-  b->word_count = b->leaves * LEAF_WORDS;
+  /* Words only for real leaves; the padding leaves exist in the tree alone, as all used. */
+  b->real_leaves = leaves_needed;
+  b->word_count = leaves_needed * LEAF_WORDS;
   b->words = calloc(b->word_count, sizeof(uint64_t));
   b->pre = calloc(b->leaves * 2, sizeof(uint32_t));
   b->suf = calloc(b->leaves * 2, sizeof(uint32_t));
@@ -154,7 +157,7 @@ static void bm_mark_free(bitmap_t *b, pfn_t start, pfn_t count) {
 
 /* Builds the whole summary bottom-up: O(words + leaves). */
 static void bm_build(bitmap_t *b) {
-  for (size_t leaf = 0; leaf < b->leaves; leaf++) bm_leaf_summary(b, leaf);
+  for (size_t leaf = 0; leaf < b->real_leaves; leaf++) bm_leaf_summary(b, leaf);
   uint64_t child_len = LEAF_FRAMES;
   for (size_t level = b->leaves >> 1; level >= 1; level >>= 1) {
     for (size_t n = level; n < level * 2; n++) bm_combine(b, n, child_len);

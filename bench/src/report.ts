@@ -110,7 +110,9 @@ export function renderMarkdown(result: SuiteResult, checks?: readonly Check[]): 
     out.push('## Initialisation from a boot map', '');
     out.push(
       'framekit rows: `createFrameSpace(map)` (normalize included) + `create(space)`, each in its own child process;',
-      'C rows: building from the normalized ranges. Peak RSS is the whole process (Node itself is ~50 MiB).',
+      "C rows: building from the normalized ranges. `createFrameSpace only` is the boot map's share of every framekit",
+      "row (the C stack's lazy start costs nanoseconds, so its ratios are mostly that share). Peak RSS is the whole",
+      'process (Node itself is ~50 MiB).',
       '',
     );
     out.push(

@@ -1,8 +1,8 @@
 import { createFrameSpace, type FrameAllocator, fillFrames } from '@framekit/core';
 import { applyRecipe, type FragmentRecipe, fragmentRecipe, recipeArgs, summarizeRecipe } from './fragment';
 import { type InitResult, initInChild, initInProcess, writeRangesFile } from './init';
-import { MAP_TITLES, type MapName } from './maps';
-import { measure, type Timing } from './measure';
+import { bootMap, MAP_TITLES, type MapName } from './maps';
+import { measure, measureSlow, type Timing } from './measure';
 import { extraMemory } from './memory';
 import { buildNative, type NativeAlgo, type NativeResult, runNative } from './native';
 import type { Profile } from './profiles';
@@ -293,6 +293,10 @@ async function runInit(
       out.push({ ...result, kind: 'c' });
     }
   }
+  // The boot map's share of every framekit row: normalizing and building the frame space.
+  const regions = bootMap(map);
+  const spaceOnly = measureSlow(() => createFrameSpace(regions), reps);
+  out.push({ strategy: 'createFrameSpace only', map, kind: 'framekit', timing: spaceOnly });
   for (const strategy of loaded.strategies) {
     if (strategy.kind !== 'framekit') continue;
     const skip = skipReason(strategy, 'init');
