@@ -8,7 +8,7 @@ const any = () => true as const;
 /** The recipe places used and free frames exactly; MemPool's 4 KiB blocks take 8 KiB of heap each. */
 const noPeer = (s: Strategy) =>
   s.kind === 'peer'
-    ? "the recipe needs frame-exact placement (MemPool blocks of 4 KiB take 8 KiB each); at 64 GiB it is also past MemPool's 4 GiB heap"
+    ? 'the recipe needs frame-exact placement, and a MemPool block of 4 KiB takes 8 KiB of heap'
     : (true as const);
 const needsRuns = (allowed: readonly Strategy['runs'][]) => (s: Strategy) =>
   allowed.includes(s.runs) ? (true as const) : `no runs of this shape (runs: '${s.runs}')`;
@@ -113,9 +113,9 @@ export function loopScenarios(p: Profile): LoopScenario[] {
     {
       id: 'frag-miss',
       title: `A 16 MiB run that does not exist, ${gib(frag)} fragmented to 90%`,
-      op: 'allocRun(4096) returning NO_FRAME (no hole of the recipe is that long)',
+      op: 'allocRun(4096) returning NO_FRAME (no hole of the recipe is that long); 16 per call',
       loop: 'run',
-      params: { perCall: 1, countMin: 4096 },
+      params: { perCall: 16, countMin: 4096 },
       frames: frag,
       fragmented: true,
       prefault: false,
@@ -126,9 +126,9 @@ export function loopScenarios(p: Profile): LoopScenario[] {
     {
       id: 'frag-miss-small',
       title: `The same miss on ${gib(small)} (growth check)`,
-      op: 'allocRun(4096) returning NO_FRAME',
+      op: 'allocRun(4096) returning NO_FRAME; 16 per call',
       loop: 'run',
-      params: { perCall: 1, countMin: 4096 },
+      params: { perCall: 16, countMin: 4096 },
       frames: small,
       fragmented: true,
       prefault: false,
