@@ -1,0 +1,60 @@
+import { createFrameSpace, measureFragmentation } from '@framekit/core';
+import { createBaselineAllocator } from '@framekit/core/testing';
+import { describe, expect, it } from 'vitest';
+import { runWorkload } from './runner';
+import { WORKLOADS } from './workloads/index';
+
+describe('runWorkload', () => {
+  const space = createFrameSpace({
+    frames: 8192,
+    ranges: [
+      { start: 0, count: 4096 },
+      { start: 4608, count: 3584 },
+    ],
+  });
+
+  it('samples metrics over the run and ends with the allocator state', () => {
+    const ops = [...WORKLOADS['hugepage-mix'].generate({ seed: 5, ops: 4000, frames: space.usableFrames })];
+    const allocator = createBaselineAllocator(space);
+    const progress: number[] = [];
+    const result = runWorkload(allocator, ops, { sampleEvery: 500, onProgress: (f) => progress.push(f) });
+    expect(result.ops).toBe(4000);
+    expect(result.samples.map((s) => s.op)).toEqual([0, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000]);
+    const f = measureFragmentation(allocator);
+    expect(result.final).toMatchObject({
+      freeFrames: allocator.stats().freeFrames,
+      largestFreeRun: f.largestFreeRun,
+      free2MiBBlocks: f.free2MiBBlocks,
+      unusableIndex: f.unusableIndex[9],
+      fragmentationIndex: f.fragmentationIndex[9],
+    });
+    expect(result.errors).toEqual([]);
+    expect(progress[progress.length - 1]).toBe(1);
+    expect(result.allocations + result.failed).toBe(ops.filter((op) => op.op.startsWith('alloc')).length);
+  });
+
+  it('is deterministic apart from time', () => {
+    const ops = [...WORKLOADS.processes.generate({ seed: 2, ops: 3000, frames: space.usableFrames })];
+    const a = runWorkload(createBaselineAllocator(space), ops);
+    const b = runWorkload(createBaselineAllocator(space), ops);
+    expect(a.samples).toEqual(b.samples);
+  });
+
+  it('stops when asked, and at the first error when told to', () => {
+    const ops = [...WORKLOADS.churn.generate({ seed: 1, ops: 5000, frames: space.usableFrames })];
+    const stopped = runWorkload(createBaselineAllocator(space), ops, { shouldStop: () => true });
+    expect(stopped.stopped).toBe(true);
+    expect(stopped.ops).toBeLessThan(5000);
+    const broken = runWorkload(
+      createBaselineAllocator(space),
+      [
+        { op: 'alloc', id: 0 },
+        { op: 'free', ref: { pfn: 9000 } },
+        { op: 'alloc', id: 1 },
+      ],
+      { stopOnError: true },
+    );
+    expect(broken.ops).toBe(2);
+    expect(broken.errors).toMatchObject([{ index: 1, code: 'OUT_OF_RANGE' }]);
+  });
+});
