@@ -33,6 +33,8 @@ export class Replayer {
   allocations = 0;
   failed = 0;
   skipped = 0;
+  /** Requests outside the strategy's capabilities (also counted in `failed`). */
+  unsupported = 0;
   readonly errors: ReplayError[] = [];
   /** Per allocation id: its kind (0 = none/released), first frame and frame count. */
   readonly #kind: number[] = [];
@@ -54,6 +56,11 @@ export class Replayer {
       return this.#apply(op);
     } catch (error) {
       if (!isFrameError(error)) throw error;
+      // A request the strategy cannot serve at all (a run from a stack) is a failed request, not misuse.
+      if (error.code === 'UNSUPPORTED' && op.op.startsWith('alloc') && 'id' in op) {
+        this.unsupported++;
+        return this.#record(op.id, 0, NO_FRAME, 'count' in op ? op.count : 1, undefined);
+      }
       this.errors.push({ index, code: error.code, message: error.message });
       return Outcome.Error;
     }

@@ -1,0 +1,75 @@
+import * as bitmap from '@framekit/alloc-bitmap';
+import * as hier2m from '@framekit/alloc-hier2m';
+import * as stack from '@framekit/alloc-stack';
+import {
+  createRouter,
+  type FrameAllocator,
+  FrameError,
+  type FrameSpace,
+  routerPresets,
+} from '@framekit/core';
+import { createBaselineAllocator } from '@framekit/core/testing';
+
+export interface Strategy {
+  readonly name: string;
+  readonly description: string;
+  create(space: FrameSpace): FrameAllocator;
+}
+
+const plugins = [stack.plugin, bitmap.plugin, hier2m.plugin];
+
+/** Every strategy the playground can compare, by the name used on the command line and in URLs. */
+export const STRATEGIES: readonly Strategy[] = [
+  {
+    name: 'stack',
+    description: "PatchworkOS's free-page stack: O(1) single frames, no runs",
+    create: (space) => stack.plugin.create(space),
+  },
+  {
+    name: 'bitmap',
+    description: 'bitmap arenas with a summary tree: first-fit runs of any size, alignment and limit',
+    create: (space) => bitmap.plugin.create(space),
+  },
+  {
+    name: 'hier2m',
+    description: "Z903's two-layer 2 MiB / 4 KiB bitmap with lazy free lists",
+    create: (space) => hier2m.plugin.create(space),
+  },
+  {
+    name: 'kernel',
+    description: 'router: dma/dma32/normal zones, stack over bitmap for singles, hier2m for 2 MiB',
+    create: (space) => createRouter(space, routerPresets.kernel, plugins),
+  },
+  {
+    name: 'patchwork',
+    description: "router: PatchworkOS's split, bitmap below 4 GiB and the stack above",
+    create: (space) => createRouter(space, routerPresets.patchwork, plugins),
+  },
+  {
+    name: 'z903',
+    description: 'router: hier2m alone, as in Z903',
+    create: (space) => createRouter(space, routerPresets.z903, plugins),
+  },
+  {
+    name: 'baseline',
+    description: 'the reference allocator of the conformance kit: a sorted free-run list, first fit',
+    create: (space) => createBaselineAllocator(space),
+  },
+];
+
+export const DEFAULT_STRATEGIES = ['stack', 'bitmap', 'hier2m', 'kernel'];
+
+/** The strategies named, in order; an unknown name throws a FrameError listing the known ones. */
+export function findStrategies(names: readonly string[]): Strategy[] {
+  return names.map((name) => {
+    const strategy = STRATEGIES.find((s) => s.name === name);
+    if (!strategy) {
+      throw new FrameError(
+        'INVALID_REQUEST',
+        `unknown strategy '${name}' (known: ${STRATEGIES.map((s) => s.name).join(', ')})`,
+        { strategy: name },
+      );
+    }
+    return strategy;
+  });
+}
