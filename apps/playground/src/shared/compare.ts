@@ -1,6 +1,7 @@
 import {
   type BootMapFormat,
   createFrameSpace,
+  type FrameAllocator,
   FrameError,
   type FrameSpace,
   type NormalizedBootMap,
@@ -58,9 +59,13 @@ export function workloadOps(setup: CompareSetup, frames: number): TraceOp[] {
 }
 
 export interface CompareHooks {
+  /** Once the map is loaded, before any strategy runs. */
+  readonly onMap?: (map: LoadedMap) => void;
   /** Before each strategy runs. */
   readonly onStrategy?: (name: string, index: number, count: number) => void;
   readonly run?: Omit<RunOptions, 'totalOps'>;
+  /** After each strategy's run, with its allocator in its final state. */
+  readonly onResult?: (result: RunResult, allocator: FrameAllocator) => void;
 }
 
 /** Runs the workload on each strategy, each on a fresh allocator over the same space. */
@@ -70,12 +75,18 @@ export function compare(
 ): { map: LoadedMap; results: RunResult[] } {
   const strategies = findStrategies(setup.strategies);
   const map = loadMap(setup.map, setup.format);
+  hooks.onMap?.(map);
   const ops = workloadOps(setup, map.space.usableFrames);
   const results: RunResult[] = [];
   strategies.forEach((strategy, index) => {
     hooks.onStrategy?.(strategy.name, index, strategies.length);
-    const result = runWorkload(strategy.create(map.space), ops, { ...hooks.run, totalOps: ops.length });
-    results.push({ ...result, strategy: strategy.name });
+    const allocator = strategy.create(map.space);
+    const result = {
+      ...runWorkload(allocator, ops, { ...hooks.run, totalOps: ops.length }),
+      strategy: strategy.name,
+    };
+    results.push(result);
+    hooks.onResult?.(result, allocator);
   });
   return { map, results };
 }

@@ -2,8 +2,9 @@ import type { FrameRange } from '@framekit/core';
 import { isBitSet } from './free-bits';
 
 const BLOCK = 512;
-const COLUMNS = 128;
-const CELL = 5;
+/** The block view's layout: blocks left to right in rows of COLUMNS cells of CELL pixels. */
+export const COLUMNS = 128;
+export const CELL = 5;
 const FRAME_COLUMNS = 32;
 const FRAME_CELL = 14;
 
@@ -28,9 +29,7 @@ export class FrameMap {
   ) {
     this.#bits = bits;
     this.#frameCount = frameCount;
-    this.#usable = new Uint8Array(Math.ceil(frameCount / 8));
-    for (const r of ranges)
-      for (let p = r.start; p < r.start + r.count; p++) this.#usable[p >>> 3] |= 1 << (p & 7);
+    this.#usable = usableBits(frameCount, ranges);
     const figure = document.createElement('figure');
     figure.className = 'frame-map';
     this.caption = document.createElement('figcaption');
@@ -55,17 +54,10 @@ export class FrameMap {
     const ctx = this.canvas.getContext('2d')!;
     ctx.fillStyle = '#eee';
     ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
-    for (let block = 0; block < this.blocks; block++) {
-      let usable = 0;
-      let free = 0;
-      const end = Math.min(this.#frameCount, (block + 1) * BLOCK);
-      for (let pfn = block * BLOCK; pfn < end; pfn++) {
-        if (!isBitSet(this.#usable, pfn)) continue;
-        usable++;
-        if (isBitSet(this.#bits, pfn)) free++;
-      }
-      if (usable === 0) continue;
-      ctx.fillStyle = shade(1 - free / usable);
+    const usage = blockUsage(this.#bits, this.#usable, this.#frameCount);
+    for (let block = 0; block < usage.length; block++) {
+      if (usage[block] < 0) continue;
+      ctx.fillStyle = shade(usage[block]);
       ctx.fillRect((block % COLUMNS) * CELL, Math.floor(block / COLUMNS) * CELL, CELL - 1, CELL - 1);
     }
   }
@@ -104,8 +96,32 @@ export class FrameMap {
   }
 }
 
-/** Light for free, dark for used. */
-function shade(used: number): string {
+/** One bit per frame, set where the frame is usable RAM. */
+export function usableBits(frameCount: number, ranges: readonly FrameRange[]): Uint8Array {
+  const bits = new Uint8Array(Math.ceil(frameCount / 8));
+  for (const r of ranges) for (let p = r.start; p < r.start + r.count; p++) bits[p >>> 3] |= 1 << (p & 7);
+  return bits;
+}
+
+/** Per 2 MiB block, the fraction of its usable frames in use; -1 where it has no usable frame. */
+export function blockUsage(free: Uint8Array, usable: Uint8Array, frameCount: number): Float64Array {
+  const usage = new Float64Array(Math.ceil(frameCount / BLOCK));
+  for (let block = 0; block < usage.length; block++) {
+    let usableFrames = 0;
+    let freeFrames = 0;
+    const end = Math.min(frameCount, (block + 1) * BLOCK);
+    for (let pfn = block * BLOCK; pfn < end; pfn++) {
+      if (!isBitSet(usable, pfn)) continue;
+      usableFrames++;
+      if (isBitSet(free, pfn)) freeFrames++;
+    }
+    usage[block] = usableFrames === 0 ? -1 : 1 - freeFrames / usableFrames;
+  }
+  return usage;
+}
+
+/** Light for free, dark for used: `used` is the fraction in use, 0 to 1. */
+export function shade(used: number): string {
   const l = Math.round(92 - used * 62);
   return `hsl(210 60% ${l}%)`;
 }

@@ -1,8 +1,6 @@
 /// <reference lib="webworker" />
-import { type FrameAllocator, isFrameError } from '@framekit/core';
-import { runWorkload } from '@framekit/sim';
-import { type CompareSetup, loadMap, workloadOps } from '../shared/compare';
-import { findStrategies } from '../shared/strategies';
+import { type FrameAllocator, type FrameRouter, isFrameError } from '@framekit/core';
+import { type CompareSetup, compare } from '../shared/compare';
 import { freeBits } from './free-bits';
 import type { WorkerRequest, WorkerResponse } from './protocol';
 
@@ -24,31 +22,39 @@ self.onmessage = (event: MessageEvent<WorkerRequest>) => {
 
 function run(setup: CompareSetup) {
   lastRun.clear();
-  const strategies = findStrategies(setup.strategies);
-  const map = loadMap(setup.map, setup.format);
-  const { space, normalized } = map;
-  post({
-    type: 'map',
-    map: {
-      name: map.name,
-      frameCount: space.frameCount,
-      usableFrames: space.usableFrames,
-      ranges: space.ranges,
-      totals: normalized.totals,
+  let frameCount = 0;
+  let current = '';
+  let index = 0;
+  let count = 1;
+  compare(setup, {
+    onMap: ({ name, space, normalized }) => {
+      frameCount = space.frameCount;
+      post({
+        type: 'map',
+        map: {
+          name,
+          frameCount,
+          usableFrames: space.usableFrames,
+          ranges: space.ranges,
+          totals: normalized.totals,
+        },
+      });
     },
-  });
-  const ops = workloadOps(setup, space.usableFrames);
-  strategies.forEach((strategy, index) => {
-    post({ type: 'strategy', name: strategy.name, index, count: strategies.length });
-    const allocator = strategy.create(space);
-    const result = runWorkload(allocator, ops, {
-      totalOps: ops.length,
-      onProgress: (f) => post({ type: 'progress', fraction: (index + f) / strategies.length }),
-      onSample: (sample) => post({ type: 'sample', strategy: strategy.name, sample }),
-    });
-    lastRun.set(strategy.name, allocator);
-    const bits = freeBits(allocator, space.frameCount);
-    post({ type: 'result', result: { ...result, strategy: strategy.name }, freeBits: bits }, [bits.buffer]);
+    onStrategy: (name, i, n) => {
+      current = name;
+      index = i;
+      count = n;
+      post({ type: 'strategy', name, index, count });
+    },
+    run: {
+      onProgress: (f) => post({ type: 'progress', fraction: (index + f) / count }),
+      onSample: (sample) => post({ type: 'sample', strategy: current, sample }),
+    },
+    onResult: (result, allocator) => {
+      lastRun.set(result.strategy, allocator);
+      const bits = freeBits(allocator, frameCount);
+      post({ type: 'result', result, freeBits: bits }, [bits.buffer]);
+    },
   });
   post({ type: 'done' });
 }
@@ -59,14 +65,23 @@ function explain(request: Extract<WorkerRequest, { type: 'explain' }>) {
     post({ type: 'explain', strategy: request.strategy, text: 'Run a comparison first.' });
     return;
   }
-  const shape = {
-    count: request.count,
-    ...(request.align === undefined ? {} : { align: request.align }),
-    ...(request.below === undefined ? {} : { below: request.below }),
-  };
-  const explainer = (allocator as { explain?: (r: unknown) => unknown }).explain;
-  const text = explainer
-    ? JSON.stringify(explainer.call(allocator, shape), null, 2)
+  const { count, align, below } = request;
+  // One frame with no constraint is the router's single-frame route; anything else is a run.
+  const routerRequest =
+    count === 1 && (align ?? 1) <= 1 && below === undefined
+      ? { op: 'alloc' as const }
+      : {
+          op: 'allocRun' as const,
+          count,
+          ...(align === undefined ? {} : { align }),
+          ...(below === undefined ? {} : { below }),
+        };
+  const text = isRouter(allocator)
+    ? JSON.stringify(allocator.explain(routerRequest), null, 2)
     : `${allocator.name} is a single strategy: every request goes to it. Its capabilities: ${JSON.stringify(allocator.capabilities)}`;
   post({ type: 'explain', strategy: request.strategy, text });
+}
+
+function isRouter(allocator: FrameAllocator): allocator is FrameRouter {
+  return typeof (allocator as Partial<FrameRouter>).explain === 'function';
 }

@@ -40,6 +40,16 @@ describe('router.explain', () => {
     expect(router.explain({ op: 'alloc' }).steps[0].reason).toContain('holds 63 cached frames');
   });
 
+  it('rejects a request without a known op, with a FrameError that names it', () => {
+    const router = createRouter(space(), routerPresets.kernel, TEST_PLUGINS);
+    const bad = [{ count: 512, align: 512 }, { op: 'free' }, null];
+    for (const request of bad) {
+      expect(() => router.explain(request as never)).toThrowError(
+        expect.objectContaining({ code: 'INVALID_REQUEST', message: expect.stringContaining('request.op') }),
+      );
+    }
+  });
+
   it('changes nothing', () => {
     const router = createRouter(space(), routerPresets.kernel, TEST_PLUGINS);
     const before = JSON.stringify(router.stats());

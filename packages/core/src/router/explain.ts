@@ -1,5 +1,6 @@
 import type { AllocatorCapabilities, FrameAllocator, Pfn } from '../api';
 import { checkCount, readAlign, readBelow } from '../checks';
+import { FrameError } from '../errors';
 import { FRAMES_PER_2MIB } from '../units';
 import type { RouteKey } from './config';
 import type { ResolvedRouterConfig } from './resolve';
@@ -136,6 +137,17 @@ function describe(request: RouterRequest): string {
   }
 }
 
+// Requests come from UIs and JSON too, where the type system does not reach.
+function checkOp(request: unknown): asserts request is RouterRequest {
+  const op = (request as { op?: unknown } | null)?.op;
+  if (op === 'alloc' || op === 'allocMany' || op === 'allocRun') return;
+  throw new FrameError(
+    'INVALID_REQUEST',
+    `explain: request.op must be 'alloc', 'allocMany' or 'allocRun', got ${JSON.stringify(op) ?? 'undefined'}`,
+    { op: String(op) },
+  );
+}
+
 function orderText(router: RouterInternals, key: RouteKey): string {
   const route = router.config.routes[key]!;
   if (route.order === 'highest-first')
@@ -154,6 +166,7 @@ export function explainRequest(
   request: RouterRequest,
   freeFrames: number,
 ): Explanation {
+  checkOp(request);
   const what = describe(request);
   const steps: ExplainStep[] = [];
   let served: StrategyNode | null = null;

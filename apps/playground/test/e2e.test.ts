@@ -4,6 +4,8 @@ import { type Browser, chromium } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CompareSetup, compare } from '../src/shared/compare';
+import { blockUsage, CELL, COLUMNS, shade, usableBits } from '../src/web/frame-map';
+import { freeBits } from '../src/web/free-bits';
 import { encodeSetup } from '../src/web/url-state';
 
 /*
@@ -19,7 +21,7 @@ const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && process.env.CI) throw new Error(`CI needs Chromium at ${CHROMIUM} for the browser test`);
 
 const setup: CompareSetup = {
-  map: 'tiny-64m',
+  map: 'qemu-q35-2g',
   workload: 'hugepage-mix',
   strategies: ['stack', 'bitmap', 'hier2m', 'kernel'],
   ops: 20_000,
@@ -68,18 +70,34 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     await page.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
     expect(errors).toEqual([]);
 
-    // One frame map per strategy, each with pixels drawn.
-    const drawn = await page.$$eval('#frame-maps canvas', (canvases) =>
-      (canvases as HTMLCanvasElement[]).map((c) => {
-        const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-        const colours = new Set<number>();
-        for (let i = 0; i < data.length; i += 4)
-          colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
-        return { strategy: c.dataset.strategy, colours: colours.size };
-      }),
+    // One frame map per strategy, every 2 MiB cell shaded as the same run in Node says it should be.
+    const expected = expectedBlockColours(setup);
+    const drawn = await page.$$eval(
+      '#frame-maps canvas',
+      (canvases, { columns, cell }) =>
+        (canvases as HTMLCanvasElement[]).map((c) => {
+          const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+          const cells: number[][] = [];
+          for (let block = 0; block < columns * (c.height / cell); block++) {
+            const x = (block % columns) * cell + (cell >> 1);
+            const y = Math.floor(block / columns) * cell + (cell >> 1);
+            const i = (y * c.width + x) * 4;
+            cells.push([data[i], data[i + 1], data[i + 2]]);
+          }
+          return { strategy: c.dataset.strategy ?? '', cells };
+        }),
+      { columns: COLUMNS, cell: CELL },
     );
     expect(drawn.map((d) => d.strategy)).toEqual(setup.strategies);
-    for (const d of drawn) expect(d.colours, d.strategy).toBeGreaterThan(2);
+    for (const { strategy, cells } of drawn) {
+      const want = expected.get(strategy)!;
+      expect(new Set(want.map(String)).size, `${strategy} draws more than one shade`).toBeGreaterThan(1);
+      want.forEach((rgb, block) => {
+        const got = cells[block];
+        const close = rgb.every((v, i) => Math.abs(v - got[i]) <= 2);
+        expect(close, `${strategy} block ${block}: drew rgb(${got}), expected rgb(${rgb})`).toBe(true);
+      });
+    }
     expect(await page.$$eval('#charts .chart', (charts) => charts.length)).toBeGreaterThan(3);
 
     // The same numbers as `framekit compare` for the same seed (timings aside).
@@ -103,12 +121,17 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     });
 
     // The zoom shows single frames, and explain answers for the router.
-    await page.click('#frame-maps canvas[data-strategy="kernel"]', { position: { x: 2, y: 2 } });
+    const kernelMap = '#frame-maps canvas[data-strategy="kernel"]';
+    await page.click(kernelMap, { position: { x: 2, y: 2 } });
+    expect(await page.$eval(kernelMap, (c) => (c as HTMLCanvasElement).width)).toBe(32 * 14);
     await page.selectOption('#explain-strategy', 'kernel');
     await page.click('#explain-run');
     await page.waitForFunction(
       () => (document.getElementById('explain-output')?.textContent ?? '').length > 0,
     );
+    const explanation = JSON.parse((await page.textContent('#explain-output')) ?? '');
+    expect(explanation).toMatchObject({ route: 'huge', shape: 'huge' });
+    expect(explanation.reason).toMatch(/^allocRun\(512, \{ align: 512 \}\): route 'huge'/);
 
     mkdirSync(resolve(root, 'test-results'), { recursive: true });
     await page.screenshot({ path: resolve(root, 'test-results/playground.png'), fullPage: true });
@@ -124,3 +147,35 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     expect(await page.isEnabled('#run')).toBe(true);
   }, 60_000);
 });
+
+/** Per strategy, the colour of each 2 MiB cell after the same run in Node (background where unusable). */
+function expectedBlockColours(setup: CompareSetup): Map<string, number[][]> {
+  const colours = new Map<string, number[][]>();
+  let frameCount = 0;
+  let usable: Uint8Array = new Uint8Array();
+  compare(setup, {
+    onMap: ({ space }) => {
+      frameCount = space.frameCount;
+      usable = usableBits(frameCount, space.ranges);
+    },
+    onResult: (result, allocator) => {
+      const usage = blockUsage(freeBits(allocator, frameCount), usable, frameCount);
+      colours.set(
+        result.strategy,
+        [...usage].map((u) => (u < 0 ? [0xee, 0xee, 0xee] : hslToRgb(shade(u)))),
+      );
+    },
+  });
+  return colours;
+}
+
+/** `hsl(H S% L%)` as sRGB bytes, the way the canvas stores it. */
+function hslToRgb(css: string): number[] {
+  const [h, s, l] = css.match(/[\d.]+/g)!.map(Number);
+  const a = (s / 100) * Math.min(l / 100, 1 - l / 100);
+  const channel = (n: number) => {
+    const k = (n + h / 30) % 12;
+    return Math.round((l / 100 - a * Math.max(-1, Math.min(k - 3, 9 - k, 1))) * 255);
+  };
+  return [channel(0), channel(8), channel(4)];
+}
