@@ -108,4 +108,22 @@ describe('framekit map, trace and replay', () => {
     writeFileSync(file, '{"op":"alloc","id":0}\n{"op":"free"}\n');
     expect(cli('replay', file).err).toMatch(/trace line 2/);
   });
+
+  it('runs fork-exec through the VM, and replays its trace with the same numbers', () => {
+    const args = ['--workload', 'fork-exec', '--ops', '4000', '--map', 'tiny-64m', '--seed', '2'];
+    const strategies = ['--strategies', 'stack,bitmap,kernel'];
+    const compared = JSON.parse(cli('compare', ...args, ...strategies, '--json').out).results;
+    for (const r of compared) expect(r, r.strategy).toMatchObject({ ops: 4000, failed: 0, errors: [] });
+    // Only the strategies with runs that free page by page map 2 MiB heap pages: more frames in use.
+    expect(compared[1].final.freeFrames).toBeLessThan(compared[0].final.freeFrames);
+
+    const file = join(dir, 'fork-exec.jsonl');
+    writeFileSync(file, cli('trace', ...args).out);
+    const replayed = JSON.parse(
+      cli('replay', file, '--map', 'tiny-64m', ...strategies, '--json').out,
+    ).results;
+    expect(replayed.map((r: { final: unknown }) => r.final)).toEqual(
+      compared.map((r: { final: unknown }) => r.final),
+    );
+  });
 });

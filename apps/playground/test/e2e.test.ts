@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CompareSetup, compare } from '../src/shared/compare';
@@ -101,24 +101,7 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     expect(await page.$$eval('#charts .chart', (charts) => charts.length)).toBeGreaterThan(3);
 
     // The same numbers as `framekit compare` for the same seed (timings aside).
-    const rows = await page.$$eval('#results-table tbody tr', (trs) =>
-      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
-    );
-    const cli = compare(setup).results;
-    expect(rows.map((r) => r[0])).toEqual(cli.map((r) => r.strategy));
-    rows.forEach((row, i) => {
-      const r = cli[i];
-      expect(row.slice(2, 8), r.strategy).toEqual(
-        [
-          r.failed,
-          r.final.freeFrames,
-          r.final.largestFreeRun,
-          r.final.free2MiBBlocks,
-          r.final.unusableIndex,
-          r.final.fragmentationIndex,
-        ].map(String),
-      );
-    });
+    await expectCliNumbers(page, setup);
 
     // The zoom shows single frames, and explain answers for the router.
     const kernelMap = '#frame-maps canvas[data-strategy="kernel"]';
@@ -137,6 +120,18 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     await page.screenshot({ path: resolve(root, 'test-results/playground.png'), fullPage: true });
   }, 120_000);
 
+  it('runs processes through the VM (fork-exec), with the same numbers as the command line', async () => {
+    const forkExec: CompareSetup = { ...setup, map: 'tiny-64m', workload: 'fork-exec', ops: 5000 };
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${url}${encodeSetup(forkExec)}`);
+    await page.click('#run');
+    await page.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
+    expect(errors).toEqual([]);
+    await expectCliNumbers(page, forkExec);
+  }, 120_000);
+
   it('cancels a long run and stays responsive', async () => {
     const page = await browser.newPage();
     await page.goto(`${url}${encodeSetup({ ...setup, map: 'laptop-16g', ops: 1_000_000 })}`);
@@ -147,6 +142,28 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     expect(await page.isEnabled('#run')).toBe(true);
   }, 60_000);
 });
+
+/** The results table shows what `compare` computes in Node for the same setup. */
+async function expectCliNumbers(page: Page, setup: CompareSetup): Promise<void> {
+  const rows = await page.$$eval('#results-table tbody tr', (trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+  );
+  const cli = compare(setup).results;
+  expect(rows.map((r) => r[0])).toEqual(cli.map((r) => r.strategy));
+  rows.forEach((row, i) => {
+    const r = cli[i];
+    expect(row.slice(2, 8), r.strategy).toEqual(
+      [
+        r.failed,
+        r.final.freeFrames,
+        r.final.largestFreeRun,
+        r.final.free2MiBBlocks,
+        r.final.unusableIndex,
+        r.final.fragmentationIndex,
+      ].map(String),
+    );
+  });
+}
 
 /** Per strategy, the colour of each 2 MiB cell after the same run in Node (background where unusable). */
 function expectedBlockColours(setup: CompareSetup): Map<string, number[][]> {

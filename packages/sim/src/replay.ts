@@ -1,4 +1,5 @@
 import { type FrameAllocator, type FrameErrorCode, isFrameError, NO_FRAME } from '@framekit/core';
+import { ProcessOutcome, ProcessTable } from './process-table';
 import type { FrameRef, TraceOp } from './trace';
 
 /** What happened to one operation. */
@@ -36,6 +37,8 @@ export class Replayer {
   /** Requests outside the strategy's capabilities (also counted in `failed`). */
   unsupported = 0;
   readonly errors: ReplayError[] = [];
+  /** The processes of `spawn` / `fork` / `exec` / `touch` operations, in address spaces over the allocator. */
+  readonly processes: ProcessTable;
   /** Per allocation id: its kind (0 = none/released), first frame and frame count. */
   readonly #kind: number[] = [];
   readonly #start: number[] = [];
@@ -48,6 +51,7 @@ export class Replayer {
 
   constructor(allocator: FrameAllocator) {
     this.allocator = allocator;
+    this.processes = new ProcessTable(allocator);
   }
 
   apply(op: TraceOp): Outcome {
@@ -111,8 +115,25 @@ export class Replayer {
         return Outcome.Done;
       }
       case 'exit':
+        this.processes.exit(op.owner);
         return this.#exit(op.owner);
+      case 'spawn':
+        return this.#process(this.processes.spawn(op.owner));
+      case 'fork':
+        return this.#process(this.processes.fork(op.owner, op.parent));
+      case 'exec':
+        return this.#process(this.processes.exec(op.owner));
+      case 'touch':
+        return this.#process(this.processes.touch(op.owner, op.region, op.page, op.write));
     }
+  }
+
+  #process(outcome: ProcessOutcome): Outcome {
+    if (outcome === ProcessOutcome.Failed) {
+      this.failed++;
+      return Outcome.Failed;
+    }
+    return outcome === ProcessOutcome.Skipped ? this.#skip() : Outcome.Done;
   }
 
   #record(id: number, kind: number, pfn: number, count: number, owner: number | undefined): Outcome {

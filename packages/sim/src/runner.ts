@@ -36,7 +36,10 @@ export interface RunOptions {
 export interface RunResult {
   readonly strategy: string;
   readonly ops: number;
+  /** Allocation requests in the trace that succeeded. */
   readonly allocations: number;
+  /** Process workloads: touches that faulted a page in (a zeroed frame, a file page, a copy). */
+  readonly faults: number;
   /** Requests that found no memory (NO_FRAME / false). */
   readonly failed: number;
   /** Operations on allocations that had failed: nothing to do. */
@@ -121,6 +124,7 @@ export function runWorkload(
     strategy: allocator.name,
     ops: done,
     allocations: replayer.allocations,
+    faults: replayer.processes.faults,
     failed: replayer.failed,
     skipped: replayer.skipped,
     errors: replayer.errors,

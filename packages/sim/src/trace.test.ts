@@ -27,6 +27,24 @@ describe('trace format', () => {
     expect(() => parseTrace('{"op":"alloc"')).toThrow(/trace line 1: not JSON/);
     expect(() => parseTrace('{"op":"teleport","id":1}')).toThrow(/trace line 1/);
   });
+
+  it('checks process operations: regions by name, pages inside them', () => {
+    const ok = [
+      '{"op":"spawn","owner":1}',
+      '{"op":"fork","owner":2,"parent":1}',
+      '{"op":"touch","owner":2,"region":"heap","page":3,"write":true}',
+      '{"op":"exec","owner":2}',
+      '{"op":"exit","owner":2}',
+    ];
+    expect(parseTrace(ok.join('\n')).map((op) => op.op)).toEqual(['spawn', 'fork', 'touch', 'exec', 'exit']);
+    expect(() => parseTrace('{"op":"touch","owner":1,"region":"text","page":256,"write":false}')).toThrow(
+      /trace line 1: page: past the end of the region/,
+    );
+    expect(() => parseTrace('{"op":"touch","owner":1,"region":"bss","page":0,"write":false}')).toThrow(
+      /trace line 1: region: /,
+    );
+    expect(() => parseTrace('{"op":"fork","owner":2}')).toThrow(/trace line 1: parent: /);
+  });
 });
 
 describe('record and replay', () => {

@@ -22,6 +22,9 @@ export class FrameMemory {
   readonly #dense8: Uint8Array | undefined;
   readonly #chunks32 = new Map<number, Uint32Array>();
   readonly #chunks8 = new Map<number, Uint8Array>();
+  /** The sparse chunk `words` served last: walks and fills stay in one chunk for long stretches. */
+  #lastChunk = -1;
+  #lastWords: Uint32Array | undefined;
 
   constructor(space: FrameSpace) {
     if (!space.hasContents) {
@@ -54,7 +57,11 @@ export class FrameMemory {
     }
     const chunk = Math.floor(pfn / SPARSE_CHUNK_FRAMES);
     this.wordBase = (pfn - chunk * SPARSE_CHUNK_FRAMES) * WORDS_PER_FRAME;
-    return this.#chunks32.get(chunk) ?? this.#materialise(chunk).words;
+    if (chunk === this.#lastChunk) return this.#lastWords!;
+    const words = this.#chunks32.get(chunk) ?? this.#materialise(chunk).words;
+    this.#lastChunk = chunk;
+    this.#lastWords = words;
+    return words;
   }
 
   bytes(pfn: Pfn): Uint8Array {
@@ -68,11 +75,17 @@ export class FrameMemory {
     return this.#chunks8.get(chunk) ?? this.#materialise(chunk).bytes;
   }
 
-  /** Fills `count` frames from `pfn` with zeros. */
+  /** Fills `count` frames from `pfn` with zeros: one fill per view they span. */
   zero(pfn: Pfn, count: number): void {
-    for (let i = 0; i < count; i++) {
-      const words = this.words(pfn + i);
-      words.fill(0, this.wordBase, this.wordBase + WORDS_PER_FRAME);
+    let at = pfn;
+    const end = pfn + count;
+    while (at < end) {
+      const words = this.words(at);
+      const inView =
+        this.#dense32 !== undefined ? end - at : SPARSE_CHUNK_FRAMES - (at % SPARSE_CHUNK_FRAMES);
+      const frames = Math.min(end - at, inView);
+      words.fill(0, this.wordBase, this.wordBase + frames * WORDS_PER_FRAME);
+      at += frames;
     }
   }
 

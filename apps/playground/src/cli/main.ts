@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatBytes, isFrameError, KIND_RANK, REGION_KINDS } from '@framekit/core';
-import { formatTrace, parseTrace, type RunResult, runWorkload, WORKLOADS } from '@framekit/sim';
+import { formatTrace, parseTrace, type RunResult, WORKLOADS } from '@framekit/sim';
 import { type CompareSetup, compare, DEFAULT_SETUP, loadMap, workloadOps } from '../shared/compare';
 import { MAP_PRESETS } from '../shared/maps';
-import { findStrategies, STRATEGIES } from '../shared/strategies';
+import { STRATEGIES } from '../shared/strategies';
 import { memoryPicture } from './picture';
 import { ProgressBar } from './progress';
 import { formatCsv, formatTable } from './table';
@@ -188,13 +188,12 @@ function replayCommand(args: readonly string[]): number {
   const { setup, output, positionals } = readSetup(args, true);
   if (positionals.length !== 1) throw new UsageError('replay takes one TRACE file');
   const ops = parseTrace(readFileSync(positionals[0], 'utf8'));
-  const map = loadMap(setup.map, setup.format);
   const progress = new ProgressBar();
-  const results = findStrategies(setup.strategies).map((strategy) => {
-    progress.start(strategy.name);
-    const result = runWorkload(strategy.create(map.space), ops, { onProgress: (f) => progress.update(f) });
-    return { ...result, strategy: strategy.name };
-  });
+  const { map, results } = compare(
+    setup,
+    { onStrategy: (name) => progress.start(name), run: { onProgress: (f) => progress.update(f) } },
+    ops,
+  );
   progress.done();
   printResults(output, { ...setup, workload: positionals[0], ops: ops.length }, map.name, results);
   for (const r of results) {

@@ -8,7 +8,15 @@ import {
   normalizeBootMap,
   parseBootMap,
 } from '@framekit/core';
-import { type RunOptions, type RunResult, runWorkload, type TraceOp, WORKLOADS } from '@framekit/sim';
+import {
+  needsContents,
+  type RunOptions,
+  type RunResult,
+  runWorkload,
+  type TraceOp,
+  WORKLOADS,
+  type Workload,
+} from '@framekit/sim';
 import { DEFAULT_MAP, findMapPreset } from './maps';
 import { DEFAULT_STRATEGIES, findStrategies } from './strategies';
 
@@ -37,25 +45,34 @@ export interface LoadedMap {
   readonly space: FrameSpace;
 }
 
-/** Parses (a preset or text), normalizes as Linux x86 does, and builds the frame space. */
-export function loadMap(map: string, format?: BootMapFormat): LoadedMap {
+/**
+ * Parses (a preset or text), normalizes as Linux x86 does, and builds the frame space: with
+ * sparse contents when the workload runs processes, so only the pages they touch cost memory.
+ */
+export function loadMap(map: string, format?: BootMapFormat, contents = false): LoadedMap {
   const preset = findMapPreset(map);
   const parsed = parseBootMap(preset ? preset.text : map, preset ? 'e820' : (format ?? 'auto'));
   const normalized = normalizeBootMap(parsed, { preset: 'linux-x86' });
-  return { name: preset ? preset.name : 'custom map', normalized, space: createFrameSpace(normalized) };
+  const space = createFrameSpace(normalized, contents ? { backing: 'sparse' } : {});
+  return { name: preset ? preset.name : 'custom map', normalized, space };
+}
+
+/** The workload of that name; an unknown name throws a FrameError listing the known ones. */
+export function findWorkload(name: string): Workload {
+  const workload = WORKLOADS[name];
+  if (!workload) {
+    throw new FrameError(
+      'INVALID_REQUEST',
+      `unknown workload '${name}' (known: ${Object.keys(WORKLOADS).join(', ')})`,
+      { workload: name },
+    );
+  }
+  return workload;
 }
 
 /** The operations of a workload, generated for the space's size. */
 export function workloadOps(setup: CompareSetup, frames: number): TraceOp[] {
-  const workload = WORKLOADS[setup.workload];
-  if (!workload) {
-    throw new FrameError(
-      'INVALID_REQUEST',
-      `unknown workload '${setup.workload}' (known: ${Object.keys(WORKLOADS).join(', ')})`,
-      { workload: setup.workload },
-    );
-  }
-  return [...workload.generate({ seed: setup.seed, ops: setup.ops, frames })];
+  return [...findWorkload(setup.workload).generate({ seed: setup.seed, ops: setup.ops, frames })];
 }
 
 export interface CompareHooks {
@@ -68,15 +85,20 @@ export interface CompareHooks {
   readonly onResult?: (result: RunResult, allocator: FrameAllocator) => void;
 }
 
-/** Runs the workload on each strategy, each on a fresh allocator over the same space. */
+/**
+ * Runs the workload (or `trace`, when given) on each strategy, each on a fresh allocator over
+ * the same space.
+ */
 export function compare(
   setup: CompareSetup,
   hooks: CompareHooks = {},
+  trace?: readonly TraceOp[],
 ): { map: LoadedMap; results: RunResult[] } {
   const strategies = findStrategies(setup.strategies);
-  const map = loadMap(setup.map, setup.format);
+  const contents = trace ? needsContents(trace) : findWorkload(setup.workload).needsContents === true;
+  const map = loadMap(setup.map, setup.format, contents);
   hooks.onMap?.(map);
-  const ops = workloadOps(setup, map.space.usableFrames);
+  const ops = trace ?? workloadOps(setup, map.space.usableFrames);
   const results: RunResult[] = [];
   strategies.forEach((strategy, index) => {
     hooks.onStrategy?.(strategy.name, index, strategies.length);

@@ -2,6 +2,7 @@ import * as bitmap from '@framekit/alloc-bitmap';
 import * as hier2m from '@framekit/alloc-hier2m';
 import * as stack from '@framekit/alloc-stack';
 import {
+  type AllocatorPlugin,
   createRouter,
   type FrameAllocator,
   FrameError,
@@ -16,14 +17,25 @@ export interface Strategy {
   create(space: FrameSpace): FrameAllocator;
 }
 
-const plugins = [stack.plugin, bitmap.plugin, hier2m.plugin];
+/*
+ * The stack keeps its nodes in a typed array here even when a process workload gives the
+ * space contents: it then behaves the same in every workload, and a sparse space only pays
+ * for the pages the processes touch (nodes in free frames would touch all of memory).
+ */
+const arrayStack: AllocatorPlugin = {
+  ...stack.plugin,
+  create: (space, ranges, options) =>
+    stack.plugin.create(space, ranges, { nodesInFrames: false, ...(options as object | undefined) }),
+};
+
+const plugins = [arrayStack, bitmap.plugin, hier2m.plugin];
 
 /** Every strategy the playground can compare, by the name used on the command line and in URLs. */
 export const STRATEGIES: readonly Strategy[] = [
   {
     name: 'stack',
     description: "PatchworkOS's free-page stack: O(1) single frames, no runs",
-    create: (space) => stack.plugin.create(space),
+    create: (space) => arrayStack.create(space),
   },
   {
     name: 'bitmap',

@@ -12,6 +12,11 @@ export interface WorkloadParams {
 export interface Workload {
   readonly name: string;
   readonly description: string;
+  /**
+   * Runs processes in address spaces (`spawn`, `fork`, `exec`, `touch`): the frame space
+   * needs contents for their page tables and pages (a `'sparse'` backing costs only what is touched).
+   */
+  readonly needsContents?: boolean;
   generate(params: WorkloadParams): Generator<TraceOp, void, undefined>;
 }
 

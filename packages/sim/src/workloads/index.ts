@@ -2,6 +2,7 @@ import type { Workload } from './api';
 import { batches } from './batches';
 import { churn } from './churn';
 import { dmaBursts } from './dma-bursts';
+import { forkExec } from './fork-exec';
 import { hugepageMix } from './hugepage-mix';
 import { processes } from './processes';
 
@@ -15,4 +16,5 @@ export const WORKLOADS: Readonly<Record<string, Workload>> = Object.freeze({
   [dmaBursts.name]: dmaBursts,
   [batches.name]: batches,
   [processes.name]: processes,
+  [forkExec.name]: forkExec,
 });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { PROGRAM } from '../program';
+import { TraceOpSchema } from '../trace';
 import { DMA_LIMIT_FRAMES } from './api';
 import { WORKLOADS } from './index';
 
@@ -43,5 +45,45 @@ describe('workloads', () => {
     expect(batch.every((op) => (op.op === 'allocMany' ? op.count === 64 : op.op === 'freeMany'))).toBe(true);
     const procs = [...WORKLOADS.processes.generate({ seed: 1, ops: 5000, frames: 100_000 })];
     expect(procs.some((op) => op.op === 'exit')).toBe(true);
+  });
+
+  it('fork-exec: processes fork from live parents, exec and exit only while alive, and mostly exec', () => {
+    const ops = [...WORKLOADS['fork-exec'].generate({ seed: 4, ops: 20_000, frames: 16_384 })];
+    expect(WORKLOADS['fork-exec'].needsContents).toBe(true);
+    const live = new Set<number>();
+    const count: Record<string, number> = {};
+    let heapTop = 0;
+    for (const op of ops) {
+      expect(TraceOpSchema.safeParse(op).success).toBe(true);
+      count[op.op] = (count[op.op] ?? 0) + 1;
+      switch (op.op) {
+        case 'spawn':
+          expect(live.has(op.owner)).toBe(false);
+          live.add(op.owner);
+          break;
+        case 'fork':
+          expect(live.has(op.parent) && !live.has(op.owner)).toBe(true);
+          live.add(op.owner);
+          break;
+        case 'exec':
+        case 'touch':
+          expect(live.has(op.owner)).toBe(true);
+          if (op.op === 'touch' && op.region === 'heap') heapTop = Math.max(heapTop, op.page);
+          expect(op.op !== 'touch' || op.region !== 'text' || !op.write).toBe(true);
+          break;
+        case 'exit':
+          expect(live.delete(op.owner)).toBe(true);
+          break;
+        default:
+          throw new Error(`fork-exec emitted ${op.op}`);
+      }
+    }
+    expect(count.spawn).toBe(1);
+    expect(count.fork).toBeGreaterThan(50);
+    expect(count.exec / count.fork).toBeGreaterThan(0.6);
+    expect(count.exit).toBeGreaterThan(count.fork / 2);
+    // A quarter of 16384 frames over 24 processes: heaps stay within 170 pages.
+    expect(heapTop).toBeLessThan(171);
+    expect(heapTop).toBeLessThan(PROGRAM.heap.pages);
   });
 });
