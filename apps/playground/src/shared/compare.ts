@@ -35,7 +35,7 @@ export const DEFAULT_SETUP: CompareSetup = {
   map: DEFAULT_MAP,
   workload: 'hugepage-mix',
   strategies: DEFAULT_STRATEGIES,
-  ops: 200_000,
+  ops: 1_000_000,
   seed: 1,
 };
 

@@ -14,15 +14,19 @@ export const hugepageMix: Workload = {
     const rng = new Rng(params.seed);
     const small = new LiveSet();
     const huge = new LiveSet();
-    const target = workingSetTarget(params, 0.5);
+    const target = workingSetTarget(params, 0.6);
+    // 2 MiB pages held: about 30% of memory, so that with the small pages it is ~90% full.
+    const hugeTarget = Math.max(1, Math.floor((params.frames * 0.3) / 512));
     let next = 0;
     for (let i = 0; i < params.ops; i++) {
       const r = rng.next();
-      if (r < 0.03) {
-        huge.add(next);
-        yield { op: 'allocRun', id: next++, count: 512, align: 512 };
-      } else if (r < 0.05) {
-        if (huge.size > 0) yield { op: 'freeRun', ref: { id: huge.takeRandom(rng), i: 0 }, count: 512 };
+      if (r < 0.04) {
+        if (huge.size === 0 || (huge.size < hugeTarget ? rng.chance(0.6) : rng.chance(0.4))) {
+          huge.add(next);
+          yield { op: 'allocRun', id: next++, count: 512, align: 512 };
+        } else {
+          yield { op: 'freeRun', ref: { id: huge.takeRandom(rng), i: 0 }, count: 512 };
+        }
       } else if (small.size === 0 || (small.size < target ? rng.chance(0.7) : rng.chance(0.5))) {
         small.add(next);
         yield { op: 'alloc', id: next++ };
