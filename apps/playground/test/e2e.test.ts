@@ -61,14 +61,20 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     await new Promise<void>((done) => server?.httpServer.close(() => done()));
   });
 
-  it('runs a comparison, draws the frame maps and agrees with the command line', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1800 } });
+  /** Opens the setup's link, runs it, and waits until it is done without a page error. */
+  async function runInPage(run: CompareSetup, viewport?: { width: number; height: number }): Promise<Page> {
+    const page = await browser.newPage(viewport ? { viewport } : {});
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${url}${encodeSetup(setup)}`);
+    await page.goto(`${url}${encodeSetup(run)}`);
     await page.click('#run');
     await page.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
     expect(errors).toEqual([]);
+    return page;
+  }
+
+  it('runs a comparison, draws the frame maps and agrees with the command line', async () => {
+    const page = await runInPage(setup, { width: 1400, height: 1800 });
 
     // One frame map per strategy, every 2 MiB cell shaded as the same run in Node says it should be.
     const expected = expectedBlockColours(setup);
@@ -122,14 +128,7 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
 
   it('runs processes through the VM (fork-exec), with the same numbers as the command line', async () => {
     const forkExec: CompareSetup = { ...setup, map: 'tiny-64m', workload: 'fork-exec', ops: 5000 };
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${url}${encodeSetup(forkExec)}`);
-    await page.click('#run');
-    await page.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
-    expect(errors).toEqual([]);
-    await expectCliNumbers(page, forkExec);
+    await expectCliNumbers(await runInPage(forkExec), forkExec);
   }, 120_000);
 
   it('cancels a long run and stays responsive', async () => {

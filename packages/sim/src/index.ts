@@ -1,4 +1,4 @@
-export { ProcessOutcome, ProcessTable } from './process-table';
+export { ProcessTable } from './process-table';
 export { PROGRAM, PROGRAM_FILE_PAGES, type ProgramRegion, REGION_NAMES, type RegionName } from './program';
 export { type Recording, recordTrace } from './record';
 export { Outcome, type ReplayError, Replayer } from './replay';

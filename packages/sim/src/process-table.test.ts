@@ -1,9 +1,10 @@
 import { createFrameSpace, NO_FRAME } from '@framekit/core';
 import { createBaselineAllocator } from '@framekit/core/testing';
 import { describe, expect, it } from 'vitest';
-import { ProcessOutcome, ProcessTable } from './process-table';
+import { Outcome } from './outcome';
+import { ProcessTable } from './process-table';
 import { PROGRAM } from './program';
-import { Outcome, Replayer } from './replay';
+import { Replayer } from './replay';
 import { WORKLOADS } from './workloads/index';
 
 const PAGE = 4096;
@@ -18,17 +19,17 @@ function setUp(frames = 8192) {
 describe('ProcessTable', () => {
   it('forks copy-on-write: one frame until the child writes, then a copy with the same bytes', () => {
     const { table } = setUp();
-    expect(table.spawn(1)).toBe(ProcessOutcome.Done);
-    expect(table.touch(1, 'stack', 255, true)).toBe(ProcessOutcome.Done);
+    expect(table.spawn(1)).toBe(Outcome.Done);
+    expect(table.touch(1, 'stack', 255, true)).toBe(Outcome.Done);
     const parent = table.addressSpace(1)!;
     const top = PROGRAM.stack.start + 255 * PAGE;
     parent.write(top, Uint8Array.of(7, 8, 9));
-    expect(table.fork(2, 1)).toBe(ProcessOutcome.Done);
+    expect(table.fork(2, 1)).toBe(Outcome.Done);
     const child = table.addressSpace(2)!;
     const shared = parent.translate(top)!.pa;
     expect(child.translate(top)!.pa).toBe(shared);
 
-    expect(table.touch(2, 'stack', 255, true)).toBe(ProcessOutcome.Done);
+    expect(table.touch(2, 'stack', 255, true)).toBe(Outcome.Done);
     expect(child.translate(top)!.pa).not.toBe(shared);
     expect([...child.read(top, 3)]).toEqual([7, 8, 9]);
     expect(parent.translate(top)!.pa).toBe(shared);
@@ -80,20 +81,20 @@ describe('ProcessTable', () => {
     table.spawn(1);
     const hog: number[] = [];
     for (let pfn = allocator.alloc(); pfn !== NO_FRAME; pfn = allocator.alloc()) hog.push(pfn);
-    expect(table.touch(1, 'heap', 0, true)).toBe(ProcessOutcome.Failed);
-    expect(table.fork(2, 1)).toBe(ProcessOutcome.Failed);
-    expect(table.spawn(3)).toBe(ProcessOutcome.Failed);
+    expect(table.touch(1, 'heap', 0, true)).toBe(Outcome.Failed);
+    expect(table.fork(2, 1)).toBe(Outcome.Failed);
+    expect(table.spawn(3)).toBe(Outcome.Failed);
     expect(table.has(2) || table.has(3)).toBe(false);
     expect(allocator.stats().freeFrames).toBe(0);
     for (const pfn of hog) allocator.free(pfn);
-    expect(table.touch(1, 'heap', 0, true)).toBe(ProcessOutcome.Done);
+    expect(table.touch(1, 'heap', 0, true)).toBe(Outcome.Done);
   });
 
   it('skips processes that do not exist, and rejects misuse with a FrameError', () => {
     const { table } = setUp();
-    expect(table.touch(9, 'heap', 0, true)).toBe(ProcessOutcome.Skipped);
-    expect(table.fork(10, 9)).toBe(ProcessOutcome.Skipped);
-    expect(table.exec(9)).toBe(ProcessOutcome.Skipped);
+    expect(table.touch(9, 'heap', 0, true)).toBe(Outcome.Skipped);
+    expect(table.fork(10, 9)).toBe(Outcome.Skipped);
+    expect(table.exec(9)).toBe(Outcome.Skipped);
     expect(table.exit(9)).toBe(false);
     table.spawn(1);
     const invalid = expect.objectContaining({ code: 'INVALID_REQUEST' });

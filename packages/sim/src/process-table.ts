@@ -1,16 +1,7 @@
 import { type FrameAllocator, FrameError, type RefCountedAllocator, withRefCounts } from '@framekit/core';
 import { AddressSpace, FaultResult, MemoryFile } from '@framekit/vm';
+import { Outcome } from './outcome';
 import { PROGRAM, PROGRAM_FILE_PAGES, REGION_NAMES, type RegionName } from './program';
-
-/** What one process operation did (the replayer turns it into its outcome). */
-export const ProcessOutcome = {
-  Done: 0,
-  /** Out of frames: the process could not start, fork or fault the page in. */
-  Failed: 1,
-  /** The process does not exist (it failed to start, or has exited). */
-  Skipped: 2,
-} as const;
-export type ProcessOutcome = (typeof ProcessOutcome)[keyof typeof ProcessOutcome];
 
 const PAGE = 4096;
 
@@ -45,39 +36,41 @@ export class ProcessTable {
     return this.#spaces.get(owner);
   }
 
-  spawn(owner: number): ProcessOutcome {
+  // Each operation answers Done, Failed (no frame: nothing changed) or Skipped (no such process).
+
+  spawn(owner: number): Outcome {
     this.#mustBeNew('spawn', owner);
     const space = this.#image();
-    if (space === null) return ProcessOutcome.Failed;
+    if (space === null) return Outcome.Failed;
     this.#spaces.set(owner, space);
-    return ProcessOutcome.Done;
+    return Outcome.Done;
   }
 
-  fork(owner: number, parent: number): ProcessOutcome {
+  fork(owner: number, parent: number): Outcome {
     this.#mustBeNew('fork', owner);
     const from = this.#spaces.get(parent);
-    if (from === undefined) return ProcessOutcome.Skipped;
+    if (from === undefined) return Outcome.Skipped;
     const child = from.fork();
-    if (child === null) return ProcessOutcome.Failed;
+    if (child === null) return Outcome.Failed;
     this.#spaces.set(owner, child);
-    return ProcessOutcome.Done;
+    return Outcome.Done;
   }
 
   /** Past the point of no return: when the new image finds no frame, the process is gone. */
-  exec(owner: number): ProcessOutcome {
+  exec(owner: number): Outcome {
     const old = this.#spaces.get(owner);
-    if (old === undefined) return ProcessOutcome.Skipped;
+    if (old === undefined) return Outcome.Skipped;
     old[Symbol.dispose]();
     this.#spaces.delete(owner);
     const space = this.#image();
-    if (space === null) return ProcessOutcome.Failed;
+    if (space === null) return Outcome.Failed;
     this.#spaces.set(owner, space);
-    return ProcessOutcome.Done;
+    return Outcome.Done;
   }
 
-  touch(owner: number, region: RegionName, page: number, write: boolean): ProcessOutcome {
+  touch(owner: number, region: RegionName, page: number, write: boolean): Outcome {
     const space = this.#spaces.get(owner);
-    if (space === undefined) return ProcessOutcome.Skipped;
+    if (space === undefined) return Outcome.Skipped;
     const r = PROGRAM[region];
     if (r === undefined || !Number.isInteger(page) || page < 0 || page >= r.pages) {
       throw new FrameError(
@@ -89,9 +82,9 @@ export class ProcessTable {
     const result = space.handleFault(r.start + page * PAGE, write ? 'write' : 'read');
     switch (result) {
       case FaultResult.COMPLETE:
-        return ProcessOutcome.Done;
+        return Outcome.Done;
       case FaultResult.NO_MEMORY:
-        return ProcessOutcome.Failed;
+        return Outcome.Failed;
       case FaultResult.CANNOT_HANDLE:
         throw new FrameError(
           'INVALID_REQUEST',
@@ -100,7 +93,7 @@ export class ProcessTable {
         );
       default:
         this.faults++;
-        return ProcessOutcome.Done;
+        return Outcome.Done;
     }
   }
 

@@ -1,18 +1,9 @@
 import { type FrameAllocator, type FrameErrorCode, isFrameError, NO_FRAME } from '@framekit/core';
-import { ProcessOutcome, ProcessTable } from './process-table';
+import { Outcome } from './outcome';
+import { ProcessTable } from './process-table';
 import type { FrameRef, TraceOp } from './trace';
 
-/** What happened to one operation. */
-export const Outcome = {
-  Done: 0,
-  /** The allocator was out of frames (NO_FRAME / false): not an error. */
-  Failed: 1,
-  /** The operation names an allocation that failed or is gone: nothing to do. */
-  Skipped: 2,
-  /** The allocator threw a FrameError (misuse). */
-  Error: 3,
-} as const;
-export type Outcome = (typeof Outcome)[keyof typeof Outcome];
+export { Outcome } from './outcome';
 
 const SINGLE = 1;
 const BATCH = 2;
@@ -128,12 +119,10 @@ export class Replayer {
     }
   }
 
-  #process(outcome: ProcessOutcome): Outcome {
-    if (outcome === ProcessOutcome.Failed) {
-      this.failed++;
-      return Outcome.Failed;
-    }
-    return outcome === ProcessOutcome.Skipped ? this.#skip() : Outcome.Done;
+  #process(outcome: Outcome): Outcome {
+    if (outcome === Outcome.Failed) this.failed++;
+    else if (outcome === Outcome.Skipped) this.skipped++;
+    return outcome;
   }
 
   #record(id: number, kind: number, pfn: number, count: number, owner: number | undefined): Outcome {

@@ -1,4 +1,4 @@
-import { PROGRAM } from '../program';
+import { PROGRAM, type RegionName } from '../program';
 import { Rng } from '../rng';
 import type { TraceOp } from '../trace';
 import type { Workload } from './api';
@@ -42,38 +42,18 @@ export const forkExec: Workload = {
 
     const touch = (p: Proc): TraceOp => {
       const r = rng.next();
-      if (r < 0.35)
-        return {
-          op: 'touch',
-          owner: p.owner,
-          region: 'text',
-          page: skewed(rng, PROGRAM.text.pages),
-          write: false,
-        };
-      if (r < 0.45)
-        return {
-          op: 'touch',
-          owner: p.owner,
-          region: 'data',
-          page: skewed(rng, PROGRAM.data.pages),
-          write: rng.chance(0.5),
-        };
-      if (r < 0.8)
-        return {
-          op: 'touch',
-          owner: p.owner,
-          region: 'heap',
-          page: skewed(rng, heapPages),
-          write: rng.chance(0.85),
-        };
-      // The stack grows down from the top of its region: its hot pages are the last ones.
-      return {
+      const at = (region: RegionName, page: number, write: boolean): TraceOp => ({
         op: 'touch',
         owner: p.owner,
-        region: 'stack',
-        page: PROGRAM.stack.pages - 1 - skewed(rng, 16),
-        write: rng.chance(0.9),
-      };
+        region,
+        page,
+        write,
+      });
+      if (r < 0.35) return at('text', skewed(rng, PROGRAM.text.pages), false);
+      if (r < 0.45) return at('data', skewed(rng, PROGRAM.data.pages), rng.chance(0.5));
+      if (r < 0.8) return at('heap', skewed(rng, heapPages), rng.chance(0.85));
+      // The stack grows down from the top of its region: its hot pages are the last ones.
+      return at('stack', PROGRAM.stack.pages - 1 - skewed(rng, 16), rng.chance(0.9));
     };
 
     while (emitted < params.ops) {
