@@ -96,6 +96,49 @@ describe('lazy initialisation', () => {
   });
 });
 
+describe('createEmpty: a cache that starts with nothing', () => {
+  it('holds every managed frame as in use and takes back exactly those', () => {
+    const { space } = holey();
+    const stack = plugin.createEmpty!(space, undefined, { nodeEntries: 3 }) as StackAllocator;
+    expect(stack.stats()).toMatchObject({ totalFrames: 112, freeFrames: 0, usedFrames: 112 });
+    expect(stack.alloc()).toBe(NO_FRAME);
+    expect(stack.isFree(2)).toBe(false);
+    const runs: number[][] = [];
+    stack.forEachFreeRun!((start, count) => runs.push([start, count]));
+    expect(runs).toEqual([]);
+    stack.free(49);
+    stack.freeRun(64, 3);
+    expect(stack.stats().freeFrames).toBe(4);
+    const back = [stack.alloc(), stack.alloc(), stack.alloc(), stack.alloc()];
+    expect(back.sort((a, b) => a - b)).toEqual([49, 64, 65, 66]);
+    expect(stack.alloc()).toBe(NO_FRAME);
+    expectMisuse(stack, 'NOT_USABLE', () => stack.free(50));
+    stack.free(127);
+    expectMisuse(stack, 'DOUBLE_FREE', () => stack.free(127));
+  });
+
+  it('is ready on a 1 TiB space in time and memory proportional to words, not frames', () => {
+    const space = createFrameSpace({ frames: TIB_FRAMES }, { backing: 'sparse' });
+    const stack = plugin.createEmpty!(space) as StackAllocator;
+    expect(stack.stats()).toMatchObject({ freeFrames: 0, usedFrames: TIB_FRAMES });
+    // One bit per frame, and no frame contents touched.
+    expect(stack.stats().metadataBytes).toBeLessThan(TIB_FRAMES / 8 + 70_000);
+    expect(space.contentBytes()).toBe(0);
+    stack.free(TIB_FRAMES - 1);
+    expect(stack.alloc()).toBe(TIB_FRAMES - 1);
+  });
+
+  it('checks options and ranges as create does', () => {
+    const { space } = holey();
+    expect(() => plugin.createEmpty!(space, undefined, { nodeEntries: -1 })).toThrowError(
+      expect.objectContaining({ code: 'INVALID_REQUEST' }),
+    );
+    expect(() => plugin.createEmpty!(space, [{ start: 48, count: 4 }])).toThrowError(
+      expect.objectContaining({ code: 'INVALID_REQUEST' }),
+    );
+  });
+});
+
 describe('batches are all or nothing', () => {
   it('allocMany that cannot be satisfied hands out nothing and writes nothing', () => {
     const { space, stack } = holey();

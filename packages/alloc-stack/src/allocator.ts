@@ -54,7 +54,13 @@ export class StackFrameAllocator implements StackAllocator {
   readonly #total: number;
   #usedFrames = 0;
 
-  constructor(space: FrameSpace, ranges: readonly FrameRange[], options: ResolvedStackOptions) {
+  /** `empty`: every frame starts in use, and the stack fills only with what is freed to it. */
+  constructor(
+    space: FrameSpace,
+    ranges: readonly FrameRange[],
+    options: ResolvedStackOptions,
+    empty = false,
+  ) {
     this.space = space;
     this.ranges = ranges;
     const last =
@@ -81,6 +87,11 @@ export class StackFrameAllocator implements StackAllocator {
     this.#managed = new FreeRunList(ranges);
     this.#total = this.#managed.frames;
     this.#store = store;
+    if (empty) {
+      this.#carver.exhaust();
+      for (const r of ranges) this.#used.setRange(r.start, r.count);
+      this.#usedFrames = this.#total;
+    }
   }
 
   alloc(): Pfn {

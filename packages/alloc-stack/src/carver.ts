@@ -44,6 +44,13 @@ export class RangeCarver {
     return NO_FRAME;
   }
 
+  /** Hands out nothing more: every frame counts as touched (an allocator that starts full). */
+  exhaust(): void {
+    this.#next.set(this.#end);
+    this.#range = this.#next.length;
+    this.#left = 0;
+  }
+
   /** Bytes of bookkeeping. */
   bytes(): number {
     return this.#next.byteLength + this.#end.byteLength;

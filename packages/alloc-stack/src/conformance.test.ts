@@ -1,5 +1,5 @@
 import { describeAllocatorConformance } from '@framekit/core/testing';
-import { createStackAllocator } from './plugin';
+import { createStackAllocator, plugin } from './plugin';
 
 // Every shape, without contents (nodes in a typed array) and with them (nodes in the frames).
 describeAllocatorConformance('stack', (space) => createStackAllocator(space), {
@@ -14,4 +14,15 @@ describeAllocatorConformance(
     backings: ['none', 'dense'],
     numRuns: 20,
   },
+);
+
+// Created empty (as a router's cache), then given every frame: from then on a whole stack.
+describeAllocatorConformance(
+  'stack (created empty, then filled by frees)',
+  (space) => {
+    const stack = plugin.createEmpty!(space);
+    for (const r of space.ranges) stack.freeRun(r.start, r.count);
+    return stack;
+  },
+  { backings: ['none', 'dense'], numRuns: 20 },
 );

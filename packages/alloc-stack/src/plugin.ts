@@ -9,6 +9,8 @@ export const plugin = definePlugin({
   options: StackOptionsSchema,
   capabilities: STACK_CAPABILITIES,
   create: (space, ranges, options) => new StackFrameAllocator(space, ranges, options),
+  // A cache in front of another strategy: nothing free until frames are freed to it.
+  createEmpty: (space, ranges, options) => new StackFrameAllocator(space, ranges, options, true),
 });
 
 /**

@@ -66,6 +66,32 @@ export class UsedBits {
     chunk[bit >>> 5] |= 1 << (bit & 31);
   }
 
+  /** Marks frames `[start, start + count)` allocated, a word at a time. */
+  setRange(start: Pfn, count: number): void {
+    const end = start + count;
+    let at = start;
+    while (at < end) {
+      const c = Math.floor(at / this.#chunkFrames);
+      const base = c * this.#chunkFrames;
+      const to = Math.min(end, base + this.#chunkFrames);
+      const chunk = this.#chunks[c] ?? this.#makeChunk(c);
+      let bit = at - base;
+      const stop = to - base;
+      // A ragged head, whole words, a ragged tail.
+      while (bit < stop && (bit & 31) !== 0) {
+        chunk[bit >>> 5] |= 1 << (bit & 31);
+        bit++;
+      }
+      const wholeEnd = stop & ~31;
+      if (bit < wholeEnd) {
+        chunk.fill(0xffff_ffff, bit >>> 5, wholeEnd >>> 5);
+        bit = wholeEnd;
+      }
+      for (; bit < stop; bit++) chunk[bit >>> 5] |= 1 << (bit & 31);
+      at = to;
+    }
+  }
+
   /** Clears `pfn`'s mark; false (and no change) when it was not marked. Any number is accepted. */
   tryClear(pfn: number): boolean {
     let chunk: Uint32Array | undefined;

@@ -30,6 +30,27 @@ describe('definePlugin', () => {
     expect(() => plugin.create(space, undefined, { batch: -1 })).toThrow(/test: invalid options[\s\S]*batch/);
   });
 
+  it('offers createEmpty only when the definition has one, with the same checks', () => {
+    expect('createEmpty' in plugin).toBe(false);
+    const seen: unknown[] = [];
+    const withEmpty = definePlugin({
+      name: 'empty-capable',
+      options: z.object({ batch: z.number().int().positive().default(16) }),
+      capabilities: { runs: 'any', below: true, freeRunPiecewise: true },
+      create: (s, ranges) => createBaselineAllocator(s, ranges),
+      createEmpty: (s, ranges, options) => {
+        seen.push(options);
+        const a = createBaselineAllocator(s, ranges);
+        for (const r of ranges) a.allocRun(r.count, {});
+        return a;
+      },
+    });
+    expect(withEmpty.createEmpty!(space).stats().freeFrames).toBe(0);
+    expect(seen).toEqual([{ batch: 16 }]);
+    expect(() => withEmpty.createEmpty!(space, undefined, { batch: 0 })).toThrow(/empty-capable: invalid options/);
+    expect(() => withEmpty.createEmpty!(space, [{ start: 45, count: 10 }])).toThrow(/usable frames/);
+  });
+
   it('only accepts ranges of usable frames', () => {
     const a = plugin.create(space, [{ start: 60, count: 10 }]);
     expect(a.stats().totalFrames).toBe(10);

@@ -12,6 +12,12 @@ export interface AllocatorPlugin<Schema extends z.ZodType = z.ZodType> {
    * Options are validated by the plugin's schema; invalid ones throw `INVALID_REQUEST`.
    */
   create(space: FrameSpace, ranges?: readonly FrameRange[], options?: z.input<Schema>): FrameAllocator;
+  /**
+   * Optional: the same allocator with every frame of `ranges` in use, as the router's caches
+   * start, in time proportional to ranges and words rather than frames. Without it the router
+   * creates the allocator and allocates every frame out of it.
+   */
+  createEmpty?(space: FrameSpace, ranges?: readonly FrameRange[], options?: z.input<Schema>): FrameAllocator;
 }
 
 export interface PluginDefinition<Schema extends z.ZodType> {
@@ -19,6 +25,7 @@ export interface PluginDefinition<Schema extends z.ZodType> {
   readonly options: Schema;
   readonly capabilities: AllocatorCapabilities;
   create(space: FrameSpace, ranges: readonly FrameRange[], options: z.output<Schema>): FrameAllocator;
+  createEmpty?(space: FrameSpace, ranges: readonly FrameRange[], options: z.output<Schema>): FrameAllocator;
 }
 
 /** Wraps a strategy's factory with option validation and a check that its ranges are usable frames of the space. */
@@ -26,25 +33,34 @@ export function definePlugin<Schema extends z.ZodType>(
   definition: PluginDefinition<Schema>,
 ): AllocatorPlugin<Schema> {
   const { name, options: schema, capabilities } = definition;
+  const checked = (space: FrameSpace, ranges: readonly FrameRange[], options: unknown): z.output<Schema> => {
+    const parsed = schema.safeParse(options ?? {});
+    if (!parsed.success) {
+      throw new FrameError('INVALID_REQUEST', `${name}: invalid options\n${z.prettifyError(parsed.error)}`, {
+        plugin: name,
+        issues: parsed.error.issues,
+      });
+    }
+    checkRangesInSpace(name, space, ranges);
+    return parsed.data;
+  };
+  const createEmpty = definition.createEmpty?.bind(definition);
   return Object.freeze({
     name,
     options: schema,
     capabilities,
     create(space: FrameSpace, ranges: readonly FrameRange[] = space.ranges, options?: z.input<Schema>) {
-      const parsed = schema.safeParse(options ?? {});
-      if (!parsed.success) {
-        throw new FrameError(
-          'INVALID_REQUEST',
-          `${name}: invalid options\n${z.prettifyError(parsed.error)}`,
-          {
-            plugin: name,
-            issues: parsed.error.issues,
-          },
-        );
-      }
-      checkRangesInSpace(name, space, ranges);
-      return definition.create(space, ranges, parsed.data);
+      return definition.create(space, ranges, checked(space, ranges, options));
     },
+    ...(createEmpty && {
+      createEmpty(
+        space: FrameSpace,
+        ranges: readonly FrameRange[] = space.ranges,
+        options?: z.input<Schema>,
+      ) {
+        return createEmpty(space, ranges, checked(space, ranges, options));
+      },
+    }),
   });
 }
 

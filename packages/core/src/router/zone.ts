@@ -59,6 +59,8 @@ export class StrategyNode implements RouterStrategy {
   readonly takesRuns: boolean;
   /** Refill and spill buffer (frame caches only). */
   readonly buffer: Float64Array;
+  /** Made by the plugin's `createEmpty`: nothing to take out at start. */
+  readonly bornEmpty: boolean;
 
   constructor(zone: Zone, index: number, resolved: ResolvedStrategy, space: FrameSpace) {
     this.id = resolved.id;
@@ -66,7 +68,12 @@ export class StrategyNode implements RouterStrategy {
     this.zone = zone.name;
     this.zoneRef = zone;
     this.index = index;
-    this.allocator = resolved.plugin.create(space, zone.ranges, resolved.options);
+    // A cache starts empty: straight away when its plugin can, else by taking every frame (startEmpty).
+    const plugin = resolved.plugin;
+    this.bornEmpty = resolved.over !== undefined && plugin.createEmpty !== undefined;
+    this.allocator = this.bornEmpty
+      ? plugin.createEmpty!(space, zone.ranges, resolved.options)
+      : plugin.create(space, zone.ranges, resolved.options);
     this.caps = this.allocator.capabilities;
     this.holds = resolved.holds;
     this.holdsBlocks = resolved.holds === '2mib';
@@ -89,6 +96,8 @@ export class StrategyNode implements RouterStrategy {
 
   /** A cache starts empty: every frame of its instance is taken, so that it holds only what it is given. */
   startEmpty(): void {
+    this.cached = 0;
+    if (this.bornEmpty) return;
     const a = this.allocator;
     if (this.holdsBlocks) {
       while (a.allocRun(FRAMES_PER_2MIB, HUGE_OPTIONS) !== NO_FRAME) {}
@@ -97,7 +106,6 @@ export class StrategyNode implements RouterStrategy {
       while (a.allocMany(chunk, chunk.length)) {}
     }
     while (a.alloc() !== NO_FRAME) {}
-    this.cached = 0;
   }
 }
 

@@ -1,0 +1,52 @@
+import * as bitmap from '@framekit/alloc-bitmap';
+import * as hier2m from '@framekit/alloc-hier2m';
+import * as stack from '@framekit/alloc-stack';
+import { type AllocatorPlugin, createFrameSpace, createRouter, NO_FRAME, routerPresets } from '@framekit/core';
+import { describe, expect, it } from 'vitest';
+
+/*
+ * A router's caches start empty. The stack plugin makes an empty stack directly
+ * (`createEmpty`); without it the router creates a full one and takes every frame out.
+ * Both must give a router that behaves the same, call for call.
+ */
+const { createEmpty: _, ...stackWithoutCreateEmpty } = stack.plugin;
+const slow: AllocatorPlugin = stackWithoutCreateEmpty;
+
+describe('a cache created empty behaves as one emptied frame by frame', () => {
+  for (const preset of ['kernel', 'patchwork'] as const) {
+    it(`routerPresets.${preset}`, () => {
+      const space = createFrameSpace({
+        frames: 1 << 20,
+        ranges: [
+          { start: 1, count: 158 },
+          { start: 256, count: 500_000 },
+          { start: 600_000, count: 400_000 },
+        ],
+      });
+      const fast = createRouter(space, routerPresets[preset], [stack.plugin, bitmap.plugin, hier2m.plugin]);
+      const emptied = createRouter(space, routerPresets[preset], [slow, bitmap.plugin, hier2m.plugin]);
+      expect(fast.zones.some((z) => z.strategies.some((s) => s.over !== null))).toBe(true);
+      expect(fast.stats()).toEqual(emptied.stats());
+      // The same answers to the same calls, through refills, spills and frees.
+      const held: number[] = [];
+      let seed = 7;
+      for (let i = 0; i < 20_000; i++) {
+        seed = (seed * 1103515245 + 12345) >>> 0;
+        if (held.length > 0 && seed % 3 === 0) {
+          const k = seed % held.length;
+          const pfn = held[k];
+          held[k] = held[held.length - 1];
+          held.pop();
+          fast.free(pfn);
+          emptied.free(pfn);
+        } else {
+          const pfn = fast.alloc();
+          expect(emptied.alloc()).toBe(pfn);
+          if (pfn !== NO_FRAME) held.push(pfn);
+        }
+      }
+      expect(fast.stats()).toEqual(emptied.stats());
+      expect(fast.cachedFrames()).toBe(emptied.cachedFrames());
+    });
+  }
+});
