@@ -1,11 +1,3 @@
-import { defineConfig } from 'tsup';
+import { frameKitBuild } from '../../tsup.shared';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  target: 'node20',
-  clean: true,
-  sourcemap: true,
-  treeshake: true,
-});
+export default frameKitBuild();

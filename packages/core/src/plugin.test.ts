@@ -47,7 +47,9 @@ describe('definePlugin', () => {
     });
     expect(withEmpty.createEmpty!(space).stats().freeFrames).toBe(0);
     expect(seen).toEqual([{ batch: 16 }]);
-    expect(() => withEmpty.createEmpty!(space, undefined, { batch: 0 })).toThrow(/empty-capable: invalid options/);
+    expect(() => withEmpty.createEmpty!(space, undefined, { batch: 0 })).toThrow(
+      /empty-capable: invalid options/,
+    );
     expect(() => withEmpty.createEmpty!(space, [{ start: 45, count: 10 }])).toThrow(/usable frames/);
   });
 

@@ -1,7 +1,13 @@
 import * as bitmap from '@framekit/alloc-bitmap';
 import * as hier2m from '@framekit/alloc-hier2m';
 import * as stack from '@framekit/alloc-stack';
-import { type AllocatorPlugin, createFrameSpace, createRouter, NO_FRAME, routerPresets } from '@framekit/core';
+import {
+  type AllocatorPlugin,
+  createFrameSpace,
+  createRouter,
+  NO_FRAME,
+  routerPresets,
+} from '@framekit/core';
 import { describe, expect, it } from 'vitest';
 
 /*
