@@ -23,6 +23,11 @@ const both =
   };
 const belowRuns = (s: Strategy) => (s.belowRuns ? (true as const) : 'no `below` for runs of this shape');
 
+/** Runs on a space the recipe fragments to 90%, measured against the C bitmap. */
+const fragmentedRuns = (
+  s: Pick<LoopScenario, 'id' | 'title' | 'op' | 'params' | 'frames' | 'natives' | 'accepts'>,
+): LoopScenario => ({ ...s, loop: 'run', fragmented: true, prefault: false, reference: 'bitmap' });
+
 /** Every loop scenario of a run, sized by the profile. */
 export function loopScenarios(p: Profile): LoopScenario[] {
   const frag = p.fragFrames;
@@ -84,96 +89,68 @@ export function loopScenarios(p: Profile): LoopScenario[] {
       natives: ['hier2m', 'bitmap'],
       accepts: needsRuns(['any', 'huge']),
     },
-    {
+    fragmentedRuns({
       id: 'frag-512',
       title: `Aligned 512-frame runs, ${gib(frag)} fragmented to 90%`,
       op: 'allocRun(512, { align: 512 }) + freeRun; 8 of each per call',
-      loop: 'run',
       params: { perCall: 8, countMin: 512, align: 512 },
       frames: frag,
-      fragmented: true,
-      prefault: false,
-      reference: 'bitmap',
       natives: ['bitmap', 'hier2m'],
       accepts: both(needsRuns(['any', 'huge']), noPeer),
-    },
-    {
+    }),
+    fragmentedRuns({
       id: 'frag-1-64',
       title: `1–64-frame runs, ${gib(frag)} fragmented to 90%`,
       op: 'allocRun(n) with n uniform in 1..64 + freeRun; 32 of each per call',
-      loop: 'run',
       params: { perCall: 32, countMin: 1, countMax: 64 },
       frames: frag,
-      fragmented: true,
-      prefault: false,
-      reference: 'bitmap',
       natives: ['bitmap'],
       accepts: both(needsRuns(['any']), noPeer),
-    },
-    {
+    }),
+    fragmentedRuns({
       id: 'frag-miss',
       title: `A 16 MiB run that does not exist, ${gib(frag)} fragmented to 90%`,
       op: 'allocRun(4096) returning NO_FRAME (no hole of the recipe is that long); 16 per call',
-      loop: 'run',
       params: { perCall: 16, countMin: 4096 },
       frames: frag,
-      fragmented: true,
-      prefault: false,
-      reference: 'bitmap',
       natives: ['bitmap'],
       accepts: both(needsRuns(['any']), noPeer),
-    },
-    {
+    }),
+    fragmentedRuns({
       id: 'frag-miss-small',
       title: `The same miss on ${gib(small)} (growth check)`,
       op: 'allocRun(4096) returning NO_FRAME; 16 per call',
-      loop: 'run',
       params: { perCall: 16, countMin: 4096 },
       frames: small,
-      fragmented: true,
-      prefault: false,
-      reference: 'bitmap',
       natives: ['bitmap'],
       accepts: both(needsRuns(['any']), noPeer),
-    },
-    {
+    }),
+    fragmentedRuns({
       id: 'frag-512-small',
       title: `Aligned 512-frame runs on ${gib(small)} fragmented (growth check)`,
       op: 'allocRun(512, { align: 512 }) + freeRun; 8 of each per call',
-      loop: 'run',
       params: { perCall: 8, countMin: 512, align: 512 },
       frames: small,
-      fragmented: true,
-      prefault: false,
-      reference: 'bitmap',
       natives: ['bitmap', 'hier2m'],
       accepts: both(needsRuns(['any', 'huge']), noPeer),
-    },
-    {
+    }),
+    fragmentedRuns({
       id: 'below-1',
       title: `One frame below 16 MiB (DMA), ${gib(frag)} fragmented to 90%`,
       op: 'allocRun(1, { below: 4096 }) + freeRun; 16 of each per call',
-      loop: 'run',
       params: { perCall: 16, countMin: 1, below: Math.min(DMA_LIMIT, frag) },
       frames: frag,
-      fragmented: true,
-      prefault: false,
-      reference: 'bitmap',
       natives: ['bitmap'],
       accepts: both(needsRuns(['any']), belowRuns, noPeer),
-    },
-    {
+    }),
+    fragmentedRuns({
       id: 'below-run',
       title: `1–8-frame runs below 16 MiB (DMA), ${gib(frag)} fragmented to 90%`,
       op: 'allocRun(n, { below: 4096 }) with n uniform in 1..8 + freeRun; 16 of each per call',
-      loop: 'run',
       params: { perCall: 16, countMin: 1, countMax: 8, below: Math.min(DMA_LIMIT, frag) },
       frames: frag,
-      fragmented: true,
-      prefault: false,
-      reference: 'bitmap',
       natives: ['bitmap'],
       accepts: both(needsRuns(['any']), belowRuns, noPeer),
-    },
+    }),
   ];
 }
