@@ -1,4 +1,4 @@
-import type { FrameSpace, Pfn } from '@framekit/core';
+import { type FrameSpace, FrameWords, type Pfn } from '@framekit/core';
 
 /**
  * Where the words of the stack's nodes live. The stack names a node by its frame number
@@ -21,21 +21,21 @@ const EMPTY = new Uint32Array(0);
 /**
  * Nodes inside the free frames themselves: a node's words are the first words of its
  * frame's contents, so the stack costs no memory of its own (PatchworkOS's design). The
- * view spans the whole buffer behind the frame (the dense space, or one 2 MiB chunk of a
- * sparse one), so moving between nodes in the same buffer allocates nothing.
+ * views are core's cached `FrameWords` (the dense space, or one per 2 MiB chunk of a sparse
+ * one), so moving from node to node allocates nothing.
  */
 export class FrameNodeStore implements NodeStore {
   words: Uint32Array = EMPTY;
-  readonly #space: FrameSpace;
+  readonly #frames: FrameWords;
 
   constructor(space: FrameSpace) {
-    this.#space = space;
+    this.#frames = new FrameWords(space, 'stack');
   }
 
   open(pfn: Pfn, _depth: number): number {
-    const bytes = this.#space.bytes(pfn);
-    if (bytes.buffer !== this.words.buffer) this.words = new Uint32Array(bytes.buffer);
-    return bytes.byteOffset / 4;
+    const frames = this.#frames;
+    this.words = frames.words(pfn);
+    return frames.wordBase;
   }
 
   release(_depth: number): void {}

@@ -28,6 +28,7 @@ export {
   MAX_DENSE_BYTES,
   SPARSE_CHUNK_FRAMES,
 } from './frame-space';
+export { FrameWords } from './frame-words';
 export { FreeRunList } from './free-runs';
 export * from './metrics/index';
 export * from './owners/index';

@@ -1,31 +1,13 @@
-import { FrameError, type FrameSpace, type Pfn, SPARSE_CHUNK_FRAMES } from '@framekit/core';
-
-const WORDS_PER_FRAME = 1024;
-const BYTES_PER_FRAME = 4096;
+import { FrameError, type FrameSpace, FrameWords } from '@framekit/core';
 
 /** True on little-endian hosts, where a Uint32Array word is the low or high half of a 64-bit entry as stored. */
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /**
- * Word and byte views over a frame space's contents, made once and cached so that table walks
- * and fault handling allocate nothing. A dense or shared space is one view; a sparse space is a
- * view per 2 MiB chunk (the unit in which it materialises contents anyway).
- *
- * `words(pfn)` returns the view holding `pfn` and leaves the frame's first word index in
- * `wordBase`; `bytes(pfn)` does the same with `byteBase`.
+ * The contents an address space's tables and pages live in: core's cached word and byte
+ * views, on a space that has contents and a host that stores words as the CPU's tables do.
  */
-export class FrameMemory {
-  readonly space: FrameSpace;
-  wordBase = 0;
-  byteBase = 0;
-  readonly #dense32: Uint32Array | undefined;
-  readonly #dense8: Uint8Array | undefined;
-  readonly #chunks32 = new Map<number, Uint32Array>();
-  readonly #chunks8 = new Map<number, Uint8Array>();
-  /** The sparse chunk `words` served last: walks and fills stay in one chunk for long stretches. */
-  #lastChunk = -1;
-  #lastWords: Uint32Array | undefined;
-
+export class FrameMemory extends FrameWords {
   constructor(space: FrameSpace) {
     if (!space.hasContents) {
       throw new FrameError(
@@ -41,74 +23,6 @@ export class FrameMemory {
         { op: 'AddressSpace.create' },
       );
     }
-    this.space = space;
-    if (space.backing !== 'sparse') {
-      const all = space.bytes(0, space.frameCount);
-      this.#dense8 = all;
-      this.#dense32 = new Uint32Array(all.buffer, all.byteOffset, all.length / 4);
-    }
-  }
-
-  words(pfn: Pfn): Uint32Array {
-    const dense = this.#dense32;
-    if (dense !== undefined) {
-      this.wordBase = pfn * WORDS_PER_FRAME;
-      return dense;
-    }
-    const chunk = Math.floor(pfn / SPARSE_CHUNK_FRAMES);
-    this.wordBase = (pfn - chunk * SPARSE_CHUNK_FRAMES) * WORDS_PER_FRAME;
-    if (chunk === this.#lastChunk) return this.#lastWords!;
-    const words = this.#chunks32.get(chunk) ?? this.#materialise(chunk).words;
-    this.#lastChunk = chunk;
-    this.#lastWords = words;
-    return words;
-  }
-
-  bytes(pfn: Pfn): Uint8Array {
-    const dense = this.#dense8;
-    if (dense !== undefined) {
-      this.byteBase = pfn * BYTES_PER_FRAME;
-      return dense;
-    }
-    const chunk = Math.floor(pfn / SPARSE_CHUNK_FRAMES);
-    this.byteBase = (pfn - chunk * SPARSE_CHUNK_FRAMES) * BYTES_PER_FRAME;
-    return this.#chunks8.get(chunk) ?? this.#materialise(chunk).bytes;
-  }
-
-  /** Fills `count` frames from `pfn` with zeros: one fill per view they span. */
-  zero(pfn: Pfn, count: number): void {
-    let at = pfn;
-    const end = pfn + count;
-    while (at < end) {
-      const words = this.words(at);
-      const inView =
-        this.#dense32 !== undefined ? end - at : SPARSE_CHUNK_FRAMES - (at % SPARSE_CHUNK_FRAMES);
-      const frames = Math.min(end - at, inView);
-      words.fill(0, this.wordBase, this.wordBase + frames * WORDS_PER_FRAME);
-      at += frames;
-    }
-  }
-
-  /** Copies frame `from` into frame `to`. */
-  copy(from: Pfn, to: Pfn): void {
-    const src = this.words(from);
-    const srcBase = this.wordBase;
-    const dst = this.words(to);
-    const dstBase = this.wordBase;
-    if (src === dst) {
-      dst.copyWithin(dstBase, srcBase, srcBase + WORDS_PER_FRAME);
-      return;
-    }
-    for (let i = 0; i < WORDS_PER_FRAME; i++) dst[dstBase + i] = src[srcBase + i];
-  }
-
-  #materialise(chunk: number): { words: Uint32Array; bytes: Uint8Array } {
-    const first = chunk * SPARSE_CHUNK_FRAMES;
-    const count = Math.min(SPARSE_CHUNK_FRAMES, this.space.frameCount - first);
-    const bytes = this.space.bytes(first, count);
-    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
-    this.#chunks8.set(chunk, bytes);
-    this.#chunks32.set(chunk, words);
-    return { words, bytes };
+    super(space, 'AddressSpace.create');
   }
 }
