@@ -1,7 +1,7 @@
 import { createFrameSpace, measureFragmentation } from '@framekit/core';
 import { createBaselineAllocator } from '@framekit/core/testing';
 import { describe, expect, it } from 'vitest';
-import { runWorkload } from './runner';
+import { runWorkload, type Sample } from './runner';
 import { WORKLOADS } from './workloads/index';
 
 describe('runWorkload', () => {
@@ -37,7 +37,15 @@ describe('runWorkload', () => {
     const ops = [...WORKLOADS.processes.generate({ seed: 2, ops: 3000, frames: space.usableFrames })];
     const a = runWorkload(createBaselineAllocator(space), ops);
     const b = runWorkload(createBaselineAllocator(space), ops);
-    expect(a.samples).toEqual(b.samples);
+    const untimed = (s: Sample) => ({ ...s, opsPerSecond: 0 });
+    expect(a.samples.map(untimed)).toEqual(b.samples.map(untimed));
+  });
+
+  it('measures the throughput of each stretch between samples', () => {
+    const ops = [...WORKLOADS.churn.generate({ seed: 4, ops: 20_000, frames: space.usableFrames })];
+    const { samples } = runWorkload(createBaselineAllocator(space), ops, { sampleEvery: 5000 });
+    expect(samples[0].opsPerSecond).toBe(0);
+    for (const s of samples.slice(1)) expect(s.opsPerSecond, `at op ${s.op}`).toBeGreaterThan(0);
   });
 
   it('stops when asked, and at the first error when told to', () => {

@@ -17,6 +17,11 @@ export interface Sample {
   readonly metadataBytes: number;
   /** Requests that found no memory so far. */
   readonly failed: number;
+  /**
+   * Operations per second since the previous sample, timing the allocator's operations only
+   * (0 in the first sample). The one figure that differs from run to run.
+   */
+  readonly opsPerSecond: number;
 }
 
 export interface RunOptions {
@@ -57,8 +62,8 @@ export interface RunResult {
 /** The order of a 2 MiB block: 2^9 frames. */
 const ORDER_2MIB = 9;
 
-/** Measures the allocator now. */
-export function takeSample(allocator: FrameAllocator, op: number, failed: number): Sample {
+/** Measures the allocator now; `opsPerSecond` is the caller's measure of the last stretch. */
+export function takeSample(allocator: FrameAllocator, op: number, failed: number, opsPerSecond = 0): Sample {
   const stats = allocator.stats();
   const f = measureFragmentation(allocator);
   return {
@@ -71,6 +76,7 @@ export function takeSample(allocator: FrameAllocator, op: number, failed: number
     fragmentationIndex: f.fragmentationIndex[ORDER_2MIB],
     metadataBytes: stats.metadataBytes,
     failed,
+    opsPerSecond,
   };
 }
 
@@ -85,15 +91,21 @@ export function runWorkload(
   const sampleEvery = options.sampleEvery ?? Math.max(1, Math.ceil(total / 50) || 1000);
   const progressEvery = Math.max(1, Math.ceil(total / 100) || 1000);
   const samples: Sample[] = [];
+  let done = 0;
+  let elapsed = 0;
+  let lastOp = 0;
+  let lastElapsed = 0;
   const sample = (op: number) => {
-    const s = takeSample(allocator, op, replayer.failed);
+    const ms = elapsed - lastElapsed;
+    const rate = op > lastOp && ms > 0 ? Math.round(((op - lastOp) / ms) * 1000) : 0;
+    lastOp = op;
+    lastElapsed = elapsed;
+    const s = takeSample(allocator, op, replayer.failed, rate);
     samples.push(s);
     options.onSample?.(s);
   };
 
   sample(0);
-  let done = 0;
-  let elapsed = 0;
   let stopped = false;
   let t0 = performance.now();
   for (const op of ops) {

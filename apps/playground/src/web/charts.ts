@@ -3,6 +3,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
 const METRICS: readonly { key: keyof Sample; title: string }[] = [
+  { key: 'opsPerSecond', title: 'Operations per second' },
   { key: 'freeFrames', title: 'Free frames' },
   { key: 'largestFreeRun', title: 'Largest free run (frames)' },
   { key: 'free2MiBBlocks', title: 'Free 2 MiB blocks' },
