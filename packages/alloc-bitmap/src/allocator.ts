@@ -8,6 +8,7 @@ import {
   type FrameRange,
   type FrameSpace,
   freeError,
+  lastAtOrBelow,
   NO_FRAME,
   type Pfn,
   type PfnArray,
@@ -252,14 +253,7 @@ export class BitmapFrameAllocator implements BitmapAllocator {
 
   /** The arena whose range holds `pfn` (a safe integer), or -1. Binary search over the arenas. */
   #arenaOf(pfn: Pfn): number {
-    const starts = this.#starts;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (starts[mid] <= pfn) lo = mid + 1;
-      else hi = mid - 1;
-    }
+    const hi = lastAtOrBelow(this.#starts, pfn);
     return hi >= 0 && pfn < this.#ends[hi] ? hi : -1;
   }
 

@@ -7,6 +7,7 @@ import {
   type FrameRange,
   type FrameSpace,
   freeError,
+  lastAtOrBelow,
   NO_FRAME,
   type Pfn,
   type PfnArray,
@@ -519,15 +520,7 @@ export class Hier2m implements Hier2mAllocator {
 
   /** The last of our ranges starting at or before `pfn`, or -1. */
   #rangeIndex(pfn: Pfn): number {
-    const starts = this.#rangeStarts;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (starts[mid] <= pfn) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return hi;
+    return lastAtOrBelow(this.#rangeStarts, pfn);
   }
 
   /** The error for a frame that is not ours: invalid, out of the space, a hole, or another allocator's. */

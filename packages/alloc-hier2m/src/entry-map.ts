@@ -1,4 +1,4 @@
-import type { FrameRange } from '@framekit/core';
+import { type FrameRange, lastAtOrBelow } from '@framekit/core';
 import { FRAMES_PER_ENTRY } from './layout';
 
 /*
@@ -110,28 +110,14 @@ export class EntryMap {
 
   /** The segment holding local entry `e`. */
   #segmentOfLocal(e: number): number {
-    const base = this.#base;
-    let lo = 0;
-    let hi = base.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (base[mid] <= e) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return hi;
+    return lastAtOrBelow(this.#base, e);
   }
 
   /** The last segment whose first entry is `<= g`, or -1. */
   #segmentOf(g: number): number {
     const first = this.#first;
-    let lo = 0;
-    let hi = first.length - 1;
-    if (hi === 0) return first[0] <= g ? 0 : -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (first[mid] <= g) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return hi;
+    // One segment (a machine with one run of memory) is the common case: no search.
+    if (first.length === 1) return first[0] <= g ? 0 : -1;
+    return lastAtOrBelow(first, g);
   }
 }

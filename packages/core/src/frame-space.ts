@@ -3,6 +3,7 @@ import { isNormalizedBootMap, type NormalizedBootMap, normalizeBootMap } from '.
 import type { BootMap } from './bootmap/schema';
 import { checkFrame } from './checks';
 import { FrameError } from './errors';
+import { lastAtOrBelow } from './sorted';
 import { FRAME_SIZE, MAX_PFN } from './units';
 
 /** A space given directly in frames: `frames` frames, all usable unless `ranges` says which. */
@@ -144,15 +145,7 @@ class RangeFrameSpace implements FrameSpace {
   }
 
   isUsable(pfn: Pfn): boolean {
-    const starts = this.#starts;
-    let lo = 0;
-    let hi = starts.length - 1;
-    // The last range whose start is <= pfn.
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (starts[mid] <= pfn) lo = mid + 1;
-      else hi = mid - 1;
-    }
+    const hi = lastAtOrBelow(this.#starts, pfn);
     return hi >= 0 && pfn < this.#ends[hi] && Number.isInteger(pfn);
   }
 

@@ -1,5 +1,6 @@
 import type { FrameRange, Pfn } from './api';
 import { NO_FRAME } from './api';
+import { lastAtOrBelow } from './sorted';
 
 /**
  * A sorted list of disjoint, non-touching free runs, kept in two parallel arrays. Simple and
@@ -20,15 +21,7 @@ export class FreeRunList {
 
   /** Index of the last run whose start is `<= pfn`, or -1. */
   find(pfn: Pfn): number {
-    const starts = this.starts;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (starts[mid] <= pfn) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return hi;
+    return lastAtOrBelow(this.starts, pfn);
   }
 
   has(pfn: Pfn): boolean {

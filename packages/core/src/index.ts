@@ -35,4 +35,5 @@ export * from './owners/index';
 export { type AllocatorPlugin, checkRangesInSpace, definePlugin, type PluginDefinition } from './plugin';
 export { MAX_REFCOUNT, type RefCountedAllocator, withRefCounts } from './refcounts';
 export * from './router/index';
+export { lastAtOrBelow } from './sorted';
 export * from './units';

@@ -1,12 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isFrameError } from '../errors';
+import { binaryForms } from './__fixtures__/binary-forms';
 import { realMap, realMapFiles } from './__fixtures__/realdata';
 import { BOOT_MAP_FORMATS, type ParseFormat } from './formats';
-import { encodeE820Records } from './formats/e820-raw';
-import { encodeLimineMemmap } from './formats/limine';
-import { encodeMultiboot1MemoryMap } from './formats/multiboot1';
-import { encodeMultiboot2MemoryMap } from './formats/multiboot2';
 import { encodeUefiMemoryMap } from './formats/uefi-bytes';
 import { normalizeBootMap } from './normalize';
 import { parseBootMap } from './parse';
@@ -249,12 +246,7 @@ describe('fuzzing every parser: the only failure is BAD_BOOT_MAP', () => {
     const map = parseBootMap(realMap('e820/tablet-airis-winpad-atom-2g-i686pae.dmesg'));
     const paged = parseBootMap(realMap('uefi-memmap/rpi4-2g-edk2-uefi-shell-memmap.txt'));
     const encodings: [ParseFormat, Uint8Array][] = [
-      ['e820-raw', encodeE820Records(map)],
-      ['e820-raw', encodeE820Records(map, { recordSize: 24 })],
-      ['multiboot1', encodeMultiboot1MemoryMap(map)],
-      ['multiboot2', encodeMultiboot2MemoryMap(map)],
-      ['multiboot2', encodeMultiboot2MemoryMap(map, { container: 'info', entrySize: 32 })],
-      ['limine', encodeLimineMemmap(map)],
+      ...binaryForms(map),
       ['uefi', encodeUefiMemoryMap(paged)],
       ['uefi', encodeUefiMemoryMap(paged, { descriptorSize: 40 })],
     ];
