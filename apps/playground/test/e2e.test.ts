@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CompareSetup, compare } from '../src/shared/compare';
+import { type CompareSetup, compare } from '@framekit/cli/compare';
 import { blockUsage, CELL, COLUMNS, shade, usableBits } from '../src/web/frame-map';
 import { freeBits } from '../src/web/free-bits';
 import { encodeSetup } from '../src/web/url-state';

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main';
+import { main } from '../src/main';
 
 /** Runs the command line in-process and collects what it printed. */
 function cli(...args: string[]) {
@@ -77,7 +77,7 @@ describe('framekit compare', () => {
     expect(unknown.err.split('\n')).toHaveLength(1);
     const badOps = cli('compare', '--ops', 'many');
     expect(badOps).toMatchObject({ code: 2 });
-    expect(badOps.err).toMatch(/--ops must be an integer/);
+    expect(badOps.err).toMatch(/--ops must be a whole number/);
     const file = join(dir, 'bad.txt');
     writeFileSync(
       file,
@@ -86,7 +86,7 @@ describe('framekit compare', () => {
     const bad = cli('map', file);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/BAD_BOOT_MAP.*line 2/);
-    expect(cli('map', join(dir, 'missing.txt')).err).toMatch(/no such file/);
+    expect(cli('map', join(dir, 'missing.txt')).err).toMatch(/no built-in map or file named .*missing.txt/);
   });
 });
 
@@ -109,7 +109,7 @@ describe('framekit map, trace and replay', () => {
     expect(results.map((r: { strategy: string }) => r.strategy)).toEqual(['bitmap', 'kernel']);
     expect(results[0].ops).toBe(1500);
     writeFileSync(file, '{"op":"alloc","id":0}\n{"op":"free"}\n');
-    expect(cli('replay', file).err).toMatch(/trace line 2/);
+    expect(cli('replay', file, '--map', 'tiny-64m').err).toMatch(/trace line 2/);
   });
 
   it('runs fork-exec through the VM, and replays its trace with the same numbers', () => {
@@ -126,5 +126,160 @@ describe('framekit map, trace and replay', () => {
       cli('replay', file, '--map', 'tiny-64m', ...strategies, '--json').out,
     ).results;
     expect(replayed.map(finalState)).toEqual(compared.map(finalState));
+  });
+});
+
+describe('framekit help', () => {
+  it('has help with an example on every subcommand, -h and --help alike, and a version', () => {
+    for (const command of ['compare', 'map', 'trace', 'replay', 'list']) {
+      for (const flag of ['--help', '-h']) {
+        const { code, out, err } = cli(command, flag);
+        expect(code, `${command} ${flag}`).toBe(0);
+        expect(err).toBe('');
+        expect(out, command).toMatch(new RegExp(`^usage: framekit ${command}`, 'm'));
+        expect(out, command).toMatch(/^example:\n {2}framekit /m);
+      }
+    }
+    expect(cli('compare', '--help').out).toMatch(/--format NAME/);
+    expect(cli('help', 'replay').out).toMatch(/^usage: framekit replay TRACE/m);
+    const top = cli('--help');
+    expect(top.out).toMatch(/--version/);
+    for (const command of ['compare', 'map', 'trace', 'replay', 'list']) expect(top.out).toMatch(command);
+    expect(cli('--version').out).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(cli('map', '--help').out).toMatch(/^usage: framekit map FILE\|PRESET \[--format NAME\]$/m);
+  });
+
+  it('explains the columns with their units, and the table carries a footer and the skipped column', () => {
+    const legend = cli('compare', '--explain-columns').out;
+    expect(legend).toMatch(/4 KiB/);
+    expect(legend).toMatch(/per mille/);
+    expect(legend).toMatch(/-1000 means a 2 MiB block fits/);
+    expect(legend).toMatch(/unsupported/);
+    const { out } = cli('compare', '--map', 'tiny-64m', '--ops', '3000', '--strategies', 'stack,bitmap');
+    expect(out).toMatch(/^tiny-64m: .* usable in 2 ranges/m);
+    expect(out).toMatch(/skipped/);
+    expect(out).toMatch(/frames are 4 KiB/);
+    // The stack serves no runs: its run requests are unsupported, not "failed".
+    const json = JSON.parse(
+      cli('compare', '--map', 'tiny-64m', '--ops', '3000', '--strategies', 'stack', '--json').out,
+    );
+    const stack = json.results[0];
+    expect(stack.unsupported).toBeGreaterThan(0);
+    expect(out).toMatch(new RegExp(`^stack .* ${stack.unsupported} `, 'm'));
+    const csv = cli('compare', '--map', 'tiny-64m', '--ops', '500', '--strategies', 'bitmap', '--csv').out;
+    const [head, row] = csv.split('\n');
+    const metadata = head.split(',').indexOf('metadata bytes');
+    expect(metadata).toBeGreaterThan(0);
+    expect(row.split(',')[metadata]).toMatch(/^\d+$/);
+  });
+
+  it('names a file map by its path, with one range said as one', () => {
+    const file = join(dir, 'one-range.e820');
+    writeFileSync(file, 'BIOS-e820: [mem 0x0000000000100000-0x0000000001ffffff] usable\n');
+    const { code, out } = cli('compare', '--map', file, '--ops', '500', '--strategies', 'bitmap');
+    expect(code).toBe(0);
+    expect(out).toMatch(new RegExp(`^${file.replaceAll('/', '\\/')}: .* usable in 1 range ·`, 'm'));
+    expect(cli('map', file).out.split('\n')[0]).toBe(file);
+  });
+});
+
+describe('framekit with bad input', () => {
+  const oneLine = (r: { code: number; err: string }, pattern: RegExp) => {
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(pattern);
+  };
+
+  it('says each mistake in one line and exits 2', () => {
+    oneLine(cli('compare', '--map', dir), /is a directory/);
+    oneLine(cli('replay', dir, '--map', 'tiny-64m'), /is a directory/);
+    const empty = join(dir, 'empty.jsonl');
+    writeFileSync(empty, '');
+    oneLine(cli('replay', empty, '--map', 'tiny-64m'), /is empty/);
+    const comments = join(dir, 'comments.jsonl');
+    writeFileSync(comments, '# nothing here\n\n');
+    oneLine(cli('replay', comments, '--map', 'tiny-64m'), /has no operations/);
+    oneLine(cli('compare', '--strategies', ''), /--strategies names none \(known: stack, /);
+    oneLine(cli('compare', '--strategies', ' , '), /--strategies names none/);
+    oneLine(cli('compare', '--seed', '-5'), /--seed must be a whole number >= 0, not '-5'/);
+    oneLine(cli('compare', '--ops', '-5'), /--ops must be a whole number >= 1, not '-5'/);
+    oneLine(
+      cli('compare', '--map', 'nosuchpreset'),
+      /no built-in map or file named 'nosuchpreset' \(built-in maps: qemu-q35-2g, /,
+    );
+    const binary = join(dir, 'binary.jsonl');
+    writeFileSync(binary, Uint8Array.from([0x7b, 0x00, 0xff, 0xfe, 0x13, 0x80, 0x0a]));
+    oneLine(cli('replay', binary, '--map', 'tiny-64m'), /holds binary data/);
+    expect(cli('replay', binary, '--map', 'tiny-64m').err).not.toMatch(/[^\x20-\x7e]/);
+    oneLine(cli('compare', '--frobnicate'), /Unknown option '--frobnicate'/);
+    oneLine(cli('frobnicate'), /unknown command 'frobnicate'/);
+    oneLine(cli('map'), /map takes FILE\|PRESET/);
+  });
+
+  it('refuses an operation count that cannot finish, naming the cap', () => {
+    oneLine(cli('compare', '--ops', '9007199254740991'), /from 1 to 20,000,000.*would not finish/);
+    oneLine(cli('trace', '--ops', '100000000'), /from 1 to 20,000,000/);
+  });
+});
+
+describe('framekit replay and the trace header', () => {
+  it('records the map, workload and seed in the trace and replays on that map', () => {
+    const trace = cli(
+      'trace',
+      '--workload',
+      'churn',
+      '--ops',
+      '800',
+      '--map',
+      'laptop-16g',
+      '--seed',
+      '3',
+    ).out;
+    expect(trace.split('\n')[0]).toBe(
+      '# framekit-trace {"map":"laptop-16g","mapName":"laptop-16g","workload":"churn","seed":3,"ops":800}',
+    );
+    const file = join(dir, 'laptop.jsonl');
+    writeFileSync(file, trace);
+    const replayed = JSON.parse(cli('replay', file, '--strategies', 'bitmap', '--json').out);
+    expect(replayed.setup).toMatchObject({ map: 'laptop-16g', workload: 'churn', seed: 3, ops: 800 });
+    const compared = JSON.parse(
+      cli(
+        'compare',
+        '--workload',
+        'churn',
+        '--ops',
+        '800',
+        '--map',
+        'laptop-16g',
+        '--seed',
+        '3',
+        '--strategies',
+        'bitmap',
+        '--json',
+      ).out,
+    );
+    expect(replayed.results.map(finalState)).toEqual(compared.results.map(finalState));
+  });
+
+  it('carries a file map inside the trace', () => {
+    const map = join(dir, 'small.e820');
+    writeFileSync(
+      map,
+      'BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable\nBIOS-e820: [mem 0x0000000000100000-0x0000000003ffffff] usable\n',
+    );
+    const file = join(dir, 'small.jsonl');
+    writeFileSync(file, cli('trace', '--ops', '600', '--map', map).out);
+    const { code, out } = cli('replay', file, '--strategies', 'bitmap');
+    expect(code).toBe(0);
+    expect(out).toMatch(new RegExp(`^${map.replaceAll('/', '\\/')}: .* usable in 2 ranges · trace`, 'm'));
+  });
+
+  it('refuses a trace without a header unless --map says the map', () => {
+    const file = join(dir, 'bare.jsonl');
+    writeFileSync(file, '{"op":"alloc","id":0}\n');
+    const r = cli('replay', file);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/does not say which map .* pass --map/);
+    expect(cli('replay', file, '--map', 'tiny-64m').code).toBe(0);
   });
 });

@@ -45,8 +45,13 @@ export interface RunResult {
   readonly allocations: number;
   /** Process workloads: touches that faulted a page in (a zeroed frame, a file page, a copy). */
   readonly faults: number;
-  /** Requests that found no memory (NO_FRAME / false). */
+  /**
+   * Requests that were not served (NO_FRAME / false): memory was exhausted or too fragmented,
+   * or the strategy cannot serve that shape at all (`unsupported`, counted here too).
+   */
   readonly failed: number;
+  /** Of `failed`: requests of a shape the strategy does not serve (runs from a stack). */
+  readonly unsupported: number;
   /** Operations on allocations that had failed: nothing to do. */
   readonly skipped: number;
   /** FrameErrors the allocator threw (misuse in the trace). */
@@ -80,7 +85,10 @@ export function takeSample(allocator: FrameAllocator, op: number, failed: number
   };
 }
 
-/** Runs `ops` against `allocator`, sampling metrics along the way. */
+/**
+ * Runs `ops` against `allocator`, sampling metrics along the way. `ops` may be a stream (a
+ * workload's generator): it is consumed one operation at a time and never held whole.
+ */
 export function runWorkload(
   allocator: FrameAllocator,
   ops: Iterable<TraceOp>,
@@ -106,6 +114,7 @@ export function runWorkload(
   };
 
   sample(0);
+  options.onProgress?.(0);
   let stopped = false;
   let t0 = performance.now();
   for (const op of ops) {
@@ -138,6 +147,7 @@ export function runWorkload(
     allocations: replayer.allocations,
     faults: replayer.processes.faults,
     failed: replayer.failed,
+    unsupported: replayer.unsupported,
     skipped: replayer.skipped,
     errors: replayer.errors,
     elapsedMs: elapsed,

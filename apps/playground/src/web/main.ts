@@ -1,8 +1,8 @@
 import { formatBytes } from '@framekit/core';
 import { type RunResult, WORKLOADS } from '@framekit/sim';
-import { type CompareSetup, DEFAULT_SETUP } from '../shared/compare';
-import { MAP_PRESETS } from '../shared/maps';
-import { STRATEGIES } from '../shared/strategies';
+import { type CompareSetup, DEFAULT_SETUP } from '@framekit/cli/compare';
+import { MAP_PRESETS } from '@framekit/cli/maps';
+import { STRATEGIES } from '@framekit/cli/strategies';
 import { Charts } from './charts';
 import { FrameMap } from './frame-map';
 import type { MapSummary, WorkerRequest, WorkerResponse } from './protocol';

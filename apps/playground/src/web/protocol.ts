@@ -1,6 +1,6 @@
 import type { FrameRange } from '@framekit/core';
 import type { RunResult, Sample } from '@framekit/sim';
-import type { CompareSetup } from '../shared/compare';
+import type { CompareSetup } from '@framekit/cli/compare';
 
 /** What the page asks the worker. Cancelling terminates the worker, so it needs no message. */
 export type WorkerRequest =

@@ -1,6 +1,6 @@
-import type { CompareSetup } from '../shared/compare';
-import { DEFAULT_SETUP } from '../shared/compare';
-import { findMapPreset } from '../shared/maps';
+import type { CompareSetup } from '@framekit/cli/compare';
+import { DEFAULT_SETUP } from '@framekit/cli/compare';
+import { findMapPreset } from '@framekit/cli/maps';
 
 /** The whole setup in the URL's hash, so a link reproduces the comparison. Pasted maps travel as base64url. */
 export function encodeSetup(setup: CompareSetup): string {

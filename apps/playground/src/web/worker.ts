@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 import { type FrameAllocator, type FrameRouter, isFrameError } from '@framekit/core';
-import { type CompareSetup, compare } from '../shared/compare';
+import { type CompareSetup, compare } from '@framekit/cli/compare';
 import { freeBits } from './free-bits';
 import type { WorkerRequest, WorkerResponse } from './protocol';
 

@@ -24,6 +24,8 @@ import { DEFAULT_STRATEGIES, findStrategies } from './strategies';
 export interface CompareSetup {
   /** A built-in map's name, or memory-map text in any format `parseBootMap` reads. */
   readonly map: string;
+  /** What to call a map given as text (a file's path); a built-in map is called by its name. */
+  readonly mapName?: string;
   readonly format?: BootMapFormat;
   readonly workload: string;
   readonly strategies: readonly string[];
@@ -38,6 +40,27 @@ export const DEFAULT_SETUP: CompareSetup = {
   ops: 1_000_000,
   seed: 1,
 };
+
+/**
+ * The most operations one run may have. Workloads stream, so memory does not grow with the
+ * operation count, but the replayer keeps a few numbers per allocation id (ids only grow), about
+ * 24 bytes per operation, and a run of this size takes minutes per strategy: larger runs would
+ * not finish, so they are refused.
+ */
+export const MAX_OPS = 20_000_000;
+
+/** The operation count, checked against `MAX_OPS`: a too-large count throws `INVALID_REQUEST`. */
+export function checkOps(ops: number): number {
+  if (!Number.isSafeInteger(ops) || ops < 1 || ops > MAX_OPS) {
+    throw new FrameError(
+      'INVALID_REQUEST',
+      `the operation count must be a whole number from 1 to ${MAX_OPS.toLocaleString('en-US')}, not ${ops}` +
+        (ops > MAX_OPS ? ' (larger runs would not finish: the replayer keeps ~24 bytes per operation)' : ''),
+      { ops },
+    );
+  }
+  return ops;
+}
 
 export interface LoadedMap {
   readonly name: string;
@@ -57,6 +80,12 @@ export function loadMap(map: string, format?: BootMapFormat, contents = false): 
   return { name: preset ? preset.name : 'custom map', normalized, space };
 }
 
+/** Loads the setup's map, named by its preset name or the setup's `mapName`. */
+export function loadSetupMap(setup: CompareSetup, contents = false): LoadedMap {
+  const map = loadMap(setup.map, setup.format, contents);
+  return setup.mapName && !findMapPreset(setup.map) ? { ...map, name: setup.mapName } : map;
+}
+
 /** The workload of that name; an unknown name throws a FrameError listing the known ones. */
 export function findWorkload(name: string): Workload {
   const workload = WORKLOADS[name];
@@ -70,9 +99,14 @@ export function findWorkload(name: string): Workload {
   return workload;
 }
 
-/** The operations of a workload, generated for the space's size. */
-export function workloadOps(setup: CompareSetup, frames: number): TraceOp[] {
-  return [...findWorkload(setup.workload).generate({ seed: setup.seed, ops: setup.ops, frames })];
+/**
+ * The operations of a workload, generated for the space's size as they are consumed: a stream,
+ * so memory does not grow with the operation count.
+ */
+export function workloadOps(setup: CompareSetup, frames: number): Iterable<TraceOp> {
+  const workload = findWorkload(setup.workload);
+  const ops = checkOps(setup.ops);
+  return { [Symbol.iterator]: () => workload.generate({ seed: setup.seed, ops, frames }) };
 }
 
 export interface CompareHooks {
@@ -87,7 +121,7 @@ export interface CompareHooks {
 
 /**
  * Runs the workload (or `trace`, when given) on each strategy, each on a fresh allocator over
- * the same space.
+ * the same space. The workload streams: each strategy generates it afresh from the seed.
  */
 export function compare(
   setup: CompareSetup,
@@ -95,16 +129,21 @@ export function compare(
   trace?: readonly TraceOp[],
 ): { map: LoadedMap; results: RunResult[] } {
   const strategies = findStrategies(setup.strategies);
+  if (strategies.length === 0) {
+    throw new FrameError('INVALID_REQUEST', 'no strategies chosen', { strategies: setup.strategies.length });
+  }
+  if (trace && trace.length === 0) throw new FrameError('INVALID_REQUEST', 'the trace has no operations', {});
   const contents = trace ? needsContents(trace) : findWorkload(setup.workload).needsContents === true;
-  const map = loadMap(setup.map, setup.format, contents);
-  hooks.onMap?.(map);
+  const map = loadSetupMap(setup, contents);
   const ops = trace ?? workloadOps(setup, map.space.usableFrames);
+  const totalOps = trace ? trace.length : setup.ops;
+  hooks.onMap?.(map);
   const results: RunResult[] = [];
   strategies.forEach((strategy, index) => {
     hooks.onStrategy?.(strategy.name, index, strategies.length);
     const allocator = strategy.create(map.space);
     const result = {
-      ...runWorkload(allocator, ops, { ...hooks.run, totalOps: ops.length }),
+      ...runWorkload(allocator, ops, { ...hooks.run, totalOps }),
       strategy: strategy.name,
     };
     results.push(result);

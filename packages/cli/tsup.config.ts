@@ -1,0 +1,10 @@
+import { frameKitBuild } from '../../tsup.shared';
+
+// The library entry points (the comparison the playground shares) and the `framekit` bin.
+export default frameKitBuild({
+  index: 'src/index.ts',
+  compare: 'src/shared/compare.ts',
+  maps: 'src/shared/maps.ts',
+  strategies: 'src/shared/strategies.ts',
+  bin: 'src/bin.ts',
+});
