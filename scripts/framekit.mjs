@@ -56,4 +56,7 @@ if (stale()) {
     ],
   });
 }
+// pnpm runs scripts in the repository's root; file names on the command line are relative to
+// where the user typed it (pnpm passes that folder as INIT_CWD).
+if (process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
 await import(pathToFileURL(bin).href);

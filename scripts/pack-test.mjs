@@ -77,6 +77,17 @@ for (const p of packages) {
     }
   }
 }
+// The `framekit` bin of @framekit/cli, as a user runs it on their own map.
+writeFileSync(join(app, 'my-e820.txt'), 'BIOS-e820: [mem 0x0000000000100000-0x0000000007ffffff] usable\n');
+try {
+  const out = run('npx', ['framekit', 'compare', '--map', 'my-e820.txt', '--ops', '2000', '--csv'], app);
+  if (!/^strategy,ops,/.test(out)) throw new Error(`unexpected output:\n${out}`);
+  passed++;
+  console.log('  ✓ @framekit/cli (npx framekit compare --map my-e820.txt)');
+} catch (error) {
+  failed++;
+  console.log(`  ✗ @framekit/cli (npx framekit compare --map my-e820.txt)\n${error.stderr || error.message}`);
+}
 rmSync(work, { recursive: true, force: true });
 mkdirSync(join(root, '.results'), { recursive: true });
 writeFileSync(join(root, '.results', 'pack.json'), JSON.stringify({ passed, failed }));

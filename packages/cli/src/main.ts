@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatBytes, isFrameError, KIND_RANK, REGION_KINDS } from '@framekit/core';
 import { formatTrace, parseTrace, type RunResult, type TraceOp, WORKLOADS } from '@framekit/sim';
-import packageJson from '../package.json';
+import { version } from '../package.json';
 import { memoryPicture } from './picture';
 import { ProgressBar } from './progress';
 import {
@@ -166,7 +166,7 @@ const COMMANDS: readonly Command[] = [
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  return `framekit ${packageJson.version} — compare page-frame allocators on real memory maps
+  return `framekit ${version} — compare page-frame allocators on real memory maps
 
 usage: framekit COMMAND [options]      (framekit COMMAND --help for its options and an example)
 
@@ -195,7 +195,7 @@ export function main(argv: readonly string[]): number {
       return 0;
     }
     if (first === '--version' || first === '-v' || first === 'version') {
-      console.log(packageJson.version);
+      console.log(version);
       return 0;
     }
     const named = first !== undefined && !first.startsWith('-');
