@@ -217,8 +217,8 @@ describe('framekit with bad input', () => {
   });
 
   it('refuses an operation count that cannot finish, naming the cap', () => {
-    oneLine(cli('compare', '--ops', '9007199254740991'), /from 1 to 20,000,000.*would not finish/);
-    oneLine(cli('trace', '--ops', '100000000'), /from 1 to 20,000,000/);
+    oneLine(cli('compare', '--ops', '9007199254740991'), /from 1 to 100,000,000.*would not finish/);
+    oneLine(cli('trace', '--ops', '100000001'), /from 1 to 100,000,000/);
   });
 });
 

@@ -30,10 +30,17 @@ export class Replayer {
   readonly errors: ReplayError[] = [];
   /** The processes of `spawn` / `fork` / `exec` / `touch` operations, in address spaces over the allocator. */
   readonly processes: ProcessTable;
-  /** Per allocation id: its kind (0 = none/released), first frame and frame count. */
-  readonly #kind: number[] = [];
-  readonly #start: number[] = [];
-  readonly #count: number[] = [];
+  /**
+   * Live allocations: id → a slot of the columns below (its kind, first frame and frame count).
+   * Released and failed ids hold no slot, and slots are reused, so memory follows the live
+   * set, not the length of the trace.
+   */
+  readonly #slot = new Map<number, number>();
+  #kind = new Uint8Array(1024);
+  #start = new Float64Array(1024);
+  #count = new Float64Array(1024);
+  readonly #freeSlots: number[] = [];
+  #slotsUsed = 0;
   /** Frames of batches, and frames already freed one by one out of batches or runs. */
   readonly #batchFrames = new Map<number, Float64Array>();
   readonly #freedParts = new Map<number, Set<number>>();
@@ -126,13 +133,19 @@ export class Replayer {
   }
 
   #record(id: number, kind: number, pfn: number, count: number, owner: number | undefined): Outcome {
-    this.#kind[id] = kind;
-    this.#start[id] = pfn;
-    this.#count[id] = count;
     if (kind === 0) {
+      this.#forget(id);
       this.failed++;
       return Outcome.Failed;
     }
+    let slot = this.#slot.get(id);
+    if (slot === undefined) {
+      slot = this.#freeSlots.pop() ?? this.#newSlot();
+      this.#slot.set(id, slot);
+    }
+    this.#kind[slot] = kind;
+    this.#start[slot] = pfn;
+    this.#count[slot] = count;
     this.allocations++;
     if (owner !== undefined) {
       let ids = this.#owned.get(owner);
@@ -145,6 +158,20 @@ export class Replayer {
     return Outcome.Done;
   }
 
+  #newSlot(): number {
+    if (this.#slotsUsed === this.#kind.length) {
+      const grow = <T extends Uint8Array | Float64Array>(old: T, make: (n: number) => T): T => {
+        const next = make(old.length * 2);
+        next.set(old);
+        return next;
+      };
+      this.#kind = grow(this.#kind, (n) => new Uint8Array(n));
+      this.#start = grow(this.#start, (n) => new Float64Array(n));
+      this.#count = grow(this.#count, (n) => new Float64Array(n));
+    }
+    return this.#slotsUsed++;
+  }
+
   #skip(): Outcome {
     this.skipped++;
     return Outcome.Skipped;
@@ -153,17 +180,20 @@ export class Replayer {
   /** The frame a reference names, or NO_FRAME when its allocation failed or was released. */
   #resolve(ref: FrameRef): number {
     if ('pfn' in ref) return ref.pfn;
-    const kind = this.#kind[ref.id];
-    if (kind === undefined || kind === 0 || ref.i >= this.#count[ref.id]) return NO_FRAME;
+    const slot = this.#slot.get(ref.id);
+    if (slot === undefined || ref.i >= this.#count[slot]) return NO_FRAME;
     if (this.#freedParts.get(ref.id)?.has(ref.i)) return NO_FRAME;
-    return kind === BATCH ? this.#batchFrames.get(ref.id)![ref.i] : this.#start[ref.id] + ref.i;
+    return this.#kind[slot] === BATCH ? this.#batchFrames.get(ref.id)![ref.i] : this.#start[slot] + ref.i;
   }
 
   /** Marks `count` frames from `ref` released; an allocation with no frames left is gone. */
   #released(ref: FrameRef, count: number): void {
     if ('pfn' in ref) return;
     const { id, i } = ref;
-    if (i === 0 && count === this.#count[id] && !this.#freedParts.has(id)) {
+    const slot = this.#slot.get(id);
+    if (slot === undefined) return;
+    const total = this.#count[slot];
+    if (i === 0 && count === total && !this.#freedParts.has(id)) {
       this.#forget(id);
       return;
     }
@@ -173,11 +203,15 @@ export class Replayer {
       this.#freedParts.set(id, parts);
     }
     for (let k = i; k < i + count; k++) parts.add(k);
-    if (parts.size >= this.#count[id]) this.#forget(id);
+    if (parts.size >= total) this.#forget(id);
   }
 
   #forget(id: number): void {
-    this.#kind[id] = 0;
+    const slot = this.#slot.get(id);
+    if (slot !== undefined) {
+      this.#slot.delete(id);
+      this.#freeSlots.push(slot);
+    }
     this.#batchFrames.delete(id);
     this.#freedParts.delete(id);
   }
@@ -189,15 +223,18 @@ export class Replayer {
     if (!ids) return Outcome.Done;
     const a = this.allocator;
     for (const id of ids) {
-      const kind = this.#kind[id];
-      if (!kind) continue;
+      const slot = this.#slot.get(id);
+      if (slot === undefined) continue;
+      const kind = this.#kind[slot];
+      const start = this.#start[slot];
+      const count = this.#count[slot];
       const parts = this.#freedParts.get(id);
-      if (kind === SINGLE) a.free(this.#start[id]);
-      else if (kind === RUN && !parts) a.freeRun(this.#start[id], this.#count[id]);
+      if (kind === SINGLE) a.free(start);
+      else if (kind === RUN && !parts) a.freeRun(start, count);
       else {
         const left: number[] = [];
-        for (let i = 0; i < this.#count[id]; i++) {
-          if (!parts?.has(i)) left.push(kind === BATCH ? this.#batchFrames.get(id)![i] : this.#start[id] + i);
+        for (let i = 0; i < count; i++) {
+          if (!parts?.has(i)) left.push(kind === BATCH ? this.#batchFrames.get(id)![i] : start + i);
         }
         a.freeMany(left, left.length);
       }

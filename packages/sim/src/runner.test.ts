@@ -1,7 +1,8 @@
-import { createFrameSpace, measureFragmentation } from '@framekit/core';
+import { createFrameSpace, FrameError, measureFragmentation } from '@framekit/core';
 import { createBaselineAllocator } from '@framekit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { runWorkload, type Sample } from './runner';
+import type { TraceOp } from './trace';
 import { WORKLOADS } from './workloads/index';
 
 describe('runWorkload', () => {
@@ -64,5 +65,66 @@ describe('runWorkload', () => {
     );
     expect(broken.ops).toBe(2);
     expect(broken.errors).toMatchObject([{ index: 1, code: 'OUT_OF_RANGE' }]);
+  });
+
+  it('consumes a workload stream one operation at a time, reporting progress from the start', () => {
+    let pulled = 0;
+    const stream = (function* () {
+      for (const op of WORKLOADS['hugepage-mix'].generate({
+        seed: 3,
+        ops: 6000,
+        frames: space.usableFrames,
+      })) {
+        pulled++;
+        yield op;
+      }
+    })();
+    const progress: number[] = [];
+    const seen: number[] = [];
+    const result = runWorkload(createBaselineAllocator(space), stream, {
+      totalOps: 6000,
+      sampleEvery: 1000,
+      onProgress: (f) => progress.push(f),
+      onSample: (s) => seen.push(pulled - s.op),
+    });
+    expect(result.ops).toBe(6000);
+    // At every sample, exactly the operations done so far have been read from the stream.
+    expect(seen).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    expect(progress[0]).toBe(0);
+    expect(progress[progress.length - 1]).toBe(1);
+  });
+
+  it('counts requests of a shape the strategy cannot serve as unsupported, within failed', () => {
+    const ops = [...WORKLOADS['hugepage-mix'].generate({ seed: 1, ops: 3000, frames: space.usableFrames })];
+    const base = createBaselineAllocator(space);
+    const stackLike = new Proxy(base, {
+      get(target, key) {
+        if (key === 'allocRun') {
+          return () => {
+            throw new FrameError('UNSUPPORTED', 'no runs');
+          };
+        }
+        const value = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const result = runWorkload(stackLike, ops);
+    const runs = ops.filter((op) => op.op === 'allocRun').length;
+    expect(result.unsupported).toBe(runs);
+    expect(result.failed).toBeGreaterThanOrEqual(runs);
+    expect(result.errors).toEqual([]);
+  });
+
+  it('replays traces much longer than the live set without keeping released allocations', () => {
+    // Ids only grow; a frame freed and its id reused by nothing must not stay resolvable.
+    const ops: TraceOp[] = [];
+    for (let id = 0; id < 50_000; id++) ops.push({ op: 'alloc', id }, { op: 'free', ref: { id, i: 0 } });
+    ops.push({ op: 'free', ref: { id: 7, i: 0 } });
+    const result = runWorkload(createBaselineAllocator(space), ops);
+    expect(result.allocations).toBe(50_000);
+    // The stale free of a released allocation is skipped, not a double free.
+    expect(result.skipped).toBe(1);
+    expect(result.errors).toEqual([]);
+    expect(result.final.freeFrames).toBe(space.usableFrames);
   });
 });

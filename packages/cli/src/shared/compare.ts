@@ -42,12 +42,12 @@ export const DEFAULT_SETUP: CompareSetup = {
 };
 
 /**
- * The most operations one run may have. Workloads stream, so memory does not grow with the
- * operation count, but the replayer keeps a few numbers per allocation id (ids only grow), about
- * 24 bytes per operation, and a run of this size takes minutes per strategy: larger runs would
- * not finish, so they are refused.
+ * The most operations one run may have. Workloads stream and the replayer keeps only live
+ * allocations, so memory does not grow with the operation count; but at about a million
+ * operations a second, a run of this size already takes minutes per strategy, and much larger
+ * ones would not finish, so they are refused.
  */
-export const MAX_OPS = 20_000_000;
+export const MAX_OPS = 100_000_000;
 
 /** The operation count, checked against `MAX_OPS`: a too-large count throws `INVALID_REQUEST`. */
 export function checkOps(ops: number): number {
@@ -55,7 +55,7 @@ export function checkOps(ops: number): number {
     throw new FrameError(
       'INVALID_REQUEST',
       `the operation count must be a whole number from 1 to ${MAX_OPS.toLocaleString('en-US')}, not ${ops}` +
-        (ops > MAX_OPS ? ' (larger runs would not finish: the replayer keeps ~24 bytes per operation)' : ''),
+        (ops > MAX_OPS ? ' (at about a million operations a second, larger runs would not finish)' : ''),
       { ops },
     );
   }
