@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 // Workspace packages resolve to their `src` through the `@framekit/source` condition, so the
@@ -6,8 +7,31 @@ const conditions = ['@framekit/source', 'module', 'browser', 'import', 'default'
 
 export default defineConfig({
   base: './',
-  resolve: { conditions },
+  resolve: {
+    conditions,
+    alias: [
+      // The strategy list's `baseline` comes from core's testing entry, which also holds the
+      // vitest-based conformance suite: the page takes the baseline allocator's own module, so
+      // no test runner reaches the browser bundle.
+      {
+        find: /^@framekit\/core\/testing$/,
+        replacement: fileURLToPath(new URL('../../packages/core/src/testing/baseline.ts', import.meta.url)),
+      },
+    ],
+  },
   worker: { format: 'es' },
-  build: { target: 'es2022', outDir: 'dist', sourcemap: true },
+  build: {
+    target: 'es2022',
+    outDir: 'dist',
+    sourcemap: true,
+    rollupOptions: {
+      onwarn(warning, warn) {
+        // zod's sources carry explanatory comments next to `@__PURE__` marks; Rollup notes that it
+        // drops those comments. Nothing in the bundle changes, so the note is not shown.
+        if (warning.code === 'INVALID_ANNOTATION' && warning.id?.includes('/zod/')) return;
+        warn(warning);
+      },
+    },
+  },
   preview: { host: '127.0.0.1' },
 });

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { build, type PreviewServer, preview } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CompareSetup, compare } from '@framekit/cli/compare';
-import { blockUsage, CELL, COLUMNS, shade, usableBits } from '../src/web/frame-map';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { build, createLogger, type PreviewServer, preview } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blockLayout, blockUsage, shade, usableBits } from '../src/web/frame-map';
 import { freeBits } from '../src/web/free-bits';
 import { encodeSetup } from '../src/web/url-state';
 
@@ -32,9 +32,15 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
   let server: PreviewServer;
   let browser: Browser;
   let url: string;
+  /** What the production build printed as warnings (and errors): there must be none. */
+  const buildWarnings: string[] = [];
 
   beforeAll(async () => {
-    await build({ root, logLevel: 'error', configFile: resolve(root, 'vite.config.ts') });
+    const logger = createLogger('warn');
+    logger.warn = (message) => void buildWarnings.push(message);
+    logger.warnOnce = (message) => void buildWarnings.push(message);
+    logger.error = (message) => void buildWarnings.push(message);
+    await build({ root, customLogger: logger, configFile: resolve(root, 'vite.config.ts') });
     server = await preview({
       root,
       configFile: resolve(root, 'vite.config.ts'),
@@ -61,38 +67,55 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     await new Promise<void>((done) => server?.httpServer.close(() => done()));
   });
 
-  /** Opens the setup's link, runs it, and waits until it is done without a page error. */
-  async function runInPage(run: CompareSetup, viewport?: { width: number; height: number }): Promise<Page> {
+  /** A page that records page errors and every warning- or error-level console message. */
+  async function openPage(viewport?: {
+    width: number;
+    height: number;
+  }): Promise<{ page: Page; problems: string[] }> {
     const page = await browser.newPage(viewport ? { viewport } : {});
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'warning' || message.type() === 'error') {
+        problems.push(`console.${message.type()}: ${message.text()}`);
+      }
+    });
+    return { page, problems };
+  }
+
+  /** Opens the setup's link, runs it, and waits until it is done without a page error or warning. */
+  async function runInPage(run: CompareSetup, viewport?: { width: number; height: number }): Promise<Page> {
+    const { page, problems } = await openPage(viewport);
     await page.goto(`${url}${encodeSetup(run)}`);
     await page.click('#run');
     await page.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
-    expect(errors).toEqual([]);
+    expect(problems).toEqual([]);
     return page;
   }
+
+  it('builds for production without a warning', () => {
+    expect(buildWarnings).toEqual([]);
+  });
 
   it('runs a comparison, draws the frame maps and agrees with the command line', async () => {
     const page = await runInPage(setup, { width: 1400, height: 1800 });
 
     // One frame map per strategy, every 2 MiB cell shaded as the same run in Node says it should be.
     const expected = expectedBlockColours(setup);
-    const drawn = await page.$$eval(
-      '#frame-maps canvas',
-      (canvases, { columns, cell }) =>
-        (canvases as HTMLCanvasElement[]).map((c) => {
-          const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-          const cells: number[][] = [];
-          for (let block = 0; block < columns * (c.height / cell); block++) {
-            const x = (block % columns) * cell + (cell >> 1);
-            const y = Math.floor(block / columns) * cell + (cell >> 1);
-            const i = (y * c.width + x) * 4;
-            cells.push([data[i], data[i + 1], data[i + 2]]);
-          }
-          return { strategy: c.dataset.strategy ?? '', cells };
-        }),
-      { columns: COLUMNS, cell: CELL },
+    const drawn = await page.$$eval('#frame-maps canvas', (canvases) =>
+      (canvases as HTMLCanvasElement[]).map((c) => {
+        const columns = Number(c.dataset.columns);
+        const cell = Number(c.dataset.cell);
+        const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        const cells: number[][] = [];
+        for (let block = 0; block < columns * (c.height / cell); block++) {
+          const x = (block % columns) * cell + (cell >> 1);
+          const y = Math.floor(block / columns) * cell + (cell >> 1);
+          const i = (y * c.width + x) * 4;
+          cells.push([data[i], data[i + 1], data[i + 2]]);
+        }
+        return { strategy: c.dataset.strategy ?? '', cells };
+      }),
     );
     expect(drawn.map((d) => d.strategy)).toEqual(setup.strategies);
     for (const { strategy, cells } of drawn) {
@@ -109,18 +132,29 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     // The same numbers as `framekit compare` for the same seed (timings aside).
     await expectCliNumbers(page, setup);
 
-    // The zoom shows single frames, and explain answers for the router.
+    // The zoom shows single frames with their addresses and a legend, and a way back.
     const kernelMap = '#frame-maps canvas[data-strategy="kernel"]';
+    const figure = '#frame-maps figure:has(canvas[data-strategy="kernel"])';
+    const blocksWidth = await page.$eval(kernelMap, (c) => (c as HTMLCanvasElement).width);
     await page.click(kernelMap, { position: { x: 2, y: 2 } });
     expect(await page.$eval(kernelMap, (c) => (c as HTMLCanvasElement).width)).toBe(32 * 14);
+    expect(await page.textContent(`${figure} .where`)).toMatch(/^block 0: 0x0–0x1fffff, frames 0–511/);
+    expect(await page.textContent(`${figure} .legend`)).toMatch(/free frame.*frame in use.*not usable/);
+    await page.click(`${figure} button.back`);
+    expect(await page.$eval(kernelMap, (c) => (c as HTMLCanvasElement).width)).toBe(blocksWidth);
+    expect(await page.isVisible(`${figure} button.back`)).toBe(false);
+
+    // Explain answers for the router with a sentence and a small table, not JSON.
     await page.selectOption('#explain-strategy', 'kernel');
     await page.click('#explain-run');
-    await page.waitForFunction(
-      () => (document.getElementById('explain-output')?.textContent ?? '').length > 0,
+    await page.waitForSelector('#explain-output .sentence');
+    expect(await page.textContent('#explain-output .sentence')).toMatch(
+      /^allocRun\(512, \{ align: 512 \}\): route 'huge'/,
     );
-    const explanation = JSON.parse((await page.textContent('#explain-output')) ?? '');
-    expect(explanation).toMatchObject({ route: 'huge', shape: 'huge' });
-    expect(explanation.reason).toMatch(/^allocRun\(512, \{ align: 512 \}\): route 'huge'/);
+    const steps = await page.$$eval('#explain-output tbody tr', (trs) => trs.length);
+    expect(steps).toBeGreaterThan(0);
+    expect(await page.textContent('#explain-output thead')).toMatch(/zone.*strategy.*verdict/);
+    expect(await page.textContent('#explain-output')).not.toMatch(/[{}]\s*"/);
 
     mkdirSync(resolve(root, 'test-results'), { recursive: true });
     await page.screenshot({ path: resolve(root, 'test-results/playground.png'), fullPage: true });
@@ -129,6 +163,68 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
   it('runs processes through the VM (fork-exec), with the same numbers as the command line', async () => {
     const forkExec: CompareSetup = { ...setup, map: 'tiny-64m', workload: 'fork-exec', ops: 5000 };
     await expectCliNumbers(await runInPage(forkExec), forkExec);
+  }, 120_000);
+
+  it('fits a 390 px phone, with readable frame maps of a small map and no warnings', async () => {
+    const phone = { width: 390, height: 844 };
+    const small: CompareSetup = { ...setup, map: 'tiny-64m', ops: 5000 };
+    const page = await runInPage(small, phone);
+    const widths = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      client: document.documentElement.clientWidth,
+    }));
+    expect(widths.scroll, 'the page scrolls sideways').toBeLessThanOrEqual(widths.client);
+    // tiny-64m has 32 blocks: a grid of big cells, not a sliver.
+    const box = await page.$eval('#frame-maps canvas', (c) => {
+      const r = c.getBoundingClientRect();
+      return { width: r.width, height: r.height, right: r.right };
+    });
+    expect(box.height).toBeGreaterThan(30);
+    expect(box.right).toBeLessThanOrEqual(phone.width);
+    expect(blockLayout(32).cell).toBeGreaterThanOrEqual(20);
+    // Chart axes have room for their labels: nothing drawn past the chart's box.
+    const charts = await page.$$eval('#charts .chart', (divs) =>
+      divs.map((d) => d.getBoundingClientRect().right),
+    );
+    for (const right of charts) expect(right).toBeLessThanOrEqual(phone.width);
+    mkdirSync(resolve(root, 'test-results'), { recursive: true });
+    await page.screenshot({ path: resolve(root, 'test-results/phone.png'), fullPage: true });
+  }, 120_000);
+
+  it('clears what a previous run showed: a bad map leaves no old summary, a new run no old explain', async () => {
+    const small: CompareSetup = { ...setup, map: 'tiny-64m', ops: 2000 };
+    const { page, problems } = await openPage();
+    await page.goto(`${url}${encodeSetup(small)}`);
+    await page.click('#run');
+    await page.waitForSelector('body[data-state="done"]');
+    expect(await page.textContent('#map-summary')).toMatch(/^tiny-64m: .* usable in 2 ranges/);
+    await page.selectOption('#explain-strategy', 'kernel');
+    await page.click('#explain-run');
+    await page.waitForSelector('#explain-output .sentence');
+    await page.click('#run');
+    await page.waitForSelector('body[data-state="done"]');
+    expect(await page.textContent('#explain-output')).toBe('');
+
+    await page.evaluate(() => {
+      (document.getElementById('custom-map') as HTMLDetailsElement).open = true;
+    });
+    await page.fill('#map-text', 'this is not a memory map');
+    await page.click('#run');
+    await page.waitForSelector('body[data-state="error"]');
+    expect(await page.textContent('#status')).toMatch(/BAD_BOOT_MAP|memory map|line 1/i);
+    expect(await page.textContent('#map-summary')).toBe('');
+    expect(await page.isVisible('#results')).toBe(false);
+
+    // The same cap on operations as the command line.
+    await page.selectOption('#map-preset', 'tiny-64m');
+    await page.fill('#ops', '100000001');
+    await page.click('#run');
+    await page.waitForFunction(() =>
+      /100,000,000/.test(document.getElementById('status')?.textContent ?? ''),
+    );
+    expect(await page.textContent('#status')).toMatch(/from 1 to 100,000,000: larger runs would not finish/);
+    expect(await page.getAttribute('body', 'data-state')).toBe('error');
+    expect(problems).toEqual([]);
   }, 120_000);
 
   it('cancels a long run and stays responsive', async () => {
@@ -151,9 +247,12 @@ async function expectCliNumbers(page: Page, setup: CompareSetup): Promise<void> 
   expect(rows.map((r) => r[0])).toEqual(cli.map((r) => r.strategy));
   rows.forEach((row, i) => {
     const r = cli[i];
-    expect(row.slice(2, 8), r.strategy).toEqual(
+    expect(row.slice(2, 11), r.strategy).toEqual(
       [
-        r.failed,
+        r.failed - r.unsupported,
+        r.unsupported,
+        r.skipped,
+        r.errors.length,
         r.final.freeFrames,
         r.final.largestFreeRun,
         r.final.free2MiBBlocks,

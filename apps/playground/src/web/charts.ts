@@ -13,6 +13,19 @@ const METRICS: readonly { key: keyof Sample; title: string }[] = [
   { key: 'metadataBytes', title: 'Metadata bytes' },
 ];
 
+/** Axis numbers kept short: 1.2M, 350k, 12. */
+export function compactNumber(v: number): string {
+  const a = Math.abs(v);
+  if (a >= 1e9) return `${+(v / 1e9).toFixed(1)}G`;
+  if (a >= 1e6) return `${+(v / 1e6).toFixed(1)}M`;
+  if (a >= 1e4) return `${+(v / 1e3).toFixed(0)}k`;
+  return String(+v.toFixed(2));
+}
+
+/** Room for the longest tick label of an axis, in pixels (about 7 px a character at 12 px). */
+const axisSize = (_u: uPlot, values: string[] | null) =>
+  values ? Math.max(30, ...values.map((v) => v.length * 7 + 18)) : 40;
+
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#17becf'];
 
 /** One small chart per metric over the run, a line per strategy. */
@@ -52,6 +65,8 @@ export class Charts {
       return list.length > a.length ? list : a;
     }, []);
     const xs = longest.map((s) => s.op);
+    // As wide as the screen allows, up to 420 px: a phone gets one chart per row.
+    const width = Math.max(240, Math.min(420, this.#container.clientWidth - 8));
     for (const metric of METRICS) {
       const div = document.createElement('div');
       div.className = 'chart';
@@ -67,10 +82,15 @@ export class Charts {
         new uPlot(
           {
             title: metric.title,
-            width: 420,
+            width,
             height: 200,
+            // Room on the right for the last x label.
+            padding: [8, 28, 0, 0],
             scales: { x: { time: false } },
-            axes: [{ label: 'operations' }, { size: 60 }],
+            axes: [
+              { label: 'operations', values: (_u, splits) => splits.map(compactNumber) },
+              { size: axisSize, values: (_u, splits) => splits.map(compactNumber) },
+            ],
             series: [
               { label: 'op' },
               ...strategies.map((s, i) => ({ label: s, stroke: COLOURS[i % COLOURS.length], width: 1.5 })),

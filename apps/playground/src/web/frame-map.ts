@@ -2,22 +2,40 @@ import type { FrameRange } from '@framekit/core';
 import { isBitSet } from './free-bits';
 
 const BLOCK = 512;
-/** The block view's layout: blocks left to right in rows of COLUMNS cells of CELL pixels. */
-export const COLUMNS = 128;
-export const CELL = 5;
 const FRAME_COLUMNS = 32;
 const FRAME_CELL = 14;
+/** The block view's width in pixels, before CSS scales it to fit a narrow screen. */
+const TARGET_WIDTH = 640;
+
+/**
+ * The block view's layout: blocks left to right in rows of `columns` cells of `cell` pixels.
+ * A big map gets 128 columns of 5 px; a small one fewer, bigger cells, so 32 blocks make a
+ * readable 16 × 2 grid rather than a sliver.
+ */
+export function blockLayout(blocks: number): { columns: number; cell: number } {
+  const square = 2 ** Math.ceil(Math.log2(Math.max(1, Math.sqrt(blocks))));
+  const columns = Math.min(128, Math.max(4, square * 2));
+  const cell = Math.max(5, Math.min(40, Math.floor(TARGET_WIDTH / columns)));
+  return { columns, cell };
+}
+
+const hex = (n: number) => `0x${n.toString(16)}`;
 
 /**
  * A strategy's memory at the end of a run on a canvas: one cell per 2 MiB block, shaded by how
- * much of its usable memory is in use; a click zooms into the block's 512 frames.
+ * much of its usable memory is in use; a click zooms into the block's 512 frames, with its
+ * address range, a legend and a button back to all blocks.
  */
 export class FrameMap {
   readonly canvas: HTMLCanvasElement;
   readonly caption: HTMLElement;
+  readonly #where: HTMLElement;
+  readonly #back: HTMLButtonElement;
+  readonly #legend: HTMLElement;
   readonly #bits: Uint8Array;
   readonly #frameCount: number;
   readonly #usable: Uint8Array;
+  readonly #layout: { columns: number; cell: number };
   #zoomed = -1;
 
   constructor(
@@ -30,15 +48,30 @@ export class FrameMap {
     this.#bits = bits;
     this.#frameCount = frameCount;
     this.#usable = usableBits(frameCount, ranges);
+    this.#layout = blockLayout(this.blocks);
     const figure = document.createElement('figure');
     figure.className = 'frame-map';
     this.caption = document.createElement('figcaption');
+    this.caption.textContent = title;
+    const bar = document.createElement('div');
+    bar.className = 'zoom-bar';
+    this.#where = document.createElement('span');
+    this.#where.className = 'where';
+    this.#back = document.createElement('button');
+    this.#back.type = 'button';
+    this.#back.className = 'back';
+    this.#back.textContent = '← all blocks';
+    this.#back.addEventListener('click', () => this.drawBlocks());
+    bar.append(this.#back, this.#where);
     this.canvas = document.createElement('canvas');
     this.canvas.dataset.strategy = title;
-    figure.append(this.caption, this.canvas);
+    this.canvas.dataset.columns = String(this.#layout.columns);
+    this.canvas.dataset.cell = String(this.#layout.cell);
+    this.#legend = document.createElement('div');
+    this.#legend.className = 'legend';
+    figure.append(this.caption, bar, this.canvas, this.#legend);
     container.append(figure);
     this.canvas.addEventListener('click', (event) => this.#onClick(event));
-    this.caption.textContent = title;
     this.drawBlocks();
   }
 
@@ -48,18 +81,29 @@ export class FrameMap {
 
   drawBlocks(): void {
     this.#zoomed = -1;
-    const rows = Math.ceil(this.blocks / COLUMNS);
-    this.canvas.width = COLUMNS * CELL;
-    this.canvas.height = rows * CELL;
+    const { columns, cell } = this.#layout;
+    const rows = Math.ceil(this.blocks / columns);
+    this.canvas.width = columns * cell;
+    this.canvas.height = rows * cell;
+    this.canvas.style.cursor = 'zoom-in';
     const ctx = this.canvas.getContext('2d')!;
     ctx.fillStyle = '#eee';
     ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
     const usage = blockUsage(this.#bits, this.#usable, this.#frameCount);
+    const gap = cell >= 10 ? 2 : 1;
     for (let block = 0; block < usage.length; block++) {
       if (usage[block] < 0) continue;
       ctx.fillStyle = shade(usage[block]);
-      ctx.fillRect((block % COLUMNS) * CELL, Math.floor(block / COLUMNS) * CELL, CELL - 1, CELL - 1);
+      ctx.fillRect((block % columns) * cell, Math.floor(block / columns) * cell, cell - gap, cell - gap);
     }
+    this.#back.hidden = true;
+    this.#where.textContent = `${this.blocks} blocks of 2 MiB, 0x0–${hex(this.blocks * BLOCK * 4096)}; click one to see its frames`;
+    this.#setLegend([
+      [shade(0), 'free'],
+      [shade(0.5), 'half in use'],
+      [shade(1), 'all in use'],
+      ['#eee', 'no usable memory'],
+    ]);
   }
 
   drawFrames(block: number): void {
@@ -67,6 +111,7 @@ export class FrameMap {
     const rows = BLOCK / FRAME_COLUMNS;
     this.canvas.width = FRAME_COLUMNS * FRAME_CELL;
     this.canvas.height = rows * FRAME_CELL;
+    this.canvas.style.cursor = 'zoom-out';
     const ctx = this.canvas.getContext('2d')!;
     ctx.fillStyle = '#fff';
     ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
@@ -81,6 +126,26 @@ export class FrameMap {
         FRAME_CELL - 1,
       );
     }
+    const first = block * BLOCK;
+    this.#back.hidden = false;
+    this.#where.textContent = `block ${block}: ${hex(first * 4096)}–${hex((first + BLOCK) * 4096 - 1)}, frames ${first}–${first + BLOCK - 1}, one cell per 4 KiB frame`;
+    this.#setLegend([
+      [shade(0), 'free frame'],
+      [shade(1), 'frame in use'],
+      ['#ccc', 'not usable (hole, reserved, firmware)'],
+    ]);
+  }
+
+  #setLegend(items: readonly [string, string][]): void {
+    this.#legend.replaceChildren(
+      ...items.map(([colour, text]) => {
+        const item = document.createElement('span');
+        const swatch = document.createElement('i');
+        swatch.style.background = colour;
+        item.append(swatch, text);
+        return item;
+      }),
+    );
   }
 
   #onClick(event: MouseEvent): void {
@@ -88,10 +153,11 @@ export class FrameMap {
       this.drawBlocks();
       return;
     }
+    const { columns } = this.#layout;
     const rect = this.canvas.getBoundingClientRect();
-    const x = Math.floor(((event.clientX - rect.left) / rect.width) * COLUMNS);
-    const y = Math.floor(((event.clientY - rect.top) / rect.height) * Math.ceil(this.blocks / COLUMNS));
-    const block = y * COLUMNS + x;
+    const x = Math.floor(((event.clientX - rect.left) / rect.width) * columns);
+    const y = Math.floor(((event.clientY - rect.top) / rect.height) * Math.ceil(this.blocks / columns));
+    const block = y * columns + x;
     if (block < this.blocks) this.drawFrames(block);
   }
 }

@@ -1,8 +1,8 @@
-import { formatBytes } from '@framekit/core';
-import { type RunResult, WORKLOADS } from '@framekit/sim';
-import { type CompareSetup, DEFAULT_SETUP } from '@framekit/cli/compare';
+import { type CompareSetup, DEFAULT_SETUP, MAX_OPS } from '@framekit/cli/compare';
 import { MAP_PRESETS } from '@framekit/cli/maps';
 import { STRATEGIES } from '@framekit/cli/strategies';
+import { formatBytes } from '@framekit/core';
+import { type RunResult, WORKLOADS } from '@framekit/sim';
 import { Charts } from './charts';
 import { FrameMap } from './frame-map';
 import type { MapSummary, WorkerRequest, WorkerResponse } from './protocol';
@@ -29,7 +29,8 @@ const results = $<HTMLElement>('results');
 const table = $<HTMLTableElement>('results-table');
 const frameMaps = $<HTMLDivElement>('frame-maps');
 const explainStrategy = $<HTMLSelectElement>('explain-strategy');
-const explainOutput = $<HTMLPreElement>('explain-output');
+const explainOutput = $<HTMLDivElement>('explain-output');
+const mapSummary = $<HTMLParagraphElement>('map-summary');
 const charts = new Charts($('charts'));
 
 // ---- the form ------------------------------------------------------------------------
@@ -54,7 +55,7 @@ function readForm(): CompareSetup {
     map: custom ? mapText.value : mapPreset.value,
     workload: workload.value,
     strategies: [...strategyBox.querySelectorAll<HTMLInputElement>('input:checked')].map((b) => b.value),
-    ops: Math.max(1, Number(ops.value) || DEFAULT_SETUP.ops),
+    ops: Number(ops.value) || DEFAULT_SETUP.ops,
     seed: Math.max(0, Number(seed.value) || 0),
   };
 }
@@ -104,8 +105,7 @@ function onMessage(message: WorkerResponse): void {
   switch (message.type) {
     case 'map':
       map = message.map;
-      $('map-summary').textContent =
-        `${map.name}: ${formatBytes(map.usableFrames * 4096)} usable in ${map.ranges.length} ranges, ${map.frameCount} frames of address space`;
+      mapSummary.textContent = `${map.name}: ${formatBytes(map.usableFrames * 4096)} usable in ${map.ranges.length} ${map.ranges.length === 1 ? 'range' : 'ranges'}, ${map.frameCount} frames (4 KiB) of address space`;
       return;
     case 'strategy':
       status.textContent = `running ${message.name} (${message.index + 1} of ${message.count})…`;
@@ -131,7 +131,7 @@ function onMessage(message: WorkerResponse): void {
       document.body.dataset.state = 'done';
       return;
     case 'explain':
-      explainOutput.textContent = message.text;
+      renderExplanation(message.sentence, message.rows);
       return;
     case 'error':
       fail(message.message);
@@ -156,8 +156,18 @@ form.addEventListener('submit', (event) => {
   event.preventDefault();
   if (running) return;
   const setup = readForm();
+  // What the last run showed no longer applies: its map summary, results and explanation go.
+  mapSummary.textContent = '';
+  explainOutput.replaceChildren();
+  results.hidden = true;
   if (setup.strategies.length === 0) {
     fail('choose at least one strategy');
+    return;
+  }
+  if (!Number.isSafeInteger(setup.ops) || setup.ops < 1 || setup.ops > MAX_OPS) {
+    fail(
+      `Operations must be a whole number from 1 to ${MAX_OPS.toLocaleString('en-US')}: larger runs would not finish.`,
+    );
     return;
   }
   history.replaceState(null, '', encodeSetup(setup));
@@ -198,22 +208,47 @@ $('explain-run').addEventListener('click', () => {
 
 // ---- results -------------------------------------------------------------------------
 
+/** The answer in a sentence, and the small table behind it. */
+function renderExplanation(sentence: string, rows: readonly Readonly<Record<string, string>>[]): void {
+  const p = document.createElement('p');
+  p.className = 'sentence';
+  p.textContent = sentence;
+  explainOutput.replaceChildren(p);
+  if (rows.length === 0) return;
+  const t = document.createElement('table');
+  const keys = Object.keys(rows[0]);
+  const head = t.createTHead().insertRow();
+  for (const k of keys) head.append(Object.assign(document.createElement('th'), { textContent: k }));
+  const body = t.createTBody();
+  for (const row of rows) {
+    const tr = body.insertRow();
+    for (const k of keys) tr.insertCell().textContent = row[k];
+  }
+  explainOutput.append(t);
+}
+
 function renderTable(): void {
   const head = [
     'strategy',
     'ops/s',
     'failed',
+    'unsupported',
+    'skipped',
+    'errors',
     'free frames',
     'largest free run',
     'free 2M blocks',
-    'unusable idx (2M)',
-    'frag idx (2M)',
+    'unusable ‰ (2M)',
+    'frag ‰ (2M)',
     'metadata',
   ];
   const rows = finished.map((r) => [
     r.strategy,
     r.opsPerSecond.toLocaleString('en-US'),
-    String(r.failed),
+    String(r.failed - r.unsupported),
+    String(r.unsupported),
+    String(r.skipped),
+    String(r.errors.length),
     String(r.final.freeFrames),
     String(r.final.largestFreeRun),
     String(r.final.free2MiBBlocks),

@@ -1,6 +1,6 @@
+import type { CompareSetup } from '@framekit/cli/compare';
 import type { FrameRange } from '@framekit/core';
 import type { RunResult, Sample } from '@framekit/sim';
-import type { CompareSetup } from '@framekit/cli/compare';
 
 /** What the page asks the worker. Cancelling terminates the worker, so it needs no message. */
 export type WorkerRequest =
@@ -34,5 +34,12 @@ export type WorkerResponse =
       readonly freeBits: Uint8Array;
     }
   | { readonly type: 'done' }
-  | { readonly type: 'explain'; readonly strategy: string; readonly text: string }
+  | {
+      readonly type: 'explain';
+      readonly strategy: string;
+      /** The answer in one sentence. */
+      readonly sentence: string;
+      /** A small table behind it: the router's steps, or a single strategy's capabilities. */
+      readonly rows: readonly Readonly<Record<string, string>>[];
+    }
   | { readonly type: 'error'; readonly message: string };

@@ -1,6 +1,7 @@
 /// <reference lib="webworker" />
-import { type FrameAllocator, type FrameRouter, isFrameError } from '@framekit/core';
+
 import { type CompareSetup, compare } from '@framekit/cli/compare';
+import { type FrameAllocator, type FrameRouter, isFrameError } from '@framekit/core';
 import { freeBits } from './free-bits';
 import type { WorkerRequest, WorkerResponse } from './protocol';
 
@@ -62,7 +63,7 @@ function run(setup: CompareSetup) {
 function explain(request: Extract<WorkerRequest, { type: 'explain' }>) {
   const allocator = lastRun.get(request.strategy);
   if (!allocator) {
-    post({ type: 'explain', strategy: request.strategy, text: 'Run a comparison first.' });
+    post({ type: 'explain', strategy: request.strategy, sentence: 'Run a comparison first.', rows: [] });
     return;
   }
   const { count, align, below } = request;
@@ -76,10 +77,39 @@ function explain(request: Extract<WorkerRequest, { type: 'explain' }>) {
           ...(align === undefined ? {} : { align }),
           ...(below === undefined ? {} : { below }),
         };
-  const text = isRouter(allocator)
-    ? JSON.stringify(allocator.explain(routerRequest), null, 2)
-    : `${allocator.name} is a single strategy: every request goes to it. Its capabilities: ${JSON.stringify(allocator.capabilities)}`;
-  post({ type: 'explain', strategy: request.strategy, text });
+  if (isRouter(allocator)) {
+    const e = allocator.explain(routerRequest);
+    post({
+      type: 'explain',
+      strategy: request.strategy,
+      sentence: e.reason,
+      rows: e.steps.map((step) => ({
+        zone: step.zone,
+        strategy: step.strategy,
+        role: step.role,
+        verdict: step.verdict,
+        why: step.reason,
+      })),
+    });
+    return;
+  }
+  const c = allocator.capabilities;
+  const runs =
+    c.runs === 'any'
+      ? 'runs of any size'
+      : c.runs === 'huge'
+        ? 'only 2 MiB runs'
+        : 'single frames only, no runs';
+  post({
+    type: 'explain',
+    strategy: request.strategy,
+    sentence: `${allocator.name} is a single strategy: every request goes to it, and it serves ${runs}.`,
+    rows: [
+      { capability: 'runs', value: c.runs },
+      { capability: 'below a limit', value: c.below ? 'yes' : 'no' },
+      { capability: 'free a run frame by frame', value: c.freeRunPiecewise ? 'yes' : 'no' },
+    ],
+  });
 }
 
 function isRouter(allocator: FrameAllocator): allocator is FrameRouter {
