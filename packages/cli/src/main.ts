@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { formatBytes, isFrameError, KIND_RANK, REGION_KINDS } from '@framekit/core';
+import { BOOT_MAP_FORMATS, formatBytes, isFrameError, KIND_RANK, REGION_KINDS } from '@framekit/core';
 import { formatTrace, parseTrace, type RunResult, type TraceOp, WORKLOADS } from '@framekit/sim';
 import { version } from '../package.json';
 import { memoryPicture } from './picture';
@@ -52,8 +52,8 @@ const setupOptions = {
 const OPTION_HELP = {
   map: `  --map FILE|PRESET     a memory-map file in any format parseBootMap reads, or a built-in map
                         (${MAP_PRESETS.map((m) => m.name).join(', ')}); default ${DEFAULT_SETUP.map}`,
-  format: `  --format NAME         the map file's format when auto-detection is not wanted
-                        (e820, iomem, uefi, limine, multiboot2, devicetree, memblock, json, ...)`,
+  format: `  --format NAME         the map file's format when auto-detection is not wanted:
+                        ${BOOT_MAP_FORMATS.join(', ')}`,
   workload: `  --workload NAME       ${Object.keys(WORKLOADS).join(', ')}; default ${DEFAULT_SETUP.workload}`,
   strategies: `  --strategies a,b,...  ${STRATEGIES.map((s) => s.name).join(', ')}; default ${DEFAULT_SETUP.strategies.join(',')}`,
   ops: `  --ops N               operations, 1 to ${MAX_OPS.toLocaleString('en-US')} (larger runs would not finish); default ${DEFAULT_SETUP.ops}`,
@@ -302,6 +302,16 @@ function integer(name: string, text: string | boolean | undefined, fallback: num
   return n;
 }
 
+/** `--format`: one of the formats parseBootMap reads, or `auto`. */
+function readFormat(values: Values): CompareSetup['format'] {
+  const format = values.format;
+  if (format === undefined || format === 'auto') return undefined;
+  if (!(BOOT_MAP_FORMATS as readonly unknown[]).includes(format)) {
+    throw new UsageError(`--format must be one of ${BOOT_MAP_FORMATS.join(', ')} or auto, not '${format}'`);
+  }
+  return format as CompareSetup['format'];
+}
+
 function readSetup(values: Values): { setup: CompareSetup; output: 'table' | 'json' | 'csv' } {
   let strategies = DEFAULT_SETUP.strategies;
   if (values.strategies !== undefined) {
@@ -318,7 +328,7 @@ function readSetup(values: Values): { setup: CompareSetup; output: 'table' | 'js
   if (ops > MAX_OPS) checkOps(ops);
   const setup: CompareSetup = {
     ...(values.map === undefined ? { map: DEFAULT_SETUP.map } : mapSource(String(values.map))),
-    format: values.format as CompareSetup['format'],
+    format: readFormat(values),
     workload: (values.workload as string | undefined) ?? DEFAULT_SETUP.workload,
     strategies,
     ops,
@@ -392,7 +402,7 @@ function compareCommand(values: Values): number {
 
 function mapCommand(values: Values, positionals: string[]): number {
   const source = mapSource(positionals[0]);
-  const map = loadSetupMap({ ...DEFAULT_SETUP, ...source, format: values.format as CompareSetup['format'] });
+  const map = loadSetupMap({ ...DEFAULT_SETUP, ...source, format: readFormat(values) });
   const rows = map.normalized.regions.map((r) => ({
     start: `0x${r.base.toString(16).padStart(12, '0')}`,
     end: `0x${(r.base + r.length - 1).toString(16).padStart(12, '0')}`,

@@ -213,6 +213,8 @@ describe('framekit with bad input', () => {
     expect(cli('replay', binary, '--map', 'tiny-64m').err).not.toMatch(/[^\x20-\x7e]/);
     oneLine(cli('compare', '--frobnicate'), /Unknown option '--frobnicate'/);
     oneLine(cli('frobnicate'), /unknown command 'frobnicate'/);
+    oneLine(cli('compare', '--format', 'nosuch'), /--format must be one of e820, .* or auto, not 'nosuch'/);
+    oneLine(cli('compare', '--workload', 'nosuch'), /unknown workload 'nosuch' \(known: churn, /);
     oneLine(cli('map'), /map takes FILE\|PRESET/);
   });
 
