@@ -9,7 +9,7 @@ const METRICS: readonly { key: keyof Sample; title: string }[] = [
   { key: 'free2MiBBlocks', title: 'Free 2 MiB blocks' },
   { key: 'unusableIndex', title: 'Unusable free space index, 2 MiB (‰)' },
   { key: 'fragmentationIndex', title: 'Fragmentation index, 2 MiB (‰, -1000 = fits)' },
-  { key: 'failed', title: 'Failed requests' },
+  { key: 'failed', title: 'Failed requests (with unsupported)' },
   { key: 'metadataBytes', title: 'Metadata bytes' },
 ];
 
