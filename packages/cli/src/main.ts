@@ -410,7 +410,8 @@ function mapCommand(values: Values, positionals: string[]): number {
     kind: r.kind,
     firmware: r.raw === undefined ? '' : String(r.raw),
   }));
-  console.log(`${map.name}\n`);
+  const preset = findMapPreset(positionals[0]);
+  console.log(`${preset ? `${preset.name} — ${preset.description}` : map.name}\n`);
   console.log(formatTable(rows));
   console.log('');
   const totals = REGION_KINDS.filter((k) => map.normalized.totals[k] > 0)
