@@ -14,7 +14,6 @@ import {
   type Heap,
   type HeapOptions,
   type HeapStats,
-  type HeapUsage,
   type MallocOptions,
   NO_ADDRESS,
   type StrategyHost,

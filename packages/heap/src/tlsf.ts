@@ -14,7 +14,7 @@ const SL_BITS = 3;
 const SL_COUNT = 1 << SL_BITS;
 /** Sizes below 64 bytes share the first level, in 8-byte steps (block sizes are multiples of 8). */
 const SMALL = 1 << (SL_BITS + 3);
-/** First levels: sizes up to 2^(FL_COUNT + 6) bytes (spans are at most 2 MiB). */
+/** First levels: block sizes below 2^(FL_COUNT + 5) bytes (spans are at most 2 MiB). */
 const FL_COUNT = 17;
 
 export const tlsf: ByteStrategy = {
@@ -75,17 +75,24 @@ class TlsfAllocator extends SpanAllocator {
     // Round up to the next list boundary, so every block on the list found is large enough.
     const rounded = size < SMALL ? size : size + (1 << (31 - Math.clz32(size) - SL_BITS)) - 1;
     this.#mapping(rounded);
-    let fl = this.#fl;
-    if (fl >= FL_COUNT) return -1;
-    let slMap = this.#slMap[fl] & (~0 << this.#sl);
-    if (slMap === 0) {
-      const flMap = this.#flMap & (~0 << (fl + 1));
-      if (flMap === 0) return -1;
-      fl = 31 - Math.clz32(flMap & -flMap);
-      slMap = this.#slMap[fl];
+    const fl = this.#fl;
+    if (fl < FL_COUNT) {
+      let slMap = this.#slMap[fl] & (~0 << this.#sl);
+      let at = fl;
+      if (slMap === 0) {
+        const flMap = this.#flMap & (~0 << (fl + 1));
+        if (flMap !== 0) {
+          at = 31 - Math.clz32(flMap & -flMap);
+          slMap = this.#slMap[at];
+        }
+      }
+      if (slMap !== 0) return this.#heads[at * SL_COUNT + (31 - Math.clz32(slMap & -slMap))];
     }
-    const sl = 31 - Math.clz32(slMap & -slMap);
-    return this.#heads[fl * SL_COUNT + sl];
+    // Nothing in a larger list: the head of the request's own list may still be large enough
+    // (one more check, still O(1); it saves growing the heap for a block that fits exactly).
+    this.#mapping(size);
+    const head = this.#heads[this.#fl * SL_COUNT + this.#sl];
+    return head >= 0 && (this.word(head, 0) & ~7) >= size ? head : -1;
   }
 
   protected indexBytes(): number {
