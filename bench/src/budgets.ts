@@ -51,6 +51,29 @@ export function checkBudgets(result: SuiteResult): Check[] {
           : `${fmt(row.medianNs ?? NaN)} ns/op = ${fmt(row.ratio)}x ${row.ratioTo} (limit ${t.ratioToC}x)`,
     });
   };
+  // The heap against what users pick today (issue: @framekit/heap), as ratios in this run.
+  const heapCheck = (budget: string, scenario: string, limit: number) => {
+    for (const strategy of ['slab', 'first-fit', 'tlsf']) {
+      const row = result.heap?.find((h) => h.scenario === scenario && h.strategy === strategy);
+      checks.push({
+        budget,
+        subject: `${strategy} · ${scenario}`,
+        holds: row?.vsMemPool === undefined ? undefined : row.vsMemPool >= limit,
+        detail:
+          row?.vsMemPool === undefined
+            ? 'not measured'
+            : `MemPool / ${strategy} = ${fmt(row.vsMemPool)}x (at least ${limit}x)`,
+      });
+    }
+  };
+  heapCheck('heap: mixed sizes 16 B – 4 KiB LIFO at least 2x faster than MemPool', 'heap-lifo', 2);
+  heapCheck(
+    'heap: 10,000 live objects freed in random order at least 100x faster than MemPool',
+    'heap-random',
+    100,
+  );
+  heapCheck('heap: fewer bytes held at peak than MemPool on the same trace', 'heap-peak', 1);
+
   for (const scenario of ['single-lifo', 'single-random']) {
     for (const strategy of ['stack', 'stack[array]', 'hier2m']) {
       ratioCheck('single-frame alloc+free within 2x of C', scenario, strategy);

@@ -173,6 +173,25 @@ export function renderMarkdown(result: SuiteResult, checks?: readonly Check[]): 
     out.push('_Not measured: @framekit/vm is not installed._', '');
   }
 
+  out.push('## Byte heaps (@framekit/heap) against MemPool', '');
+  if (result.heap.length > 0) {
+    out.push(
+      table(
+        ['scenario', 'strategy', 'ns/op (median)', 'peak held', 'MemPool / this'],
+        result.heap.map((h) => [
+          h.scenario,
+          h.strategy,
+          num(h.timing?.medianNs, 1),
+          h.peakBytes === undefined ? '' : `${(h.peakBytes / 2 ** 20).toFixed(2)} MiB`,
+          h.vsMemPool === undefined ? '' : `${h.vsMemPool.toFixed(2)}x`,
+        ]),
+      ),
+      '',
+    );
+  } else {
+    out.push('_Not measured: @framekit/heap is not installed, or the heap group was left out._', '');
+  }
+
   if (checks) {
     out.push('## Budgets (DESIGN.md)', '');
     out.push(

@@ -1,5 +1,6 @@
 import { createFrameSpace, type FrameAllocator, fillFrames } from '@framekit/core';
 import { applyRecipe, type FragmentRecipe, fragmentRecipe, recipeArgs, summarizeRecipe } from './fragment';
+import { type HeapRow, runHeapScenarios } from './heap';
 import { type InitResult, initInChild, initInProcess, writeRangesFile } from './init';
 import { bootMap, MAP_TITLES, type MapName } from './maps';
 import { measure, measureSlow, type Timing } from './measure';
@@ -64,6 +65,8 @@ export interface SuiteResult {
   readonly init: readonly (InitResult & { readonly kind: 'framekit' | 'c'; readonly ratio?: number })[];
   readonly memory: readonly MemoryRow[];
   readonly vm: readonly VmRow[];
+  /** Byte heaps (`@framekit/heap`) against MemPool. */
+  readonly heap: readonly HeapRow[];
   /** Strategy packages not installed (their rows are missing), and other gaps. */
   readonly missing: readonly string[];
   readonly nativeAvailable: boolean;
@@ -71,7 +74,7 @@ export interface SuiteResult {
 
 export interface RunOptions {
   readonly profile: Profile;
-  /** Only these scenario ids (and `init`, `memory`, `vm` as groups). */
+  /** Only these scenario ids (and `init`, `memory`, `vm`, `heap` as groups). */
   readonly only?: readonly string[];
   readonly log?: (line: string) => void;
 }
@@ -169,6 +172,7 @@ export async function runSuite(options: RunOptions): Promise<SuiteResult> {
   const memory = wanted(options.only, 'memory') ? memoryRows(init, profile) : [];
   const vm = wanted(options.only, 'vm') ? runVmScenarios(loaded, profile, log) : [];
   if (!loaded.vm) missing.push('vm scenarios (fault in 256 MiB, fork): @framekit/vm is not installed');
+  const heap = wanted(options.only, 'heap') ? await runHeapScenarios(profile, log) : [];
 
   return {
     profile: profile.name,
@@ -186,6 +190,7 @@ export async function runSuite(options: RunOptions): Promise<SuiteResult> {
     init,
     memory,
     vm,
+    heap,
     missing,
     nativeAvailable: Boolean(binary),
   };

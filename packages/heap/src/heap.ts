@@ -85,6 +85,7 @@ function notAllocated(op: string, addr: number): FrameError {
 }
 
 function isPowerOfTwo(n: number): boolean {
+  if (n > 0 && n <= 0x40000000 && (n | 0) === n) return (n & (n - 1)) === 0;
   return Number.isSafeInteger(n) && n > 0 && 2 ** Math.round(Math.log2(n)) === n;
 }
 
