@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const root = resolve(import.meta.dirname, '..');
-const bin = join(root, 'node_modules/.cache/framekit/bin.mjs');
+// Inside packages/cli, so the bundle's external imports resolve from the CLI's own dependencies.
+const bin = join(root, 'packages/cli/node_modules/.cache/framekit/bin.mjs');
 
 /** The newest modification time of the files under `dir` (0 when there are none). */
 function newest(dir) {

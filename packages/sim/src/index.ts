@@ -1,3 +1,14 @@
+export {
+  formatObjectTrace,
+  type HeapLike,
+  OBJECT_WORKLOADS,
+  type ObjectOp,
+  type ObjectRunResult,
+  type ObjectSample,
+  type ObjectWorkload,
+  parseObjectTrace,
+  runObjects,
+} from './objects';
 export { ProcessTable } from './process-table';
 export { PROGRAM, PROGRAM_FILE_PAGES, type ProgramRegion, REGION_NAMES, type RegionName } from './program';
 export { type Recording, recordTrace } from './record';
