@@ -58,6 +58,35 @@ describe('the bitmap plugin', () => {
     expect(zone.stats().totalFrames).toBe(2 ** 20 + 1);
     expect(zone.allocRun(2 ** 20 + 1)).toBe(MAX_ARENA_FRAMES - 2 ** 20);
   });
+
+  it('serves a full 2^31-frame arena that does not start at a multiple of 32 (issue 21, bug 2)', () => {
+    // Bit offsets reach 2^31 here; a signed shift (`bit >> 5`) made them negative.
+    const space = createFrameSpace({ frames: 2 ** 31 + 1, ranges: [{ start: 1, count: 2 ** 31 }] });
+    const a = plugin.create(space);
+    expect(a.stats()).toMatchObject({ totalFrames: 2 ** 31, freeFrames: 2 ** 31 });
+    const last = 2 ** 31;
+    expect(a.isFree(last)).toBe(true);
+    expect(a.allocRun(1, { align: 2 ** 30 })).toBe(2 ** 30);
+    expect(a.allocRun(1, { align: 2 ** 31 })).toBe(last);
+    expect(a.isFree(last)).toBe(false);
+    expect(a.isFree(last - 1)).toBe(true);
+    expect(thrown(() => a.freeRun(last - 40, 41)).code).toBe('NOT_ALLOCATED');
+    a.free(last);
+    expect(thrown(() => a.free(last)).code).toBe('DOUBLE_FREE');
+    // Runs in the top word, found through the summary and handed back piecewise.
+    expect(a.allocRun(1, { align: 2 ** 31 })).toBe(last);
+    expect(a.allocRun(16, { align: 2 ** 29 })).toBe(2 ** 29);
+    expect(a.allocRun(16, { align: 2 ** 29 })).toBe(3 * 2 ** 29);
+    a.freeMany([last, 2 ** 29 + 3], 2);
+    a.freeRun(3 * 2 ** 29, 16);
+    a.freeRun(2 ** 29 + 4, 12);
+    a.freeRun(2 ** 29, 3);
+    a.free(2 ** 30);
+    const runs: number[] = [];
+    a.forEachFreeRun?.((start, count) => runs.push(start, count));
+    expect(runs).toEqual([1, 2 ** 31]);
+    expect(a.stats().freeFrames).toBe(2 ** 31);
+  });
 });
 
 describe('misuse changes nothing', () => {

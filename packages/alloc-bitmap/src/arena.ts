@@ -4,7 +4,11 @@ import { FreeIndex } from './free-index';
 import { BLOCK_FRAMES, BLOCK_SHIFT, RunTree } from './run-tree';
 import { frameSegments, heapSegments, SEGMENT_MASK, SEGMENT_SHIFT } from './word-storage';
 
-/** One arena per usable range; bit offsets inside it must stay int32-friendly. */
+/**
+ * One arena per usable range. Bit offsets (from `base`) reach `2^31 + 1054` at most, so they
+ * are shifted with `>>>` (unsigned) and word indices are turned back into bits with `* 32`:
+ * `>>` or `<< 5` would wrap past 2^31.
+ */
 export const MAX_ARENA_FRAMES = 2 ** 31;
 
 /**
@@ -73,7 +77,7 @@ export class Arena {
 
   /** The word holding bit `bit` (an offset from `base`). */
   word(bit: number): number {
-    const v = (bit >> 5) + this.skew;
+    const v = (bit >>> 5) + this.skew;
     return this.segments[v >>> SEGMENT_SHIFT][v & SEGMENT_MASK];
   }
 
@@ -85,61 +89,61 @@ export class Arena {
 
   /** Takes one free frame (`bit` is its offset from `base`). */
   takeBit(bit: number): void {
-    const i = bit >> 5;
+    const i = bit >>> 5;
     const v = i + this.skew;
     const words = this.segments[v >>> SEGMENT_SHIFT];
     const o = v & SEGMENT_MASK;
     const w = words[o] & ~(1 << (bit & 31));
     words[o] = w;
     if (w === 0) this.index.markEmpty(i);
-    this.tree.markDirty(bit >> BLOCK_SHIFT);
+    this.tree.markDirty(bit >>> BLOCK_SHIFT);
     this.free--;
   }
 
   /** Returns one allocated frame. */
   releaseBit(bit: number): void {
-    const i = bit >> 5;
+    const i = bit >>> 5;
     const v = i + this.skew;
     const words = this.segments[v >>> SEGMENT_SHIFT];
     const o = v & SEGMENT_MASK;
     const before = words[o];
     words[o] = before | (1 << (bit & 31));
     if (before === 0) this.index.markNonEmpty(i);
-    this.tree.markDirty(bit >> BLOCK_SHIFT);
+    this.tree.markDirty(bit >>> BLOCK_SHIFT);
     this.free++;
   }
 
   /** Flips bit `bit` without any bookkeeping (the tentative pass of `freeMany`). */
   toggleBit(bit: number): void {
-    const v = (bit >> 5) + this.skew;
+    const v = (bit >>> 5) + this.skew;
     this.segments[v >>> SEGMENT_SHIFT][v & SEGMENT_MASK] ^= 1 << (bit & 31);
   }
 
   /** Bookkeeping for a bit `toggleBit` already set: the free index, the summary, the count. */
   settleReleased(bit: number): void {
-    this.index.markNonEmpty(bit >> 5);
-    this.tree.markDirty(bit >> BLOCK_SHIFT);
+    this.index.markNonEmpty(bit >>> 5);
+    this.tree.markDirty(bit >>> BLOCK_SHIFT);
     this.free++;
   }
 
   /** The lowest free frame's bit at or after bit `from`, or -1. */
   firstFreeBit(from: number): number {
-    let i = from >> 5;
+    let i = from >>> 5;
     let w: number;
     if (from === 0) {
       i = this.index.first();
       if (i < 0) return -1;
-      w = this.word(i << 5);
+      w = this.word(i * 32);
     } else {
       if (i >= this.words) return -1;
       w = this.word(from) & (-1 << (from & 31));
       if (w === 0) {
         i = this.index.next(i + 1);
         if (i < 0) return -1;
-        w = this.word(i << 5);
+        w = this.word(i * 32);
       }
     }
-    return (i << 5) + lowestBit(w);
+    return i * 32 + lowestBit(w);
   }
 
   /** Marks `count` frames from `pfn` used (`free` false) or free, a word at a time. */
@@ -150,8 +154,8 @@ export class Arena {
 
   #write(first: number, count: number, free: boolean): void {
     const last = first + count - 1;
-    const firstWord = first >> 5;
-    const lastWord = last >> 5;
+    const firstWord = first >>> 5;
+    const lastWord = last >>> 5;
     for (let i = firstWord; i <= lastWord; i++) {
       const mask = bitRange(i === firstWord ? first & 31 : 0, i === lastWord ? last & 31 : 31);
       const v = i + this.skew;
@@ -163,19 +167,19 @@ export class Arena {
       if (before === 0 && after !== 0) this.index.markNonEmpty(i);
       else if (before !== 0 && after === 0) this.index.markEmpty(i);
     }
-    this.tree.markDirtyRange(first >> BLOCK_SHIFT, last >> BLOCK_SHIFT);
+    this.tree.markDirtyRange(first >>> BLOCK_SHIFT, last >>> BLOCK_SHIFT);
   }
 
   /** The first frame of `[pfn, pfn + count)` that is free, or -1: the check before `freeRun`. */
   firstFreeIn(pfn: Pfn, count: number): Pfn {
     const first = pfn - this.base;
     const last = first + count - 1;
-    const firstWord = first >> 5;
-    const lastWord = last >> 5;
+    const firstWord = first >>> 5;
+    const lastWord = last >>> 5;
     for (let i = firstWord; i <= lastWord; i++) {
       const mask = bitRange(i === firstWord ? first & 31 : 0, i === lastWord ? last & 31 : 31);
-      const free = this.word(i << 5) & mask;
-      if (free !== 0) return this.base + (i << 5) + lowestBit(free);
+      const free = this.word(i * 32) & mask;
+      if (free !== 0) return this.base + i * 32 + lowestBit(free);
     }
     return -1;
   }

@@ -85,13 +85,23 @@ export interface AllocatorStats {
 
 /**
  * A physical frame allocator. Exhaustion is a return value (`NO_FRAME`, `false`); misuse
- * throws a `FrameError` and leaves the allocator exactly as it was.
+ * throws a `FrameError` and leaves the allocator exactly as it was (every count, bit and,
+ * through wrappers, refcount and owner entry).
  *
- * Error codes, checked in this order: `INVALID_REQUEST` (a count, align or frame number that
- * is not a valid integer), `OUT_OF_RANGE` (a frame outside `[0, frameCount)`), `NOT_USABLE`
- * (a hole or reserved frame), then `DOUBLE_FREE` (`free`/`freeMany` of a frame that is
- * free, or listed twice) and `NOT_ALLOCATED` (`freeRun` over a frame that is free, or a run
- * shape this allocator never handed out), `UNSUPPORTED` (an operation outside `capabilities`).
+ * One code per misuse kind. The rows are checked in this order; the first that applies is
+ * THE code (so `allocRun(0)` on an allocator without runs is `INVALID_REQUEST`, not
+ * `UNSUPPORTED`). The conformance kit accepts exactly this code (`MISUSE_CODES`).
+ *
+ * | misuse | code |
+ * |---|---|
+ * | a count, `align` or `below` that is not valid (not a safe integer, count ≤ 0, align not a power of two, below < 0); a frame number that is not a safe integer (0.5, NaN, ±Infinity, 1e300); an `allocMany`/`freeMany` count past the array's length or < 0 | `INVALID_REQUEST` |
+ * | a safe-integer frame outside `[0, frameCount)` (including `-1`) | `OUT_OF_RANGE` |
+ * | a hole, a reserved frame, or a frame outside this allocator's ranges | `NOT_USABLE` |
+ * | `free`/`freeMany` of a free frame, or a frame listed twice in one `freeMany` | `DOUBLE_FREE` |
+ * | `freeRun` over a run with a free frame in it; freeing part of a run handed out whole (`free(inside)`, `freeRun` of a piece of a 2 MiB page) where the allocator is not `freeRunPiecewise`; freeing as one run frames handed out separately where the allocator cannot | `NOT_ALLOCATED` |
+ * | a request shape outside `capabilities` with otherwise valid arguments (runs on a stack, a non-512 run on hier2m, a missing optional capability) | `UNSUPPORTED` |
+ * | a refcount past 65535 | `REFCOUNT_OVERFLOW` |
+ * | a malformed boot map (or other untrusted input a parser reads) | `BAD_BOOT_MAP` |
  */
 export interface FrameAllocator {
   readonly name: string;

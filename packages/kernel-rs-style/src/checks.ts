@@ -28,10 +28,12 @@ export function checkRefCounted(op: string, pmm: RefCountedAllocator): void {
 
 /**
  * The frame of a physical address that must hold a reference: `INVALID_REQUEST` unless a
- * frame-aligned address, `OUT_OF_RANGE`, `NOT_USABLE`, then `NOT_ALLOCATED` when its count is 0.
+ * frame-aligned address, `OUT_OF_RANGE` outside the space (a negative frame such as
+ * `-FRAME_SIZE`'s -1 too, as core's contract table says), `NOT_USABLE`, then `NOT_ALLOCATED`
+ * when its count is 0.
  */
 export function allocatedFrameOf(op: string, pmm: RefCountedAllocator, pa: number): Pfn {
-  if (!Number.isSafeInteger(pa) || pa < 0 || pa % FRAME_SIZE !== 0) {
+  if (!Number.isSafeInteger(pa) || pa % FRAME_SIZE !== 0) {
     throw new FrameError('INVALID_REQUEST', `${op}: ${pa} is not a frame-aligned physical address`, {
       op,
       pa,

@@ -220,7 +220,9 @@ describe('Page.intoRaw / Page.fromRaw', () => {
     const before = counts(pmm);
     expect(codeOf(() => Page.fromRaw(pmm, 50 * FRAME_SIZE))).toBe('NOT_ALLOCATED');
     expect(codeOf(() => Page.fromRaw(pmm, page.pa + 1))).toBe('INVALID_REQUEST');
-    expect(codeOf(() => Page.fromRaw(pmm, -FRAME_SIZE))).toBe('INVALID_REQUEST');
+    // Frame -1: a safe-integer frame outside the space is OUT_OF_RANGE (core's contract table).
+    expect(codeOf(() => Page.fromRaw(pmm, -FRAME_SIZE))).toBe('OUT_OF_RANGE');
+    expect(codeOf(() => Page.fromRaw(pmm, -1))).toBe('INVALID_REQUEST');
     expect(codeOf(() => Page.fromRaw(pmm, Number.NaN))).toBe('INVALID_REQUEST');
     expect(codeOf(() => Page.fromRaw(pmm, 64 * FRAME_SIZE))).toBe('OUT_OF_RANGE');
     expect(codeOf(() => Page.fromRaw(pmm, 35 * FRAME_SIZE))).toBe('NOT_USABLE');

@@ -159,11 +159,16 @@ function resolveWriteProtect(mm: MmContext, vmap: Vmap, va: number): FaultResult
     tables.write(tables.table, tables.index, tables.lo | Pte.RW, tables.hi);
     return FaultResult.COMPLETE;
   }
+  // A shared 2 MiB page is split before its 4 KiB page is copied. The copy's frame is taken
+  // first: splitting changes the tables, and `NO_MEMORY` must leave them as they were.
+  let fresh = NO_FRAME;
   if (tables.level === 2) {
     if ((tables.lo & Pte.REF) !== 0 && soleOwner(mm, entryPfn(tables.lo, tables.hi), FRAMES_PER_HUGE)) {
       tables.write(tables.table, tables.index, tables.lo | Pte.RW, tables.hi);
       return FaultResult.COMPLETE;
     }
+    fresh = pmm.alloc();
+    if (fresh === NO_FRAME) return FaultResult.NO_MEMORY;
     tables.splitHuge(tables.table, tables.index, mm.deposits.pop()!);
     tables.find(toU48(va));
   }
@@ -171,10 +176,12 @@ function resolveWriteProtect(mm: MmContext, vmap: Vmap, va: number): FaultResult
   const pfn = entryPfn(lo, hi);
   const counted = (lo & Pte.REF) !== 0;
   if (counted && pmm.refCount(pfn) === 1) {
+    // This 4 KiB piece had lost its other owners (they copied it): no copy needed after all.
+    if (fresh !== NO_FRAME) pmm.free(fresh);
     tables.write(table, index, lo | Pte.RW, hi);
     return FaultResult.COMPLETE;
   }
-  const fresh = pmm.alloc();
+  if (fresh === NO_FRAME) fresh = pmm.alloc();
   if (fresh === NO_FRAME) return FaultResult.NO_MEMORY;
   if (!counted && pfn === mm.zeroPfn) mm.mem.zero(fresh, 1);
   else mm.mem.copy(pfn, fresh);

@@ -2,7 +2,7 @@ import { isFrameError, MAX_REFCOUNT } from '@framekit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { rawEntry, setup, used, walkByHand } from './__fixtures__/setup';
-import { type AddressSpace, isPageFault, MemoryFile, Pte } from './index';
+import { type AddressSpace, FaultResult, isPageFault, MemoryFile, Pte } from './index';
 
 const PAGE = 4096;
 const MiB2 = 2 * 1024 * 1024;
@@ -126,6 +126,47 @@ describe('fork: copy-on-write', () => {
     parent.write(a, Uint8Array.of(3));
     expect(parent.stats()).toMatchObject({ pages2M: 1 });
     expect(leafOf(env, parent, a)).toMatchObject({ ps: true, rw: true, pfn: run });
+  });
+
+  it('a copying write to a shared 2 MiB page that gets NO_MEMORY changes nothing (issue 21, bug 5)', () => {
+    const env = setup();
+    const { as: parent, pmm } = env;
+    const a = parent.mmap({ length: MiB2, prot: 'rw' });
+    parent.write(a, Uint8Array.of(1));
+    const child = parent.fork()!;
+    const hog: number[] = [];
+    for (let f = pmm.alloc(); f !== -1; f = pmm.alloc()) hog.push(f);
+    const before = { stats: child.stats(), leaf: leafOf(env, child, a + PAGE), free: pmm.stats() };
+    expect(before.stats).toMatchObject({ pages2M: 1, pages4K: 0, depositFrames: 1 });
+    expect(child.handleFault(a + PAGE, 'write')).toBe(FaultResult.NO_MEMORY);
+    expect(child.stats()).toEqual(before.stats);
+    expect(leafOf(env, child, a + PAGE)).toEqual(before.leaf);
+    expect(pmm.stats()).toEqual(before.free);
+    expect(child.translate(a + PAGE)).toMatchObject({ flags: expect.any(Number) });
+    expect(child.translate(a + PAGE)!.flags & Pte.PS).toBe(Pte.PS);
+    // With one frame back the same fault splits and copies.
+    pmm.free(hog.pop()!);
+    expect(child.handleFault(a + PAGE, 'write')).toBe(FaultResult.COMPLETE);
+    expect(child.stats()).toMatchObject({ pages2M: 0, pages4K: 512, depositFrames: 0 });
+    expect(parent.read(a, 1)[0]).toBe(1);
+    for (const f of hog) pmm.free(f);
+  });
+
+  it('a split 2 MiB page whose piece lost its other owner takes no copy (the frame taken first goes back)', () => {
+    const env = setup();
+    const { as: parent, pmm } = env;
+    const a = parent.mmap({ length: MiB2, prot: 'rw' });
+    parent.write(a, Uint8Array.of(1));
+    const run = leafOf(env, parent, a).pfn;
+    const child = parent.fork()!;
+    // The parent copies page 7; the child's huge page still has other owners for the rest.
+    parent.write(a + 7 * PAGE, Uint8Array.of(2));
+    expect(pmm.refCount(run + 7)).toBe(1);
+    const free = pmm.stats().freeFrames;
+    expect(child.handleFault(a + 7 * PAGE, 'write')).toBe(FaultResult.COMPLETE);
+    // Split: the deposit became the child's new table; no copy of page 7 was kept.
+    expect(pmm.stats().freeFrames).toBe(free);
+    expect(leafOf(env, child, a + 7 * PAGE)).toMatchObject({ pfn: run + 7, rw: true });
   });
 
   it('returns null and changes nothing when the child tables cannot be had', () => {

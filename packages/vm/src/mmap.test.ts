@@ -258,6 +258,27 @@ describe('mprotect', () => {
     expect(as.regions()).toHaveLength(2);
   });
 
+  it('returns when the range ends inside a region that already has the protection (issue 21, bug 4)', () => {
+    const { as } = setup();
+    const a = as.mmap({ length: 8192, prot: 'rw' });
+    const b = as.mmap({ length: 8192, prot: 'r' });
+    expect(b).toBe(a + 8192);
+    as.mprotect(a, 12288, 'r');
+    expect(as.regions().map((r) => [r.start - a, r.end - a, r.prot])).toEqual([
+      [0, 8192, 'r'],
+      [8192, 16384, 'r'],
+    ]);
+    // And the other way round: the first region keeps its protection, the range ends inside the next.
+    as.mprotect(a + 4096, 8192, 'r');
+    as.mprotect(a + 4096, 8192, 'rw');
+    expect(as.regions().map((r) => [r.start - a, r.end - a, r.prot])).toEqual([
+      [0, 4096, 'r'],
+      [4096, 8192, 'rw'],
+      [8192, 12288, 'rw'],
+      [12288, 16384, 'r'],
+    ]);
+  });
+
   it('splits a 2 MiB page it cuts, and protects each part', () => {
     const { as } = setup();
     const a = as.mmap({ length: MiB2, prot: 'rw' });

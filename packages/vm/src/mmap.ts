@@ -270,9 +270,12 @@ export function mprotect(mm: MmContext, addr: number, length: number, protection
   if (!changes) return;
   mm.splitHugeAround(addr);
   mm.splitHugeAround(end);
-  for (let i = vmaps.firstEndingAfter(addr); i < vmaps.list.length && vmaps.list[i].start < end; ) {
-    const vmap = vmaps.list[i];
-    const from = Math.max(vmap.start, addr);
+  // Regions cover the range without holes (checked above), so `at` moves to the end of each
+  // region in turn. (It must move by the range it handled: a region that already has `prot`
+  // and reaches past `end` still ends after `to`, and looking it up again would loop forever.)
+  for (at = addr; at < end; ) {
+    const vmap = vmaps.list[vmaps.firstEndingAfter(at)];
+    const from = Math.max(vmap.start, at);
     const to = Math.min(vmap.end, end);
     if (vmap.prot !== prot) {
       const middle = vmaps.splitForRange(
@@ -283,6 +286,6 @@ export function mprotect(mm: MmContext, addr: number, length: number, protection
       middle.prot = prot;
       mm.protectRange(middle.start, middle.end, prot);
     }
-    i = vmaps.firstEndingAfter(to);
+    at = to;
   }
 }

@@ -11,7 +11,7 @@ import { walksAsMultiboot1 } from './formats/multiboot1';
 import { looksLikeMultiboot2 } from './formats/multiboot2';
 import { guessDescriptorSize } from './formats/uefi-bytes';
 import { hasUefiText } from './formats/uefi-text';
-import { type Line, splitLines } from './text';
+import { firstLongLine, type Line, MAX_LINE_CHARS, splitLines } from './text';
 
 /**
  * The format of a text map. Kernel logs are checked for the firmware's own table first
@@ -20,9 +20,15 @@ import { type Line, splitLines } from './text';
  */
 export function detectTextFormat(
   text: string,
-  lines: readonly Line[] = splitLines(text),
+  allLines: readonly Line[] = splitLines(text),
 ): BootMapFormat | undefined {
   if (/^\s*\{/.test(text)) return 'json';
+  // Lines too long to be map lines are left out (the parser refuses them), so that detection
+  // stays linear too; devicetree is told from the whole text.
+  const lines =
+    firstLongLine(allLines) === undefined
+      ? allLines
+      : allLines.filter((l) => l.text.length <= MAX_LINE_CHARS);
   if (hasE820Lines(lines)) return 'e820';
   if (hasUefiText(lines)) return 'uefi';
   if (looksLikeIomem(lines)) return 'iomem';

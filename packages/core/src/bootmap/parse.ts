@@ -16,7 +16,7 @@ import { parseUefiDescriptors } from './formats/uefi-bytes';
 import { parseUefiText } from './formats/uefi-text';
 import { bootMapError } from './parse-error';
 import type { BootMap } from './schema';
-import { splitLines } from './text';
+import { firstLongLine, MAX_LINE_CHARS, splitLines } from './text';
 
 function checkOptions(options: ParseOptions): void {
   const bad = (name: string, value: unknown): never => {
@@ -37,7 +37,17 @@ function checkOptions(options: ParseOptions): void {
 }
 
 function parseText(text: string, format: BootMapFormat): BootMap {
+  if (format === 'json') return parseJsonMap(text);
+  if (format === 'devicetree') return parseDevicetree(text);
   const lines = splitLines(text);
+  const long = firstLongLine(lines);
+  if (long !== undefined) {
+    throw bootMapError(
+      format,
+      { line: long.number },
+      `the line has ${long.text.length} characters; map lines have at most ${MAX_LINE_CHARS}`,
+    );
+  }
   switch (format) {
     case 'e820':
     case 'e820-legacy':
@@ -53,12 +63,8 @@ function parseText(text: string, format: BootMapFormat): BootMap {
       return parseUefiText(lines);
     case 'iomem':
       return parseIomem(lines);
-    case 'devicetree':
-      return parseDevicetree(text);
     case 'memblock':
       return parseMemblock(lines);
-    case 'json':
-      return parseJsonMap(text);
   }
 }
 

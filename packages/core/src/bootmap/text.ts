@@ -8,6 +8,16 @@ export interface Line {
   readonly text: string;
 }
 
+/**
+ * The longest line a line-based text map may have, in characters. Firmware, bootloaders and
+ * kernels print map lines of well under 200 characters, and a Linux log line is at most 1024
+ * (its printk limit) plus a syslog or journal prefix; 4096 leaves room for all of them. A
+ * longer line is refused with `BAD_BOOT_MAP` (it is no map line, and a boot map is untrusted
+ * input: per-line work stays bounded). JSON and device-tree text are not read by lines and
+ * have no such limit.
+ */
+export const MAX_LINE_CHARS = 4096;
+
 /** Splits text into numbered lines (any line ending; a leading BOM is dropped). */
 export function splitLines(text: string): Line[] {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -43,4 +53,10 @@ export function typeNumber(sink: RegionSink, where: Where, text: string): number
   const value = numberValue(sink, where, text);
   if (value > 0xffffffffn) throw sink.fail(where, `type ${hexBig(value)} does not fit 32 bits`);
   return Number(value);
+}
+
+/** The first line longer than `MAX_LINE_CHARS`, or undefined. */
+export function firstLongLine(lines: readonly Line[]): Line | undefined {
+  for (const line of lines) if (line.text.length > MAX_LINE_CHARS) return line;
+  return undefined;
 }

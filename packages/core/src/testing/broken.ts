@@ -1,5 +1,6 @@
 import type { FrameAllocator, FrameSpace, Pfn, PfnArray, RunOptions } from '../api';
 import { NO_FRAME } from '../api';
+import { FrameError } from '../errors';
 import { createBaselineAllocator } from './baseline';
 
 /**
@@ -90,9 +91,82 @@ export const BROKEN_ALLOCATORS: Record<string, (space: FrameSpace) => FrameAlloc
       },
     });
   },
+  'gives the wrong code for one misuse': (space) => {
+    // Right behaviour (throws, changes nothing), wrong code: free(-1) is OUT_OF_RANGE by the
+    // contract, not INVALID_REQUEST (issue 16: the same misuse got different codes).
+    const inner = createBaselineAllocator(space);
+    return override(inner, {
+      free(pfn: Pfn) {
+        if (Number.isSafeInteger(pfn) && pfn < 0) {
+          throw new FrameError('INVALID_REQUEST', `free: ${pfn} is negative`, { op: 'free', pfn });
+        }
+        inner.free(pfn);
+      },
+    });
+  },
+  'frees part of a batch before throwing': (space) => {
+    // Not all-or-nothing: entries before the bad one are freed, then the error comes.
+    const inner = createBaselineAllocator(space);
+    return override(inner, {
+      freeMany(pfns: PfnArray, count: number) {
+        if (!Number.isSafeInteger(count) || count < 0 || count > pfns.length) {
+          inner.freeMany(pfns, count);
+          return;
+        }
+        for (let i = 0; i < count; i++) inner.free(pfns[i]);
+      },
+    });
+  },
+  'lowers refcounts before the inner allocator refuses': (space) => {
+    // A refcounting wrapper with issue 21's first bug: counts are dropped before the inner
+    // allocator accepts the run, so a refused freeRun leaves stats and bits as they were but
+    // the counts at zero. Only the kit's refCount snapshot can see it.
+    const inner = createBaselineAllocator(space);
+    const counts = new Map<number, number>();
+    const take = (pfn: Pfn, count: number) => {
+      for (let i = 0; i < count; i++) counts.set(pfn + i, 1);
+    };
+    const drop = (pfn: Pfn, count: number) => {
+      for (let i = 0; i < count; i++) counts.delete(pfn + i);
+    };
+    return override(inner, {
+      alloc() {
+        const pfn = inner.alloc();
+        if (pfn !== NO_FRAME) take(pfn, 1);
+        return pfn;
+      },
+      allocMany(out: PfnArray, count: number) {
+        const ok = inner.allocMany(out, count);
+        if (ok) for (let i = 0; i < count; i++) take(out[i], 1);
+        return ok;
+      },
+      allocRun(count: number, options?: RunOptions) {
+        const pfn = inner.allocRun(count, options);
+        if (pfn !== NO_FRAME) take(pfn, count);
+        return pfn;
+      },
+      free(pfn: Pfn) {
+        inner.free(pfn);
+        drop(pfn, 1);
+      },
+      freeMany(pfns: PfnArray, count: number) {
+        inner.freeMany(pfns, count);
+        for (let i = 0; i < count; i++) drop(pfns[i], 1);
+      },
+      freeRun(pfn: Pfn, count: number) {
+        drop(pfn, count);
+        inner.freeRun(pfn, count);
+      },
+      refCount: (pfn: Pfn) => counts.get(pfn) ?? 0,
+    });
+  },
 };
 
-function override(inner: FrameAllocator, methods: Partial<FrameAllocator>): FrameAllocator {
+/** The baseline's methods, with `methods` (and any extra wrapper methods such as `refCount`) in their place. */
+function override(
+  inner: FrameAllocator,
+  methods: Partial<FrameAllocator> & { refCount?(pfn: Pfn): number },
+): FrameAllocator {
   return {
     name: inner.name,
     capabilities: inner.capabilities,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createBaselineAllocator } from './baseline';
 import { BROKEN_ALLOCATORS } from './broken';
-import { ConformanceFailure, checkAllocatorConformance } from './conformance';
+import { ConformanceFailure, checkAllocatorConformance, MISUSE_CODES } from './conformance';
 import { describeAllocatorConformance } from './describe';
 
 describeAllocatorConformance('baseline', (space) => createBaselineAllocator(space), {
@@ -22,6 +22,28 @@ describe('the conformance kit catches broken allocators', () => {
       const cause = (failure as Error).cause ?? failure;
       expect(cause).toBeInstanceOf(ConformanceFailure);
       expect((cause as Error).message).toMatch(/^baseline on /);
+      const why = REASONS[defect];
+      if (why) expect((cause as Error).message).toMatch(why);
     });
   }
+});
+
+/** What the kit must say for the defects that only one of its checks can see. */
+const REASONS: Record<string, RegExp> = {
+  'gives the wrong code for one misuse':
+    /misuse 'free-negative' threw INVALID_REQUEST, expected OUT_OF_RANGE/,
+  'frees part of a batch before throwing': /misuse 'free-many-(with-free|duplicate)' changed the allocator/,
+  'lowers refcounts before the inner allocator refuses':
+    /misuse 'free-run-partly-free' changed the allocator/,
+};
+
+describe('the kit accepts exactly one code per misuse kind', () => {
+  it('names one code for each kind, from the contract table', () => {
+    expect(MISUSE_CODES['free-negative']).toBe('OUT_OF_RANGE');
+    expect(MISUSE_CODES['free-non-integer']).toBe('INVALID_REQUEST');
+    expect(MISUSE_CODES['free-inside-whole-run']).toBe('NOT_ALLOCATED');
+    expect(MISUSE_CODES['free-run-of-singles']).toBe('NOT_ALLOCATED');
+    expect(MISUSE_CODES['bad-run-count']).toBe('INVALID_REQUEST');
+    expect(new Set(Object.values(MISUSE_CODES)).size).toBe(6);
+  });
 });

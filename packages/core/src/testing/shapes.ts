@@ -7,6 +7,11 @@ export interface SpaceShape {
   readonly ranges: readonly FrameRange[];
   /** True when the space is too large for dense contents: only 'none' and 'sparse' are tried. */
   readonly large?: boolean;
+  /**
+   * At most this many random sequences (each makes a fresh allocator): for shapes whose
+   * allocators take long to make, such as a 2^31-frame bitmap (256 MiB of bits).
+   */
+  readonly maxRuns?: number;
 }
 
 const TiB_FRAMES = 2 ** 28;
@@ -46,6 +51,31 @@ export const SPACE_SHAPES = {
       { start: 0, count: 1024 },
       { start: TiB_FRAMES / 2 + 1, count: 1535 },
       { start: TiB_FRAMES - 2048, count: 2048 },
+    ],
+  },
+  /**
+   * One arena of exactly 2^31 frames starting at an odd frame: in-arena bit offsets reach 2^31,
+   * where a signed 32-bit shift (`>>`, `<<`, `| 0`) turns negative (issue 21, bug 2).
+   */
+  'arena-2-31-odd': {
+    name: 'arena-2-31-odd',
+    frames: 2 ** 31 + 1,
+    large: true,
+    maxRuns: 2,
+    ranges: [{ start: 1, count: 2 ** 31 }],
+  },
+  /**
+   * Ranges just below 2^40 frames (the top of x86-64's 52-bit physical addresses), at odd
+   * starts, with a whole 2 MiB block: frame numbers far past 2^32.
+   */
+  'near-2-40': {
+    name: 'near-2-40',
+    frames: 2 ** 40,
+    large: true,
+    ranges: [
+      { start: 2 ** 32 - 5, count: 1029 },
+      { start: 2 ** 40 - 2 ** 21 - 3, count: 1539 },
+      { start: 2 ** 40 - 1024, count: 1024 },
     ],
   },
 } as const satisfies Record<string, SpaceShape>;

@@ -2,7 +2,11 @@ import type { BootMap, RegionKind } from '../schema';
 import { RegionSink } from '../sink';
 import { hexValue, type Line } from '../text';
 
-const ENTRY = /^( *)([0-9a-fA-F]+)-([0-9a-fA-F]+)\s*:\s*(.*?)\s*$/;
+/**
+ * A resource line. Lines come with trailing blanks trimmed (`splitLines`), so the name runs to
+ * the end: no lazy `(.*?)\s*$`, which costs O(n²) on a name with a long run of blanks inside.
+ */
+const ENTRY = /^( *)([0-9a-fA-F]+)-([0-9a-fA-F]+)\s*:\s*(.*)$/;
 const HINT = /^\s*[0-9a-fA-F]+-[0-9a-fA-F]+\s*:/;
 
 /** What a top-level resource name says about the memory under it. */

@@ -7,10 +7,11 @@ const HINT = /\bbase_addr\s*=/i;
 /**
  * The multiboot spec's example kernel (`base_addr = 0x0, length = 0x9fc00, type = 0x1`,
  * optionally after `size = 0x14,`) and GRUB's `lsmmap` (`base_addr = 0x0, length = 0x9fc00,
- * available RAM`).
+ * available RAM`). Lines come with trailing blanks trimmed, so the name runs to the end (a lazy
+ * `(.+?)\s*$` would cost O(n²) on a name with a long run of blanks inside).
  */
 const ENTRY =
-  /\bbase_addr\s*=\s*(0x[0-9a-fA-F]+|\d+)\s*,\s*length\s*=\s*(0x[0-9a-fA-F]+|\d+)\s*,\s*(?:type\s*=\s*(0x[0-9a-fA-F]+|\d+)|(.+?))\s*$/i;
+  /\bbase_addr\s*=\s*(0x[0-9a-fA-F]+|\d+)\s*,\s*length\s*=\s*(0x[0-9a-fA-F]+|\d+)\s*,\s*(?:type\s*=\s*(0x[0-9a-fA-F]+|\d+)|(.+))$/i;
 
 /** Multiboot memory maps as text dumps print them. */
 export function parseMultibootText(lines: readonly Line[], format: 'multiboot1' | 'multiboot2'): BootMap {

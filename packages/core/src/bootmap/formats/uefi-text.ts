@@ -16,12 +16,33 @@ const SHELL =
   /^\s*([A-Za-z]\w*)\s+([0-9A-Fa-f]{1,16})-([0-9A-Fa-f]{1,16})\s+([0-9A-Fa-f]{1,16})\s+([0-9A-Fa-f]{1,16})\s*$/;
 /** The shell's summary: `  BS_Data   :          9,525 Pages (39,014,400 Bytes)`. */
 const SUMMARY = /^\s*([A-Za-z_]+)\s*:\s*([\d,]+)\s+Pages\s*\(\s*([\d,]+)\s+Bytes\s*\)\s*$/;
-/** Linux `efi=debug`: `efi: mem07: [Conventional|   |  |…|WB|WT|WC|UC] range=[0x…-0x…] (1MB)`. */
-const LINUX_HINT = /\bmem\d+:\s*(?:\[|type=).*\brange=\[/;
-const LINUX = /\bmem\d+:\s*\[([^\]]*)\]\s*range=\[0x([0-9a-fA-F]+)-0x([0-9a-fA-F]+)([\])])/;
+/*
+ * Linux `efi=debug`: `efi: mem07: [Conventional|   |  |…|WB|WT|WC|UC] range=[0x…-0x…] (1MB)`.
+ * A line is one when its first `memNN: [` (or `memNN: type=`) is followed by `range=[`. The
+ * descriptor is then read at that one place (sticky patterns), never searched for again at
+ * every later `memNN:`: a line of repeated `mem0: [` used to cost O(n²) (`.*` and `[^\]]*`
+ * scanning to the end of the line from each of them).
+ */
+const LINUX_PREFIX = /\bmem\d+:\s*(?:\[|type=)/;
+const RANGE = /\brange=\[/g;
+const LINUX = /mem\d+:\s*\[([^\]]*)\]\s*range=\[0x([0-9a-fA-F]+)-0x([0-9a-fA-F]+)([\])])/y;
 /** Linux before 4.x: `efi: mem07: type=7, attr=0xf, range=[0x…-0x…) (1MB)`. */
 const LINUX_OLD =
-  /\bmem\d+:\s*type=(\d+),\s*attr=0x([0-9a-fA-F]+),\s*range=\[0x([0-9a-fA-F]+)-0x([0-9a-fA-F]+)([\])])/;
+  /mem\d+:\s*type=(\d+),\s*attr=0x([0-9a-fA-F]+),\s*range=\[0x([0-9a-fA-F]+)-0x([0-9a-fA-F]+)([\])])/y;
+
+/** Where the Linux descriptor on `text` starts (its `memNN:`), or -1 when the line is not one. */
+function linuxStart(text: string): number {
+  const m = LINUX_PREFIX.exec(text);
+  if (!m) return -1;
+  RANGE.lastIndex = m.index + m[0].length;
+  return RANGE.test(text) ? m.index : -1;
+}
+
+/** `pattern` (sticky) matched at `at` only. */
+function execAt(pattern: RegExp, text: string, at: number): RegExpExecArray | null {
+  pattern.lastIndex = at;
+  return pattern.exec(text);
+}
 
 function attributesFromFlags(flags: readonly string[]): bigint {
   let mask = 0n;
@@ -39,9 +60,10 @@ export function parseUefiText(lines: readonly Line[]): BootMap {
   const pagesByType = new Map<number, bigint>();
   for (const line of lines) {
     const where = { line: line.number };
-    if (LINUX_HINT.test(line.text)) {
-      const old = LINUX_OLD.exec(line.text);
-      const m = old ? undefined : LINUX.exec(line.text);
+    const linux = linuxStart(line.text);
+    if (linux >= 0) {
+      const old = execAt(LINUX_OLD, line.text, linux);
+      const m = old ? undefined : execAt(LINUX, line.text, linux);
       if (!old && !m) throw sink.fail(where, `malformed efi memory line '${line.text.trim()}'`);
       let type: number | undefined;
       let attributes: bigint;
@@ -116,7 +138,7 @@ function checkSummary(
 export function hasUefiText(lines: readonly Line[]): boolean {
   return lines.some(
     (l) =>
-      LINUX_HINT.test(l.text) ||
+      linuxStart(l.text) >= 0 ||
       (SHELL_HINT.test(l.text) &&
         SHELL.test(l.text) &&
         uefiTypeFromName(SHELL.exec(l.text)?.[1] ?? '') !== undefined),
