@@ -39,6 +39,7 @@ import {
   SLOT_WORDS,
   TREE_COUNT,
   TREE_RESERVED,
+  TREE_WORDS,
 } from './layout';
 import { Lower } from './lower';
 import { LLFREE_CAPABILITIES } from './options';
@@ -260,7 +261,7 @@ export class LLFree implements LLFreeAllocator, RetryCounter {
     const layout = this.#layout;
     let free = 0;
     for (let t = 0; t < layout.treeCount; t++)
-      free += Atomics.load(this.#state, layout.trees + t) & TREE_COUNT;
+      free += Atomics.load(this.#state, layout.trees + t * TREE_WORDS) & TREE_COUNT;
     return free;
   }
 
@@ -320,7 +321,7 @@ export class LLFree implements LLFreeAllocator, RetryCounter {
         }
         sum += entry & CHILD_COUNT;
       }
-      const tree = Atomics.load(state, layout.trees + t);
+      const tree = Atomics.load(state, layout.trees + t * TREE_WORDS);
       if ((tree & TREE_COUNT) !== sum)
         problems.push(`tree ${t} counts ${tree & TREE_COUNT} free, its children ${sum}`);
       if ((tree & TREE_RESERVED) !== 0 && !this.#reservedBySlot(t))
@@ -359,10 +360,10 @@ export class LLFree implements LLFreeAllocator, RetryCounter {
         }
         sum += want & CHILD_COUNT;
       }
-      const tree = Atomics.load(state, layout.trees + t);
+      const tree = Atomics.load(state, layout.trees + t * TREE_WORDS);
       if ((tree & TREE_RESERVED) !== 0) reservations++;
       if ((tree & TREE_COUNT) !== sum) trees++;
-      Atomics.store(state, layout.trees + t, sum);
+      Atomics.store(state, layout.trees + t * TREE_WORDS, sum);
       freeFrames += sum;
     }
     for (let s = 0; s < layout.slotCount; s++)

@@ -4,12 +4,12 @@ import { FRAMES_PER_CHILD, FRAMES_PER_WORD, WORDS_PER_CHILD } from './bitfield';
 /*
  * Where everything lives in the one SharedArrayBuffer, as Int32 word indices:
  *
- *   header  8 words   magic, version, children, trees, worker slots
- *   trees   1 word per tree (32 children = 64 MiB): free count | reserved flag
+ *   header  16 words  magic, version, children, trees, worker slots
+ *   trees   1 word per tree (32 children = 64 MiB), padded to a cache line: free count | reserved flag
  *   children 1 word per 2 MiB child: free count | huge flag
  *   bits    16 words per child: bit set = frame allocated (or not ours)
  *   runs    16 words per child: bit set = frame continues a small run started below it
- *   slots   8 words per worker: claimed, reserved tree, hint, allocs, frees, retries
+ *   slots   16 words (a cache line) per worker: claimed, reserved tree, hint, allocs, frees, retries
  *
  * Children exist only for 2 MiB blocks that hold a usable frame, numbered densely in
  * ascending order; segments of consecutive blocks map a frame number to its child. Like the
@@ -18,7 +18,7 @@ import { FRAMES_PER_CHILD, FRAMES_PER_WORD, WORDS_PER_CHILD } from './bitfield';
 
 export const MAGIC = 0x4c4c4652; // 'LLFR'
 export const VERSION = 1;
-export const HEADER_WORDS = 8;
+export const HEADER_WORDS = 16;
 export const H_MAGIC = 0;
 export const H_VERSION = 1;
 export const H_CHILDREN = 2;
@@ -26,7 +26,9 @@ export const H_TREES = 3;
 export const H_SLOTS = 4;
 
 export const CHILDREN_PER_TREE = 32;
-export const SLOT_WORDS = 8;
+/** A tree entry and a worker slot each fill a 64-byte cache line, so workers do not share lines. */
+export const TREE_WORDS = 16;
+export const SLOT_WORDS = 16;
 export const S_CLAIMED = 0;
 export const S_TREE = 1;
 export const S_HINT = 2;
@@ -99,8 +101,9 @@ export function computeLayout(ranges: readonly FrameRange[], slotCount: number):
   }
   const treeCount = Math.ceil(childCount / CHILDREN_PER_TREE);
   const trees = HEADER_WORDS;
-  const children = trees + treeCount;
-  const bits = children + childCount;
+  const children = trees + treeCount * TREE_WORDS;
+  // Bitfields start on a cache line: one child's 16 words fill exactly one.
+  const bits = children + Math.ceil(childCount / 16) * 16;
   const runs = bits + childCount * WORDS_PER_CHILD;
   const slots = runs + childCount * WORDS_PER_CHILD;
   return {
@@ -162,7 +165,7 @@ export function initState(layout: Layout, state: Int32Array): void {
   }
   for (let c = 0; c < layout.childCount; c++) {
     state[layout.children + c] = layout.usable[c];
-    state[layout.trees + Math.floor(c / CHILDREN_PER_TREE)] += layout.usable[c];
+    state[layout.trees + Math.floor(c / CHILDREN_PER_TREE) * TREE_WORDS] += layout.usable[c];
   }
   for (let s = 0; s < layout.slotCount; s++) state[layout.slots + s * SLOT_WORDS + S_TREE] = -1;
 }

@@ -1,7 +1,7 @@
 import { createFrameSpace, type FrameErrorCode, isFrameError, NO_FRAME } from '@framekit/core';
 import { describe, expect, it } from 'vitest';
 import { createLLFreeAllocator, type LLFreeAllocator } from './index';
-import { H_TREES, HEADER_WORDS } from './layout';
+import { H_TREES, HEADER_WORDS, TREE_WORDS } from './layout';
 
 function codeOf(fn: () => unknown): FrameErrorCode | 'none' {
   try {
@@ -123,8 +123,8 @@ describe('llfree verify and recover', () => {
     // What a worker killed between taking the counts and setting a bit leaves behind:
     // counters one lower than the bits say. Simulate it through the shared state.
     const state = new Int32Array(pmm.share().state);
-    const trees = HEADER_WORDS;
-    const childWord = trees + state[H_TREES]; // child 0's entry
+    const trees = HEADER_WORDS; // tree 0's entry
+    const childWord = trees + state[H_TREES] * TREE_WORDS; // child 0's entry
     Atomics.sub(state, childWord, 1);
     Atomics.sub(state, trees, 1);
     const report = pmm.verify();

@@ -7,6 +7,7 @@ import {
   SLOT_WORDS,
   TREE_COUNT,
   TREE_RESERVED,
+  TREE_WORDS,
 } from './layout';
 import type { Lower } from './lower';
 
@@ -42,7 +43,7 @@ export class Upper {
 
   /** Takes `n` from tree `t`'s count if it has that many; `reserve` also sets the flag (which must be clear). */
   takeTree(t: number, n: number, reserve: boolean): boolean {
-    const at = this.layout.trees + t;
+    const at = this.layout.trees + t * TREE_WORDS;
     let entry = Atomics.load(this.state, at);
     for (;;) {
       if ((entry & TREE_COUNT) < n || (reserve && (entry & TREE_RESERVED) !== 0)) return false;
@@ -55,7 +56,7 @@ export class Upper {
   }
 
   putTree(t: number, n: number): void {
-    Atomics.add(this.state, this.layout.trees + t, n);
+    Atomics.add(this.state, this.layout.trees + t * TREE_WORDS, n);
   }
 
   /** `n` frames (1 … 32, a power of two, naturally aligned): the first, or -1. */
@@ -97,7 +98,7 @@ export class Upper {
     const t = this.state[this.slot + S_TREE];
     if (t < 0) return;
     this.state[this.slot + S_TREE] = -1;
-    Atomics.and(this.state, this.layout.trees + t, ~TREE_RESERVED);
+    Atomics.and(this.state, this.layout.trees + t * TREE_WORDS, ~TREE_RESERVED);
   }
 
   /** `n` frames from a child of tree `t`, whose count the caller already took. */
