@@ -33,6 +33,8 @@ import {
   type Layout,
   S_ALLOCS,
   S_CLAIMED,
+  S_CREDIT,
+  S_CREDIT_CHILD,
   S_FREES,
   S_RETRIES,
   S_TREE,
@@ -82,7 +84,7 @@ export class LLFree implements LLFreeAllocator, RetryCounter {
   // ---- allocation ---------------------------------------------------------------------
 
   alloc(): Pfn {
-    const pfn = this.#upper.alloc(1);
+    const pfn = this.#upper.allocOne();
     this.#account(S_ALLOCS);
     return pfn;
   }
@@ -94,7 +96,7 @@ export class LLFree implements LLFreeAllocator, RetryCounter {
     if (this.#scratch.length < count) this.#scratch = new Float64Array(count);
     const got = this.#scratch;
     for (let i = 0; i < count; i++) {
-      const pfn = this.#upper.alloc(1);
+      const pfn = this.#upper.allocOne();
       if (pfn < 0) {
         // Another worker took the frames meanwhile: give back what we took; nothing was handed out.
         for (let j = 0; j < i; j++) this.#freeChecked(got[j]);
@@ -114,8 +116,15 @@ export class LLFree implements LLFreeAllocator, RetryCounter {
     if (below !== Number.POSITIVE_INFINITY) throw unsupported(NAME, 'allocRun', 'there is no `below` limit');
     let pfn: number;
     if (count === FRAMES_PER_CHILD && align <= FRAMES_PER_CHILD) pfn = this.#upper.allocHuge();
-    else if (isSmallRun(count) && align <= count) pfn = this.#upper.alloc(count);
-    else
+    else if (count === 1) pfn = this.#upper.allocOne();
+    else if (isSmallRun(count) && align <= count) {
+      pfn = this.#upper.alloc(count);
+      if (pfn < 0) {
+        // This worker's own credit may hold the frames the run needs.
+        this.#upper.flushCredit();
+        pfn = this.#upper.alloc(count);
+      }
+    } else
       throw unsupported(
         NAME,
         'allocRun',
@@ -131,8 +140,8 @@ export class LLFree implements LLFreeAllocator, RetryCounter {
     const c = this.#childOf('free', pfn);
     const offset = pfn - this.#layout.childBase[c];
     if (this.#lower.inRun(c, offset)) throw this.#partOfRun('free', pfn);
-    if (!this.#lower.freeOne(c, offset)) throw this.#notAllocated('free', c, pfn, false);
-    this.#upper.freed(c, 1);
+    if (!this.#lower.clearFrame(c, offset)) throw this.#notAllocated('free', c, pfn, false);
+    this.#upper.freedOne(c);
     this.#account(S_FREES);
   }
 
@@ -154,9 +163,9 @@ export class LLFree implements LLFreeAllocator, RetryCounter {
       const c = childOf(layout, pfn);
       // Checked above; only a racing free of the same frame by another worker fails here, and
       // then the frames before it stay freed.
-      if (!this.#lower.freeOne(c, pfn - layout.childBase[c]))
+      if (!this.#lower.clearFrame(c, pfn - layout.childBase[c]))
         throw this.#notAllocated('freeMany', c, pfn, false);
-      this.#upper.freed(c, 1);
+      this.#upper.freedOne(c);
     }
     this.#account(S_FREES);
   }
@@ -172,8 +181,8 @@ export class LLFree implements LLFreeAllocator, RetryCounter {
     const offset = pfn - layout.childBase[c];
     if (count === 1) {
       if (this.#lower.inRun(c, offset)) throw this.#partOfRun('freeRun', pfn);
-      if (!this.#lower.freeOne(c, offset)) throw this.#notAllocated('freeRun', c, pfn, true);
-      this.#upper.freed(c, 1);
+      if (!this.#lower.clearFrame(c, offset)) throw this.#notAllocated('freeRun', c, pfn, true);
+      this.#upper.freedOne(c);
     } else if (count === FRAMES_PER_CHILD && offset === 0) {
       if (!this.#lower.freeHuge(c)) throw this.#notAllocated('freeRun', c, pfn, true);
       this.#upper.freed(c, FRAMES_PER_CHILD);
@@ -203,8 +212,8 @@ export class LLFree implements LLFreeAllocator, RetryCounter {
   /** Frees a frame this handle just took (allocMany's roll-back). */
   #freeChecked(pfn: number): void {
     const c = childOf(this.#layout, pfn);
-    this.#lower.freeOne(c, pfn - this.#layout.childBase[c]);
-    this.#upper.freed(c, 1);
+    this.#lower.clearFrame(c, pfn - this.#layout.childBase[c]);
+    this.#upper.freedOne(c);
   }
 
   // ---- queries ------------------------------------------------------------------------
@@ -262,6 +271,8 @@ export class LLFree implements LLFreeAllocator, RetryCounter {
     let free = 0;
     for (let t = 0; t < layout.treeCount; t++)
       free += Atomics.load(this.#state, layout.trees + t * TREE_WORDS) & TREE_COUNT;
+    for (let s = 0; s < layout.slotCount; s++)
+      free += Atomics.load(this.#state, layout.slots + s * SLOT_WORDS + S_CREDIT);
     return free;
   }
 
@@ -295,6 +306,17 @@ export class LLFree implements LLFreeAllocator, RetryCounter {
     const state = this.#state;
     const problems: string[] = [];
     let freeFrames = 0;
+    // Frames of a child held as a worker's credit are free but counted out of the child.
+    const credits = new Map<number, number>();
+    for (let s = 0; s < layout.slotCount; s++) {
+      const at = layout.slots + s * SLOT_WORDS;
+      const credit = Atomics.load(state, at + S_CREDIT);
+      const child = Atomics.load(state, at + S_CREDIT_CHILD);
+      if (credit === 0) continue;
+      if (child < 0 || child >= layout.childCount || credit < 0)
+        problems.push(`worker ${s} holds a credit of ${credit} in child ${child}`);
+      else credits.set(child, (credits.get(child) ?? 0) + credit);
+    }
     for (let t = 0; t < layout.treeCount; t++) {
       const first = t * CHILDREN_PER_TREE;
       const end = Math.min(first + CHILDREN_PER_TREE, layout.childCount);
@@ -309,8 +331,11 @@ export class LLFree implements LLFreeAllocator, RetryCounter {
           if (clear !== FRAMES_PER_CHILD || layout.partial[c] === 1)
             problems.push(`child ${c} (frame ${base}) is a 2 MiB page over set bits`);
         } else {
-          if (entry !== clear)
-            problems.push(`child ${c} (frame ${base}) counts ${entry} free, its bits ${clear}`);
+          const credit = credits.get(c) ?? 0;
+          if (entry + credit !== clear)
+            problems.push(
+              `child ${c} (frame ${base}) counts ${entry} free and ${credit} in credit, its bits ${clear}`,
+            );
           freeFrames += clear;
         }
         for (let w = 0; w < WORDS_PER_CHILD; w++) {
@@ -366,12 +391,17 @@ export class LLFree implements LLFreeAllocator, RetryCounter {
       Atomics.store(state, layout.trees + t * TREE_WORDS, sum);
       freeFrames += sum;
     }
-    for (let s = 0; s < layout.slotCount; s++)
-      Atomics.store(state, layout.slots + s * SLOT_WORDS + S_TREE, -1);
+    for (let s = 0; s < layout.slotCount; s++) {
+      const at = layout.slots + s * SLOT_WORDS;
+      Atomics.store(state, at + S_TREE, -1);
+      Atomics.store(state, at + S_CREDIT, 0);
+      Atomics.store(state, at + S_CREDIT_CHILD, -1);
+    }
     return { children, trees, reservations, freeFrames };
   }
 
   close(): void {
+    this.#upper.flushCredit();
     this.#upper.unreserve();
     Atomics.store(this.#state, this.#slotAt + S_CLAIMED, 0);
   }

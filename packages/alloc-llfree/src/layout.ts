@@ -9,7 +9,8 @@ import { FRAMES_PER_CHILD, FRAMES_PER_WORD, WORDS_PER_CHILD } from './bitfield';
  *   children 1 word per 2 MiB child: free count | huge flag
  *   bits    16 words per child: bit set = frame allocated (or not ours)
  *   runs    16 words per child: bit set = frame continues a small run started below it
- *   slots   16 words (a cache line) per worker: claimed, reserved tree, hint, allocs, frees, retries
+ *   slots   16 words (a cache line) per worker: claimed, reserved tree, hint, allocs, frees,
+ *           retries, credit child, credit
  *
  * Children exist only for 2 MiB blocks that hold a usable frame, numbered densely in
  * ascending order; segments of consecutive blocks map a frame number to its child. Like the
@@ -35,6 +36,9 @@ export const S_HINT = 2;
 export const S_ALLOCS = 3;
 export const S_FREES = 4;
 export const S_RETRIES = 5;
+/** The child this worker holds a credit of free frames in (-1: none), and the credit. */
+export const S_CREDIT_CHILD = 6;
+export const S_CREDIT = 7;
 
 export const CHILD_COUNT = 0x3ff;
 export const CHILD_HUGE = 1 << 10;
@@ -167,5 +171,8 @@ export function initState(layout: Layout, state: Int32Array): void {
     state[layout.children + c] = layout.usable[c];
     state[layout.trees + Math.floor(c / CHILDREN_PER_TREE) * TREE_WORDS] += layout.usable[c];
   }
-  for (let s = 0; s < layout.slotCount; s++) state[layout.slots + s * SLOT_WORDS + S_TREE] = -1;
+  for (let s = 0; s < layout.slotCount; s++) {
+    state[layout.slots + s * SLOT_WORDS + S_TREE] = -1;
+    state[layout.slots + s * SLOT_WORDS + S_CREDIT_CHILD] = -1;
+  }
 }

@@ -110,11 +110,24 @@ export class Lower {
     return ((word >>> (offset % FRAMES_PER_WORD)) & 1) !== 0;
   }
 
-  /** Frees one frame: false (nothing changed) when its bit was already clear. */
-  freeOne(c: number, offset: number): boolean {
-    if (!clearOne(this.state, this.wordOf(c, offset), 1 << (offset % FRAMES_PER_WORD))) return false;
-    this.putCount(c, 1);
-    return true;
+  /** Clears one frame's bit (the caller counts it): false (nothing changed) when it was already clear. */
+  clearFrame(c: number, offset: number): boolean {
+    return clearOne(this.state, this.wordOf(c, offset), 1 << (offset % FRAMES_PER_WORD));
+  }
+
+  /** Takes up to `max` (at least 1) from child `c`'s count unless it is a 2 MiB page: how many, or 0. */
+  takeCountUpTo(c: number, max: number, counter: RetryCounter): number {
+    const at = this.layout.children + c;
+    let entry = Atomics.load(this.state, at);
+    for (;;) {
+      const count = entry & CHILD_COUNT;
+      if ((entry & CHILD_HUGE) !== 0 || count === 0) return 0;
+      const n = count < max ? count : max;
+      const seen = Atomics.compareExchange(this.state, at, entry, entry - n);
+      if (seen === entry) return n;
+      counter.retries++;
+      entry = seen;
+    }
   }
 
   /**
