@@ -36,7 +36,7 @@ export function setOne(bits: Int32Array, base: number, fromWord: number, counter
   for (let n = 0; n < WORDS_PER_CHILD; n++) {
     const w = (fromWord + n) & (WORDS_PER_CHILD - 1);
     const at = base + w;
-    let word = Atomics.load(bits, at);
+    let word = bits[at]; // a plain read: only a guess, which the atomic operation below checks
     for (;;) {
       const bit = lowestClear(word);
       if (bit < 0) break;
@@ -58,7 +58,7 @@ export function setGroup(bits: Int32Array, base: number, size: number, counter: 
   const mask = groupMask(size);
   for (let w = 0; w < WORDS_PER_CHILD; w++) {
     const at = base + w;
-    let word = Atomics.load(bits, at);
+    let word = bits[at]; // a plain read: only a guess, which the atomic operation below checks
     let pos = 0;
     while (pos < FRAMES_PER_WORD) {
       if (((word >>> pos) & mask) !== 0) {

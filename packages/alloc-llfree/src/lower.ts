@@ -32,7 +32,7 @@ export class Lower {
   /** Takes `n` from child `c`'s count unless it is a 2 MiB page or has fewer. */
   takeCount(c: number, n: number, counter: RetryCounter): boolean {
     const at = this.layout.children + c;
-    let entry = Atomics.load(this.state, at);
+    let entry = this.state[at]; // a guess; the compare-exchange checks it
     for (;;) {
       if ((entry & CHILD_HUGE) !== 0 || (entry & CHILD_COUNT) < n) return false;
       const seen = Atomics.compareExchange(this.state, at, entry, entry - n);
@@ -118,7 +118,7 @@ export class Lower {
   /** Takes up to `max` (at least 1) from child `c`'s count unless it is a 2 MiB page: how many, or 0. */
   takeCountUpTo(c: number, max: number, counter: RetryCounter): number {
     const at = this.layout.children + c;
-    let entry = Atomics.load(this.state, at);
+    let entry = this.state[at]; // a guess; the compare-exchange checks it
     for (;;) {
       const count = entry & CHILD_COUNT;
       if ((entry & CHILD_HUGE) !== 0 || count === 0) return 0;

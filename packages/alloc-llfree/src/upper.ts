@@ -54,7 +54,7 @@ export class Upper {
   /** Takes `n` from tree `t`'s count if it has that many; `reserve` also sets the flag (which must be clear). */
   takeTree(t: number, n: number, reserve: boolean): boolean {
     const at = this.layout.trees + t * TREE_WORDS;
-    let entry = Atomics.load(this.state, at);
+    let entry = this.state[at]; // a guess; the compare-exchange checks it
     for (;;) {
       if ((entry & TREE_COUNT) < n || (reserve && (entry & TREE_RESERVED) !== 0)) return false;
       const wanted = (entry - n) | (reserve ? TREE_RESERVED : 0);
@@ -145,7 +145,7 @@ export class Upper {
   /** Takes up to 32 from tree `t` (reserving it if asked) and the same from one of its children. */
   refillFrom(t: number, reserve: boolean): boolean {
     const at = this.layout.trees + t * TREE_WORDS;
-    let entry = Atomics.load(this.state, at);
+    let entry = this.state[at]; // a guess; the compare-exchange checks it
     let n: number;
     for (;;) {
       const count = entry & TREE_COUNT;
