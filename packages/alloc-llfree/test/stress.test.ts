@@ -44,8 +44,11 @@ function startWorker(job: StressJob): { worker: Worker; done: Promise<Result | n
 }
 
 /** Replays the log in order: no frame is handed out while another worker holds it. Returns owners. */
-function checkLog(log: Int32Array): { owner: Int8Array; entries: number; problems: string[] } {
-  const owner = new Int8Array(FRAMES);
+function checkLog(
+  log: Int32Array,
+  frames = FRAMES,
+): { owner: Int8Array; entries: number; problems: string[] } {
+  const owner = new Int8Array(frames);
   const problems: string[] = [];
   const entries = Math.min(log[0], (log.length - 1) / LOG_WORDS);
   for (let i = 0; i < entries && problems.length < 10; i++) {
@@ -69,8 +72,11 @@ function checkLog(log: Int32Array): { owner: Int8Array; entries: number; problem
   return { owner, entries, problems };
 }
 
-function setup(): { pmm: LLFreeAllocator; log: SharedArrayBuffer; progress: SharedArrayBuffer } {
-  const space = createFrameSpace({ frames: FRAMES, ranges: SPACE_RANGES }, { backing: 'shared' });
+function setup(
+  frames = FRAMES,
+  ranges = SPACE_RANGES,
+): { pmm: LLFreeAllocator; log: SharedArrayBuffer; progress: SharedArrayBuffer } {
+  const space = createFrameSpace({ frames, ranges }, { backing: 'shared' });
   const pmm = createLLFreeAllocator(space);
   // Entries: at most one hand-out or return per frame per operation, and batches of ≤ 4.
   const log = new SharedArrayBuffer(4 * (1 + WORKERS * OPS * 2 * LOG_WORDS));
@@ -82,8 +88,9 @@ function job(
   log: SharedArrayBuffer,
   progress: SharedArrayBuffer,
   worker: number,
+  maxHeld = 6000,
 ): StressJob {
-  return { descriptor: pmm.share(), worker, ops: OPS, seed: 0x5eed + worker, maxHeld: 6000, log, progress };
+  return { descriptor: pmm.share(), worker, ops: OPS, seed: 0x5eed + worker, maxHeld, log, progress };
 }
 
 describe('llfree under four workers', () => {
@@ -112,6 +119,21 @@ describe('llfree under four workers', () => {
     for (const p of pages) pmm.freeRun(p, 512);
     const contention = pmm.contention();
     expect(contention.allocs).toBeGreaterThan(WORKERS * OPS * 0.4);
+  });
+
+  it('keeps that up when all four share one tree and its words', { timeout: 120_000 }, async () => {
+    // 32 MiB: 16 children, one tree. One worker reserves it, the others take from it anyway,
+    // all from the same children, so bits of one word change hands between workers.
+    const frames = 8192;
+    const { pmm, log, progress } = setup(frames, [{ start: 0, count: frames }]);
+    const runs = Array.from({ length: WORKERS }, (_, i) => startWorker(job(pmm, log, progress, i + 1, 1800)));
+    const results = await Promise.all(runs.map((r) => r.done));
+    for (const r of results) expect(r?.stampErrors).toBe(0);
+    const { owner, problems } = checkLog(new Int32Array(log), frames);
+    expect(problems).toEqual([]);
+    expect(owner.every((o) => o === 0)).toBe(true);
+    expect(pmm.verify()).toEqual({ ok: true, freeFrames: frames, problems: [] });
+    expect(results.reduce((n, r) => n + (r?.exhausted ?? 0), 0)).toBeGreaterThan(0); // it ran dry at times
   });
 
   it('loses only what a worker killed half way held; recover() and verify() put it right', {
