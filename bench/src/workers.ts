@@ -2,7 +2,8 @@
  * `node --conditions=@framekit/source --import tsx src/workers.ts [--tiny] [--out=DIR]`
  * (or `pnpm bench:workers`): throughput of single-frame alloc+free with 1, 2 and 4 worker
  * threads on ONE llfree allocator, against the same workers taking turns through one Atomics
- * lock around hier2m (the simple alternative), and hier2m alone in one worker. Writes
+ * lock around hier2m (the simple alternative), and hier2m with nothing shared (one private
+ * instance per worker: the machine's own scaling, the ceiling for the others). Writes
  * `results/workers.md` and `.json` and prints the budgets of `checkWorkerBudgets`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -77,6 +78,8 @@ export async function runWorkerBench(windowMs: number, log: (line: string) => vo
   const rows: WorkerRow[] = [];
   const plan: [WorkerRow['kind'], number][] = [
     ['hier2m', 1],
+    // Each worker its own hier2m, no lock, nothing shared: how far this machine scales at all now.
+    ['hier2m', 2],
     ['llfree', 1],
     ['llfree', 2],
     ['llfree', 4],

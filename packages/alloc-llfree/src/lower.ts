@@ -97,10 +97,8 @@ export class Lower {
   /** True when the frame at `offset` starts or continues a run of more than one frame. */
   inRun(c: number, offset: number): boolean {
     const bit = offset % FRAMES_PER_WORD;
-    const marks = Atomics.load(
-      this.state,
-      this.layout.runs + c * WORDS_PER_CHILD + Math.floor(offset / FRAMES_PER_WORD),
-    );
+    // A plain read: the marks of a frame the caller holds were written before it got the frame.
+    const marks = this.state[this.layout.runs + c * WORDS_PER_CHILD + Math.floor(offset / FRAMES_PER_WORD)];
     return ((marks >>> bit) & (bit === 31 ? 1 : 3)) !== 0;
   }
 
