@@ -120,7 +120,7 @@ export class Lower {
     for (;;) {
       const count = entry & CHILD_COUNT;
       if ((entry & CHILD_HUGE) !== 0 || count === 0) return 0;
-      const n = count < max ? count : max;
+      const n = Math.min(count, max);
       const seen = Atomics.compareExchange(this.state, at, entry, entry - n);
       if (seen === entry) return n;
       counter.retries++;

@@ -150,7 +150,7 @@ export class Upper {
     for (;;) {
       const count = entry & TREE_COUNT;
       if (count === 0 || (reserve && (entry & TREE_RESERVED) !== 0)) return false;
-      n = count < CREDIT_REFILL ? count : CREDIT_REFILL;
+      n = Math.min(count, CREDIT_REFILL);
       const seen = Atomics.compareExchange(
         this.state,
         at,
