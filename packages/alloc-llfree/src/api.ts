@@ -67,7 +67,10 @@ export interface LLFreeAllocator extends FrameAllocator {
   share(): LLFreeDescriptor;
   stats(): LLFreeStats;
   contention(): LLFreeContention;
-  /** Checks every child counter against its bits and every tree counter against its children. Read-only. */
+  /**
+   * Checks every child counter (plus the workers' credits in it) against its bits and every
+   * tree counter against its children. Read-only; exact when no other handle is inside a call.
+   */
   verify(): LLFreeReport;
   /**
    * Rebuilds every counter from the bitfields and drops every reservation, as LLFree's
