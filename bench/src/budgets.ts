@@ -128,7 +128,7 @@ export function checkBudgets(result: SuiteResult): Check[] {
 
 /** One row of the worker-thread bench (`src/workers.ts`). */
 export interface WorkerRow {
-  readonly kind: 'llfree' | 'hier2m-locked' | 'hier2m';
+  readonly kind: 'llfree' | 'llfree-private' | 'hier2m-locked' | 'hier2m';
   readonly workers: number;
   readonly opsPerSec: number;
   readonly nsPerOpPerWorker: number;

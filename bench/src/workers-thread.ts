@@ -5,12 +5,12 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createHier2mAllocator } from '@framekit/alloc-hier2m';
-import { attach, type LLFreeDescriptor } from '@framekit/alloc-llfree';
+import { attach, createLLFreeAllocator, type LLFreeDescriptor } from '@framekit/alloc-llfree';
 import { createFrameSpace, type FrameAllocator } from '@framekit/core';
 import { lock, unlock } from './workers-lock';
 
 interface Job {
-  readonly kind: 'llfree' | 'hier2m-locked' | 'hier2m';
+  readonly kind: 'llfree' | 'llfree-private' | 'hier2m-locked' | 'hier2m';
   readonly descriptor?: LLFreeDescriptor;
   readonly frames: number;
   /** [0] go, [1] stop, [2] ready count, [3] the lock word. */
@@ -22,9 +22,11 @@ const control = new Int32Array(job.control);
 const pmm: FrameAllocator =
   job.kind === 'llfree'
     ? attach(job.descriptor as LLFreeDescriptor)
-    : // hier2m lives in one thread's heap: each worker has its own, and the lock makes the
-      // workers take turns as they would around one shared instance.
-      createHier2mAllocator(createFrameSpace({ frames: job.frames }));
+    : job.kind === 'llfree-private'
+      ? createLLFreeAllocator(createFrameSpace({ frames: job.frames }))
+      : // hier2m lives in one thread's heap: each worker has its own, and the lock makes the
+        // workers take turns as they would around one shared instance.
+        createHier2mAllocator(createFrameSpace({ frames: job.frames }));
 const held = new Float64Array(64);
 const locked = job.kind === 'hier2m-locked';
 

@@ -7,7 +7,7 @@
  * `results/workers.md` and `.json` and prints the budgets of `checkWorkerBudgets`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -74,40 +74,61 @@ export async function measureWorkers(
   };
 }
 
-export async function runWorkerBench(windowMs: number, log: (line: string) => void): Promise<WorkerRow[]> {
-  const rows: WorkerRow[] = [];
+/**
+ * Every configuration, `rounds` times interleaved; each row keeps its best round, which is the
+ * one least disturbed by other work on the machine.
+ */
+export async function runWorkerBench(
+  windowMs: number,
+  log: (line: string) => void,
+  rounds = 3,
+): Promise<WorkerRow[]> {
+  const best = new Map<string, WorkerRow>();
   const plan: [WorkerRow['kind'], number][] = [
     ['hier2m', 1],
     // Each worker its own hier2m, no lock, nothing shared: how far this machine scales at all now.
     ['hier2m', 2],
     ['llfree', 1],
+    // Each worker its own llfree: the same atomics, nothing shared between the workers.
+    ['llfree-private', 2],
     ['llfree', 2],
     ['llfree', 4],
     ['hier2m-locked', 1],
     ['hier2m-locked', 2],
     ['hier2m-locked', 4],
   ];
-  for (const [kind, workers] of plan) {
-    const row = await measureWorkers(kind, workers, windowMs);
-    log(
-      `${kind} × ${workers}: ${(row.opsPerSec / 1e6).toFixed(2)} M alloc+free/s, ${row.retriesPerOp.toFixed(4)} retries/op`,
-    );
-    rows.push(row);
+  for (let round = 0; round < rounds; round++) {
+    for (const [kind, workers] of plan) {
+      const row = await measureWorkers(kind, workers, windowMs);
+      log(
+        `round ${round + 1}: ${kind} × ${workers}: ${(row.opsPerSec / 1e6).toFixed(2)} M alloc+free/s, ${row.retriesPerOp.toFixed(4)} retries/op`,
+      );
+      const key = `${kind}×${workers}`;
+      const kept = best.get(key);
+      if (!kept || row.opsPerSec > kept.opsPerSec)
+        best.set(key, { ...row, verified: row.verified && (kept?.verified ?? true) });
+      else if (!row.verified) best.set(key, { ...kept, verified: false });
+    }
   }
-  return rows;
+  return plan.map(([kind, workers]) => best.get(`${kind}×${workers}`) as WorkerRow);
 }
 
 function render(rows: readonly WorkerRow[]): string {
   const lines = [
     '# Worker threads on one allocator',
     '',
-    `Single-frame alloc+free (LIFO batches of 64) on a 1 GiB space; ${availableParallelism()} cores; other work on the machine counts against every row alike.`,
+    `Single-frame alloc+free (LIFO batches of 64) on a 1 GiB space; ${availableParallelism()} cores, load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(
+        ' ',
+      )} when the run ended: other work on the machine counts against every row (each keeps the best of its rounds), so compare llfree's scaling with the nothing-shared pairs'.`,
     '',
     '| strategy | workers | M ops/s | ns/op per worker | vs 1 worker | retries/op |',
     '|---|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
-    const one = rows.find((x) => x.kind === r.kind && x.workers === 1);
+    const base = r.kind === 'llfree-private' ? 'llfree' : r.kind;
+    const one = rows.find((x) => x.kind === base && x.workers === 1);
     lines.push(
       `| ${r.kind} | ${r.workers} | ${(r.opsPerSec / 1e6).toFixed(2)} | ${r.nsPerOpPerWorker.toFixed(1)} | ${one ? (r.opsPerSec / one.opsPerSec).toFixed(2) : '–'}x | ${r.retriesPerOp.toFixed(4)} |`,
     );
@@ -123,7 +144,11 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const tiny = args.includes('--tiny');
   const out = args.find((a) => a.startsWith('--out='))?.slice(6);
   const outDir = resolve(out ?? join(dirname(fileURLToPath(import.meta.url)), '../results'));
-  const rows = await runWorkerBench(tiny ? 150 : 1500, (line) => process.stderr.write(`${line}\n`));
+  const rows = await runWorkerBench(
+    tiny ? 150 : 1000,
+    (line) => process.stderr.write(`${line}\n`),
+    tiny ? 1 : 3,
+  );
   mkdirSync(outDir, { recursive: true });
   const md = render(rows);
   writeFileSync(join(outDir, 'workers.md'), md);
