@@ -8,11 +8,14 @@ import { STRATEGIES } from '../shared/strategies';
 import { memoryPicture } from './picture';
 import { ProgressBar } from './progress';
 import { formatCsv, formatTable } from './table';
+import { workersCommand } from './workers';
 
 const USAGE = `framekit — compare page-frame allocators on real memory maps
 
 usage:
   framekit compare [--map FILE|PRESET] [--workload NAME] [--strategies a,b,...] [--ops N] [--seed S] [--json | --csv]
+  framekit compare --workers N [--map …] [--workload NAME] [--ops N] [--seed S]   the workload's processes split over
+                                    1 … N worker threads on one shared llfree allocator: throughput scaling, contention
   framekit map FILE|PRESET          the parsed and normalized map, totals per kind, a picture of memory
   framekit replay TRACE [--map FILE|PRESET] [--strategies a,b,...] [--json | --csv]
   framekit trace [--workload NAME] [--ops N] [--seed S] [--map FILE|PRESET]   print a workload as a JSON Lines trace
@@ -70,6 +73,7 @@ const sharedOptions = {
   strategies: { type: 'string' },
   ops: { type: 'string' },
   seed: { type: 'string' },
+  workers: { type: 'string' },
   json: { type: 'boolean' },
   csv: { type: 'boolean' },
 } as const;
@@ -100,7 +104,8 @@ function readSetup(args: readonly string[], allowPositional = false) {
     seed: integer('seed', values.seed, DEFAULT_SETUP.seed, 0),
   };
   if (values.json && values.csv) throw new UsageError('choose one of --json and --csv');
-  return { setup, output: values.json ? 'json' : values.csv ? 'csv' : 'table', positionals };
+  const workers = values.workers === undefined ? undefined : integer('workers', values.workers, 1, 1);
+  return { setup, output: values.json ? 'json' : values.csv ? 'csv' : 'table', positionals, workers };
 }
 
 /** A preset's name stays a name; anything else is a file to read. */
@@ -140,7 +145,8 @@ function printResults(
 }
 
 function compareCommand(args: readonly string[]): number {
-  const { setup, output } = readSetup(args);
+  const { setup, output, workers } = readSetup(args);
+  if (workers !== undefined) return workersCommand(setup, workers, output);
   const progress = new ProgressBar();
   const { map, results } = compare(setup, {
     onStrategy: (name) => progress.start(name),
