@@ -72,6 +72,24 @@ describe('llfree runs', () => {
     pmm.freeRun(big, 16);
   });
 
+  it('drops a tree it reserved for a run and could not use', () => {
+    // Three trees, all taken; then trees 0 and 2 get every other frame back (no aligned pair
+    // there), tree 1 all of them. This handle last reserved tree 2, so a pair tries tree 2,
+    // then reserves tree 0, fails there too, and must drop it before it takes tree 1.
+    const tree = 16384;
+    const pmm = createLLFreeAllocator(createFrameSpace({ frames: 3 * tree }));
+    const taken = new Float64Array(3 * tree);
+    expect(pmm.allocMany(taken, taken.length)).toBe(true);
+    for (const pfn of taken) {
+      const inMiddle = pfn >= tree && pfn < 2 * tree;
+      if (inMiddle || pfn % 2 === 0) pmm.free(pfn);
+    }
+    const pair = pmm.allocRun(2, { align: 2 });
+    expect(pair).toBeGreaterThanOrEqual(tree);
+    expect(pair).toBeLessThan(2 * tree);
+    expect(pmm.verify().problems).toEqual([]);
+  });
+
   it('refuses other shapes with UNSUPPORTED and bad arguments with INVALID_REQUEST', () => {
     const pmm = createLLFreeAllocator(createFrameSpace({ frames: 2048 }));
     const before = snapshot(pmm);

@@ -202,6 +202,7 @@ export class Upper {
       const pfn = this.allocInTree(t, n);
       if (pfn >= 0) return pfn;
       this.putTree(t, n);
+      this.unreserve(); // no aligned group here: do not keep a tree we cannot use
     }
     // …else take from any tree with room, reserved or not.
     for (let i = 0; i < trees; i++) {
