@@ -10,7 +10,8 @@ import { pathToFileURL } from 'node:url';
 
 const root = resolve(import.meta.dirname, '..');
 // Inside packages/cli, so the bundle's external imports resolve from the CLI's own dependencies.
-const bin = join(root, 'packages/cli/node_modules/.cache/framekit/bin.mjs');
+const cache = join(root, 'packages/cli/node_modules/.cache/framekit');
+const bin = join(cache, 'bin.js');
 
 /** The newest modification time of the files under `dir` (0 when there are none). */
 function newest(dir) {
@@ -36,8 +37,12 @@ function stale() {
 if (stale()) {
   const esbuild = createRequire(createRequire(import.meta.url).resolve('tsup'))('esbuild');
   await esbuild.build({
-    entryPoints: [join(root, 'packages/cli/src/bin.ts')],
-    outfile: bin,
+    // The worker threads of `compare --workers` load workers-thread.js from beside the bin.
+    entryPoints: {
+      bin: join(root, 'packages/cli/src/bin.ts'),
+      'workers-thread': join(root, 'packages/cli/src/shared/workers-thread.ts'),
+    },
+    outdir: cache,
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -5,6 +5,13 @@ import { defineConfig } from 'vite';
 // playground needs no build of the libraries, and a static build works from `vite preview`.
 const conditions = ['@framekit/source', 'module', 'browser', 'import', 'default'];
 
+// Cross-origin isolation: SharedArrayBuffer exists only in isolated pages, and
+// @framekit/alloc-llfree keeps its whole state in one, shared with Web Workers.
+const isolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
 export default defineConfig({
   base: './',
   resolve: {
@@ -33,5 +40,6 @@ export default defineConfig({
       },
     },
   },
-  preview: { host: '127.0.0.1' },
+  server: { headers: isolation },
+  preview: { host: '127.0.0.1', headers: isolation },
 });

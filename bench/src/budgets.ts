@@ -148,3 +148,54 @@ export function checkBudgets(result: SuiteResult): Check[] {
   });
   return checks;
 }
+
+/** One row of the worker-thread bench (`src/workers.ts`). */
+export interface WorkerRow {
+  readonly kind: 'llfree' | 'llfree-private' | 'hier2m-locked' | 'hier2m';
+  readonly workers: number;
+  readonly opsPerSec: number;
+  readonly nsPerOpPerWorker: number;
+  readonly retriesPerOp: number;
+  /** The allocator was whole and consistent afterwards (llfree: `verify()`). */
+  readonly verified: boolean;
+}
+
+/** Issue #20's goals on a 2-core machine: 2 workers ≥ 1.6x one; one worker within 2x of hier2m. */
+export const WORKER_THRESHOLDS = { scaling2: 1.6, singleVsHier2m: 2 } as const;
+
+export function checkWorkerBudgets(rows: readonly WorkerRow[]): Check[] {
+  const at = (kind: WorkerRow['kind'], workers: number) =>
+    rows.find((r) => r.kind === kind && r.workers === workers);
+  const one = at('llfree', 1);
+  const two = at('llfree', 2);
+  const hier = at('hier2m', 1);
+  const scaling = one && two ? two.opsPerSec / one.opsPerSec : undefined;
+  const single = one && hier ? hier.opsPerSec / one.opsPerSec : undefined;
+  return [
+    {
+      budget: 'llfree: 2 workers at least 1.6x the throughput of one',
+      subject: 'llfree × 2',
+      holds: scaling === undefined ? undefined : scaling >= WORKER_THRESHOLDS.scaling2,
+      detail:
+        scaling === undefined ? 'not measured' : `${fmt(scaling)}x (goal ${WORKER_THRESHOLDS.scaling2}x)`,
+    },
+    {
+      budget: 'llfree: single-worker alloc+free within 2x of hier2m',
+      subject: 'llfree × 1 vs hier2m',
+      holds: single === undefined ? undefined : single <= WORKER_THRESHOLDS.singleVsHier2m,
+      detail:
+        single === undefined
+          ? 'not measured'
+          : `${fmt(one?.nsPerOpPerWorker ?? NaN, 1)} vs ${fmt(hier?.nsPerOpPerWorker ?? NaN, 1)} ns/op: ${fmt(single)}x (limit ${WORKER_THRESHOLDS.singleVsHier2m}x)`,
+    },
+    {
+      budget: 'llfree: every frame back and verify() clean after the run',
+      subject: 'llfree',
+      holds: rows.filter((r) => r.kind === 'llfree').every((r) => r.verified),
+      detail: rows
+        .filter((r) => r.kind === 'llfree')
+        .map((r) => `${r.workers}: ${r.verified ? 'ok' : 'NOT ok'}`)
+        .join(', '),
+    },
+  ];
+}

@@ -7,4 +7,6 @@ export default frameKitBuild({
   maps: 'src/shared/maps.ts',
   strategies: 'src/shared/strategies.ts',
   bin: 'src/bin.ts',
+  // compare --workers starts its worker threads from this file, beside the bin.
+  'workers-thread': 'src/shared/workers-thread.ts',
 });

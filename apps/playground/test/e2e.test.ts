@@ -97,6 +97,18 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     expect(buildWarnings).toEqual([]);
   });
 
+  it('is cross-origin isolated, so pages and workers can share a SharedArrayBuffer', async () => {
+    const page = await browser.newPage();
+    await page.goto(url);
+    const shared = await page.evaluate(() => {
+      if (!crossOriginIsolated) return 'not isolated';
+      const words = new Int32Array(new SharedArrayBuffer(8));
+      return Atomics.compareExchange(words, 0, 0, 7) === 0 && Atomics.load(words, 0) === 7 ? 'ok' : 'atomics';
+    });
+    expect(shared).toBe('ok');
+    await page.close();
+  });
+
   it('runs a comparison, draws the frame maps and agrees with the command line', async () => {
     const page = await runInPage(setup, { width: 1400, height: 1800 });
 

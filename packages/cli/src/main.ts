@@ -26,6 +26,7 @@ import { findMapPreset, MAP_PRESETS } from './shared/maps';
 import { findStrategies, STRATEGIES } from './shared/strategies';
 import { formatCsv, formatTable } from './table';
 import { formatTraceHeader, parseTraceHeader, type TraceHeader } from './trace-header';
+import { workersCommand } from './workers';
 
 /** A user mistake: printed as one line, exit code 2. */
 class UsageError extends Error {}
@@ -56,6 +57,7 @@ const setupOptions = {
   csv: { type: 'boolean' },
   'explain-columns': { type: 'boolean' },
   heap: { type: 'boolean' },
+  workers: { type: 'string' },
 } as const;
 
 const OPTION_HELP = {
@@ -72,6 +74,8 @@ const OPTION_HELP = {
   heap: `  --heap                compare byte heaps (@framekit/heap) instead of frame allocators: --workload is
                         then ${OBJECT_WORKLOADS.map((w) => w.name).join(', ')} (default ${DEFAULT_HEAP_SETUP.workload}),
                         --strategies ${HEAP_STRATEGIES.map((s) => s.name).join(', ')}`,
+  workers: `  --workers N           run the workload on ONE shared llfree allocator from 1, 2, 4 … N worker
+                        threads (owners split over them): throughput scaling, retries per op`,
   help: '  -h, --help            this help',
 };
 
@@ -110,11 +114,14 @@ const COMMANDS: readonly Command[] = [
       OPTION_HELP.seed,
       OPTION_HELP.output,
       OPTION_HELP.heap,
+      OPTION_HELP.workers,
       OPTION_HELP.help,
       '',
-      'examples:',
+      'example:',
       '  framekit compare --map my-e820.txt --workload dma-bursts --strategies stack,bitmap,kernel --ops 100000',
+      'more examples:',
       '  framekit compare --heap --workload processes --strategies slab,tlsf,peer:MemPool',
+      '  framekit compare --workers 4 --workload processes --ops 200000',
     ].join('\n'),
     options: setupOptions,
     positionals: 0,
@@ -402,6 +409,8 @@ function compareCommand(values: Values): number {
   }
   if (values.heap) return heapCompareCommand(values);
   const { setup, output } = readSetup(values);
+  if (values.workers !== undefined)
+    return workersCommand(setup, integer('workers', values.workers, 1, 1), output);
   const progress = new ProgressBar();
   progress.start(setup.strategies[0]);
   const { map, results } = compare(setup, {

@@ -1,0 +1,7 @@
+// Runs a TypeScript worker module from source: tsx's loader is registered in this thread
+// before the module (named by workerData.module) is imported.
+import { workerData } from 'node:worker_threads';
+import { register } from 'tsx/esm/api';
+
+register();
+await import(workerData.module);
