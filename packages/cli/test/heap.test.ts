@@ -15,15 +15,15 @@ function cli(...args: string[]) {
 afterEach(() => vi.restoreAllMocks());
 
 describe('framekit compare --heap', () => {
-  it('compares heap strategies and the MemPool peer on an object workload', () => {
-    const { code, out } = cli('compare', '--heap', '--workload', 'processes', '--ops', '20000');
+  it('compares heap strategies and the MemPool peer on an object workload', { timeout: 60_000 }, () => {
+    const { code, out } = cli('compare', '--heap', '--workload', 'processes', '--ops', '5000');
     expect(code).toBe(0);
     for (const name of ['slab', 'first-fit', 'tlsf', 'peer:MemPool'])
       expect(out).toMatch(new RegExp(`^${name} `, 'm'));
     expect(out).toContain('peak held');
   });
 
-  it('gives the same live bytes to every strategy (one seeded trace) and JSON on request', () => {
+  it('gives the same live bytes to every strategy (one seeded trace) and JSON on request', { timeout: 60_000 }, () => {
     const results = compareHeaps({
       workload: 'mixed-buffers',
       strategies: ['slab', 'tlsf', 'slab+headers'],
