@@ -73,6 +73,18 @@ export function checkBudgets(result: SuiteResult): Check[] {
     100,
   );
   heapCheck('heap: fewer bytes held at peak than MemPool on the same trace', 'heap-peak', 1);
+  {
+    const row = result.heap?.find((h) => h.scenario === 'heap-slab' && h.strategy === 'slab');
+    checks.push({
+      budget: 'heap: slab alloc+free within 3x of the C slab',
+      subject: 'slab · heap-slab',
+      holds: row?.vsC === undefined ? undefined : row.vsC <= 3,
+      detail:
+        row?.vsC === undefined
+          ? 'not measured'
+          : `${fmt(row.timing?.medianNs ?? NaN)} ns/op = ${fmt(row.vsC)}x C (limit 3x)`,
+    });
+  }
 
   for (const scenario of ['single-lifo', 'single-random']) {
     for (const strategy of ['stack', 'stack[array]', 'hier2m']) {

@@ -5,24 +5,32 @@
  *
  * - `heap-lifo`: 64 mallocs of mixed sizes (16 B – 4 KiB), then the 64 frees in reverse.
  * - `heap-random`: 10,000 live objects; free one drawn at random and allocate its replacement.
+ * - `heap-slab`: the slab alone against its C reference (`native/slab/slab-ref.c`): 64 mallocs
+ *   of drawn sizes within the slab's classes (16 B – 2 KiB), then the frees in reverse.
  * - `heap-peak`: one churn trace (up to 10,000 live objects, mixed sizes); the figure is the
  *   bytes each allocator held at its peak (frames taken for a framekit heap, the high-water
  *   mark of MemPool's heap), not a time.
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { createFrameSpace } from '@framekit/core';
 import { MemPool } from '@thi.ng/malloc';
 import { measure, type Timing } from './measure';
+import { findCompiler, NATIVE_DIR } from './native';
 import { drawIndices, drawSizes } from './prng';
 import type { Profile } from './profiles';
 
 export interface HeapRow {
-  readonly scenario: 'heap-lifo' | 'heap-random' | 'heap-peak';
+  readonly scenario: 'heap-lifo' | 'heap-random' | 'heap-peak' | 'heap-slab';
   readonly strategy: string;
   readonly timing?: Timing;
   /** heap-peak: bytes held at the peak. */
   readonly peakBytes?: number;
   /** The same figure of MemPool divided by this one (time or bytes): > 1 means this one wins. */
   readonly vsMemPool?: number;
+  /** heap-slab: this row's ns/op over the C slab's (`native/slab/slab-ref.c`) in the same run. */
+  readonly vsC?: number;
   readonly skipped?: string;
 }
 
@@ -104,6 +112,32 @@ export async function runHeapScenarios(profile: Profile, log: (line: string) => 
     log(`    ${name} ${timing.medianNs.toFixed(1)} ns/op`);
   }
 
+  log('• heap-slab: the slab against its C reference, 64 mallocs of 16 B – 2 KiB then the frees in reverse');
+  {
+    const slabSizes = drawSizes(SEED + 5, 64, 16, 2048);
+    const t = make.slab();
+    const timing = measure(
+      'heap-slab slab',
+      () => {
+        for (let i = 0; i < 64; i++) addrs[i] = t.malloc(slabSizes[i]);
+        for (let i = 63; i >= 0; i--) t.free(addrs[i]);
+      },
+      64,
+      options,
+    );
+    const c = runSlabReference(SEED + 5, profile);
+    rows.push({
+      scenario: 'heap-slab',
+      strategy: 'slab',
+      timing,
+      vsC: c ? timing.medianNs / c.medianNs : undefined,
+    });
+    if (c) rows.push({ scenario: 'heap-slab', strategy: 'c:slab', timing: c });
+    log(
+      `    slab ${timing.medianNs.toFixed(1)} ns/op${c ? `, C ${c.medianNs.toFixed(1)} ns/op` : ' (no C compiler)'}`,
+    );
+  }
+
   log(`• heap-random: ${live} live objects, free a random one + allocate its replacement`);
   const sizes = drawSizes(SEED + 1, live * 4, 16, 4096);
   const picks = drawIndices(SEED + 2, 4096, live);
@@ -161,4 +195,38 @@ export async function runHeapScenarios(profile: Profile, log: (line: string) => 
         : (peer.timing?.medianNs ?? NaN) / (row.timing?.medianNs ?? NaN);
     return { ...row, vsMemPool };
   });
+}
+
+/** Builds (when stale) and runs the C slab; undefined without a compiler. */
+function runSlabReference(seed: number, profile: Profile): Timing | undefined {
+  const cc = findCompiler();
+  if (!cc) return undefined;
+  const source = join(NATIVE_DIR, 'slab/slab-ref.c');
+  const binary = join(NATIVE_DIR, 'build/slab-ref');
+  if (!existsSync(binary) || statSync(binary).mtimeMs < statSync(source).mtimeMs) {
+    mkdirSync(join(NATIVE_DIR, 'build'), { recursive: true });
+    execFileSync(cc, ['-O2', '-std=gnu11', '-Wall', '-o', binary, source], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  }
+  const out = execFileSync(
+    binary,
+    [
+      `seed=${seed}`,
+      'count=64',
+      'size_min=16',
+      'size_max=2048',
+      `time_ms=${profile.timeMs}`,
+      `min_samples=${profile.minSamples}`,
+    ],
+    { encoding: 'utf8' },
+  );
+  const r = JSON.parse(out) as { medianNs: number; p99Ns: number; meanNs: number; samples: number };
+  return {
+    medianNs: r.medianNs,
+    p99Ns: r.p99Ns,
+    meanNs: r.meanNs,
+    opsPerSec: 1e9 / r.meanNs,
+    samples: r.samples,
+  };
 }

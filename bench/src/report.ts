@@ -177,13 +177,14 @@ export function renderMarkdown(result: SuiteResult, checks?: readonly Check[]): 
   if (result.heap.length > 0) {
     out.push(
       table(
-        ['scenario', 'strategy', 'ns/op (median)', 'peak held', 'MemPool / this'],
+        ['scenario', 'strategy', 'ns/op (median)', 'peak held', 'MemPool / this', 'this / C'],
         result.heap.map((h) => [
           h.scenario,
           h.strategy,
           num(h.timing?.medianNs, 1),
           h.peakBytes === undefined ? '' : `${(h.peakBytes / 2 ** 20).toFixed(2)} MiB`,
           h.vsMemPool === undefined ? '' : `${h.vsMemPool.toFixed(2)}x`,
+          h.vsC === undefined ? '' : `${h.vsC.toFixed(2)}x`,
         ]),
       ),
       '',
