@@ -293,17 +293,17 @@ describe('freeing', () => {
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();
   });
 
-  it('refuses to free a frame inside a run that its zone takes back only whole, changing nothing', () => {
+  it('refuses (NOT_ALLOCATED) to free a frame inside a run that its zone takes back only whole, changing nothing', () => {
     const space = createFrameSpace({ frames: 4096 });
     const router = createRouter(space, routerPresets.z903, TEST_PLUGINS);
     const run = router.allocRun(512, { align: 512 });
     const single = router.alloc();
-    const message = expectThrows(() => router.free(run + 5), 'INVALID_REQUEST');
+    const message = expectThrows(() => router.free(run + 5), 'NOT_ALLOCATED');
     expect(message).toContain(
       `inside the run [${run}, ${run + 512}) that hier2m in zone all takes back only whole`,
     );
-    expectThrows(() => router.freeMany([single, run + 7], 2), 'INVALID_REQUEST');
-    expectThrows(() => router.freeRun(run, 511), 'INVALID_REQUEST');
+    expectThrows(() => router.freeMany([single, run + 7], 2), 'NOT_ALLOCATED');
+    expectThrows(() => router.freeRun(run, 511), 'NOT_ALLOCATED');
     expect(router.isFree(single)).toBe(false);
     expect(router.stats().usedFrames).toBe(513);
     router.freeRun(run, 512);

@@ -1,8 +1,8 @@
 import type { AllocatorCapabilities, FrameAllocator, FrameRange, FrameSpace, RunOptions } from '../api';
 import { NO_FRAME } from '../api';
+import { WholeRunTracker } from '../per-frame/whole-runs';
 import { FRAMES_PER_2MIB } from '../units';
 import type { ResolvedRouterConfig, ResolvedStrategy, ResolvedZone } from './resolve';
-import { WholeRuns } from './whole-runs';
 
 /** `allocRun` options of a 2 MiB block; shared so hot paths make no objects. */
 export const HUGE_OPTIONS: RunOptions = Object.freeze({ align: FRAMES_PER_2MIB });
@@ -138,7 +138,7 @@ export class Zone implements RouterZone {
   /** Where a freed 2 MiB block goes when the huge route's first choice here is a 2 MiB cache. */
   readonly hugeTarget: StrategyNode | null;
   /** Runs handed out whole, when the owner takes runs back only whole. */
-  readonly wholeRuns: WholeRuns | null;
+  readonly wholeRuns: WholeRunTracker | null;
 
   constructor(space: FrameSpace, config: ResolvedRouterConfig, index: number) {
     const resolved: ResolvedZone = config.zones[index];
@@ -173,7 +173,7 @@ export class Zone implements RouterZone {
     const hugeFirst = config.routes.huge?.use.find((id) => byId(id) !== undefined);
     const huge = byId(hugeFirst);
     this.hugeTarget = huge?.holdsBlocks ? huge : null;
-    this.wholeRuns = nodes[0].caps.freeRunPiecewise ? null : new WholeRuns();
+    this.wholeRuns = nodes[0].caps.freeRunPiecewise ? null : new WholeRunTracker();
   }
 
   get strategies(): readonly RouterStrategy[] {
