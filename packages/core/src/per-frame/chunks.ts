@@ -1,10 +1,13 @@
 /**
- * Lazily made chunks of a per-frame array: chunk `i` covers frames `[i * CHUNK_FRAMES,
- * (i + 1) * CHUNK_FRAMES)` and exists only once something in it was written, so a 2^40-frame
+ * Lazily made chunks of a per-frame array: chunk `i` covers frames `[i * size, (i + 1) * size)`
+ * (`CHUNK_FRAMES` for bits, `NUMBER_CHUNK_FRAMES` for 16/32-bit numbers) and exists only once something in it was written, so a 2^40-frame
  * space costs only what is touched, and every walk over chunks costs what is held, not where
  * it sits. The last chunk used is remembered, so hot paths on nearby frames skip the map.
  */
+/** Frames per chunk of bits (4 KiB of words). */
 export const CHUNK_FRAMES = 32768;
+/** Frames per chunk of 16/32-bit numbers (1–2 KiB), so a few tagged frames cost little. */
+export const NUMBER_CHUNK_FRAMES = 512;
 
 export class Chunks<T> {
   readonly #map = new Map<number, T>();
@@ -12,11 +15,6 @@ export class Chunks<T> {
   #last: T | undefined = undefined;
 
   constructor(readonly make: () => T) {}
-
-  /** Chunk number of `pfn` (frame numbers may exceed 2^32: division, never shifts). */
-  static indexOf(pfn: number): number {
-    return Math.floor(pfn / CHUNK_FRAMES);
-  }
 
   get size(): number {
     return this.#map.size;
@@ -52,6 +50,7 @@ export class Chunks<T> {
 /** Writes `value` into every frame of `[start, start + count)` a chunk slice at a time (0 makes no chunk). */
 export function fillChunks(
   chunks: Chunks<Uint16Array> | Chunks<Uint32Array>,
+  size: number,
   start: number,
   count: number,
   value: number,
@@ -59,9 +58,9 @@ export function fillChunks(
   let pfn = start;
   const end = start + count;
   while (pfn < end) {
-    const index = Math.floor(pfn / CHUNK_FRAMES);
-    const base = index * CHUNK_FRAMES;
-    const stop = Math.min(end, base + CHUNK_FRAMES);
+    const index = Math.floor(pfn / size);
+    const base = index * size;
+    const stop = Math.min(end, base + size);
     const chunk = value === 0 ? chunks.get(index) : chunks.getOrMake(index);
     chunk?.fill(value, pfn - base, stop - base);
     pfn = stop;

@@ -86,6 +86,8 @@ describe('FrameU16 / FrameU32', () => {
     tags.forEachNonZero((pfn, v) => seen.push(pfn, v));
     expect(seen).toEqual([3, 9, 4, 9, 5, 9, 6, 9, 2 ** 40, 0xfffffffe]);
     expect(tags.chunkCount).toBe(2);
+    // 2^40 - 10 sits 502 frames into a 512-frame chunk: the run touches ceil((502 + 32788) / 512) = 66 chunks.
+    expect(counts.bytes()).toBe(66 * 512 * 2);
   });
 });
 
