@@ -16,7 +16,9 @@ function mask(lo: number, hi: number): number {
 export class FrameBits {
   readonly #chunks = new Chunks(() => new Uint32Array(WORDS));
 
+  /** True when `pfn`'s bit is set. Any number is accepted: a non-frame (0.5, -1, NaN) is never set. */
   test(pfn: number): boolean {
+    if (pfn % 1 !== 0 || pfn < 0) return false;
     const words = this.#chunks.get(Math.floor(pfn / CHUNK_FRAMES));
     if (words === undefined) return false;
     const bit = pfn % CHUNK_FRAMES;

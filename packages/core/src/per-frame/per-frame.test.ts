@@ -57,8 +57,13 @@ describe('FrameBits', () => {
     const bits = new FrameBits();
     expect(bits.bytes()).toBe(0);
     expect(bits.test(2 ** 45)).toBe(false);
+    bits.set(4);
+    for (const notAFrame of [4.5, -4, Number.NaN, Number.POSITIVE_INFINITY, 1e300]) {
+      expect(bits.test(notAFrame)).toBe(false);
+    }
+    bits.clear(4);
     bits.clear(2 ** 45);
-    expect(bits.bytes()).toBe(0);
+    expect(bits.bytes()).toBe(CHUNK_FRAMES / 8); // chunk 0 only: clearing makes no chunk
     bits.set(2 ** 45 + 1);
     bits.set(5);
     expect(bits.bytes()).toBe(2 * (CHUNK_FRAMES / 8));

@@ -1,6 +1,7 @@
 import type { AllocatorCapabilities, FrameAllocator, FrameRange, FrameSpace, RunOptions } from '../api';
 import { NO_FRAME } from '../api';
 import { WholeRunTracker } from '../per-frame/whole-runs';
+import type { AllocatorPlugin } from '../plugin';
 import { FRAMES_PER_2MIB } from '../units';
 import type { ResolvedRouterConfig, ResolvedStrategy, ResolvedZone } from './resolve';
 
@@ -71,9 +72,13 @@ export class StrategyNode implements RouterStrategy {
     // A cache starts empty: straight away when its plugin can, else by taking every frame (startEmpty).
     const plugin = resolved.plugin;
     this.bornEmpty = resolved.over !== undefined && plugin.createEmpty !== undefined;
+    // The router checks every free against its own handed-out bits, so a cache it creates is
+    // made `trusted` (no validity checks of its own) where the plugin's options offer that and
+    // the config does not say otherwise: one check per operation, not one per layer.
+    const options = resolved.over !== undefined ? trustedOptions(plugin, resolved.options) : resolved.options;
     this.allocator = this.bornEmpty
-      ? plugin.createEmpty!(space, zone.ranges, resolved.options)
-      : plugin.create(space, zone.ranges, resolved.options);
+      ? plugin.createEmpty!(space, zone.ranges, options)
+      : plugin.create(space, zone.ranges, options);
     this.caps = this.allocator.capabilities;
     this.holds = resolved.holds;
     this.holdsBlocks = resolved.holds === '2mib';
@@ -107,6 +112,16 @@ export class StrategyNode implements RouterStrategy {
     }
     while (a.alloc() !== NO_FRAME) {}
   }
+}
+
+/** `options` plus `trusted: true`, when the plugin's schema accepts it and the config left it unset. */
+function trustedOptions(
+  plugin: AllocatorPlugin,
+  options: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
+  if (options !== undefined && 'trusted' in options) return options;
+  const withTrust = { ...options, trusted: true };
+  return plugin.options.safeParse(withTrust).success ? withTrust : options;
 }
 
 /** Usable ranges of `space` clipped to `[start, end)`. */
