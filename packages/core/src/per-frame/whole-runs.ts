@@ -2,15 +2,17 @@ import { FrameBits } from './bits';
 
 /**
  * Runs handed out whole, for an allocator that takes runs back only whole (hier2m's 2 MiB
- * pages): each run's start → its count and a small tag (the strategy that served it), plus a
- * bit per covered frame and a bit per run start, so every question about a run of frames is
- * answered a word at a time. One tracker shared by the router, refcounts and owners.
+ * pages): each run's start → its count and a small tag (the strategy that served it), plus one
+ * bit per run start. Adding or removing a run is O(1) whatever its length; which run covers a
+ * frame is found by looking down from it for the nearest start, at most the longest run's
+ * length away, a word at a time. One tracker shared by the router, refcounts and owners.
  */
 export class WholeRunTracker {
   /** start → `count * 256 + tag`. */
   readonly #runs = new Map<number, number>();
-  readonly #covered = new FrameBits();
   readonly #starts = new FrameBits();
+  /** The longest run ever recorded: no start further below a frame can cover it. */
+  #longest = 0;
 
   get size(): number {
     return this.#runs.size;
@@ -19,17 +21,13 @@ export class WholeRunTracker {
   /** Records `[start, start + count)` as handed out whole; `tag` is 0 … 255. */
   add(start: number, count: number, tag = 0): void {
     this.#runs.set(start, count * 256 + tag);
-    this.#covered.setRun(start, count);
     this.#starts.set(start);
+    if (count > this.#longest) this.#longest = count;
   }
 
   /** Forgets the run starting at `start` (nothing when there is none). */
   remove(start: number): void {
-    const value = this.#runs.get(start);
-    if (value === undefined) return;
-    this.#runs.delete(start);
-    this.#covered.clearRun(start, Math.floor(value / 256));
-    this.#starts.clear(start);
+    if (this.#runs.delete(start)) this.#starts.clear(start);
   }
 
   /** The count of the run starting at `start`, or 0. */
@@ -43,24 +41,27 @@ export class WholeRunTracker {
     return (this.#runs.get(start) ?? 0) % 256;
   }
 
-  covers(pfn: number): boolean {
-    return this.#covered.test(pfn);
+  /** The start of the recorded run covering `pfn`, or -1 when none does. */
+  startOf(pfn: number): number {
+    if (this.#runs.size === 0 || pfn % 1 !== 0 || pfn < 0) return -1;
+    const s = this.#starts.lastSetAtOrBelow(pfn, Math.max(0, pfn - this.#longest + 1));
+    return s >= 0 && s + this.countAt(s) > pfn ? s : -1;
   }
 
-  /** True when any frame of `[start, start + count)` lies in a recorded run. */
-  anyIn(start: number, count: number): boolean {
-    return this.#covered.firstSet(start, count) >= 0;
+  covers(pfn: number): boolean {
+    return this.startOf(pfn) >= 0;
   }
 
   /** The first frame of `[start, start + count)` inside a recorded run, or -1. */
   firstIn(start: number, count: number): number {
-    return this.#covered.firstSet(start, count);
+    if (this.#runs.size === 0) return -1;
+    if (this.startOf(start) >= 0) return start;
+    return this.#starts.firstSet(start, count);
   }
 
-  /** The start of the recorded run covering `pfn`, or -1 when none does. */
-  startOf(pfn: number): number {
-    if (!this.#covered.test(pfn)) return -1;
-    return this.#starts.lastSetAtOrBelow(pfn, 0);
+  /** True when any frame of `[start, start + count)` lies in a recorded run. */
+  anyIn(start: number, count: number): boolean {
+    return this.firstIn(start, count) >= 0;
   }
 
   /** True when `[start, start + count)` is exactly one recorded run. */
@@ -69,6 +70,6 @@ export class WholeRunTracker {
   }
 
   bytes(): number {
-    return this.#covered.bytes() + this.#starts.bytes() + this.#runs.size * 16;
+    return this.#starts.bytes() + this.#runs.size * 16;
   }
 }

@@ -90,7 +90,9 @@ class Router implements FrameRouter {
   #used = 0;
   #scratch = new Float64Array(64);
   /**
-   * One bit per frame the router has handed out: the one validity check of every free (the
+   * One bit per frame the router has handed out, except the frames of runs longer than one
+   * that a zone's whole-run tracker records (those are checked there, in O(1) per run): the
+   * one validity check of every free (the
    * strategies behind are not asked `isFree` frame by frame), and `isFree` itself.
    */
   readonly #handed = new FrameBits();
@@ -177,7 +179,8 @@ class Router implements FrameRouter {
     }
     if (pfn !== NO_FRAME) {
       this.#used += count;
-      this.#handed.setRun(pfn, count);
+      // A run a zone's tracker records whole is checked there; every other frame here.
+      if (count === 1 || this.zones[this.#zoneOf(pfn)].wholeRuns === null) this.#handed.setRun(pfn, count);
     }
     return pfn;
   }
@@ -306,12 +309,11 @@ class Router implements FrameRouter {
   // ---- freeing -------------------------------------------------------------------------
 
   free(pfn: Pfn): void {
-    // The one check: a frame the router handed out (anything else is classified by freeError).
-    if (!this.#handed.test(pfn)) throw freeError('free', this.space, pfn);
+    // The one check: a frame the router handed out (anything else is classified by freeFault).
+    if (!this.#handed.test(pfn)) throw this.#freeFault('free', pfn, false);
     const zone = this.zones[this.#zoneOf(pfn)];
     const runs = zone.wholeRuns;
-    if (runs?.covers(pfn)) {
-      if (runs.countAt(pfn) !== 1) throw this.#wholeRunError('free', zone, pfn);
+    if (runs !== null && runs.size > 0 && runs.countAt(pfn) === 1) {
       this.#releaseWholeRun(zone, pfn, 1);
     } else {
       this.#releaseFrame(zone, pfn);
@@ -340,11 +342,6 @@ class Router implements FrameRouter {
         if (zi >= 0) oneZone = false;
         zi = z;
       }
-      const runs = this.zones[z].wholeRuns;
-      if (runs !== null && runs.covers(pfn) && runs.countAt(pfn) !== 1) {
-        for (let j = 0; j <= i; j++) handed.set(pfns[j]);
-        throw this.#wholeRunError('freeMany', this.zones[z], pfn);
-      }
     }
     if (count === 0) return;
     const zone = this.zones[zi];
@@ -357,7 +354,7 @@ class Router implements FrameRouter {
       for (let i = 0; i < count; i++) {
         const pfn = pfns[i];
         const z = this.zones[this.#zoneOf(pfn)];
-        if (z.wholeRuns?.covers(pfn)) this.#releaseWholeRun(z, pfn, 1);
+        if (z.wholeRuns !== null && z.wholeRuns.countAt(pfn) === 1) this.#releaseWholeRun(z, pfn, 1);
         else this.#releaseFrame(z, pfn);
       }
     }
@@ -376,17 +373,35 @@ class Router implements FrameRouter {
         });
       }
     }
-    return freeError('freeMany', this.space, pfn);
+    return this.#freeFault('freeMany', pfn, false);
+  }
+
+  /** Why `pfn`, not handed out frame by frame, cannot be freed: inside a whole run, or freeError's reason. */
+  #freeFault(op: string, pfn: Pfn, inRun: boolean): FrameError {
+    if (Number.isSafeInteger(pfn) && pfn >= 0 && pfn < this.space.frameCount) {
+      const zone = this.zones[this.#zoneOf(pfn)];
+      if (zone.wholeRuns?.covers(pfn)) return this.#wholeRunError(op, zone, pfn);
+    }
+    return freeError(op, this.space, pfn, inRun);
   }
 
   freeRun(pfn: Pfn, count: number): void {
     checkRun('freeRun', this.space, pfn, count);
     const end = pfn + count;
+    if (count > 1 && this.#tracksRuns) {
+      // A run its zone handed out whole: checked and released in O(1).
+      const zone = this.zones[this.#zoneOf(pfn)];
+      if (zone.wholeRuns !== null && zone.wholeRuns.countAt(pfn) === count) {
+        this.#releaseWholeRun(zone, pfn, count);
+        this.#used -= count;
+        return;
+      }
+    }
     // One word-at-a-time check over the run: every frame handed out (a hole or reserved frame never is).
     const missing = this.#handed.firstClear(pfn, count);
     if (missing >= 0) {
       this.#checkUsable(pfn, count);
-      throw freeError('freeRun', this.space, missing, true);
+      throw this.#freeFault('freeRun', missing, true);
     }
     // A zone whose owner takes runs back only whole: a run must be one it handed out, or none of its frames may be in one.
     if (this.#tracksRuns) {
@@ -550,7 +565,8 @@ class Router implements FrameRouter {
 
   isFree(pfn: Pfn): boolean {
     if (!(pfn >= 0 && pfn < this.space.frameCount) || !Number.isInteger(pfn)) return false;
-    return !this.#handed.test(pfn) && this.space.isUsable(pfn);
+    if (this.#handed.test(pfn) || !this.space.isUsable(pfn)) return false;
+    return !(this.#tracksRuns && this.zones[this.#zoneOf(pfn)].wholeRuns?.covers(pfn));
   }
 
   stats(): AllocatorStats {
