@@ -1,4 +1,5 @@
 import { FrameBits } from './bits';
+import { Chunks, NUMBER_CHUNK_FRAMES as SIZE } from './chunks';
 
 /**
  * Runs handed out whole, for an allocator that takes runs back only whole (hier2m's 2 MiB
@@ -8,42 +9,54 @@ import { FrameBits } from './bits';
  * length away, a word at a time. One tracker shared by the router, refcounts and owners.
  */
 export class WholeRunTracker {
-  /** start → `count * 256 + tag`. */
-  readonly #runs = new Map<number, number>();
+  /** `count * 256 + tag` at each run's start frame, 0 elsewhere (lazily chunked: no Map churn, nothing allocated per run). */
+  readonly #runs = new Chunks(() => new Float64Array(SIZE));
   readonly #starts = new FrameBits();
+  #size = 0;
   /** The longest run ever recorded: no start further below a frame can cover it. */
   #longest = 0;
 
   get size(): number {
-    return this.#runs.size;
+    return this.#size;
+  }
+
+  #value(start: number): number {
+    if (start % 1 !== 0 || start < 0) return 0;
+    const chunk = this.#runs.get(Math.floor(start / SIZE));
+    return chunk === undefined ? 0 : chunk[start % SIZE];
   }
 
   /** Records `[start, start + count)` as handed out whole; `tag` is 0 … 255. */
   add(start: number, count: number, tag = 0): void {
-    this.#runs.set(start, count * 256 + tag);
+    const chunk = this.#runs.getOrMake(Math.floor(start / SIZE));
+    if (chunk[start % SIZE] === 0) this.#size++;
+    chunk[start % SIZE] = count * 256 + tag;
     this.#starts.set(start);
     if (count > this.#longest) this.#longest = count;
   }
 
   /** Forgets the run starting at `start` (nothing when there is none). */
   remove(start: number): void {
-    if (this.#runs.delete(start)) this.#starts.clear(start);
+    const chunk = this.#runs.get(Math.floor(start / SIZE));
+    if (chunk === undefined || chunk[start % SIZE] === 0) return;
+    chunk[start % SIZE] = 0;
+    this.#size--;
+    this.#starts.clear(start);
   }
 
   /** The count of the run starting at `start`, or 0. */
   countAt(start: number): number {
-    const value = this.#runs.get(start);
-    return value === undefined ? 0 : Math.floor(value / 256);
+    return Math.floor(this.#value(start) / 256);
   }
 
   /** The tag of the run starting at `start`. */
   tagAt(start: number): number {
-    return (this.#runs.get(start) ?? 0) % 256;
+    return this.#value(start) % 256;
   }
 
   /** The start of the recorded run covering `pfn`, or -1 when none does. */
   startOf(pfn: number): number {
-    if (this.#runs.size === 0 || pfn % 1 !== 0 || pfn < 0) return -1;
+    if (this.#size === 0 || pfn % 1 !== 0 || pfn < 0) return -1;
     const s = this.#starts.lastSetAtOrBelow(pfn, Math.max(0, pfn - this.#longest + 1));
     return s >= 0 && s + this.countAt(s) > pfn ? s : -1;
   }
@@ -54,7 +67,7 @@ export class WholeRunTracker {
 
   /** The first frame of `[start, start + count)` inside a recorded run, or -1. */
   firstIn(start: number, count: number): number {
-    if (this.#runs.size === 0) return -1;
+    if (this.#size === 0) return -1;
     if (this.startOf(start) >= 0) return start;
     return this.#starts.firstSet(start, count);
   }
@@ -70,6 +83,6 @@ export class WholeRunTracker {
   }
 
   bytes(): number {
-    return this.#starts.bytes() + this.#runs.size * 16;
+    return this.#starts.bytes() + this.#runs.size * SIZE * 8;
   }
 }
