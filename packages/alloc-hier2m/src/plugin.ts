@@ -35,5 +35,5 @@ export function createEmptyHier2mAllocator(
   ranges: readonly FrameRange[] = space.ranges,
   options: Hier2mOptions = {},
 ): Hier2mAllocator {
-  return plugin.createEmpty(space, ranges, options) as Hier2mAllocator;
+  return plugin.createEmpty!(space, ranges, options) as Hier2mAllocator;
 }

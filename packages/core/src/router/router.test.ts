@@ -241,7 +241,7 @@ describe('layering', () => {
     expect(router.alloc()).toBe(NO_FRAME);
   });
 
-  it('sends freed runs to the owner, or to a cache that takes them (PatchworkOS frees regions onto its stack)', () => {
+  it('sends freed runs to the owner (the patchwork preset too: its bitmap keeps freed runs for later runs)', () => {
     const kernel = kernelRouter();
     const run = kernel.allocRun(8, { below: DMA_LIMIT });
     kernel.freeRun(run, 8);
@@ -254,8 +254,11 @@ describe('layering', () => {
     const out = new Float64Array(4000);
     patchwork.allocMany(out, 4000);
     patchwork.freeRun(16380, 20);
-    expect(strategy(patchwork, 'stack', 'stack').cachedFrames).toBe(16);
+    expect(strategy(patchwork, 'stack', 'stack').cachedFrames).toBe(0);
+    expect(strategy(patchwork, 'stack', 'bitmap').allocator.stats().freeFrames).toBe(16);
     expect(strategy(patchwork, 'bitmap', 'bitmap').allocator.stats().freeFrames).toBe(4);
+    // A later run finds the freed one whole, without draining the stack.
+    expect(patchwork.allocRun(16)).toBe(16384);
   });
 
   it('chains caches: a cache over a cache refills through it', () => {
