@@ -358,7 +358,7 @@ describe('trusted (a router checks every free)', () => {
     full.allocMany(out, 10);
     full.freeMany(out, 10);
     const seen: number[] = [];
-    full.forEachFreeRun((s, c) => seen.push(s, c));
+    full.forEachFreeRun!((s, c) => seen.push(s, c));
     expect(seen).toEqual([16, 2000]);
     expect(full.isFree(20)).toBe(true);
     expect(full.isFree(2500)).toBe(false);
