@@ -1,3 +1,4 @@
+import { DIRECT } from './report';
 import type { Row, SuiteResult } from './run';
 
 /** One budget of DESIGN.md's "Performance budgets", judged on one run's figures. */
@@ -24,6 +25,14 @@ export const THRESHOLDS = {
   refcountBytesPerFrame: 2,
   /** "zero extra for the stack": below one bit per 64 frames. */
   stackBytesPerFrame: 1 / 512,
+  /** The stack alone: single-frame alloc+free within this factor of a plain typed-array stack. */
+  stackToPlain: 1.5,
+  /** A router costs at most this factor of the strategy that serves the request. */
+  routerOverhead: 1.3,
+  /** Single frames through a router whose cache is a stack: at most this factor of the stack alone. */
+  routerStackSingle: 1.2,
+  /** Stack metadata after a full churn: its used bits (1 bit per frame) and nothing else. */
+  stackChurnBytesPerFrame: 0.125 * 1.05,
 } as const;
 
 const fmt = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
@@ -151,6 +160,49 @@ export function checkBudgets(result: SuiteResult): Check[] {
       detail: m ? `${fmt(m.bytesPerFrame, 4)} B/frame (limit ${fmt(limit, 4)})` : 'not measured',
     });
   }
+  for (const scenario of ['single-lifo', 'single-random']) {
+    for (const strategy of ['stack', 'stack[array]']) {
+      const row = find(result, scenario, strategy);
+      const plain = find(result, scenario, 'ref:plain-stack');
+      const r = row?.medianNs && plain?.medianNs ? row.medianNs / plain.medianNs : undefined;
+      checks.push({
+        budget: 'the stack within 1.5x of a plain typed-array stack (double-free check kept)',
+        subject: `${strategy} · ${scenario}`,
+        holds: r === undefined ? undefined : r <= t.stackToPlain,
+        detail: r === undefined ? 'not measured' : `${fmt(r)}x ref:plain-stack (limit ${t.stackToPlain}x)`,
+      });
+    }
+  }
+
+  for (const row of result.rows) {
+    if (!row.strategy.startsWith('router:') || row.skipped || !row.medianNs) continue;
+    const named = row.servedBy && find(result, row.scenario, row.servedBy);
+    const directId = named ? (row.servedBy as string) : DIRECT[row.scenario];
+    const direct = directId ? find(result, row.scenario, directId) : undefined;
+    if (!direct?.medianNs) continue;
+    const r = row.medianNs / direct.medianNs;
+    const stackSingle = directId === 'stack' && row.scenario.startsWith('single');
+    const limit = stackSingle ? t.routerStackSingle : t.routerOverhead;
+    checks.push({
+      budget: stackSingle
+        ? 'single frames through a router whose cache is a stack: within 1.2x of the stack'
+        : 'a router costs at most 1.3x the strategy that serves the request',
+      subject: `${row.strategy} · ${row.scenario} (${directId})`,
+      holds: r <= limit,
+      detail: `${fmt(row.medianNs)} vs ${fmt(direct.medianNs)} ns/op = ${fmt(r)}x (limit ${limit}x)`,
+    });
+  }
+
+  const churned = result.memory.find((m) => m.strategy === 'stack' && m.space === 'after a full churn');
+  checks.push({
+    budget: 'metadata: the stack holds its used bits and nothing else, measured after a full churn',
+    subject: 'stack · after a full churn',
+    holds: churned ? churned.bytesPerFrame <= t.stackChurnBytesPerFrame : undefined,
+    detail: churned
+      ? `${fmt(churned.bytesPerFrame, 4)} B/frame (limit ${fmt(t.stackChurnBytesPerFrame, 4)})`
+      : 'not measured',
+  });
+
   const rc = result.memory.find((m) => m.strategy === 'withRefCounts');
   checks.push({
     budget: 'metadata: 2 bytes per frame for 16-bit refcounts',

@@ -1,4 +1,4 @@
-import { createFrameSpace, withRefCounts } from '@framekit/core';
+import { createFrameSpace, type FrameAllocator, type FrameSpace, withRefCounts } from '@framekit/core';
 import { createBaselineAllocator } from '@framekit/core/testing';
 import { MemPoolPages } from './peer';
 import type { Profile } from './profiles';
@@ -8,7 +8,10 @@ import type { MemoryRow } from './run';
  * Memory rows that no initialisation shows: what 16-bit refcounts (`withRefCounts`) add
  * once every frame is allocated, and the JS peer's bytes per 4 KiB block beyond the block.
  */
-export function extraMemory(profile: Profile): MemoryRow[] {
+export function extraMemory(
+  profile: Profile,
+  createStack?: (space: FrameSpace) => FrameAllocator,
+): MemoryRow[] {
   const frames = profile.singleFrames;
   const space = createFrameSpace({ frames });
   const inner = createBaselineAllocator(space);
@@ -21,7 +24,28 @@ export function extraMemory(profile: Profile): MemoryRow[] {
   const overhead = peer.overheadPerFrame();
   const bytes = frames * 4096;
   const label = `${bytes >= 2 ** 30 ? `${bytes / 2 ** 30} GiB` : `${bytes / 2 ** 20} MiB`}, all allocated`;
+  const rows: MemoryRow[] = [];
+  if (createStack) {
+    // The stack's metadata after a full churn (every frame handed out, then all freed in a
+    // scattered order), not just after start-up, where its lazily made used bits cost nothing.
+    const stack = createStack(createFrameSpace({ frames }));
+    const all = new Float64Array(frames);
+    let n = 0;
+    for (let pfn = stack.alloc(); pfn !== -1; pfn = stack.alloc()) all[n++] = pfn;
+    for (let i = 0; i < n; i += 2) stack.free(all[i]);
+    for (let i = 1; i < n; i += 2) stack.free(all[i]);
+    const churned = stack.stats().metadataBytes;
+    rows.push({
+      strategy: 'stack',
+      space: 'after a full churn',
+      frames,
+      metadataBytes: churned,
+      bytesPerFrame: churned / frames,
+      note: 'nodes in a typed array here (no contents): used bits plus the node array',
+    });
+  }
   return [
+    ...rows,
     {
       strategy: 'withRefCounts',
       space: label,

@@ -23,7 +23,7 @@ const table = (head: string[], lines: string[][]) =>
   ].join('\n');
 
 /** The direct strategy a router row is compared with, per scenario. */
-const DIRECT: Readonly<Record<string, string>> = {
+export const DIRECT: Readonly<Record<string, string>> = {
   'single-lifo': 'stack',
   'single-random': 'stack',
   'batch-64': 'stack',

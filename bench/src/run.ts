@@ -1,4 +1,4 @@
-import { createFrameSpace, type FrameAllocator, fillFrames } from '@framekit/core';
+import { createFrameSpace, type FrameAllocator, type FrameSpace, fillFrames } from '@framekit/core';
 import { applyRecipe, type FragmentRecipe, fragmentRecipe, recipeArgs, summarizeRecipe } from './fragment';
 import { type HeapRow, runHeapScenarios } from './heap';
 import { type InitResult, initInChild, initInProcess, writeRangesFile } from './init';
@@ -169,7 +169,10 @@ export async function runSuite(options: RunOptions): Promise<SuiteResult> {
       init.push(...(await runInit(map, reps, loaded, profile, binary)));
     }
   }
-  const memory = wanted(options.only, 'memory') ? memoryRows(init, profile) : [];
+  const stackStrategy = loaded.strategies.find((x) => x.id === 'stack[array]');
+  const memory = wanted(options.only, 'memory')
+    ? memoryRows(init, profile, stackStrategy?.create as ((space: FrameSpace) => FrameAllocator) | undefined)
+    : [];
   const vm = wanted(options.only, 'vm') ? runVmScenarios(loaded, profile, log) : [];
   if (!loaded.vm) missing.push('vm scenarios (fault in 256 MiB, fork): @framekit/vm is not installed');
   const heap = wanted(options.only, 'heap') ? await runHeapScenarios(profile, log) : [];
@@ -319,7 +322,11 @@ async function runInit(
   return out;
 }
 
-function memoryRows(init: readonly (InitResult & { kind: string })[], profile: Profile): MemoryRow[] {
+function memoryRows(
+  init: readonly (InitResult & { kind: string })[],
+  profile: Profile,
+  createStack?: (space: FrameSpace) => FrameAllocator,
+): MemoryRow[] {
   const rows: MemoryRow[] = [];
   for (const r of init) {
     const frames = r.totalFrames ?? r.frames;
@@ -333,7 +340,7 @@ function memoryRows(init: readonly (InitResult & { kind: string })[], profile: P
       ...(r.peakRssBytes !== undefined ? { peakRssBytes: r.peakRssBytes } : {}),
     });
   }
-  rows.push(...extraMemory(profile));
+  rows.push(...extraMemory(profile, createStack));
   return rows;
 }
 

@@ -3,6 +3,7 @@ import * as core from '@framekit/core';
 import { createBaselineAllocator } from '@framekit/core/testing';
 import type { NativeAlgo } from './native';
 import { MemPoolPages } from './peer';
+import { PlainTypedArrayStack } from './plain-stack';
 
 /**
  * What a scenario drives: a `FrameAllocator`, or the JS peer's adapter with the same calls.
@@ -204,6 +205,16 @@ export async function loadStrategies(): Promise<Loaded> {
   } else {
     missing.push('@framekit/core createRouter/routerPresets');
   }
+
+  strategies.push({
+    id: 'ref:plain-stack',
+    kind: 'peer',
+    runs: 'none',
+    belowRuns: false,
+    backing: 'none',
+    note: 'the reference for the stack budget: a plain Float64Array stack, no checks',
+    create: (space) => new PlainTypedArrayStack(space.frameCount),
+  });
 
   strategies.push({
     id: 'peer:MemPool',

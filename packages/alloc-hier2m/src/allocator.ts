@@ -87,7 +87,12 @@ export class Hier2m implements Hier2mAllocator {
   #free: number;
   #wholeCount: number;
 
-  constructor(space: FrameSpace, ranges: readonly FrameRange[], lowLimit: number) {
+  /**
+   * `empty`: every frame starts in use (a router's cache, filled only by what is freed to it):
+   * each entry wholly ours is an allocated 2 MiB page (so a 2 MiB block can be freed into it),
+   * every other entry a partial 4 KiB entry with no free frame. Same cost as a full start.
+   */
+  constructor(space: FrameSpace, ranges: readonly FrameRange[], lowLimit: number, empty = false) {
     this.space = space;
     this.ranges = ranges;
     this.lowLimit = lowLimit;
@@ -122,6 +127,20 @@ export class Hier2m implements Hier2mAllocator {
     this.#firstHigh = map.countBelow(lowLimit / FRAMES_PER_ENTRY);
     this.#whole = new EntrySet(table.count);
     this.#hasFree = new EntrySet(table.count);
+    if (empty) {
+      // An allocated 2 MiB page is `full_pages == 0` with its fields left as they were (as
+      // `take2m` leaves them); a partial entry has no free bit at all.
+      for (let e = 0; e < table.count; e++) {
+        table.fullPages[e] = 0;
+        if ((table.flags[e] & IS_2M) === 0) {
+          table.hasPages[e] = 0;
+          table.fields.fill(0, e * FIELDS_PER_ENTRY, (e + 1) * FIELDS_PER_ENTRY);
+        }
+      }
+      this.#free = 0;
+      this.#wholeCount = 0;
+      return;
+    }
     // Push from the top so each list starts with its lowest entry: frames go out lowest first.
     for (let e = table.count - 1; e >= 0; e--) {
       this.#hasFree.add(e);

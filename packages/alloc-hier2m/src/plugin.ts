@@ -9,6 +9,8 @@ export const plugin = definePlugin({
   options: Hier2mOptionsSchema,
   capabilities: HIER2M_CAPABILITIES,
   create: (space, ranges, options) => new Hier2m(space, ranges, options.lowLimit),
+  // A router's 2 MiB cache: every frame in use at start, in time proportional to words.
+  createEmpty: (space, ranges, options) => new Hier2m(space, ranges, options.lowLimit, true),
 });
 
 /**
@@ -21,4 +23,17 @@ export function createHier2mAllocator(
   options: Hier2mOptions = {},
 ): Hier2mAllocator {
   return plugin.create(space, ranges, options) as Hier2mAllocator;
+}
+
+/**
+ * A hier2m allocator with every frame of `ranges` in use (as a router's 2 MiB cache starts):
+ * wholly owned 2 MiB entries can be given back with `freeRun(pfn, 512)`, any frame of the rest
+ * with `free`. Costs what `createHier2mAllocator` costs, never a frame-by-frame drain.
+ */
+export function createEmptyHier2mAllocator(
+  space: FrameSpace,
+  ranges: readonly FrameRange[] = space.ranges,
+  options: Hier2mOptions = {},
+): Hier2mAllocator {
+  return plugin.createEmpty!(space, ranges, options) as Hier2mAllocator;
 }

@@ -336,3 +336,31 @@ describe('plugin', () => {
     expect(stack.entryWords).toBe(1);
   });
 });
+
+describe('trusted (a router checks every free)', () => {
+  it('keeps no used bits, starts empty without marking frames, and still reports free frames', () => {
+    const space = createFrameSpace({ frames: 4096, ranges: [{ start: 16, count: 2000 }] });
+    const empty = plugin.createEmpty!(space, space.ranges, { trusted: true }) as StackAllocator;
+    expect(empty.trusted).toBe(true);
+    const checked = plugin.createEmpty!(space, space.ranges, {});
+    expect(empty.stats().metadataBytes).toBeLessThan(checked.stats().metadataBytes);
+    expect(empty.alloc()).toBe(-1);
+    empty.freeRun(100, 4);
+    empty.free(500);
+    expect(empty.isFree(101)).toBe(true);
+    expect(empty.isFree(499)).toBe(false);
+    const runs: number[] = [];
+    empty.forEachFreeRun((s, c) => runs.push(s, c));
+    expect(runs).toEqual([100, 4, 500, 1]);
+    expect(empty.stats().freeFrames).toBe(5);
+    const full = plugin.create(space, space.ranges, { trusted: true, nodeEntries: 2 });
+    const out = new Float64Array(10);
+    full.allocMany(out, 10);
+    full.freeMany(out, 10);
+    const seen: number[] = [];
+    full.forEachFreeRun!((s, c) => seen.push(s, c));
+    expect(seen).toEqual([16, 2000]);
+    expect(full.isFree(20)).toBe(true);
+    expect(full.isFree(2500)).toBe(false);
+  });
+});

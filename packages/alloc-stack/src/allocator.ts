@@ -48,7 +48,9 @@ export class StackFrameAllocator implements StackAllocator {
   readonly #stack: FrameStack;
   readonly #store: NodeStore;
   readonly #carver: RangeCarver;
-  readonly #used: UsedBits;
+  /** Set while a frame is handed out: the double-free check. `null` when `trusted` (the caller checks). */
+  readonly #used: UsedBits | null;
+  readonly trusted: boolean;
   /** The managed frames, for `isFree` and for classifying a bad free. */
   readonly #managed: FreeRunList;
   readonly #total: number;
@@ -83,13 +85,14 @@ export class StackFrameAllocator implements StackAllocator {
       : new ArrayNodeStore(HEADER_WORDS + entries * this.entryWords);
     this.#stack = new FrameStack(store, entries, this.entryWords);
     this.#carver = new RangeCarver(ranges);
-    this.#used = new UsedBits(space.frameCount);
+    this.trusted = options.trusted;
+    this.#used = options.trusted ? null : new UsedBits(space.frameCount);
     this.#managed = new FreeRunList(ranges);
     this.#total = this.#managed.frames;
     this.#store = store;
     if (empty) {
       this.#carver.exhaust();
-      for (const r of ranges) this.#used.setRange(r.start, r.count);
+      if (this.#used !== null) for (const r of ranges) this.#used.setRange(r.start, r.count);
       this.#usedFrames = this.#total;
     }
   }
@@ -100,7 +103,7 @@ export class StackFrameAllocator implements StackAllocator {
       pfn = this.#carver.take();
       if (pfn === NO_FRAME) return NO_FRAME;
     }
-    this.#used.set(pfn);
+    this.#used?.set(pfn);
     this.#usedFrames++;
     return pfn;
   }
@@ -114,7 +117,7 @@ export class StackFrameAllocator implements StackAllocator {
     for (let i = 0; i < count; i++) {
       let pfn = stack.pop();
       if (pfn === NO_FRAME) pfn = this.#carver.take();
-      used.set(pfn);
+      used?.set(pfn);
       out[i] = pfn;
     }
     this.#usedFrames += count;
@@ -133,7 +136,8 @@ export class StackFrameAllocator implements StackAllocator {
   }
 
   free(pfn: Pfn): void {
-    if (!this.#used.tryClear(pfn)) throw this.#freeError('free', pfn, false);
+    const used = this.#used;
+    if (used !== null && !used.tryClear(pfn)) throw this.#freeError('free', pfn, false);
     this.#usedFrames--;
     this.#stack.push(pfn);
   }
@@ -142,7 +146,7 @@ export class StackFrameAllocator implements StackAllocator {
     checkBatch('freeMany', pfns, count);
     const used = this.#used;
     // Clearing a bit fails for a frame not allocated here and for one listed twice.
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; used !== null && i < count; i++) {
       if (!used.tryClear(pfns[i])) {
         for (let j = 0; j < i; j++) used.set(pfns[j]);
         throw this.#batchError(pfns, count);
@@ -158,17 +162,25 @@ export class StackFrameAllocator implements StackAllocator {
     checkRun('freeRun', this.space, pfn, count);
     const used = this.#used;
     const end = pfn + count;
-    for (let i = pfn; i < end; i++) if (!used.has(i)) throw this.#runError(pfn, end, i);
+    if (used !== null) for (let i = pfn; i < end; i++) if (!used.has(i)) throw this.#runError(pfn, end, i);
     // Pushed from the top down, so the next batch pops them in ascending order.
     for (let i = end - 1; i >= pfn; i--) {
-      used.tryClear(i);
+      used?.tryClear(i);
       this.#stack.push(i);
     }
     this.#usedFrames -= count;
   }
 
   isFree(pfn: Pfn): boolean {
-    return Number.isInteger(pfn) && this.#managed.has(pfn) && !this.#used.has(pfn);
+    if (!Number.isInteger(pfn) || !this.#managed.has(pfn)) return false;
+    if (this.#used !== null) return !this.#used.has(pfn);
+    // Trusted: no used bits; free means untouched or on the stack (a walk, for metrics only).
+    if (this.#carver.holds(pfn)) return true;
+    let found = false;
+    this.#stack.forEach((p) => {
+      if (p === pfn) found = true;
+    });
+    return found;
   }
 
   stats(): AllocatorStats {
@@ -177,12 +189,50 @@ export class StackFrameAllocator implements StackAllocator {
       freeFrames: this.#total - this.#usedFrames,
       usedFrames: this.#usedFrames,
       metadataBytes:
-        this.#used.bytes() + this.#store.bytes() + this.#carver.bytes() + this.#managed.length * RANGE_BYTES,
+        (this.#used?.bytes() ?? 0) +
+        this.#store.bytes() +
+        this.#carver.bytes() +
+        this.#managed.length * RANGE_BYTES,
     };
   }
 
   forEachFreeRun(visit: (start: Pfn, count: number) => void): void {
-    forEachFreeRun(this.#managed, this.#used, visit);
+    if (this.#used !== null) {
+      forEachFreeRun(this.#managed, this.#used, visit);
+      return;
+    }
+    // Trusted: every stacked frame (sorted in one typed array, 8 bytes per frame) merged with
+    // the untouched stretches, which never overlap them (a slow path, for metrics).
+    const stacked = new Float64Array(this.#stack.size);
+    let n = 0;
+    this.#stack.forEach((pfn) => {
+      stacked[n++] = pfn;
+    });
+    stacked.sort();
+    const untouched: number[] = [];
+    this.#carver.forEachUntouched((start, count) => {
+      untouched.push(start, count);
+    });
+    let runStart = -1;
+    let runEnd = -1;
+    const add = (start: number, count: number) => {
+      if (start === runEnd) runEnd += count;
+      else {
+        if (runEnd > runStart) visit(runStart, runEnd - runStart);
+        runStart = start;
+        runEnd = start + count;
+      }
+    };
+    let u = 0;
+    for (let k = 0; k < n; k++) {
+      while (u < untouched.length && untouched[u] < stacked[k]) {
+        add(untouched[u], untouched[u + 1]);
+        u += 2;
+      }
+      add(stacked[k], 1);
+    }
+    for (; u < untouched.length; u += 2) add(untouched[u], untouched[u + 1]);
+    if (runEnd > runStart) visit(runStart, runEnd - runStart);
   }
 
   inspect(): StackState {
@@ -212,7 +262,7 @@ export class StackFrameAllocator implements StackAllocator {
   /** Why a batch cannot be freed: the first entry not allocated here, else a frame listed twice. */
   #batchError(pfns: PfnArray, count: number): FrameError {
     for (let i = 0; i < count; i++) {
-      if (!this.#used.has(pfns[i])) return this.#freeError('freeMany', pfns[i], false);
+      if (!this.#used!.has(pfns[i])) return this.#freeError('freeMany', pfns[i], false);
     }
     checkNoDuplicates('freeMany', pfns, count);
     throw new Error('freeMany: a bit failed to clear, yet every entry is allocated and distinct');

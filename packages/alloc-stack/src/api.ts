@@ -11,6 +11,8 @@ export const STACK_CAPABILITIES: AllocatorCapabilities = Object.freeze({
 export interface StackAllocator extends FrameAllocator {
   /** True when the nodes live inside the free frames (the space has contents and the option allows it). */
   readonly nodesInFrames: boolean;
+  /** Created with `trusted: true`: no used bits, the caller checks every free. */
+  readonly trusted: boolean;
   /** Free frame numbers one node holds besides itself. */
   readonly nodeEntries: number;
   /** 32-bit words per entry: 1, or 2 when the managed frames reach frame 2^32 (16 TiB). */

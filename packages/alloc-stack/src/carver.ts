@@ -44,6 +44,21 @@ export class RangeCarver {
     return NO_FRAME;
   }
 
+  /** True when `pfn` is an untouched frame (not handed out yet). */
+  holds(pfn: Pfn): boolean {
+    for (let r = this.#range; r < this.#next.length; r++) {
+      if (pfn >= this.#next[r] && pfn < this.#end[r]) return true;
+    }
+    return false;
+  }
+
+  /** Calls `visit(start, count)` for each stretch of untouched frames, ascending. */
+  forEachUntouched(visit: (start: Pfn, count: number) => void): void {
+    for (let r = this.#range; r < this.#next.length; r++) {
+      if (this.#next[r] < this.#end[r]) visit(this.#next[r], this.#end[r] - this.#next[r]);
+    }
+  }
+
   /** Hands out nothing more: every frame counts as touched (an allocator that starts full). */
   exhaust(): void {
     this.#next.set(this.#end);

@@ -65,6 +65,32 @@ export class FrameStack {
     return (this.#cursor - this.#floor) / this.#entryWords;
   }
 
+  /** Calls `visit(pfn)` for every frame on the stack, nodes included (a slow path: it walks every node). */
+  forEach(visit: (pfn: Pfn) => void): void {
+    if (this.#top === NO_FRAME) return;
+    const wide = this.#wide;
+    const step = this.#entryWords;
+    let words = this.#words;
+    for (let w = this.#floor; w < this.#cursor; w += step)
+      visit(wide ? words[w] + words[w + 1] * WORD_RANGE : words[w]);
+    visit(this.#top);
+    let low = words[this.#base];
+    let high = words[this.#base + 1];
+    let depth = this.#depth - 1;
+    while (!(low === NO_LINK_WORD && high === NO_LINK_WORD)) {
+      const pfn = low + high * WORD_RANGE;
+      depth--;
+      const base = this.#store.open(pfn, depth);
+      words = this.#store.words;
+      visit(pfn);
+      const floor = base + HEADER_WORDS;
+      const limit = floor + this.#entries * step;
+      for (let w = floor; w < limit; w += step) visit(wide ? words[w] + words[w + 1] * WORD_RANGE : words[w]);
+      low = words[base];
+      high = words[base + 1];
+    }
+  }
+
   push(pfn: Pfn): void {
     const cursor = this.#cursor;
     if (cursor === this.#limit) {

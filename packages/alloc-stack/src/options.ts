@@ -14,6 +14,15 @@ export const StackOptionsSchema = z.strictObject({
    * does. `false` keeps them in a typed array instead, leaving free frames' bytes untouched.
    */
   nodesInFrames: z.boolean().default(true),
+  /**
+   * The caller checks every free before it reaches the stack (default false). A router that
+   * tracks the frames it handed out passes `true` for a stack cache it creates, so that each
+   * operation is checked once, not once per layer: the stack then keeps no used bits (no
+   * double-free check of its own, and a cache starts empty in time proportional to its
+   * ranges). `isFree` and `forEachFreeRun` then walk the stack (slow paths, for metrics).
+   * Never pass it where untrusted callers free frames.
+   */
+  trusted: z.boolean().default(false),
 });
 
 export type StackOptions = z.input<typeof StackOptionsSchema>;

@@ -30,6 +30,7 @@ export {
 } from './frame-space';
 export { FrameWords } from './frame-words';
 export { FreeRunList } from './free-runs';
+export { CHUNK_FRAMES, FrameBits, FrameU16, FrameU32, WholeRunTracker } from './per-frame/index';
 export * from './metrics/index';
 export * from './owners/index';
 export { type AllocatorPlugin, checkRangesInSpace, definePlugin, type PluginDefinition } from './plugin';

@@ -129,18 +129,82 @@ describe('withRefCounts', () => {
     const pmm = withRefCounts(wholeOnly);
     const pfn = pmm.allocRun(4);
     expect(pfn).not.toBe(NO_FRAME);
-    expect(codeOf(() => pmm.unref(pfn + 1))).toBe('INVALID_REQUEST');
+    expect(codeOf(() => pmm.unref(pfn + 1))).toBe('NOT_ALLOCATED');
     pmm.ref(pfn, 4);
     pmm.unref(pfn + 1);
     // [2,1,2,2]: frame 1 would reach zero alone.
-    expect(codeOf(() => pmm.unref(pfn + 1))).toBe('INVALID_REQUEST');
-    expect(codeOf(() => pmm.unref(pfn, 4))).toBe('INVALID_REQUEST');
+    expect(codeOf(() => pmm.unref(pfn + 1))).toBe('NOT_ALLOCATED');
+    expect(codeOf(() => pmm.unref(pfn, 4))).toBe('NOT_ALLOCATED');
     pmm.ref(pfn + 1);
     pmm.unref(pfn, 4);
     expect(pmm.isFree(pfn + 1)).toBe(false);
-    expect(codeOf(() => pmm.unref(pfn, 2))).toBe('INVALID_REQUEST');
+    expect(codeOf(() => pmm.unref(pfn, 2))).toBe('NOT_ALLOCATED');
     expect([0, 1, 2, 3].map((i) => pmm.refCount(pfn + i))).toEqual([1, 1, 1, 1]);
     pmm.unref(pfn, 4);
+    expect(pmm.stats().usedFrames).toBe(0);
+  });
+
+  it('refuses to take separately handed-out frames back as one run from a whole-run allocator, changing nothing', () => {
+    const space = createFrameSpace({ frames: 64 });
+    const inner = createBaselineAllocator(space);
+    const wholeOnly: FrameAllocator = {
+      ...inner,
+      name: 'whole-runs',
+      capabilities: { ...inner.capabilities, freeRunPiecewise: false },
+      space,
+      ranges: inner.ranges,
+      alloc: () => inner.alloc(),
+      allocMany: (out, n) => inner.allocMany(out, n),
+      allocRun: (n, o) => inner.allocRun(n, o),
+      free: (p) => inner.free(p),
+      freeMany: (p, n) => inner.freeMany(p, n),
+      freeRun: (p, n) => inner.freeRun(p, n),
+      isFree: (p) => inner.isFree(p),
+      stats: () => inner.stats(),
+    };
+    const pmm = withRefCounts(wholeOnly);
+    const a = pmm.alloc();
+    const b = pmm.alloc();
+    expect(b).toBe(a + 1);
+    expect(codeOf(() => pmm.freeRun(a, 2))).toBe('NOT_ALLOCATED');
+    expect(codeOf(() => pmm.unref(a, 2))).toBe('NOT_ALLOCATED');
+    expect([pmm.refCount(a), pmm.refCount(b)]).toEqual([1, 1]);
+    expect(pmm.stats().usedFrames).toBe(2);
+    pmm.free(a);
+    pmm.free(b);
+    expect(pmm.stats().usedFrames).toBe(0);
+  });
+
+  it('changes no count when the inner allocator refuses a free', () => {
+    const space = createFrameSpace({ frames: 64 });
+    const inner = createBaselineAllocator(space);
+    let refuse = false;
+    const flaky: FrameAllocator = {
+      name: 'flaky',
+      capabilities: inner.capabilities,
+      space,
+      ranges: inner.ranges,
+      alloc: () => inner.alloc(),
+      allocMany: (out, n) => inner.allocMany(out, n),
+      allocRun: (n, o) => inner.allocRun(n, o),
+      free: (p) => (refuse ? inner.freeRun(p, 0) : inner.free(p)),
+      freeMany: (p, n) => (refuse ? inner.freeRun(p[0], 0) : inner.freeMany(p, n)),
+      freeRun: (p, n) => inner.freeRun(p, refuse ? 0 : n),
+      isFree: (p) => inner.isFree(p),
+      stats: () => inner.stats(),
+    };
+    const pmm = withRefCounts(flaky);
+    const run = pmm.allocRun(4);
+    const x = pmm.alloc();
+    const y = pmm.alloc();
+    refuse = true;
+    expect(codeOf(() => pmm.freeRun(run, 4))).toBe('INVALID_REQUEST');
+    expect(codeOf(() => pmm.free(x))).toBe('INVALID_REQUEST');
+    expect(codeOf(() => pmm.freeMany([x, y], 2))).toBe('INVALID_REQUEST');
+    expect([run, run + 1, run + 2, run + 3, x, y].map((p) => pmm.refCount(p))).toEqual([1, 1, 1, 1, 1, 1]);
+    refuse = false;
+    pmm.freeRun(run, 4);
+    pmm.freeMany([x, y], 2);
     expect(pmm.stats().usedFrames).toBe(0);
   });
 });

@@ -2,13 +2,11 @@ import type { FrameAllocator, FrameRange, FrameSpace, Pfn, PfnArray, RunOptions 
 import { NO_FRAME } from './api';
 import { checkBatch, checkCount, checkFrame, freeError } from './checks';
 import { FrameError } from './errors';
+import { FrameU16 } from './per-frame/u16';
+import { WholeRunTracker } from './per-frame/whole-runs';
 
 /** The largest 16-bit count; one more reference overflows. */
 export const MAX_REFCOUNT = 0xffff;
-
-/** Counts live in 512-frame chunks, made on first use, so a 1 TiB space costs only what it uses. */
-const CHUNK_SHIFT = 9;
-const CHUNK_FRAMES = 1 << CHUNK_SHIFT;
 
 /** An allocator whose frames carry reference counts (PatchworkOS semantics). */
 export interface RefCountedAllocator extends FrameAllocator {
@@ -36,10 +34,12 @@ class RefCounts implements RefCountedAllocator {
   readonly name: string;
   readonly capabilities: FrameAllocator['capabilities'];
   readonly #space: FrameSpace;
-  readonly #chunks: (Uint16Array | undefined)[] = [];
-  #chunkCount = 0;
-  /** Runs of an allocator that takes runs back only whole: start → count, for the whole-run rule. */
-  readonly #wholeRuns: Map<number, number> | undefined;
+  /** Counts in core's lazily chunked per-frame array: a 1 TiB space costs only what it uses. */
+  readonly #counts = new FrameU16();
+  /** Runs of an allocator that takes runs back only whole, for the whole-run rule. */
+  readonly #wholeRuns: WholeRunTracker | undefined;
+  /** Frames of a `freeMany` that reach zero (reused; grows to the largest batch). */
+  #zeroes = new Float64Array(64);
 
   readonly space: FrameSpace;
   readonly ranges: readonly FrameRange[];
@@ -51,69 +51,61 @@ class RefCounts implements RefCountedAllocator {
     this.#space = inner.space;
     this.name = `refcounted(${inner.name})`;
     this.capabilities = inner.capabilities;
-    this.#wholeRuns = inner.capabilities.freeRunPiecewise ? undefined : new Map();
+    this.#wholeRuns = inner.capabilities.freeRunPiecewise ? undefined : new WholeRunTracker();
   }
 
   refCount(pfn: Pfn): number {
-    const chunk = this.#chunks[Math.floor(pfn / CHUNK_FRAMES)];
-    return chunk === undefined ? 0 : chunk[pfn & (CHUNK_FRAMES - 1)];
-  }
-
-  #set(pfn: Pfn, value: number): void {
-    const index = Math.floor(pfn / CHUNK_FRAMES);
-    let chunk = this.#chunks[index];
-    if (chunk === undefined) {
-      chunk = new Uint16Array(CHUNK_FRAMES);
-      this.#chunks[index] = chunk;
-      this.#chunkCount++;
-    }
-    chunk[pfn & (CHUNK_FRAMES - 1)] = value;
+    if (!Number.isSafeInteger(pfn) || pfn < 0) return 0;
+    return this.#counts.get(pfn);
   }
 
   alloc(): Pfn {
     const pfn = this.inner.alloc();
-    if (pfn !== NO_FRAME) this.#set(pfn, 1);
+    if (pfn !== NO_FRAME) this.#counts.set(pfn, 1);
     return pfn;
   }
 
   allocMany(out: PfnArray, count: number): boolean {
     if (!this.inner.allocMany(out, count)) return false;
-    for (let i = 0; i < count; i++) this.#set(out[i], 1);
+    for (let i = 0; i < count; i++) this.#counts.set(out[i], 1);
     return true;
   }
 
   allocRun(count: number, options?: RunOptions): Pfn {
     const pfn = this.inner.allocRun(count, options);
     if (pfn === NO_FRAME) return pfn;
-    for (let i = 0; i < count; i++) this.#set(pfn + i, 1);
-    this.#wholeRuns?.set(pfn, count);
+    this.#counts.fill(pfn, count, 1);
+    this.#wholeRuns?.add(pfn, count);
     return pfn;
   }
 
   ref(pfn: Pfn, count = 1): number {
     this.#checkAllocated('ref', pfn, count);
-    for (let i = 0; i < count; i++) {
-      if (this.refCount(pfn + i) >= MAX_REFCOUNT) {
-        throw new FrameError(
-          'REFCOUNT_OVERFLOW',
-          `ref: frame ${pfn + i} already has ${MAX_REFCOUNT} references`,
-          {
-            op: 'ref',
-            pfn: pfn + i,
-          },
-        );
+    const counts = this.#counts;
+    for (let i = pfn; i < pfn + count; i++) {
+      if (counts.get(i) >= MAX_REFCOUNT) {
+        throw new FrameError('REFCOUNT_OVERFLOW', `ref: frame ${i} already has ${MAX_REFCOUNT} references`, {
+          op: 'ref',
+          pfn: i,
+        });
       }
     }
-    for (let i = 0; i < count; i++) this.#set(pfn + i, this.refCount(pfn + i) + 1);
-    return this.refCount(pfn);
+    for (let i = pfn; i < pfn + count; i++) counts.set(i, counts.get(i) + 1);
+    return counts.get(pfn);
   }
 
+  /**
+   * Checks everything first (allocated, the whole-run rule, what the inner allocator can take
+   * back), then frees what reaches zero on the inner allocator, and only then lowers the
+   * counts: a call that throws changes nothing.
+   */
   unref(pfn: Pfn, count = 1): number {
     this.#checkAllocated('unref', pfn, count);
     this.#checkWholeRunRule('unref', pfn, count);
-    for (let i = 0; i < count; i++) this.#set(pfn + i, this.refCount(pfn + i) - 1);
     this.#releaseZeroes(pfn, count);
-    return this.refCount(pfn);
+    const counts = this.#counts;
+    for (let i = pfn; i < pfn + count; i++) counts.set(i, counts.get(i) - 1);
+    return counts.get(pfn);
   }
 
   free(pfn: Pfn): void {
@@ -126,24 +118,44 @@ class RefCounts implements RefCountedAllocator {
 
   freeMany(pfns: PfnArray, count: number): void {
     checkBatch('freeMany', pfns, count);
-    // Take the references one by one, undoing them all if any entry is bad.
+    const counts = this.#counts;
+    // Take the references one by one (a frame listed twice takes two), undoing them all if an entry is bad.
     let i = 0;
     try {
       for (; i < count; i++) {
         const pfn = pfns[i];
-        if (!Number.isSafeInteger(pfn) || this.refCount(pfn) === 0)
-          throw freeError('freeMany', this.#space, pfn);
-        this.#checkWholeRunRule('freeMany', pfn, 1);
-        this.#set(pfn, this.refCount(pfn) - 1);
+        if (this.refCount(pfn) === 0) throw freeError('freeMany', this.#space, pfn);
+        const runs = this.#wholeRuns;
+        if (runs !== undefined && counts.get(pfn) === 1 && runs.covers(pfn)) {
+          const start = runs.startOf(pfn);
+          if (runs.countAt(start) !== 1) throw this.#wholeRunError('freeMany', pfn, 1, start);
+        }
+        counts.set(pfn, counts.get(pfn) - 1);
       }
     } catch (error) {
-      for (let j = 0; j < i; j++) this.#set(pfns[j], this.refCount(pfns[j]) + 1);
+      for (let j = 0; j < i; j++) counts.set(pfns[j], counts.get(pfns[j]) + 1);
       throw error;
     }
+    // The frames that reached zero go back in one freeMany; if the inner allocator refuses, the counts come back.
+    if (this.#zeroes.length < count) this.#zeroes = new Float64Array(count);
+    const zeroes = this.#zeroes;
+    let n = 0;
     for (let j = 0; j < count; j++) {
       const pfn = pfns[j];
-      if (this.refCount(pfn) === 0 && !this.inner.isFree(pfn)) this.#releaseZeroes(pfn, 1);
+      if (counts.get(pfn) === 0) {
+        counts.set(pfn, 0x10000 - 1); // a mark so that a frame listed twice is collected once
+        zeroes[n++] = pfn;
+      }
     }
+    for (let j = 0; j < n; j++) counts.set(zeroes[j], 0);
+    try {
+      if (n === 1) this.inner.free(zeroes[0]);
+      else if (n > 1) this.inner.freeMany(zeroes, n);
+    } catch (error) {
+      for (let j = 0; j < count; j++) counts.set(pfns[j], counts.get(pfns[j]) + 1);
+      throw error;
+    }
+    for (let j = 0; j < n; j++) this.#wholeRuns?.remove(zeroes[j]);
   }
 
   isFree(pfn: Pfn): boolean {
@@ -152,18 +164,20 @@ class RefCounts implements RefCountedAllocator {
 
   stats() {
     const inner = this.inner.stats();
-    return { ...inner, metadataBytes: inner.metadataBytes + this.#chunkCount * CHUNK_FRAMES * 2 };
+    const runs = this.#wholeRuns?.bytes() ?? 0;
+    return { ...inner, metadataBytes: inner.metadataBytes + this.#counts.bytes() + runs };
   }
 
   /** Throws unless every frame of the run holds a reference. */
   #checkAllocated(op: string, pfn: Pfn, count: number): void {
     checkFrame(op, this.#space, pfn);
     checkCount(op, count, 1, this.#space.frameCount - pfn);
-    for (let i = 0; i < count; i++) {
-      if (this.refCount(pfn + i) === 0) {
-        const error = freeError(op, this.#space, pfn + i, count > 1 || op === 'ref');
+    const counts = this.#counts;
+    for (let i = pfn; i < pfn + count; i++) {
+      if (counts.get(i) === 0) {
+        const error = freeError(op, this.#space, i, count > 1 || op === 'ref');
         throw error.code === 'DOUBLE_FREE' || error.code === 'NOT_ALLOCATED'
-          ? new FrameError(error.code, `${op}: frame ${pfn + i} is not allocated`, { op, pfn: pfn + i })
+          ? new FrameError(error.code, `${op}: frame ${i} is not allocated`, { op, pfn: i })
           : error;
       }
     }
@@ -171,45 +185,78 @@ class RefCounts implements RefCountedAllocator {
 
   /**
    * An allocator that takes runs back only whole (hier2m's 2 MiB pages) cannot get one frame
-   * of a run back: a run's frames must reach zero together, in one call over the whole run.
+   * of a run back, nor frames handed out separately as one run: a run's frames must reach zero
+   * together, in one call over exactly that run, and every other stretch reaching zero must be
+   * a single frame. Otherwise `NOT_ALLOCATED` (the contract's code for partial or merged frees).
    */
   #checkWholeRunRule(op: string, pfn: Pfn, count: number): void {
     const runs = this.#wholeRuns;
     if (runs === undefined) return;
-    for (const [start, length] of runs) {
-      if (pfn + count <= start || pfn >= start + length) continue;
+    const counts = this.#counts;
+    const end = pfn + count;
+    // Runs reaching into the call: the one covering `pfn` (it may start before), then each start inside.
+    let at = runs.startOf(pfn) >= 0 ? runs.startOf(pfn) : runs.firstIn(pfn, count);
+    while (at >= 0 && at < end) {
+      const start = runs.startOf(at);
+      const length = runs.countAt(start);
       let reachesZero = false;
       let allReachZero = true;
       for (let i = start; i < start + length; i++) {
-        const inCall = i >= pfn && i < pfn + count;
-        const after = this.refCount(i) - (inCall ? 1 : 0);
-        if (after === 0) reachesZero = true;
+        const inCall = i >= pfn && i < end;
+        if (counts.get(i) - (inCall ? 1 : 0) === 0) reachesZero = true;
         else allReachZero = false;
       }
       if (reachesZero && !(allReachZero && pfn === start && count === length)) {
-        throw new FrameError(
-          'INVALID_REQUEST',
-          `${op}: ${this.inner.name} takes the run [${start}, ${start + length}) back only whole; its frames must drop to zero together in one unref(${start}, ${length})`,
-          { op, pfn, count, runStart: start, runCount: length },
-        );
+        throw this.#wholeRunError(op, pfn, count, start);
+      }
+      const next = start + length;
+      at = next < end ? runs.firstIn(next, end - next) : -1;
+    }
+    // Stretches of separately handed-out frames reaching zero together: the inner allocator cannot take them as one run.
+    if (count > 1 && !runs.isRun(pfn, count)) {
+      let zeroRun = 0;
+      for (let i = pfn; i < end; i++) {
+        zeroRun = counts.get(i) === 1 && !runs.covers(i) ? zeroRun + 1 : 0;
+        if (zeroRun > 1) {
+          throw new FrameError(
+            'NOT_ALLOCATED',
+            `${op}: frames ${i - 1} and ${i} were handed out separately, and ${this.inner.name} cannot take them back as one run`,
+            { op, pfn, count },
+          );
+        }
       }
     }
   }
 
-  /** Returns every maximal stretch of zero-count frames in `[pfn, pfn + count)` to the allocator. */
+  #wholeRunError(op: string, pfn: Pfn, count: number, start: number): FrameError {
+    const length = this.#wholeRuns!.countAt(start);
+    return new FrameError(
+      'NOT_ALLOCATED',
+      `${op}: ${this.inner.name} takes the run [${start}, ${start + length}) back only whole; its frames must drop to zero together in one unref(${start}, ${length})`,
+      { op, pfn, count, runStart: start, runCount: length },
+    );
+  }
+
+  /**
+   * Returns every maximal stretch of `[pfn, pfn + count)` whose count is 1 (about to reach
+   * zero) to the inner allocator. Counts are not changed here.
+   */
   #releaseZeroes(pfn: Pfn, count: number): void {
+    const counts = this.#counts;
     const end = pfn + count;
     let i = pfn;
     while (i < end) {
-      if (this.refCount(i) !== 0) {
+      if (counts.get(i) !== 1) {
         i++;
         continue;
       }
       let j = i + 1;
-      while (j < end && this.refCount(j) === 0) j++;
-      const wasRun = this.#wholeRuns?.delete(i) ?? false;
+      while (j < end && counts.get(j) === 1) j++;
+      const runs = this.#wholeRuns;
+      const wasRun = runs !== undefined && runs.countAt(i) > 0;
       if (j - i === 1 && !wasRun) this.inner.free(i);
       else this.inner.freeRun(i, j - i);
+      if (wasRun) runs.remove(i);
       i = j;
     }
   }

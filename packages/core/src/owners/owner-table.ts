@@ -1,32 +1,31 @@
 import type { FrameAllocator, Pfn } from '../api';
 import { FrameError } from '../errors';
+import { FrameU32 } from '../per-frame/u32';
+import { WholeRunTracker } from '../per-frame/whole-runs';
 
-const CHUNK_SHIFT = 9;
-const CHUNK_FRAMES = 1 << CHUNK_SHIFT;
 /** Owner ids are stored as `id + 1` in 32-bit words, 0 meaning "no owner". */
 export const MAX_OWNER = 0xfffffffe;
 
 /**
- * Who holds each allocated frame: an owner tag per frame in 512-frame `Uint32Array` chunks
- * made on first use (a 1 TiB space costs only the chunks it touches), frames per owner, and,
- * for an allocator that takes runs back only whole, each run's length at its first frame.
+ * Who holds each allocated frame: an owner tag per frame in core's lazily chunked per-frame
+ * array (a 2^40-frame space costs only the chunks it touches, and every walk costs the chunks
+ * held, never the frame numbers), frames per owner, and, for an allocator that takes runs back
+ * only whole, each run handed out (the shared whole-run tracker).
  */
 export class OwnerTable {
-  readonly #tags: (Uint32Array | undefined)[] = [];
-  /** Chunk numbers in `#tags` that exist, for scans. */
-  readonly #chunkList: number[] = [];
-  readonly #runLengths: (Float64Array | undefined)[] | undefined;
+  /** `owner + 1` per frame, 0 meaning "no owner". */
+  readonly #tags = new FrameU32();
+  readonly #runs: WholeRunTracker | undefined;
   readonly #frames = new Map<number, number>();
 
   constructor(readonly inner: FrameAllocator) {
-    this.#runLengths = inner.capabilities.freeRunPiecewise ? undefined : [];
+    this.#runs = inner.capabilities.freeRunPiecewise ? undefined : new WholeRunTracker();
   }
 
   /** The owner of `pfn`, or -1 when no owner holds it. Never throws. */
   ownerOf(pfn: Pfn): number {
     if (!Number.isSafeInteger(pfn) || pfn < 0) return -1;
-    const chunk = this.#tags[Math.floor(pfn / CHUNK_FRAMES)];
-    return chunk === undefined ? -1 : chunk[pfn & (CHUNK_FRAMES - 1)] - 1;
+    return this.#tags.get(pfn) - 1;
   }
 
   framesOf(owner: number): number {
@@ -42,25 +41,35 @@ export class OwnerTable {
 
   /** The run length recorded at `pfn` (a run's first frame), or 0. */
   runLengthAt(pfn: Pfn): number {
-    const chunk = this.#runLengths?.[Math.floor(pfn / CHUNK_FRAMES)];
-    return chunk === undefined ? 0 : chunk[pfn & (CHUNK_FRAMES - 1)];
+    return this.#runs?.countAt(pfn) ?? 0;
+  }
+
+  /** Chunks of tags made so far: what every walk over the table costs. */
+  get chunkCount(): number {
+    return this.#tags.chunkCount;
   }
 
   tag(pfn: Pfn, count: number, owner: number, run: boolean): void {
-    for (let i = pfn; i < pfn + count; i++) this.#set(i, owner + 1);
+    if (count === 1) this.#tags.set(pfn, owner + 1);
+    else this.#tags.fill(pfn, count, owner + 1);
     this.#frames.set(owner, this.framesOf(owner) + count);
-    if (run && this.#runLengths !== undefined) this.#setRunLength(pfn, count);
+    if (run && this.#runs !== undefined) this.#runs.add(pfn, count);
   }
 
   /** Forgets `count` frames from `pfn` (all held by someone, or by no one when allocated around the table). */
   untag(pfn: Pfn, count: number): void {
-    for (let i = pfn; i < pfn + count; i++) {
-      const owner = this.ownerOf(i);
-      if (owner < 0) continue;
-      this.#set(i, 0);
-      this.#frames.set(owner, this.framesOf(owner) - 1);
+    const tags = this.#tags;
+    let i = pfn;
+    const end = pfn + count;
+    while (i < end) {
+      const tag = tags.get(i);
+      let j = i + 1;
+      while (j < end && tags.get(j) === tag) j++;
+      if (tag !== 0) this.#frames.set(tag - 1, this.framesOf(tag - 1) - (j - i));
+      i = j;
     }
-    if (this.#runLengths !== undefined && this.runLengthAt(pfn) > 0) this.#setRunLength(pfn, 0);
+    tags.fill(pfn, count, 0);
+    this.#runs?.remove(pfn);
   }
 
   /**
@@ -72,64 +81,32 @@ export class OwnerTable {
     const tag = owner + 1;
     const starts: number[] = [];
     const counts: number[] = [];
-    let left = this.framesOf(owner);
-    const whole = this.#runLengths !== undefined;
+    if (this.framesOf(owner) === 0) return { starts, counts };
+    const runs = this.#runs;
     let skipUntil = -1;
-    for (const c of [...this.#chunkList].sort((a, b) => a - b)) {
-      if (left === 0) break;
-      const words = this.#tags[c]!;
-      const base = c * CHUNK_FRAMES;
-      for (let k = 0; k < CHUNK_FRAMES && left > 0; k++) {
-        if (words[k] !== tag) continue;
-        const pfn = base + k;
-        left--;
-        if (whole) {
-          if (pfn < skipUntil) continue;
-          const length = this.runLengthAt(pfn);
-          starts.push(pfn);
-          counts.push(length > 0 ? length : 1);
-          if (length > 0) skipUntil = pfn + length;
-          continue;
-        }
-        const last = starts.length - 1;
-        if (last >= 0 && starts[last] + counts[last] === pfn) counts[last]++;
-        else {
-          starts.push(pfn);
-          counts.push(1);
-        }
+    this.#tags.forEachNonZero((pfn, value) => {
+      if (value !== tag) return;
+      if (runs !== undefined) {
+        if (pfn < skipUntil) return;
+        const length = runs.countAt(pfn);
+        starts.push(pfn);
+        counts.push(length > 0 ? length : 1);
+        if (length > 0) skipUntil = pfn + length;
+        return;
       }
-    }
+      const last = starts.length - 1;
+      if (last >= 0 && starts[last] + counts[last] === pfn) counts[last]++;
+      else {
+        starts.push(pfn);
+        counts.push(1);
+      }
+    });
     return { starts, counts };
   }
 
+  /** Bytes held: O(1), whatever the frame numbers. */
   bytes(): number {
-    const runs =
-      this.#runLengths === undefined ? 0 : this.#runLengths.filter(Boolean).length * CHUNK_FRAMES * 8;
-    return this.#chunkList.length * CHUNK_FRAMES * 4 + runs + this.#frames.size * 16;
-  }
-
-  #set(pfn: Pfn, value: number): void {
-    const index = Math.floor(pfn / CHUNK_FRAMES);
-    let chunk = this.#tags[index];
-    if (chunk === undefined) {
-      if (value === 0) return;
-      chunk = new Uint32Array(CHUNK_FRAMES);
-      this.#tags[index] = chunk;
-      this.#chunkList.push(index);
-    }
-    chunk[pfn & (CHUNK_FRAMES - 1)] = value;
-  }
-
-  #setRunLength(pfn: Pfn, length: number): void {
-    const lengths = this.#runLengths!;
-    const index = Math.floor(pfn / CHUNK_FRAMES);
-    let chunk = lengths[index];
-    if (chunk === undefined) {
-      if (length === 0) return;
-      chunk = new Float64Array(CHUNK_FRAMES);
-      lengths[index] = chunk;
-    }
-    chunk[pfn & (CHUNK_FRAMES - 1)] = length;
+    return this.#tags.bytes() + (this.#runs?.bytes() ?? 0) + this.#frames.size * 16;
   }
 }
 

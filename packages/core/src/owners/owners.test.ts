@@ -106,7 +106,7 @@ describe('withOwners', () => {
     expect(second).toBe(first + 512); // neighbours, but two runs
     p.alloc();
     p.alloc();
-    expect(thrown(() => p.free(first + 1)).code).toBe('INVALID_REQUEST');
+    expect(thrown(() => p.free(first + 1)).code).toBe('NOT_ALLOCATED');
     expect(kernel.releaseOwner(9)).toBe(1026);
     expect(router.stats().usedFrames).toBe(0);
   });
@@ -175,5 +175,35 @@ describe('withOwners', () => {
     kernel.forOwner(1).allocRun(1000);
     expect(kernel.stats().metadataBytes - before).toBeLessThanOrEqual(2 * 512 * 4 + 64);
     expect(kernel.releaseOwner(1)).toBe(1000);
+  });
+
+  it('costs what it holds, not where it sits: stats and releaseOwner near frame 2^40 touch one chunk', () => {
+    const at = (frames: number) => {
+      const space = createFrameSpace(
+        { frames, ranges: [{ start: frames - 4096, count: 4096 }] },
+        { backing: 'sparse' },
+      );
+      const kernel = withOwners(createBaselineAllocator(space));
+      const p = kernel.forOwner(5);
+      const run = p.allocRun(64);
+      const single = p.alloc();
+      kernel.alloc();
+      return { kernel, run, single, bytes: kernel.stats().metadataBytes - space.ranges.length * 0 };
+    };
+    const low = at(2 ** 36);
+    const high = at(2 ** 40);
+    expect(high.run).toBeGreaterThan(2 ** 40 - 4097);
+    // The table holds the same few chunks at 2^36 and 2^40: its size (and so the cost of every
+    // walk over it: stats, owners, releaseOwner) does not grow with the frame numbers.
+    expect(high.bytes - high.kernel.inner.stats().metadataBytes).toBe(
+      low.bytes - low.kernel.inner.stats().metadataBytes,
+    );
+    expect(high.kernel.owners()).toEqual([
+      { owner: 0, frames: 1 },
+      { owner: 5, frames: 65 },
+    ]);
+    expect(high.kernel.releaseOwner(5)).toBe(65);
+    expect(high.kernel.ownerOf(high.single)).toBe(-1);
+    expect(high.kernel.inner.stats().usedFrames).toBe(1);
   });
 });

@@ -19,10 +19,16 @@ function deepFreeze<T>(value: T): T {
  * PatchworkOS (`pmm.c`): a bitmap for the frames below 64 MiB, where contiguous and
  * `below`-limited requests are served (lowest first, as `pmm_alloc_bitmap` searches from 0);
  * a free-page stack for the frames above, which serves single frames and batches, falling
- * back to the bitmap only when the stack is empty. Every freed frame above 64 MiB, freed alone
- * or in a run, goes on the stack and stays there ('unbounded'), as in PatchworkOS. Where PatchworkOS gives up — a
- * contiguous run above 64 MiB — the stack sits over a bitmap of its own zone that the router
- * drains the stack into, so that a run that fits is found there too (invariant 6).
+ * back to the bitmap only when the stack is empty. A single frame freed above 64 MiB goes on
+ * the stack and stays there ('unbounded'), as in PatchworkOS. Where PatchworkOS gives up — a
+ * contiguous run above 64 MiB — the stack sits over a bitmap of its own zone, which serves
+ * such runs.
+ *
+ * What differs from the seed, and why: a run freed above 64 MiB goes back to that zone's
+ * bitmap whole (in PatchworkOS, `pmm_free_pages` pushes each of its frames on the stack), as
+ * PatchworkOS's bitmap zone keeps a freed run where a later run can use it; pushed frame by
+ * frame, the bitmap would lose its aligned holes and every run request would first have to
+ * drain the stack.
  */
 const patchwork: RouterConfig = {
   name: 'patchwork',
@@ -30,10 +36,7 @@ const patchwork: RouterConfig = {
     { name: 'bitmap', end: PATCHWORK_BITMAP_LIMIT, strategies: [{ plugin: 'bitmap' }] },
     {
       name: 'stack',
-      strategies: [
-        { plugin: 'bitmap' },
-        { plugin: 'stack', over: 'bitmap', high: 'unbounded', takeFreedRuns: true },
-      ],
+      strategies: [{ plugin: 'bitmap' }, { plugin: 'stack', over: 'bitmap', high: 'unbounded' }],
     },
   ],
   routes: {

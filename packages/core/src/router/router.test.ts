@@ -241,7 +241,7 @@ describe('layering', () => {
     expect(router.alloc()).toBe(NO_FRAME);
   });
 
-  it('sends freed runs to the owner, or to a cache that takes them (PatchworkOS frees regions onto its stack)', () => {
+  it('sends freed runs to the owner (the patchwork preset too: its bitmap keeps freed runs for later runs)', () => {
     const kernel = kernelRouter();
     const run = kernel.allocRun(8, { below: DMA_LIMIT });
     kernel.freeRun(run, 8);
@@ -254,8 +254,11 @@ describe('layering', () => {
     const out = new Float64Array(4000);
     patchwork.allocMany(out, 4000);
     patchwork.freeRun(16380, 20);
-    expect(strategy(patchwork, 'stack', 'stack').cachedFrames).toBe(16);
+    expect(strategy(patchwork, 'stack', 'stack').cachedFrames).toBe(0);
+    expect(strategy(patchwork, 'stack', 'bitmap').allocator.stats().freeFrames).toBe(16);
     expect(strategy(patchwork, 'bitmap', 'bitmap').allocator.stats().freeFrames).toBe(4);
+    // A later run finds the freed one whole, without draining the stack.
+    expect(patchwork.allocRun(16)).toBe(16384);
   });
 
   it('chains caches: a cache over a cache refills through it', () => {
@@ -293,17 +296,17 @@ describe('freeing', () => {
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();
   });
 
-  it('refuses to free a frame inside a run that its zone takes back only whole, changing nothing', () => {
+  it('refuses (NOT_ALLOCATED) to free a frame inside a run that its zone takes back only whole, changing nothing', () => {
     const space = createFrameSpace({ frames: 4096 });
     const router = createRouter(space, routerPresets.z903, TEST_PLUGINS);
     const run = router.allocRun(512, { align: 512 });
     const single = router.alloc();
-    const message = expectThrows(() => router.free(run + 5), 'INVALID_REQUEST');
+    const message = expectThrows(() => router.free(run + 5), 'NOT_ALLOCATED');
     expect(message).toContain(
       `inside the run [${run}, ${run + 512}) that hier2m in zone all takes back only whole`,
     );
-    expectThrows(() => router.freeMany([single, run + 7], 2), 'INVALID_REQUEST');
-    expectThrows(() => router.freeRun(run, 511), 'INVALID_REQUEST');
+    expectThrows(() => router.freeMany([single, run + 7], 2), 'NOT_ALLOCATED');
+    expectThrows(() => router.freeRun(run, 511), 'NOT_ALLOCATED');
     expect(router.isFree(single)).toBe(false);
     expect(router.stats().usedFrames).toBe(513);
     router.freeRun(run, 512);

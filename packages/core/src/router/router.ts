@@ -9,17 +9,9 @@ import type {
   RunOptions,
 } from '../api';
 import { NO_FRAME } from '../api';
-import {
-  checkBatch,
-  checkCount,
-  checkNoDuplicates,
-  checkRun,
-  freeError,
-  readAlign,
-  readBelow,
-  unsupported,
-} from '../checks';
+import { checkBatch, checkCount, checkRun, freeError, readAlign, readBelow, unsupported } from '../checks';
 import { FrameError } from '../errors';
+import { FrameBits } from '../per-frame/bits';
 import type { AllocatorPlugin } from '../plugin';
 import { FRAMES_PER_2MIB } from '../units';
 import type { RouteKey, RouterConfig } from './config';
@@ -97,6 +89,13 @@ class Router implements FrameRouter {
   readonly #tracksRuns: boolean;
   #used = 0;
   #scratch = new Float64Array(64);
+  /**
+   * One bit per frame the router has handed out, except the frames of runs longer than one
+   * that a zone's whole-run tracker records (those are checked there, in O(1) per run): the
+   * one validity check of every free (the
+   * strategies behind are not asked `isFree` frame by frame), and `isFree` itself.
+   */
+  readonly #handed = new FrameBits();
 
   constructor(space: FrameSpace, config: ResolvedRouterConfig) {
     this.space = space;
@@ -127,7 +126,10 @@ class Router implements FrameRouter {
     if (this.#used === this.#total) return NO_FRAME;
     let pfn = this.#allocSingle(this.#single);
     if (pfn === NO_FRAME && this.#drain(Number.POSITIVE_INFINITY, 1)) pfn = this.#allocSingle(this.#single);
-    if (pfn !== NO_FRAME) this.#used++;
+    if (pfn !== NO_FRAME) {
+      this.#used++;
+      this.#handed.set(pfn);
+    }
     return pfn;
   }
 
@@ -144,7 +146,12 @@ class Router implements FrameRouter {
       for (let i = 0; i < k; i++) this.#releaseFrame(this.zones[this.#zoneOf(buf[i])], buf[i]);
       return false;
     }
-    for (let i = 0; i < count; i++) out[i] = buf[i];
+    const handed = this.#handed;
+    for (let i = 0; i < count; i++) {
+      const pfn = buf[i];
+      out[i] = pfn;
+      handed.set(pfn);
+    }
     this.#used += count;
     return true;
   }
@@ -170,7 +177,11 @@ class Router implements FrameRouter {
     if (pfn === NO_FRAME && this.#drain(below, count)) {
       pfn = this.#allocRunVia(steps, count, align, below, huge, options);
     }
-    if (pfn !== NO_FRAME) this.#used += count;
+    if (pfn !== NO_FRAME) {
+      this.#used += count;
+      // A run a zone's tracker records whole is checked there; every other frame here.
+      if (count === 1 || this.zones[this.#zoneOf(pfn)].wholeRuns === null) this.#handed.setRun(pfn, count);
+    }
     return pfn;
   }
 
@@ -185,6 +196,7 @@ class Router implements FrameRouter {
   #fill(buf: Float64Array, k: number, count: number, steps: readonly StrategyNode[]): number {
     for (let i = 0; i < steps.length && k < count; i++) {
       const node = steps[i];
+      if (k === 0 && this.#takeMany(node, buf, count)) return count;
       while (k < count) {
         const pfn = this.#takeOne(node);
         if (pfn === NO_FRAME) break;
@@ -192,6 +204,15 @@ class Router implements FrameRouter {
       }
     }
     return k;
+  }
+
+  /** The whole batch from `node` in one `allocMany` (a cache first refills up to it); false changes nothing. */
+  #takeMany(node: StrategyNode, buf: Float64Array, count: number): boolean {
+    if (node.back === null) return node.allocator.allocMany(buf, count);
+    while (node.cached < count) if (this.#refill(node) === 0) return false;
+    if (!node.allocator.allocMany(buf, count)) return false;
+    node.cached -= count;
+    return true;
   }
 
   /** One frame from `node`; an empty cache first refills a batch from what it sits over. */
@@ -288,52 +309,99 @@ class Router implements FrameRouter {
   // ---- freeing -------------------------------------------------------------------------
 
   free(pfn: Pfn): void {
-    if (!Number.isSafeInteger(pfn) || pfn < 0 || pfn >= this.space.frameCount) {
-      throw freeError('free', this.space, pfn);
-    }
+    // The one check: a frame the router handed out (anything else is classified by freeFault).
+    if (!this.#handed.test(pfn)) throw this.#freeFault('free', pfn, false);
     const zone = this.zones[this.#zoneOf(pfn)];
-    if (zone.nodes.length === 0 || this.#isFreeIn(zone, pfn)) throw freeError('free', this.space, pfn);
     const runs = zone.wholeRuns;
-    if (runs?.covers(pfn)) {
-      if (runs.countAt(pfn) !== 1) throw this.#wholeRunError('free', zone, pfn);
+    if (runs !== null && runs.size > 0 && runs.countAt(pfn) === 1) {
       this.#releaseWholeRun(zone, pfn, 1);
     } else {
-      // The target checks that the frame is usable (NOT_USABLE) before it changes anything.
       this.#releaseFrame(zone, pfn);
     }
+    this.#handed.clear(pfn);
     this.#used--;
   }
 
   freeMany(pfns: PfnArray, count: number): void {
     checkBatch('freeMany', pfns, count);
+    const handed = this.#handed;
+    // Check and clear each frame's handed-out bit in one pass: a frame listed twice finds its
+    // bit already clear. On any error, the bits cleared so far are set again.
+    let zi = -1;
+    let oneZone = true;
     for (let i = 0; i < count; i++) {
       const pfn = pfns[i];
-      this.#checkAllocated('freeMany', pfn, false);
-      if (this.#tracksRuns) {
-        const zone = this.zones[this.#zoneOf(pfn)];
-        if (zone.wholeRuns?.covers(pfn) && zone.wholeRuns.countAt(pfn) !== 1) {
-          throw this.#wholeRunError('freeMany', zone, pfn);
-        }
+      if (!handed.test(pfn)) {
+        const error = this.#freeManyError(pfns, i);
+        for (let j = 0; j < i; j++) handed.set(pfns[j]);
+        throw error;
+      }
+      handed.clear(pfn);
+      const z = this.#zoneOf(pfn);
+      if (zi !== z) {
+        if (zi >= 0) oneZone = false;
+        zi = z;
       }
     }
-    checkNoDuplicates('freeMany', pfns, count);
-    for (let i = 0; i < count; i++) {
-      const pfn = pfns[i];
-      const zone = this.zones[this.#zoneOf(pfn)];
-      if (zone.wholeRuns?.covers(pfn)) this.#releaseWholeRun(zone, pfn, 1);
-      else this.#releaseFrame(zone, pfn);
+    if (count === 0) return;
+    const zone = this.zones[zi];
+    if (oneZone && (zone.wholeRuns === null || zone.wholeRuns.size === 0)) {
+      // The common case: one zone, no whole runs to forget: one call on the zone's frame target.
+      const target = zone.frameTarget!;
+      target.allocator.freeMany(pfns, count);
+      if (target.back !== null) this.#cacheGrew(target, count);
+    } else {
+      for (let i = 0; i < count; i++) {
+        const pfn = pfns[i];
+        const z = this.zones[this.#zoneOf(pfn)];
+        if (z.wholeRuns !== null && z.wholeRuns.countAt(pfn) === 1) this.#releaseWholeRun(z, pfn, 1);
+        else this.#releaseFrame(z, pfn);
+      }
     }
     this.#used -= count;
+  }
+
+  /** Why `pfns[i]` cannot be freed: listed earlier in the same call, or not handed out. */
+  #freeManyError(pfns: PfnArray, i: number): FrameError {
+    const pfn = pfns[i];
+    for (let j = 0; j < i; j++) {
+      if (pfns[j] === pfn) {
+        return new FrameError('DOUBLE_FREE', `freeMany: frame ${pfn} is listed twice`, {
+          op: 'freeMany',
+          pfn,
+          index: i,
+        });
+      }
+    }
+    return this.#freeFault('freeMany', pfn, false);
+  }
+
+  /** Why `pfn`, not handed out frame by frame, cannot be freed: inside a whole run, or freeError's reason. */
+  #freeFault(op: string, pfn: Pfn, inRun: boolean): FrameError {
+    if (Number.isSafeInteger(pfn) && pfn >= 0 && pfn < this.space.frameCount) {
+      const zone = this.zones[this.#zoneOf(pfn)];
+      if (zone.wholeRuns?.covers(pfn)) return this.#wholeRunError(op, zone, pfn);
+    }
+    return freeError(op, this.space, pfn, inRun);
   }
 
   freeRun(pfn: Pfn, count: number): void {
     checkRun('freeRun', this.space, pfn, count);
     const end = pfn + count;
-    this.#checkUsable(pfn, count);
-    let zi = this.#zoneOf(pfn);
-    for (let i = pfn; i < end; i++) {
-      while (i >= this.#ends[zi]) zi++;
-      if (this.#isFreeIn(this.zones[zi], i)) throw freeError('freeRun', this.space, i, true);
+    if (count > 1 && this.#tracksRuns) {
+      // A run its zone handed out whole: checked and released in O(1).
+      const zone = this.zones[this.#zoneOf(pfn)];
+      if (zone.wholeRuns !== null && zone.wholeRuns.countAt(pfn) === count) {
+        this.#releaseWholeRun(zone, pfn, count);
+        this.#used -= count;
+        return;
+      }
+    }
+    // One word-at-a-time check over the run: every frame handed out (a hole or reserved frame never is).
+    const missing = this.#handed.firstClear(pfn, count);
+    if (missing >= 0) {
+      this.#checkUsable(pfn, count);
+      throw this.#freeFault('freeRun', missing, true);
     }
     // A zone whose owner takes runs back only whole: a run must be one it handed out, or none of its frames may be in one.
     if (this.#tracksRuns) {
@@ -341,10 +409,9 @@ class Router implements FrameRouter {
         const zone = this.zones[z];
         const runs = zone.wholeRuns;
         const c = Math.min(end, zone.end) - s;
-        if (runs !== null && runs.countAt(s) !== c && runs.anyIn(s, c)) {
-          let at = s;
-          while (!runs.covers(at)) at++;
-          throw this.#wholeRunError('freeRun', zone, at);
+        if (runs !== null && runs.countAt(s) !== c) {
+          const at = runs.firstIn(s, c);
+          if (at >= 0) throw this.#wholeRunError('freeRun', zone, at);
         }
       }
     }
@@ -352,6 +419,7 @@ class Router implements FrameRouter {
       const zone = this.zones[z];
       this.#releasePart(zone, s, Math.min(end, zone.end) - s);
     }
+    this.#handed.clearRun(pfn, count);
     this.#used -= count;
   }
 
@@ -359,8 +427,16 @@ class Router implements FrameRouter {
   #releasePart(zone: Zone, start: Pfn, count: number): void {
     const runs = zone.wholeRuns;
     if (runs !== null) {
-      if (runs.countAt(start) === count) this.#releaseWholeRun(zone, start, count);
-      else for (let i = start; i < start + count; i++) this.#releaseFrame(zone, i);
+      if (runs.countAt(start) === count) {
+        this.#releaseWholeRun(zone, start, count);
+        return;
+      }
+      // No frame of the part is in a whole run (checked): the owner takes it like any other run.
+      if (count === 1) this.#releaseFrame(zone, start);
+      else if (zone.frameTarget!.takesRuns) this.#give(zone.frameTarget!, start, count);
+      else {
+        for (let i = start; i < start + count; i++) this.#releaseFrame(zone, i);
+      }
       return;
     }
     if (count === FRAMES_PER_2MIB && start % FRAMES_PER_2MIB === 0 && zone.hugeTarget !== null) {
@@ -377,7 +453,7 @@ class Router implements FrameRouter {
   /** A run the zone handed out whole goes back to the strategy that served it. */
   #releaseWholeRun(zone: Zone, start: Pfn, count: number): void {
     const runs = zone.wholeRuns!;
-    const node = zone.nodes[runs.strategyAt(start)];
+    const node = zone.nodes[runs.tagAt(start)];
     runs.remove(start);
     if (count === 1) {
       node.allocator.free(start);
@@ -399,7 +475,11 @@ class Router implements FrameRouter {
 
   #cacheGrew(node: StrategyNode, frames: number): void {
     node.cached += frames;
-    if (node.cached > node.highFrames) this.#spill(node);
+    while (node.cached > node.highFrames) {
+      const before = node.cached;
+      this.#spill(node);
+      if (node.cached === before) break;
+    }
   }
 
   /** Gives a batch back to what `node` sits over (like a per-CPU list above its high mark). */
@@ -485,11 +565,12 @@ class Router implements FrameRouter {
 
   isFree(pfn: Pfn): boolean {
     if (!(pfn >= 0 && pfn < this.space.frameCount) || !Number.isInteger(pfn)) return false;
-    return this.#isFreeIn(this.zones[this.#zoneOf(pfn)], pfn);
+    if (this.#handed.test(pfn) || !this.space.isUsable(pfn)) return false;
+    return !(this.#tracksRuns && this.zones[this.#zoneOf(pfn)].wholeRuns?.covers(pfn));
   }
 
   stats(): AllocatorStats {
-    let metadataBytes = this.#ends.byteLength + this.#scratch.byteLength;
+    let metadataBytes = this.#ends.byteLength + this.#scratch.byteLength + this.#handed.bytes();
     for (const zone of this.zones) {
       for (const node of zone.nodes)
         metadataBytes += node.allocator.stats().metadataBytes + node.buffer.byteLength;
@@ -544,25 +625,6 @@ class Router implements FrameRouter {
     return i;
   }
 
-  #isFreeIn(zone: Zone, pfn: Pfn): boolean {
-    const nodes = zone.nodes;
-    for (let i = 0; i < nodes.length; i++) if (nodes[i].allocator.isFree(pfn)) return true;
-    return false;
-  }
-
-  /** Throws unless `pfn` is a usable frame that no strategy holds as free. */
-  #checkAllocated(op: string, pfn: Pfn, inRun: boolean): void {
-    if (
-      !Number.isSafeInteger(pfn) ||
-      pfn < 0 ||
-      pfn >= this.space.frameCount ||
-      !this.space.isUsable(pfn) ||
-      this.#isFreeIn(this.zones[this.#zoneOf(pfn)], pfn)
-    ) {
-      throw freeError(op, this.space, pfn, inRun);
-    }
-  }
-
   /** Throws `NOT_USABLE` for the first frame of the run that is a hole or reserved. */
   #checkUsable(pfn: Pfn, count: number): void {
     const ranges = this.space.ranges;
@@ -581,10 +643,12 @@ class Router implements FrameRouter {
   }
 
   #wholeRunError(op: string, zone: Zone, pfn: Pfn): FrameError {
-    const [start, count] = zone.wholeRuns!.runAt(pfn);
-    const owner = zone.nodes[zone.wholeRuns!.strategyAt(start)];
+    const runs = zone.wholeRuns!;
+    const start = runs.startOf(pfn);
+    const count = runs.countAt(start);
+    const owner = zone.nodes[runs.tagAt(start)];
     return new FrameError(
-      'INVALID_REQUEST',
+      'NOT_ALLOCATED',
       `${op}: frame ${pfn} is inside the run [${start}, ${start + count}) that ${owner.id} in zone ${zone.name} takes back only whole: freeRun(${start}, ${count})`,
       { op, pfn, runStart: start, runCount: count },
     );

@@ -1,8 +1,9 @@
 import type { AllocatorCapabilities, FrameAllocator, FrameRange, FrameSpace, RunOptions } from '../api';
 import { NO_FRAME } from '../api';
+import { WholeRunTracker } from '../per-frame/whole-runs';
+import type { AllocatorPlugin } from '../plugin';
 import { FRAMES_PER_2MIB } from '../units';
 import type { ResolvedRouterConfig, ResolvedStrategy, ResolvedZone } from './resolve';
-import { WholeRuns } from './whole-runs';
 
 /** `allocRun` options of a 2 MiB block; shared so hot paths make no objects. */
 export const HUGE_OPTIONS: RunOptions = Object.freeze({ align: FRAMES_PER_2MIB });
@@ -71,9 +72,13 @@ export class StrategyNode implements RouterStrategy {
     // A cache starts empty: straight away when its plugin can, else by taking every frame (startEmpty).
     const plugin = resolved.plugin;
     this.bornEmpty = resolved.over !== undefined && plugin.createEmpty !== undefined;
+    // The router checks every free against its own handed-out bits, so a cache it creates is
+    // made `trusted` (no validity checks of its own) where the plugin's options offer that and
+    // the config does not say otherwise: one check per operation, not one per layer.
+    const options = resolved.over !== undefined ? trustedOptions(plugin, resolved.options) : resolved.options;
     this.allocator = this.bornEmpty
-      ? plugin.createEmpty!(space, zone.ranges, resolved.options)
-      : plugin.create(space, zone.ranges, resolved.options);
+      ? plugin.createEmpty!(space, zone.ranges, options)
+      : plugin.create(space, zone.ranges, options);
     this.caps = this.allocator.capabilities;
     this.holds = resolved.holds;
     this.holdsBlocks = resolved.holds === '2mib';
@@ -109,6 +114,16 @@ export class StrategyNode implements RouterStrategy {
   }
 }
 
+/** `options` plus `trusted: true`, when the plugin's schema accepts it and the config left it unset. */
+function trustedOptions(
+  plugin: AllocatorPlugin,
+  options: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
+  if (options !== undefined && 'trusted' in options) return options;
+  const withTrust = { ...options, trusted: true };
+  return plugin.options.safeParse(withTrust).success ? withTrust : options;
+}
+
 /** Usable ranges of `space` clipped to `[start, end)`. */
 export function clipRanges(ranges: readonly FrameRange[], start: number, end: number): FrameRange[] {
   const out: FrameRange[] = [];
@@ -138,7 +153,7 @@ export class Zone implements RouterZone {
   /** Where a freed 2 MiB block goes when the huge route's first choice here is a 2 MiB cache. */
   readonly hugeTarget: StrategyNode | null;
   /** Runs handed out whole, when the owner takes runs back only whole. */
-  readonly wholeRuns: WholeRuns | null;
+  readonly wholeRuns: WholeRunTracker | null;
 
   constructor(space: FrameSpace, config: ResolvedRouterConfig, index: number) {
     const resolved: ResolvedZone = config.zones[index];
@@ -173,7 +188,7 @@ export class Zone implements RouterZone {
     const hugeFirst = config.routes.huge?.use.find((id) => byId(id) !== undefined);
     const huge = byId(hugeFirst);
     this.hugeTarget = huge?.holdsBlocks ? huge : null;
-    this.wholeRuns = nodes[0].caps.freeRunPiecewise ? null : new WholeRuns();
+    this.wholeRuns = nodes[0].caps.freeRunPiecewise ? null : new WholeRunTracker();
   }
 
   get strategies(): readonly RouterStrategy[] {

@@ -1,0 +1,54 @@
+import { createFrameSpace, type FrameErrorCode, isFrameError } from '@framekit/core';
+import { describe, expect, it } from 'vitest';
+import { createEmptyHier2mAllocator, createHier2mAllocator } from './plugin';
+
+function codeOf(fn: () => unknown): FrameErrorCode | undefined {
+  try {
+    fn();
+  } catch (error) {
+    if (isFrameError(error)) return error.code;
+    throw error;
+  }
+  return undefined;
+}
+
+describe('createEmpty', () => {
+  // Frames 0..1023 wholly ours (two entries), then a partial entry 1024..1300.
+  const space = createFrameSpace({ frames: 2048, ranges: [{ start: 0, count: 1300 }] });
+
+  it('starts with every frame in use and takes 2 MiB pages and single frames back', () => {
+    const h = createEmptyHier2mAllocator(space);
+    expect(h.stats()).toMatchObject({ totalFrames: 1300, freeFrames: 0, usedFrames: 1300 });
+    expect(h.alloc()).toBe(-1);
+    expect(h.allocRun(512, { align: 512 })).toBe(-1);
+    expect(h.isFree(0)).toBe(false);
+    h.freeRun(512, 512);
+    expect(h.stats().freeFrames).toBe(512);
+    expect(h.isFree(700)).toBe(true);
+    expect(h.allocRun(512, { align: 512 })).toBe(512);
+    h.free(1100);
+    expect(h.alloc()).toBe(1100);
+    h.freeRun(512, 512);
+    h.freeRun(0, 512);
+    // Misuse of an empty allocator: a part of an allocated 2 MiB page, a double free, a hole.
+    expect(codeOf(() => h.freeRun(512, 512))).toBe('NOT_ALLOCATED');
+    expect(codeOf(() => h.free(1400))).toBe('NOT_USABLE');
+    expect(h.stats().freeFrames).toBe(1024);
+  });
+
+  it('once everything is given back, serves like a full start', () => {
+    const h = createEmptyHier2mAllocator(space);
+    const full = createHier2mAllocator(space);
+    h.freeRun(0, 512);
+    h.freeRun(512, 512);
+    for (let pfn = 1024; pfn < 1300; pfn++) h.free(pfn);
+    expect(h.stats()).toEqual(full.stats());
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let i = 0; i < 1300; i++) {
+      a.push(h.alloc());
+      b.push(full.alloc());
+    }
+    expect(a.sort((x, y) => x - y)).toEqual(b.sort((x, y) => x - y));
+  });
+});

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { FrameBits } from './bits';
+import { CHUNK_FRAMES } from './chunks';
+import { FrameU16 } from './u16';
+import { FrameU32 } from './u32';
+import { WholeRunTracker } from './whole-runs';
+
+/** A plain reference: one boolean per frame in a Map. */
+function model() {
+  const set = new Set<number>();
+  return set;
+}
+
+describe('FrameBits', () => {
+  it('sets, clears and finds runs a word at a time, across words and chunks, like a plain set', () => {
+    const bits = new FrameBits();
+    const ref = model();
+    const base = 2 ** 40 - 3 * CHUNK_FRAMES; // far above 2^32: no 32-bit shifts on frame numbers
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let step = 0; step < 300; step++) {
+      const start = base + rand(2 * CHUNK_FRAMES);
+      const count = 1 + rand(step % 3 === 0 ? 40000 : 70);
+      if (rand(2) === 0) {
+        bits.setRun(start, count);
+        for (let i = start; i < start + count; i++) ref.add(i);
+      } else {
+        bits.clearRun(start, count);
+        for (let i = start; i < start + count; i++) ref.delete(i);
+      }
+      const qs = base + rand(2 * CHUNK_FRAMES);
+      const qc = 1 + rand(2000);
+      let firstSet = -1;
+      let firstClear = -1;
+      for (let i = qs; i < qs + qc; i++) {
+        if (firstSet < 0 && ref.has(i)) firstSet = i;
+        if (firstClear < 0 && !ref.has(i)) firstClear = i;
+      }
+      expect(bits.firstSet(qs, qc)).toBe(firstSet);
+      expect(bits.firstClear(qs, qc)).toBe(firstClear);
+      let last = -1;
+      for (let i = qs + qc; i >= qs; i--) {
+        if (ref.has(i)) {
+          last = i;
+          break;
+        }
+      }
+      expect(bits.lastSetAtOrBelow(qs + qc, qs)).toBe(last);
+      expect(bits.test(qs)).toBe(ref.has(qs));
+    }
+  });
+
+  it('makes memory only for chunks it touches', () => {
+    const bits = new FrameBits();
+    expect(bits.bytes()).toBe(0);
+    expect(bits.test(2 ** 45)).toBe(false);
+    bits.set(4);
+    for (const notAFrame of [4.5, -4, Number.NaN, Number.POSITIVE_INFINITY, 1e300]) {
+      expect(bits.test(notAFrame)).toBe(false);
+    }
+    bits.clear(4);
+    bits.clear(2 ** 45);
+    expect(bits.bytes()).toBe(CHUNK_FRAMES / 8); // chunk 0 only: clearing makes no chunk
+    bits.set(2 ** 45 + 1);
+    bits.set(5);
+    expect(bits.bytes()).toBe(2 * (CHUNK_FRAMES / 8));
+    expect(bits.test(2 ** 45 + 1)).toBe(true);
+    expect(bits.test(2 ** 45)).toBe(false);
+  });
+});
+
+describe('FrameU16 / FrameU32', () => {
+  it('reads 0 where never written and fills runs across chunks', () => {
+    const counts = new FrameU16();
+    const at = 2 ** 40 - 10;
+    expect(counts.get(at)).toBe(0);
+    counts.fill(at, CHUNK_FRAMES + 20, 1);
+    expect(counts.get(at - 1)).toBe(0);
+    expect(counts.get(at)).toBe(1);
+    expect(counts.get(at + CHUNK_FRAMES + 19)).toBe(1);
+    expect(counts.get(at + CHUNK_FRAMES + 20)).toBe(0);
+    counts.set(at, 65535);
+    expect(counts.get(at)).toBe(65535);
+    const tags = new FrameU32();
+    tags.fill(3, 4, 9);
+    tags.set(2 ** 40, 0xfffffffe);
+    const seen: number[] = [];
+    tags.forEachNonZero((pfn, v) => seen.push(pfn, v));
+    expect(seen).toEqual([3, 9, 4, 9, 5, 9, 6, 9, 2 ** 40, 0xfffffffe]);
+    expect(tags.chunkCount).toBe(2);
+    // 2^40 - 10 sits 502 frames into a 512-frame chunk: the run touches ceil((502 + 32788) / 512) = 66 chunks.
+    expect(counts.bytes()).toBe(66 * 512 * 2);
+  });
+});
+
+describe('WholeRunTracker', () => {
+  it('knows each run, which frames it covers and where it starts', () => {
+    const runs = new WholeRunTracker();
+    const top = 2 ** 40 - 1024;
+    runs.add(top, 512, 3);
+    runs.add(top + 512, 512, 1);
+    expect(runs.countAt(top)).toBe(512);
+    expect(runs.tagAt(top)).toBe(3);
+    expect(runs.startOf(top + 511)).toBe(top);
+    expect(runs.startOf(top + 512)).toBe(top + 512);
+    expect(runs.startOf(top - 1)).toBe(-1);
+    expect(runs.anyIn(top - 10, 10)).toBe(false);
+    expect(runs.firstIn(top - 10, 11)).toBe(top);
+    runs.remove(top);
+    expect(runs.covers(top + 5)).toBe(false);
+    expect(runs.startOf(top + 600)).toBe(top + 512);
+    expect(runs.size).toBe(1);
+  });
+});

@@ -1,0 +1,88 @@
+import { FrameBits } from './bits';
+import { Chunks, NUMBER_CHUNK_FRAMES as SIZE } from './chunks';
+
+/**
+ * Runs handed out whole, for an allocator that takes runs back only whole (hier2m's 2 MiB
+ * pages): each run's start → its count and a small tag (the strategy that served it), plus one
+ * bit per run start. Adding or removing a run is O(1) whatever its length; which run covers a
+ * frame is found by looking down from it for the nearest start, at most the longest run's
+ * length away, a word at a time. One tracker shared by the router, refcounts and owners.
+ */
+export class WholeRunTracker {
+  /** `count * 256 + tag` at each run's start frame, 0 elsewhere (lazily chunked: no Map churn, nothing allocated per run). */
+  readonly #runs = new Chunks(() => new Float64Array(SIZE));
+  readonly #starts = new FrameBits();
+  #size = 0;
+  /** The longest run ever recorded: no start further below a frame can cover it. */
+  #longest = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  #value(start: number): number {
+    if (start % 1 !== 0 || start < 0) return 0;
+    const chunk = this.#runs.get(Math.floor(start / SIZE));
+    return chunk === undefined ? 0 : chunk[start % SIZE];
+  }
+
+  /** Records `[start, start + count)` as handed out whole; `tag` is 0 … 255. */
+  add(start: number, count: number, tag = 0): void {
+    const chunk = this.#runs.getOrMake(Math.floor(start / SIZE));
+    if (chunk[start % SIZE] === 0) this.#size++;
+    chunk[start % SIZE] = count * 256 + tag;
+    this.#starts.set(start);
+    if (count > this.#longest) this.#longest = count;
+  }
+
+  /** Forgets the run starting at `start` (nothing when there is none). */
+  remove(start: number): void {
+    const chunk = this.#runs.get(Math.floor(start / SIZE));
+    if (chunk === undefined || chunk[start % SIZE] === 0) return;
+    chunk[start % SIZE] = 0;
+    this.#size--;
+    this.#starts.clear(start);
+  }
+
+  /** The count of the run starting at `start`, or 0. */
+  countAt(start: number): number {
+    return Math.floor(this.#value(start) / 256);
+  }
+
+  /** The tag of the run starting at `start`. */
+  tagAt(start: number): number {
+    return this.#value(start) % 256;
+  }
+
+  /** The start of the recorded run covering `pfn`, or -1 when none does. */
+  startOf(pfn: number): number {
+    if (this.#size === 0 || pfn % 1 !== 0 || pfn < 0) return -1;
+    const s = this.#starts.lastSetAtOrBelow(pfn, Math.max(0, pfn - this.#longest + 1));
+    return s >= 0 && s + this.countAt(s) > pfn ? s : -1;
+  }
+
+  covers(pfn: number): boolean {
+    return this.startOf(pfn) >= 0;
+  }
+
+  /** The first frame of `[start, start + count)` inside a recorded run, or -1. */
+  firstIn(start: number, count: number): number {
+    if (this.#size === 0) return -1;
+    if (this.startOf(start) >= 0) return start;
+    return this.#starts.firstSet(start, count);
+  }
+
+  /** True when any frame of `[start, start + count)` lies in a recorded run. */
+  anyIn(start: number, count: number): boolean {
+    return this.firstIn(start, count) >= 0;
+  }
+
+  /** True when `[start, start + count)` is exactly one recorded run. */
+  isRun(start: number, count: number): boolean {
+    return this.countAt(start) === count;
+  }
+
+  bytes(): number {
+    return this.#starts.bytes() + this.#runs.size * SIZE * 8;
+  }
+}
