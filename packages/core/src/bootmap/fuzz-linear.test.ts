@@ -29,7 +29,8 @@ function parsesOrRefuses(input: string, format: ParseFormat): void {
  * Pathological input (issue 21, bug 6): a boot map is untrusted, so parsing must be linear in
  * its size. Each pattern grows with `n`; a line-based pattern is repeated over lines so that
  * both the line and the input double. The check is a ratio measured side by side — doubling
- * the input may at most roughly double the time (2.5x allowed for noise), never a fixed limit.
+ * the input may at most roughly double the time (3x allowed for noise; quadratic work gives 4x),
+ * never a fixed limit.
  */
 const PATHOLOGICAL: readonly {
   name: string;
@@ -150,8 +151,11 @@ function parseQuietly(input: string, format: ParseFormat): void {
   }
 }
 
-/** Median time of `runs` parses of each input, measured alternately so that drift hits both. */
-function medianTimes(inputs: readonly string[], format: ParseFormat, runs = 5): number[] {
+/**
+ * The fastest of `runs` parses of each input, measured alternately so that drift hits both: on
+ * a busy machine the fastest run is the one least disturbed, so its ratio is the steadiest.
+ */
+function fastestTimes(inputs: readonly string[], format: ParseFormat, runs = 7): number[] {
   const times = inputs.map(() => [] as number[]);
   for (const input of inputs) parseQuietly(input, format); // warm up
   for (let r = 0; r < runs; r++) {
@@ -161,18 +165,21 @@ function medianTimes(inputs: readonly string[], format: ParseFormat, runs = 5): 
       times[i].push(performance.now() - t0);
     });
   }
-  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
+  return times.map((t) => Math.min(...t));
 }
 
+/** Linear work doubles with the input; quadratic work gives about 4x. The limit sits between. */
+const LIMIT = 3;
+
 /**
- * Time(2x input) / time(1x input), medians of five runs each. On a shared machine one
- * measurement can be pushed over by noise, so it is taken up to three times and the best
+ * Time(2x input) / time(1x input), the fastest of seven runs each. On a shared machine one
+ * measurement can be pushed over by noise, so it is taken up to five times and the best
  * ratio kept: quadratic work gives about 4x every time, and no retry hides that.
  */
 function doublingRatio(small: string, large: string, format: ParseFormat): number {
   let best = Number.POSITIVE_INFINITY;
-  for (let attempt = 0; attempt < 3 && best > 2.5; attempt++) {
-    const [a, b] = medianTimes([small, large], format);
+  for (let attempt = 0; attempt < 5 && best > LIMIT; attempt++) {
+    const [a, b] = fastestTimes([small, large], format);
     best = Math.min(best, b / Math.max(a, 0.05));
   }
   return best;
@@ -209,7 +216,7 @@ describe('pathological input is parsed in linear time, or refused', () => {
     (_, p) => {
       for (const format of p.formats) {
         const ratio = doublingRatio(lines(p.make, 1800, 200_000), lines(p.make, 3600, 400_000), format);
-        expect(ratio, `${p.name} as ${format}`).toBeLessThanOrEqual(2.5);
+        expect(ratio, `${p.name} as ${format}`).toBeLessThanOrEqual(LIMIT);
       }
     },
   );
@@ -218,7 +225,7 @@ describe('pathological input is parsed in linear time, or refused', () => {
     '%s: doubling the input at most ~doubles the time',
     (_, p) => {
       const ratio = doublingRatio(p.make(200_000), p.make(400_000), p.format);
-      expect(ratio, p.name).toBeLessThanOrEqual(2.5);
+      expect(ratio, p.name).toBeLessThanOrEqual(LIMIT);
     },
   );
 
@@ -226,6 +233,6 @@ describe('pathological input is parsed in linear time, or refused', () => {
     const line = (i: number) =>
       `[    0.000000] BIOS-e820: [mem 0x${(i * 0x2000).toString(16).padStart(16, '0')}-0x${(i * 0x2000 + 0xfff).toString(16).padStart(16, '0')}] usable\n`;
     const text = (count: number) => Array.from({ length: count }, (_, i) => line(i)).join('');
-    expect(doublingRatio(text(2000), text(4000), 'auto')).toBeLessThanOrEqual(2.5);
+    expect(doublingRatio(text(2000), text(4000), 'auto')).toBeLessThanOrEqual(LIMIT);
   });
 });
