@@ -39,3 +39,14 @@ export function parseBuddyInfo(text: string): BuddyInfoZone[] {
   });
   return zones;
 }
+
+/**
+ * One `/proc/buddyinfo` line as Linux prints it (`mm/vmstat.c`, `frag_show_print`):
+ * `"Node %d, zone %8s "` and then `"%6lu "` per order, so the line ends with a space.
+ * `parseBuddyInfo` reads it back.
+ */
+export function formatBuddyInfo(zone: string, freeBlocksPerOrder: readonly number[], node = 0): string {
+  let line = `Node ${node}, zone ${zone.padStart(8)} `;
+  for (const n of freeBlocksPerOrder) line += `${String(n).padStart(6)} `;
+  return line;
+}

@@ -1,4 +1,4 @@
-export { type BuddyInfoZone, parseBuddyInfo } from './buddyinfo';
+export { type BuddyInfoZone, formatBuddyInfo, parseBuddyInfo } from './buddyinfo';
 export {
   addBuddyBlocks,
   type FragmentationIndices,

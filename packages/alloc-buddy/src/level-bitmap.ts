@@ -1,0 +1,88 @@
+/**
+ * A bitmap with summary levels: bit `w` of level `L + 1` is set while word `w` of level `L`
+ * is non-zero. Setting and clearing touch one word per level at most (usually one); the
+ * lowest set bit at or after an index is found by climbing to the first non-zero summary
+ * word and descending, O(levels) = O(log32 n), never a scan of the bitmap.
+ *
+ * Bit indices are plain integers (they may exceed 2^31): only in-word offsets use bit ops.
+ */
+export class LevelBitmap {
+  readonly levels: Uint32Array[] = [];
+  readonly bits: number;
+
+  constructor(bits: number) {
+    this.bits = bits;
+    let n = bits;
+    do {
+      const words = Math.max(1, Math.ceil(n / 32));
+      this.levels.push(new Uint32Array(words));
+      n = words;
+    } while (n > 1);
+  }
+
+  get byteLength(): number {
+    let bytes = 0;
+    for (const level of this.levels) bytes += level.byteLength;
+    return bytes;
+  }
+
+  test(i: number): boolean {
+    return (this.levels[0][Math.floor(i / 32)] & (1 << (i % 32))) !== 0;
+  }
+
+  set(i: number): void {
+    let index = i;
+    for (const level of this.levels) {
+      const w = Math.floor(index / 32);
+      const old = level[w];
+      level[w] = old | (1 << (index % 32));
+      if (old !== 0) return;
+      index = w;
+    }
+  }
+
+  clear(i: number): void {
+    let index = i;
+    for (const level of this.levels) {
+      const w = Math.floor(index / 32);
+      const now = level[w] & ~(1 << (index % 32));
+      level[w] = now;
+      if (now !== 0) return;
+      index = w;
+    }
+  }
+
+  /**
+   * Sets or clears bit `i` of level 0 only, leaving the summaries alone. Used to mark frames
+   * tentatively and undo the mark before any search runs (the summaries stay exact).
+   */
+  toggleRaw(i: number): void {
+    this.levels[0][Math.floor(i / 32)] ^= 1 << (i % 32);
+  }
+
+  /** The lowest set bit, or -1. */
+  first(): number {
+    return this.#next(0, 0);
+  }
+
+  /** The lowest set bit `>= i`, or -1. */
+  next(i: number): number {
+    return i >= this.bits ? -1 : this.#next(0, i);
+  }
+
+  #next(level: number, i: number): number {
+    const words = this.levels[level];
+    const w = Math.floor(i / 32);
+    if (w >= words.length) return -1;
+    const masked = words[w] & (-1 << (i % 32));
+    if (masked !== 0) return w * 32 + lowestBit(masked);
+    if (level + 1 === this.levels.length) return -1;
+    const nextWord = this.#next(level + 1, w + 1);
+    return nextWord < 0 ? -1 : nextWord * 32 + lowestBit(words[nextWord]);
+  }
+}
+
+/** Index of the lowest set bit of a non-zero 32-bit word. */
+function lowestBit(word: number): number {
+  return 31 - Math.clz32(word & -word);
+}
