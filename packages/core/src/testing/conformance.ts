@@ -41,7 +41,8 @@ type MisuseKind =
   | 'free-many-with-free'
   | 'free-inside-whole-run'
   | 'alloc-many-too-many'
-  | 'free-many-too-many';
+  | 'free-many-too-many'
+  | 'alloc-at-reserved';
 
 const MISUSES: readonly MisuseKind[] = [
   'double-free',
@@ -59,6 +60,7 @@ const MISUSES: readonly MisuseKind[] = [
   'free-inside-whole-run',
   'alloc-many-too-many',
   'free-many-too-many',
+  'alloc-at-reserved',
 ];
 
 /** One step of a random sequence. `k` picks a live allocation or a frame, modulo what exists. */
@@ -72,7 +74,9 @@ export type Op =
   | { readonly t: 'release'; readonly k: number }
   | { readonly t: 'freeMany'; readonly k: number; readonly n: number; readonly typed: boolean }
   | { readonly t: 'freePart'; readonly k: number; readonly a: number; readonly b: number }
-  | { readonly t: 'misuse'; readonly kind: MisuseKind; readonly k: number };
+  | { readonly t: 'misuse'; readonly kind: MisuseKind; readonly k: number }
+  /** `allocAt` of the run at the `k`-th usable frame (where `capabilities.allocAt`). */
+  | { readonly t: 'allocAt'; readonly k: number; readonly n: number };
 
 /** A `below` bound near a range edge, where the interesting cases are. */
 interface BelowPick {
@@ -139,6 +143,14 @@ const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc.record({ t: fc.constant('freePart' as const), k: fc.nat(), a: fc.nat(), b: fc.nat() }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('allocAt' as const),
+      k: fc.nat(),
+      n: fc.integer({ min: 1, max: 40 }),
+    }),
   },
   {
     weight: 4,
@@ -269,6 +281,8 @@ class Session {
         return this.doFreePart(op.k, op.a, op.b);
       case 'misuse':
         return this.doMisuse(op.kind, op.k);
+      case 'allocAt':
+        return this.doAllocAt(op.k, op.n);
     }
   }
 
@@ -370,6 +384,26 @@ class Session {
     if (tail > 0) this.units.push({ start: unit.start + from + count, count: tail, run: true });
   }
 
+  /** `allocAt` claims the run exactly when the model has every frame of it free, else gives NO_FRAME. */
+  doAllocAt(k: number, n: number): void {
+    if (this.caps.allocAt !== true || this.alloc.allocAt === undefined) return;
+    const ranges = this.space.ranges;
+    const r = ranges[k % ranges.length];
+    const pfn = r.start + (Math.floor(k / ranges.length) % r.count);
+    const count = Math.min(n, r.start + r.count - pfn);
+    const what = `allocAt(${pfn}, ${count})`;
+    let free = true;
+    for (let i = pfn; i < pfn + count; i++) if (this.allocated.has(i)) free = false;
+    const got = this.alloc.allocAt(pfn, count);
+    if (!free) {
+      this.expect(got === NO_FRAME, `${what} returned ${got} though a frame of the run is allocated`);
+      return;
+    }
+    this.expect(got === pfn, `${what} returned ${got} though every frame of the run is free`);
+    this.takeFrames(pfn, count, what);
+    this.units.push({ start: pfn, count, run: true });
+  }
+
   // ---- misuse: the right error, and nothing changed -----------------------------------
 
   doMisuse(kind: MisuseKind, k: number): void {
@@ -456,6 +490,12 @@ class Session {
       }
       case 'alloc-many-too-many':
         return this.expectError(kind, ['INVALID_REQUEST'], [], () => a.allocMany([0, 0], 3));
+      case 'alloc-at-reserved': {
+        const at = a.allocAt;
+        const pfn = this.holeNear(k);
+        if (this.caps.allocAt !== true || at === undefined || pfn === NO_FRAME) return;
+        return this.expectError(kind, ['NOT_USABLE'], [pfn], () => at.call(a, pfn, 1));
+      }
       case 'free-many-too-many': {
         if (!single) return;
         return this.expectError(kind, ['INVALID_REQUEST'], [single.start], () =>
