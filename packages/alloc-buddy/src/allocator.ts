@@ -41,6 +41,9 @@ export class BuddyFrameAllocator implements BuddyAllocator {
   readonly #totals: OrderTotals;
   readonly #total: number;
   #free = 0;
+  /** What the last search found: the block's head and the area holding it. */
+  #hitHead = 0;
+  #hitArea = 0;
 
   constructor(
     space: FrameSpace,
@@ -101,18 +104,62 @@ export class BuddyFrameAllocator implements BuddyAllocator {
    * lowest block of each order: the lowest block of an order is the best one for `below`.
    */
   #takeBlock(order: number, count: number, below: number): Pfn {
+    const from = this.#findBlock(order, count, below);
+    if (from < 0) return NO_FRAME;
+    const head = this.#hitHead;
+    const area = this.#areas[this.#hitArea];
+    area.split(head, from, order);
+    if (count < POW2[order]) area.release(head + count, head + POW2[order]);
+    this.#free -= count;
+    return head;
+  }
+
+  /** The order of the block `#takeBlock` would take (its head and area go to `#hitHead`, `#hitArea`), or -1. */
+  #findBlock(order: number, count: number, below: number): number {
     const totals = this.#totals;
     for (let o = order; o <= this.maxOrder; o++) {
       if (totals.blocks[o] === 0) continue;
-      const area = this.#areas[totals.areas[o].first()];
-      const head = area.lowest(o);
+      const a = totals.areas[o].first();
+      const head = this.#areas[a].lowest(o);
       if (head + count > below) continue;
-      area.split(head, o, order);
-      if (count < POW2[order]) area.release(head + count, head + POW2[order]);
-      this.#free -= count;
-      return head;
+      this.#hitArea = a;
+      this.#hitHead = head;
+      return o;
     }
-    return NO_FRAME;
+    return -1;
+  }
+
+  /** Where `allocRun(count, options)` would take its frames from, in words. Changes nothing. */
+  explainRun(count: number, options?: RunOptions): { at: Pfn; detail: string } {
+    checkCount('explainRun', count);
+    const align = readAlign('explainRun', options);
+    const below = readBelow('explainRun', options);
+    const top = POW2[this.maxOrder];
+    if (count > top || align > top) {
+      const at = count > this.#free ? NO_FRAME : this.#findLarge(count, align, below);
+      return {
+        at,
+        detail:
+          at < 0
+            ? `no chain of free order-${this.maxOrder} blocks holds ${count} frames`
+            : `a chain of free order-${this.maxOrder} blocks (and the smaller blocks at its ends) at frame ${at}`,
+      };
+    }
+    let order = 0;
+    while (POW2[order] < count || POW2[order] < align) order++;
+    const from = count > this.#free ? -1 : this.#findBlock(order, count, below);
+    if (from < 0) {
+      return {
+        at: NO_FRAME,
+        detail: `no free block of order ${order} … ${this.maxOrder}${below < Number.POSITIVE_INFINITY ? ` below frame ${below}` : ''}`,
+      };
+    }
+    const head = this.#hitHead;
+    const tail = POW2[order] - count;
+    return {
+      at: head,
+      detail: `a block from the order-${from} free list (${this.#totals.blocks[from]} blocks) at frame ${head}${from > order ? `, split down to order ${order}` : ''}${tail > 0 ? `, its last ${tail} frames given back` : ''}`,
+    };
   }
 
   /**
@@ -122,6 +169,15 @@ export class BuddyFrameAllocator implements BuddyAllocator {
    * which scans too); runs that fit a block never come here.
    */
   #takeLarge(count: number, align: number, below: number): Pfn {
+    const start = this.#findLarge(count, align, below);
+    if (start < 0) return NO_FRAME;
+    this.#areas[this.#hitArea].claim(start, start + count);
+    this.#free -= count;
+    return start;
+  }
+
+  /** The first frame of the run `#takeLarge` would take (its area goes to `#hitArea`), or NO_FRAME. */
+  #findLarge(count: number, align: number, below: number): Pfn {
     const max = this.maxOrder;
     const top = POW2[max];
     for (const area of this.#areas) {
@@ -138,8 +194,7 @@ export class BuddyFrameAllocator implements BuddyAllocator {
         const to = Math.min(area.freeUpFrom(area.base + j * top), below);
         const start = Math.ceil(from / align) * align;
         if (start + count <= to) {
-          area.claim(start, start + count);
-          this.#free -= count;
+          this.#hitArea = area.index;
           return start;
         }
         i = map.next(j + 1);

@@ -1,4 +1,4 @@
-import type { AllocatorCapabilities, FrameAllocator, Pfn } from '@framekit/core';
+import type { AllocatorCapabilities, FrameAllocator, Pfn, RunOptions } from '@framekit/core';
 
 /** Any count, any power-of-two alignment, `below`, runs released in any pieces, and `allocAt`. */
 export const BUDDY_CAPABILITIES: AllocatorCapabilities = Object.freeze({
@@ -26,5 +26,7 @@ export interface BuddyAllocator extends FrameAllocator {
    * allocator's ranges throw as `freeRun` would (`NOT_USABLE`, `OUT_OF_RANGE`, …).
    */
   allocAt(pfn: Pfn, count: number): Pfn;
+  /** Where `allocRun(count, options)` would take its frames from: the order's free list, and the split. */
+  explainRun(count: number, options?: RunOptions): { at: Pfn; detail: string };
   forEachFreeRun(visit: (start: Pfn, count: number) => void): void;
 }

@@ -130,4 +130,10 @@ export interface FrameAllocator {
    * the allocator's ranges are misuse (`OUT_OF_RANGE`, `NOT_USABLE`).
    */
   allocAt?(pfn: Pfn, count: number): Pfn;
+  /**
+   * Optional, for `router.explain`: where `allocRun(count, options)` would take its frames from
+   * right now (`at`, or -1), and how, in words (e.g. a buddy names the free list of the order
+   * it takes a block from). Changes nothing.
+   */
+  explainRun?(count: number, options?: RunOptions): { readonly at: Pfn; readonly detail: string };
 }
