@@ -18,7 +18,7 @@ import {
   readBelow,
 } from '@framekit/core';
 import { BUDDY_CAPABILITIES, type BuddyAllocator } from './api';
-import { Area, type OrderTotals, POW2 } from './area';
+import { Area, MAX_AREA_FRAMES, type OrderTotals, POW2 } from './area';
 import { LevelBitmap } from './level-bitmap';
 import type { ResolvedBuddyOptions } from './options';
 
@@ -296,7 +296,7 @@ export class BuddyFrameAllocator implements BuddyAllocator {
   }
 
   forEachFreeRun(visit: (start: Pfn, count: number) => void): void {
-    // Touching areas do not exist (touching ranges share one), so runs never join across areas.
+    // Areas touch only at 8 TiB cuts: a free run across one is reported as two (metrics join them).
     for (const area of this.#areas) area.forEachFreeRun(visit);
   }
 
@@ -343,13 +343,24 @@ export class BuddyFrameAllocator implements BuddyAllocator {
   }
 }
 
-/** Ranges as `[start, end)` with touching ones joined (they share an area). */
+/**
+ * Ranges as `[start, end)` with touching ones joined (they share an area), cut at multiples of
+ * `MAX_AREA_FRAMES` so that offsets inside an area stay below 2^31.
+ */
 function joinTouching(ranges: readonly FrameRange[]): { start: number; end: number }[] {
-  const out: { start: number; end: number }[] = [];
+  const joined: { start: number; end: number }[] = [];
   for (const r of ranges) {
-    const last = out[out.length - 1];
+    const last = joined[joined.length - 1];
     if (last !== undefined && last.end === r.start) last.end = r.start + r.count;
-    else out.push({ start: r.start, end: r.start + r.count });
+    else joined.push({ start: r.start, end: r.start + r.count });
+  }
+  const out: { start: number; end: number }[] = [];
+  for (const { start, end } of joined) {
+    for (let from = start; from < end; ) {
+      const cut = Math.min(end, (Math.floor(from / MAX_AREA_FRAMES) + 1) * MAX_AREA_FRAMES);
+      out.push({ start: from, end: cut });
+      from = cut;
+    }
   }
   return out;
 }

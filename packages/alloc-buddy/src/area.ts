@@ -1,7 +1,17 @@
 import { LevelBitmap } from './level-bitmap';
 
-/** Powers of two as plain numbers (frame counts may exceed 2^31, so no shifts). */
-export const POW2: readonly number[] = Array.from({ length: 64 }, (_, i) => 2 ** i);
+/**
+ * Block sizes in frames, `2^order` for orders 0 … 18, as 32-bit integers: heads and offsets
+ * computed from them stay small integers to V8 (no boxed doubles on the hot path).
+ */
+export const POW2: Int32Array = Int32Array.from({ length: 19 }, (_, order) => 2 ** order);
+
+/**
+ * The most frames one area spans (8 TiB): frame offsets inside an area stay below 2^31, so
+ * they are shifted and masked as 32-bit integers. Longer stretches are cut at multiples of it
+ * (blocks, at most 2^18 frames and aligned, never cross a cut).
+ */
+export const MAX_AREA_FRAMES = 2 ** 31;
 
 /** What every area of one allocator shares: free blocks per order, and which areas hold some. */
 export interface OrderTotals {
@@ -40,6 +50,7 @@ export class Area {
     this.base = Math.floor(start / top) * top;
     const span = Math.ceil(end / top) * top - this.base;
     for (let o = 0; o <= maxOrder; o++) this.maps.push(new LevelBitmap(span / POW2[o]));
+    // Offsets inside the area are below MAX_AREA_FRAMES (2^31): the allocator cuts stretches there.
     this.blocks = new Float64Array(maxOrder + 1);
   }
 
@@ -51,17 +62,17 @@ export class Area {
 
   /** True when `[head, head + 2^order)` is a free block. */
   has(order: number, head: number): boolean {
-    return this.maps[order].test((head - this.base) / POW2[order]);
+    return this.maps[order].test((head - this.base) >>> order);
   }
 
   add(order: number, head: number): void {
-    this.maps[order].set((head - this.base) / POW2[order]);
+    this.maps[order].set((head - this.base) >>> order);
     if (this.blocks[order]++ === 0) this.totals.areas[order].set(this.index);
     this.totals.blocks[order]++;
   }
 
   remove(order: number, head: number): void {
-    this.maps[order].clear((head - this.base) / POW2[order]);
+    this.maps[order].clear((head - this.base) >>> order);
     if (--this.blocks[order] === 0) this.totals.areas[order].clear(this.index);
     this.totals.blocks[order]--;
   }
@@ -75,9 +86,10 @@ export class Area {
   /** The order of the free block holding `pfn` (its head goes to `hit`), or -1. O(maxOrder). */
   blockOf(pfn: number): number {
     const rel = pfn - this.base;
+    const maps = this.maps;
     for (let o = 0; o <= this.maxOrder; o++) {
-      const i = Math.floor(rel / POW2[o]);
-      if (this.maps[o].test(i)) {
+      const i = rel >>> o;
+      if (maps[o].test(i)) {
         this.hit = this.base + i * POW2[o];
         return o;
       }
@@ -88,15 +100,16 @@ export class Area {
   /** Frees the block `[head, head + 2^order)`, merging with its buddy while the buddy is free. */
   freeBlock(head: number, order: number): void {
     let o = order;
-    let i = (head - this.base) / POW2[o];
+    let i = (head - this.base) >>> o;
     while (o < this.maxOrder) {
-      const buddy = i % 2 === 0 ? i + 1 : i - 1;
+      const half = i >>> 1;
+      const buddy = i ^ 1;
       const map = this.maps[o];
       if (!map.test(buddy)) break;
       map.clear(buddy);
       if (--this.blocks[o] === 0) this.totals.areas[o].clear(this.index);
       this.totals.blocks[o]--;
-      i = Math.floor(i / 2);
+      i = half;
       o++;
     }
     this.add(o, this.base + i * POW2[o]);
@@ -125,7 +138,8 @@ export class Area {
   /** The largest order of an aligned block at `p` that ends by `to`. */
   #largestAt(p: number, to: number): number {
     let o = this.maxOrder;
-    while (o > 0 && ((p - this.base) % POW2[o] !== 0 || p + POW2[o] > to)) o--;
+    const rel = p - this.base;
+    while (o > 0 && ((rel & (POW2[o] - 1)) !== 0 || p + POW2[o] > to)) o--;
     return o;
   }
 
@@ -141,7 +155,7 @@ export class Area {
     const rel = from - this.base;
     for (let o = 0; o <= this.maxOrder; o++) {
       const size = POW2[o];
-      const i = this.maps[o].next(Math.floor(rel / size));
+      const i = this.maps[o].next(rel >>> o);
       if (i < 0) continue;
       const head = this.base + i * size;
       if (head >= to) continue;
@@ -181,7 +195,8 @@ export class Area {
     let q = p;
     for (;;) {
       let moved = false;
-      for (let o = 0; o <= this.maxOrder && (q - this.base) % POW2[o] === 0; o++) {
+      const rel = q - this.base;
+      for (let o = 0; o <= this.maxOrder && (rel & (POW2[o] - 1)) === 0; o++) {
         const head = q - POW2[o];
         if (head >= this.start && this.has(o, head)) {
           q = head;

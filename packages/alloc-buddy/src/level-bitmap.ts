@@ -4,11 +4,14 @@
  * lowest set bit at or after an index is found by climbing to the first non-zero summary
  * word and descending, O(levels) = O(log32 n), never a scan of the bitmap.
  *
- * Bit indices are plain integers (they may exceed 2^31): only in-word offsets use bit ops.
+ * Bit indices are below 2^31 (an area is at most 2^31 frames, see `MAX_AREA_FRAMES`), so they
+ * are split into word and bit with `>>> 5` and `& 31`.
  */
 export class LevelBitmap {
   readonly levels: Uint32Array[] = [];
   readonly bits: number;
+  /** Level 0: the bits themselves. */
+  readonly bottom: Uint32Array;
 
   constructor(bits: number) {
     this.bits = bits;
@@ -18,6 +21,7 @@ export class LevelBitmap {
       this.levels.push(new Uint32Array(words));
       n = words;
     } while (n > 1);
+    this.bottom = this.levels[0];
   }
 
   get byteLength(): number {
@@ -27,25 +31,29 @@ export class LevelBitmap {
   }
 
   test(i: number): boolean {
-    return (this.levels[0][Math.floor(i / 32)] & (1 << (i % 32))) !== 0;
+    return (this.bottom[i >>> 5] & (1 << (i & 31))) !== 0;
   }
 
   set(i: number): void {
+    const levels = this.levels;
     let index = i;
-    for (const level of this.levels) {
-      const w = Math.floor(index / 32);
+    for (let l = 0; l < levels.length; l++) {
+      const level = levels[l];
+      const w = index >>> 5;
       const old = level[w];
-      level[w] = old | (1 << (index % 32));
+      level[w] = old | (1 << (index & 31));
       if (old !== 0) return;
       index = w;
     }
   }
 
   clear(i: number): void {
+    const levels = this.levels;
     let index = i;
-    for (const level of this.levels) {
-      const w = Math.floor(index / 32);
-      const now = level[w] & ~(1 << (index % 32));
+    for (let l = 0; l < levels.length; l++) {
+      const level = levels[l];
+      const w = index >>> 5;
+      const now = level[w] & ~(1 << (index & 31));
       level[w] = now;
       if (now !== 0) return;
       index = w;
@@ -57,12 +65,19 @@ export class LevelBitmap {
    * tentatively and undo the mark before any search runs (the summaries stay exact).
    */
   toggleRaw(i: number): void {
-    this.levels[0][Math.floor(i / 32)] ^= 1 << (i % 32);
+    this.bottom[i >>> 5] ^= 1 << (i & 31);
   }
 
-  /** The lowest set bit, or -1. */
+  /** The lowest set bit, or -1: down from the top summary word, one word per level. */
   first(): number {
-    return this.#next(0, 0);
+    const levels = this.levels;
+    let i = 0;
+    for (let l = levels.length - 1; l >= 0; l--) {
+      const word = levels[l][i];
+      if (word === 0) return -1;
+      i = i * 32 + lowestBit(word);
+    }
+    return i;
   }
 
   /** The lowest set bit `>= i`, or -1. */
@@ -72,9 +87,9 @@ export class LevelBitmap {
 
   #next(level: number, i: number): number {
     const words = this.levels[level];
-    const w = Math.floor(i / 32);
+    const w = i >>> 5;
     if (w >= words.length) return -1;
-    const masked = words[w] & (-1 << (i % 32));
+    const masked = words[w] & (-1 << (i & 31));
     if (masked !== 0) return w * 32 + lowestBit(masked);
     if (level + 1 === this.levels.length) return -1;
     const nextWord = this.#next(level + 1, w + 1);
