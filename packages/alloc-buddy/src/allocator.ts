@@ -261,8 +261,9 @@ export class BuddyFrameAllocator implements BuddyAllocator {
 
   freeRun(pfn: Pfn, count: number): void {
     const area = this.#areaOfRun('freeRun', pfn, count);
-    const loose = area.firstFreeIn(pfn, pfn + count);
-    if (loose >= 0) throw freeError('freeRun', this.space, loose, true);
+    if (area.anyFreeIn(pfn, pfn + count)) {
+      throw freeError('freeRun', this.space, area.firstFreeIn(pfn, pfn + count), true);
+    }
     area.release(pfn, pfn + count);
     this.#free += count;
   }

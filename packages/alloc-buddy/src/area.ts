@@ -149,6 +149,15 @@ export class Area {
     for (let o = order - 1; o >= want; o--) this.add(o, head + POW2[o]);
   }
 
+  /** True when a frame of `[from, to)` is free: one masked word per order for short runs. */
+  anyFreeIn(from: number, to: number): boolean {
+    const lo = from - this.base;
+    const hi = to - 1 - this.base;
+    const maps = this.maps;
+    for (let o = 0; o <= this.maxOrder; o++) if (maps[o].anyIn(lo >>> o, hi >>> o)) return true;
+    return false;
+  }
+
   /** The lowest free frame in `[from, to)`, or -1. O(maxOrder · log n). */
   firstFreeIn(from: number, to: number): number {
     let lowest = -1;

@@ -80,6 +80,17 @@ export class LevelBitmap {
     return i;
   }
 
+  /** True when a bit in `[lo, hi]` is set: one masked word when they share it, else a search. */
+  anyIn(lo: number, hi: number): boolean {
+    const w = lo >>> 5;
+    if (w === hi >>> 5) {
+      const mask = (-1 << (lo & 31)) & (-1 >>> (31 - (hi & 31)));
+      return (this.bottom[w] & mask) !== 0;
+    }
+    const i = this.next(lo);
+    return i >= 0 && i <= hi;
+  }
+
   /** The lowest set bit `>= i`, or -1. */
   next(i: number): number {
     return i >= this.bits ? -1 : this.#next(0, i);
