@@ -71,6 +71,18 @@ describe('split and merge', () => {
     expect(a.freeBlocksPerOrder()).toEqual([0, 0, 0, 0, 0, 0, 1]);
   });
 
+  it('freeRun over a run with a free frame anywhere in it throws NOT_ALLOCATED and changes nothing', () => {
+    for (const hole of [0, 31, 32, 300, 511, 599]) {
+      const a = buddy(4096, 10);
+      expect(a.allocRun(600)).toBe(0);
+      a.free(hole);
+      const before = a.freeBlocksPerOrder();
+      expect(errorCode(() => a.freeRun(0, 600))).toBe('NOT_ALLOCATED');
+      expect(a.freeBlocksPerOrder()).toEqual(before);
+      expect(a.stats().usedFrames).toBe(599);
+    }
+  });
+
   it('a run aligned beyond its size comes from a block of the alignment', () => {
     const a = buddy(64, 6);
     a.alloc();

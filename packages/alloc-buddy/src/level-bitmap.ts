@@ -87,6 +87,14 @@ export class LevelBitmap {
       const mask = (-1 << (lo & 31)) & (-1 >>> (31 - (hi & 31)));
       return (this.bottom[w] & mask) !== 0;
     }
+    const last = hi >>> 5;
+    if (last - w <= 16) {
+      // A short span: its words directly, the first and last masked.
+      const bottom = this.bottom;
+      if ((bottom[w] & (-1 << (lo & 31))) !== 0) return true;
+      for (let k = w + 1; k < last; k++) if (bottom[k] !== 0) return true;
+      return (bottom[last] & (-1 >>> (31 - (hi & 31)))) !== 0;
+    }
     const i = this.next(lo);
     return i >= 0 && i <= hi;
   }
