@@ -4,7 +4,7 @@
  * (a unity build: the algorithms are included below so their calls inline).
  *
  * Usage: framekit-ref ALGO SCENARIO [key=value ...]
- *   ALGO: stack | bitmap | hier2m
+ *   ALGO: stack | bitmap | hier2m | buddy
  *   SCENARIO: single-lifo | single-random | batch | run | init | recipe
  *   keys: frames, per_call, batch, hold, count_min, count_max, align, below, seed,
  *         time_ms, warmup_ms, min_samples, max_samples, ranges (a file of "start count" lines),
@@ -24,6 +24,7 @@
 #include "stack.c"
 #include "bitmap.c"
 #include "hier2m.c"
+#include "buddy.c"
 
 typedef struct {
   void *alloc;
@@ -106,6 +107,24 @@ static inline int h2_free_run(hier2m_t *h, pfn_t p, pfn_t n) { (void)n; return h
 #define ALG_FREE_MANY h2_free_many
 #define ALG_ALLOC_RUN h2_alloc_run
 #define ALG_FREE_RUN h2_free_run
+#include "scenarios.inc"
+#undef ALG_PREFIX
+#undef ALG_T
+#undef ALG_ALLOC
+#undef ALG_FREE
+#undef ALG_ALLOC_MANY
+#undef ALG_FREE_MANY
+#undef ALG_ALLOC_RUN
+#undef ALG_FREE_RUN
+
+#define ALG_PREFIX buddy
+#define ALG_T buddy_t
+#define ALG_ALLOC bd_alloc
+#define ALG_FREE bd_free
+#define ALG_ALLOC_MANY bd_alloc_many
+#define ALG_FREE_MANY bd_free_many
+#define ALG_ALLOC_RUN bd_alloc_run
+#define ALG_FREE_RUN bd_free_run
 #include "scenarios.inc"
 
 /* ---- arguments ---- */
@@ -204,6 +223,7 @@ static void mark_hole(void *arg, pfn_t start, pfn_t count) {
   c->hole_frames += count;
   if (c->which == 1) bm_mark_free(c->alloc, start, count);
   else if (c->which == 2) h2_mark_free(c->alloc, start, count);
+  else if (c->which == 3) bd_mark_free(c->alloc, start, count);
 }
 
 static recipe_t read_recipe(void) {
@@ -229,7 +249,7 @@ int main(int argc, char **argv) {
   g_argv = argv;
   if (argc < 3) fail("usage: framekit-ref ALGO SCENARIO [key=value ...]");
   const char *algo = argv[1], *scenario = argv[2];
-  int which = strcmp(algo, "stack") == 0 ? 0 : strcmp(algo, "bitmap") == 0 ? 1 : strcmp(algo, "hier2m") == 0 ? 2 : -1;
+  int which = strcmp(algo, "stack") == 0 ? 0 : strcmp(algo, "bitmap") == 0 ? 1 : strcmp(algo, "hier2m") == 0 ? 2 : strcmp(algo, "buddy") == 0 ? 3 : -1;
   if (which < 0) fail("unknown algorithm");
   pfn_t frames = (pfn_t)arg_num("frames", 262144);
   int frag = (int)arg_num("frag", 0);
@@ -256,7 +276,8 @@ int main(int argc, char **argv) {
   page_stack_t stack;
   bitmap_t bitmap;
   hier2m_t hier2m;
-  void *alloc = which == 0 ? (void *)&stack : which == 1 ? (void *)&bitmap : (void *)&hier2m;
+  buddy_t buddy;
+  void *alloc = which == 0 ? (void *)&stack : which == 1 ? (void *)&bitmap : which == 2 ? (void *)&hier2m : (void *)&buddy;
   timing_t t;
   double ops = 1;
   frag_ctx_t fc = { alloc, which, 2166136261u, 0, 0 };
@@ -276,17 +297,22 @@ int main(int argc, char **argv) {
         if (bm_init(&bitmap, frames)) fail("out of memory");
         for (size_t i = 0; i < range_count; i++) bm_mark_free(&bitmap, ranges[i].start, ranges[i].count);
         bm_build(&bitmap);
-      } else {
+      } else if (which == 2) {
         if (h2_init(&hier2m, frames)) fail("out of memory");
         for (size_t i = 0; i < range_count; i++) h2_mark_free(&hier2m, ranges[i].start, ranges[i].count);
         h2_build(&hier2m);
+      } else {
+        if (bd_init(&buddy, frames)) fail("out of memory");
+        for (size_t i = 0; i < range_count; i++) bd_mark_free(&buddy, ranges[i].start, ranges[i].count);
+        bd_build(&buddy);
       }
       double dt = now_ns() - t0;
       samples[k] = dt;
       total += dt;
       if (which == 0) { meta = stack_metadata_bytes(&stack); free_frames = stack.free_frames; stack_destroy(&stack); }
       else if (which == 1) { meta = bm_metadata_bytes(&bitmap); free_frames = bitmap.free_frames; bm_destroy(&bitmap); }
-      else { meta = h2_metadata_bytes(&hier2m); free_frames = hier2m.free_frames; h2_destroy(&hier2m); }
+      else if (which == 2) { meta = h2_metadata_bytes(&hier2m); free_frames = hier2m.free_frames; h2_destroy(&hier2m); }
+      else { meta = bd_metadata_bytes(&buddy); free_frames = buddy.free_frames; bd_destroy(&buddy); }
     }
     qsort(samples, reps, sizeof(double), cmp_double);
     printf("{\"algo\":\"%s\",\"scenario\":\"init\",\"samples\":%zu,\"medianNs\":%.1f,\"p99Ns\":%.1f,\"meanNs\":%.1f,"
@@ -302,8 +328,10 @@ int main(int argc, char **argv) {
     if (stack_init(&stack, frames, ranges, range_count, (int)arg_num("populate", 0))) fail("out of memory");
   } else if (which == 1) {
     if (bm_init(&bitmap, frames)) fail("out of memory");
-  } else {
+  } else if (which == 2) {
     if (h2_init(&hier2m, frames)) fail("out of memory");
+  } else {
+    if (bd_init(&buddy, frames)) fail("out of memory");
   }
   if (which != 0) {
     if (frag) {
@@ -312,11 +340,13 @@ int main(int argc, char **argv) {
     } else {
       for (size_t i = 0; i < range_count; i++) {
         if (which == 1) bm_mark_free(&bitmap, ranges[i].start, ranges[i].count);
-        else h2_mark_free(&hier2m, ranges[i].start, ranges[i].count);
+        else if (which == 2) h2_mark_free(&hier2m, ranges[i].start, ranges[i].count);
+        else bd_mark_free(&buddy, ranges[i].start, ranges[i].count);
       }
     }
     if (which == 1) bm_build(&bitmap);
-    else h2_build(&hier2m);
+    else if (which == 2) h2_build(&hier2m);
+    else bd_build(&buddy);
   }
 
   bench_t b;
@@ -333,12 +363,12 @@ int main(int argc, char **argv) {
 
   if (strcmp(scenario, "single-lifo") == 0) {
     ops = (double)b.per_call;
-    t = measure(which == 0 ? stack_lifo : which == 1 ? bitmap_lifo : hier2m_lifo, &b, ops);
+    t = measure(which == 0 ? stack_lifo : which == 1 ? bitmap_lifo : which == 2 ? hier2m_lifo : buddy_lifo, &b, ops);
   } else if (strcmp(scenario, "single-random") == 0) {
     long hold = (long)arg_num("hold", 4096);
     b.held = malloc(sizeof(pfn_t) * (size_t)hold);
     for (long i = 0; i < hold; i++) {
-      b.held[i] = which == 0 ? stack_alloc(&stack) : which == 1 ? bm_alloc(&bitmap) : h2_alloc(&hier2m);
+      b.held[i] = which == 0 ? stack_alloc(&stack) : which == 1 ? bm_alloc(&bitmap) : which == 2 ? h2_alloc(&hier2m) : bd_alloc(&buddy);
       if (b.held[i] == NO_FRAME) fail("space too small for hold");
     }
     size_t picks = 65536;
@@ -346,10 +376,10 @@ int main(int argc, char **argv) {
     b.picks_mask = (uint32_t)picks - 1;
     for (size_t i = 0; i < picks; i++) b.picks[i] = prng_next(&rng) % (uint32_t)hold;
     ops = (double)b.per_call;
-    t = measure(which == 0 ? stack_random : which == 1 ? bitmap_random : hier2m_random, &b, ops);
+    t = measure(which == 0 ? stack_random : which == 1 ? bitmap_random : which == 2 ? hier2m_random : buddy_random, &b, ops);
   } else if (strcmp(scenario, "batch") == 0) {
     ops = (double)b.per_call;
-    t = measure(which == 0 ? stack_batch : which == 1 ? bitmap_batch : hier2m_batch, &b, ops);
+    t = measure(which == 0 ? stack_batch : which == 1 ? bitmap_batch : which == 2 ? hier2m_batch : buddy_batch, &b, ops);
   } else if (strcmp(scenario, "run") == 0) {
     if (which == 0) fail("the stack has no runs");
     pfn_t lo = (pfn_t)arg_num("count_min", 1), hi = (pfn_t)arg_num("count_max", lo);
@@ -358,13 +388,13 @@ int main(int argc, char **argv) {
     b.sizes_mask = (uint32_t)sizes - 1;
     for (size_t i = 0; i < sizes; i++) b.sizes[i] = lo + (pfn_t)(prng_next(&rng) % (uint32_t)(hi - lo + 1));
     ops = (double)b.per_call;
-    t = measure(which == 1 ? bitmap_run : hier2m_run, &b, ops);
+    t = measure(which == 1 ? bitmap_run : which == 2 ? hier2m_run : buddy_run, &b, ops);
   } else {
     fail("unknown scenario");
   }
 
-  pfn_t free_frames = which == 0 ? stack.free_frames : which == 1 ? bitmap.free_frames : hier2m.free_frames;
-  size_t meta = which == 0 ? stack_metadata_bytes(&stack) : which == 1 ? bm_metadata_bytes(&bitmap) : h2_metadata_bytes(&hier2m);
+  pfn_t free_frames = which == 0 ? stack.free_frames : which == 1 ? bitmap.free_frames : which == 2 ? hier2m.free_frames : buddy.free_frames;
+  size_t meta = which == 0 ? stack_metadata_bytes(&stack) : which == 1 ? bm_metadata_bytes(&bitmap) : which == 2 ? h2_metadata_bytes(&hier2m) : bd_metadata_bytes(&buddy);
   printf("{\"algo\":\"%s\",\"scenario\":\"%s\",\"samples\":%zu,\"opsPerCall\":%.0f,\"medianNs\":%.3f,\"p99Ns\":%.3f,"
          "\"meanNs\":%.3f,\"frames\":%lld,\"freeFrames\":%lld,\"metadataBytes\":%zu,\"fragHoles\":%lld,"
          "\"fragChecksum\":%u,\"peakRssBytes\":%ld}\n",

@@ -101,6 +101,15 @@ export function checkBudgets(result: SuiteResult): Check[] {
     }
   }
   ratioCheck('2 MiB alloc+free within 2x of C', 'huge-2mib', 'hier2m');
+  // The buddy against its C twin: order-0 and 2 MiB alloc+free.
+  for (const scenario of ['single-lifo', 'single-random', 'huge-2mib']) {
+    ratioCheck('buddy alloc+free (order 0, 2 MiB) within 2x of the C buddy', scenario, 'buddy');
+  }
+  // `below` runs: the C buddy takes the lowest block of each order from its summaries, no scan;
+  // within 2x of it means no scan either.
+  for (const scenario of ['below-1', 'below-run']) {
+    ratioCheck('buddy below runs never scan (within 2x of the C buddy)', scenario, 'buddy');
+  }
 
   for (const [big, small] of [
     ['frag-miss', 'frag-miss-small'],
@@ -120,6 +129,20 @@ export function checkBudgets(result: SuiteResult): Check[] {
         growth === undefined
           ? 'not measured'
           : `${fmt(b?.medianNs ?? NaN)} vs ${fmt(s?.medianNs ?? NaN)} ns/op: ${fmt(growth)}x for ${sizeFactor}x the frames (limit ${t.growthFactor}x)`,
+    });
+  }
+
+  // `below` is served from the lowest block of each order, never a scan: a 16x larger fragmented
+  // space may cost at most the growth factor more (frag-512 vs frag-512-small, same requests).
+  {
+    const b = find(result, 'frag-512', 'buddy');
+    const s = find(result, 'frag-512-small', 'buddy');
+    const growth = b && s ? (b.medianNs ?? NaN) / (s.medianNs ?? NaN) : undefined;
+    checks.push({
+      budget: 'buddy runs (below included) on a 90%-fragmented space: never a scan',
+      subject: 'buddy · frag-512 vs frag-512-small',
+      holds: growth === undefined ? undefined : growth <= t.growthFactor,
+      detail: growth === undefined ? 'not measured' : `${fmt(growth)}x (limit ${t.growthFactor}x)`,
     });
   }
 

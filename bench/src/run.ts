@@ -280,7 +280,7 @@ async function runInit(
   const natives = new Map<NativeAlgo, InitResult>();
   if (binary) {
     const ranges = writeRangesFile(map);
-    for (const algo of ['stack', 'bitmap', 'hier2m'] as const) {
+    for (const algo of ['stack', 'bitmap', 'hier2m', 'buddy'] as const) {
       const r = runNative(binary, algo, 'init', { ranges, reps });
       const result: InitResult = {
         strategy: `c:${algo}`,

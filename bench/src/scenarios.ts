@@ -154,7 +154,7 @@ export interface LoopScenario {
   /** Which strategies take part; returns a reason when one cannot. */
   readonly accepts: (strategy: Strategy) => true | string;
   /** C algorithms run on it. */
-  readonly natives: readonly ('stack' | 'bitmap' | 'hier2m')[];
+  readonly natives: readonly ('stack' | 'bitmap' | 'hier2m' | 'buddy')[];
   /** Rows compared directly against another row of the same scenario (router overhead). */
   readonly versus?: Readonly<Record<string, string>>;
 }

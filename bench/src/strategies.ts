@@ -55,6 +55,7 @@ const PACKAGES = {
   stack: '@framekit/alloc-stack',
   bitmap: '@framekit/alloc-bitmap',
   hier2m: '@framekit/alloc-hier2m',
+  buddy: '@framekit/alloc-buddy',
   vm: '@framekit/vm',
 } as const;
 
@@ -178,11 +179,33 @@ export async function loadStrategies(): Promise<Loaded> {
     } satisfies AllocatorStrategy);
   }
 
+  const buddy = await load('buddy');
+  if (buddy) {
+    plugins.push(buddy.plugin);
+    strategies.push({
+      id: 'buddy',
+      native: 'buddy',
+      kind: 'framekit',
+      runs: 'any',
+      belowRuns: true,
+      backing: 'none',
+      create: (space) => buddy.createBuddyAllocator(space),
+    } satisfies AllocatorStrategy);
+  }
+
   // The router lives in core; it needs the three strategy plugins its presets name.
   const router = core as unknown as Module;
   if (typeof router.createRouter === 'function' && router.routerPresets) {
-    const absent = (['stack', 'bitmap', 'hier2m'] as const).filter((k) => missing.includes(PACKAGES[k]));
     for (const preset of Object.keys(router.routerPresets)) {
+      // The strategy packages this preset names, those missing skip it.
+      const named = new Set<string>(
+        router.routerPresets[preset].zones.flatMap((z: core.RouterConfig['zones'][number]) =>
+          z.strategies.map((st) => st.plugin),
+        ),
+      );
+      const absent = (['stack', 'bitmap', 'hier2m', 'buddy'] as const).filter(
+        (k) => named.has(k) && missing.includes(PACKAGES[k]),
+      );
       // What the preset serves, read off a small instance (z903, for one, serves 2 MiB runs only).
       let capabilities: core.AllocatorCapabilities = { runs: 'any', below: true, freeRunPiecewise: false };
       if (absent.length === 0) {
@@ -197,7 +220,7 @@ export async function loadStrategies(): Promise<Loaded> {
         backing: 'sparse',
         note: `createRouter(space, routerPresets.${preset}, [${plugins.map((p) => p.name).join(', ')}])`,
         ...(absent.length > 0
-          ? { skip: { '*': `the presets name all three strategies; missing: ${absent.join(', ')}` } }
+          ? { skip: { '*': `the preset names these strategies; missing: ${absent.join(', ')}` } }
           : {}),
         create: (space) => router.createRouter(space, router.routerPresets[preset], plugins),
       } satisfies AllocatorStrategy);

@@ -47,7 +47,7 @@ export function loopScenarios(p: Profile): LoopScenario[] {
       fragmented: false,
       prefault: true,
       reference: 'stack',
-      natives: ['stack', 'bitmap', 'hier2m'],
+      natives: ['stack', 'bitmap', 'hier2m', 'buddy'],
       accepts: any,
     },
     {
@@ -60,7 +60,7 @@ export function loopScenarios(p: Profile): LoopScenario[] {
       fragmented: false,
       prefault: true,
       reference: 'stack',
-      natives: ['stack', 'bitmap', 'hier2m'],
+      natives: ['stack', 'bitmap', 'hier2m', 'buddy'],
       accepts: any,
     },
     {
@@ -73,7 +73,7 @@ export function loopScenarios(p: Profile): LoopScenario[] {
       fragmented: false,
       prefault: true,
       reference: 'stack',
-      natives: ['stack', 'bitmap', 'hier2m'],
+      natives: ['stack', 'bitmap', 'hier2m', 'buddy'],
       accepts: any,
     },
     {
@@ -86,7 +86,7 @@ export function loopScenarios(p: Profile): LoopScenario[] {
       fragmented: false,
       prefault: true,
       reference: 'hier2m',
-      natives: ['hier2m', 'bitmap'],
+      natives: ['hier2m', 'bitmap', 'buddy'],
       accepts: needsRuns(['any', 'huge']),
     },
     fragmentedRuns({
@@ -95,7 +95,7 @@ export function loopScenarios(p: Profile): LoopScenario[] {
       op: 'allocRun(512, { align: 512 }) + freeRun; 8 of each per call',
       params: { perCall: 8, countMin: 512, align: 512 },
       frames: frag,
-      natives: ['bitmap', 'hier2m'],
+      natives: ['bitmap', 'hier2m', 'buddy'],
       accepts: both(needsRuns(['any', 'huge']), noPeer),
     }),
     fragmentedRuns({
@@ -104,7 +104,7 @@ export function loopScenarios(p: Profile): LoopScenario[] {
       op: 'allocRun(n) with n uniform in 1..64 + freeRun; 32 of each per call',
       params: { perCall: 32, countMin: 1, countMax: 64 },
       frames: frag,
-      natives: ['bitmap'],
+      natives: ['bitmap', 'buddy'],
       accepts: both(needsRuns(['any']), noPeer),
     }),
     fragmentedRuns({
@@ -113,7 +113,7 @@ export function loopScenarios(p: Profile): LoopScenario[] {
       op: 'allocRun(4096) returning NO_FRAME (no hole of the recipe is that long); 16 per call',
       params: { perCall: 16, countMin: 4096 },
       frames: frag,
-      natives: ['bitmap'],
+      natives: ['bitmap', 'buddy'],
       accepts: both(needsRuns(['any']), noPeer),
     }),
     fragmentedRuns({
@@ -122,7 +122,7 @@ export function loopScenarios(p: Profile): LoopScenario[] {
       op: 'allocRun(4096) returning NO_FRAME; 16 per call',
       params: { perCall: 16, countMin: 4096 },
       frames: small,
-      natives: ['bitmap'],
+      natives: ['bitmap', 'buddy'],
       accepts: both(needsRuns(['any']), noPeer),
     }),
     fragmentedRuns({
@@ -131,7 +131,7 @@ export function loopScenarios(p: Profile): LoopScenario[] {
       op: 'allocRun(512, { align: 512 }) + freeRun; 8 of each per call',
       params: { perCall: 8, countMin: 512, align: 512 },
       frames: small,
-      natives: ['bitmap', 'hier2m'],
+      natives: ['bitmap', 'hier2m', 'buddy'],
       accepts: both(needsRuns(['any', 'huge']), noPeer),
     }),
     fragmentedRuns({
@@ -140,7 +140,7 @@ export function loopScenarios(p: Profile): LoopScenario[] {
       op: 'allocRun(1, { below: 4096 }) + freeRun; 16 of each per call',
       params: { perCall: 16, countMin: 1, below: Math.min(DMA_LIMIT, frag) },
       frames: frag,
-      natives: ['bitmap'],
+      natives: ['bitmap', 'buddy'],
       accepts: both(needsRuns(['any']), belowRuns, noPeer),
     }),
     fragmentedRuns({
@@ -149,7 +149,7 @@ export function loopScenarios(p: Profile): LoopScenario[] {
       op: 'allocRun(n, { below: 4096 }) with n uniform in 1..8 + freeRun; 16 of each per call',
       params: { perCall: 16, countMin: 1, countMax: 8, below: Math.min(DMA_LIMIT, frag) },
       frames: frag,
-      natives: ['bitmap'],
+      natives: ['bitmap', 'buddy'],
       accepts: both(needsRuns(['any']), belowRuns, noPeer),
     }),
   ];

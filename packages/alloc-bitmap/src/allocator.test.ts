@@ -32,7 +32,7 @@ const HOLES = createFrameSpace({
 describe('the bitmap plugin', () => {
   it('is named, states its capabilities and validates its options', () => {
     expect(plugin.name).toBe('bitmap');
-    expect(plugin.capabilities).toEqual({ runs: 'any', below: true, freeRunPiecewise: true });
+    expect(plugin.capabilities).toEqual({ runs: 'any', below: true, freeRunPiecewise: true, allocAt: true });
     expect(plugin.capabilities).toBe(BITMAP_CAPABILITIES);
     const allocator = plugin.create(HOLES);
     expect(allocator.name).toBe('bitmap');

@@ -16,6 +16,7 @@ import {
   readAlign,
   readBelow,
 } from '@framekit/core';
+import { runIsFree } from './alloc-at';
 import { BITMAP_CAPABILITIES, type BitmapAllocator } from './api';
 import { Arena, MAX_ARENA_FRAMES } from './arena';
 import type { ResolvedBitmapOptions } from './options';
@@ -158,6 +159,19 @@ export class BitmapFrameAllocator implements BitmapAllocator {
       if (found === ABORT) break;
     }
     return NO_FRAME;
+  }
+
+  /** Claims exactly `[pfn, pfn + count)` when every frame of it is free, else `NO_FRAME`. */
+  allocAt(pfn: Pfn, count: number): Pfn {
+    checkRun('allocAt', this.space, pfn, count);
+    const a = this.#arenaOf(pfn);
+    const arena = a >= 0 ? this.#arenas[a] : undefined;
+    if (arena === undefined || pfn < arena.dataStart) throw this.#misuse('allocAt', pfn, true);
+    if (pfn + count > arena.end) throw this.#misuse('allocAt', arena.end, true);
+    if (!runIsFree(arena, pfn, count)) return NO_FRAME;
+    arena.setRun(pfn, count, false);
+    this.#free -= count;
+    return pfn;
   }
 
   // ---- release ------------------------------------------------------------------------

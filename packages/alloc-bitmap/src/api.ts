@@ -5,6 +5,7 @@ export const BITMAP_CAPABILITIES: AllocatorCapabilities = Object.freeze({
   runs: 'any',
   below: true,
   freeRunPiecewise: true,
+  allocAt: true,
 });
 
 /** A bitmap allocator: one arena per usable range, a run-length summary tree above each bitmap. */
@@ -17,5 +18,7 @@ export interface BitmapAllocator extends FrameAllocator {
   readonly metadataFrames: number;
   /** The longest run of free frames, in frames (refreshes the summaries it reads). */
   largestFreeRun(): number;
+  /** Claims exactly `[pfn, pfn + count)` when every frame of it is free, else `NO_FRAME` (nothing changes). */
+  allocAt(pfn: Pfn, count: number): Pfn;
   forEachFreeRun(visit: (start: Pfn, count: number) => void): void;
 }

@@ -1,6 +1,17 @@
 import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { BOOT_MAP_FORMATS, formatBytes, isFrameError, KIND_RANK, REGION_KINDS } from '@framekit/core';
+import {
+  BOOT_MAP_FORMATS,
+  buddyInfoOf,
+  DMA_LIMIT,
+  DMA32_LIMIT,
+  type FrameAllocator,
+  formatBuddyInfo,
+  formatBytes,
+  isFrameError,
+  KIND_RANK,
+  REGION_KINDS,
+} from '@framekit/core';
 import {
   formatTrace,
   OBJECT_WORKLOADS,
@@ -17,6 +28,7 @@ import {
   checkOps,
   compare,
   DEFAULT_SETUP,
+  findWorkload,
   loadSetupMap,
   MAX_OPS,
   workloadOps,
@@ -126,6 +138,38 @@ const COMMANDS: readonly Command[] = [
     options: setupOptions,
     positionals: 0,
     run: compareCommand,
+  },
+  {
+    name: 'buddyinfo',
+    summary: '/proc/buddyinfo lines for each strategy, at start-up or after a workload',
+    usage:
+      'framekit buddyinfo FILE|PRESET [--format NAME] [--workload NAME] [--strategies a,b,...] [--ops N] [--seed S]',
+    details: [
+      OPTION_HELP.format,
+      `  --workload NAME       run this workload first (${Object.keys(WORKLOADS).join(', ')});
+                        without it, the lines show each strategy right after start-up`,
+      OPTION_HELP.strategies,
+      OPTION_HELP.ops,
+      OPTION_HELP.seed,
+      OPTION_HELP.help,
+      '',
+      "Each strategy's free memory is cut at Linux's zone limits (DMA < 16 MiB, DMA32 < 4 GiB,",
+      'Normal) and into naturally aligned blocks of order 0-10, as a buddy allocator holds them',
+      '(cached frames of a router count as free); the lines are printed in the format of',
+      "Linux's /proc/buddyinfo, to hold against your own machine's.",
+      '',
+      'example:',
+      '  framekit buddyinfo laptop-16g --workload hugepage-mix --strategies buddy,bitmap --ops 100000',
+    ].join('\n'),
+    options: {
+      format: { type: 'string' },
+      workload: { type: 'string' },
+      strategies: { type: 'string' },
+      ops: { type: 'string' },
+      seed: { type: 'string' },
+    },
+    positionals: 1,
+    run: buddyinfoCommand,
   },
   {
     name: 'map',
@@ -487,6 +531,42 @@ function heapCompareCommand(values: Values): number {
     console.log(formatTable(rows));
     console.log('\n(framekit compare --heap --explain-columns explains every column)');
   }
+  return 0;
+}
+
+/** Linux's zones on x86-64, for `buddyinfo`. */
+const LINUX_ZONES = [
+  { name: 'DMA', end: DMA_LIMIT },
+  { name: 'DMA32', end: DMA32_LIMIT },
+  { name: 'Normal', end: Number.POSITIVE_INFINITY },
+];
+
+function buddyinfoCommand(values: Values, positionals: string[]): number {
+  const { setup } = readSetup({ ...values, map: positionals[0] });
+  const workload = values.workload !== undefined;
+  const print = (name: string, allocator: FrameAllocator, starts: readonly number[]) => {
+    console.log(
+      `# ${name}${workload ? ` after ${setup.workload}, ${setup.ops} ops, seed ${setup.seed}` : ', at start-up'}`,
+    );
+    buddyInfoOf(allocator, LINUX_ZONES).forEach((zone, i) => {
+      // Like Linux, only zones with memory are listed.
+      if (starts[i] > 0) console.log(formatBuddyInfo(zone.zone, zone.freeBlocksPerOrder));
+    });
+  };
+  const map = loadSetupMap(setup, workload && findWorkload(setup.workload).needsContents === true);
+  const populated = LINUX_ZONES.map((z, i) => {
+    const from = i === 0 ? 0 : LINUX_ZONES[i - 1].end;
+    return map.space.ranges.reduce(
+      (n, r) => n + Math.max(0, Math.min(r.start + r.count, z.end) - Math.max(r.start, from)),
+      0,
+    );
+  });
+  if (!workload) {
+    for (const strategy of findStrategies(setup.strategies))
+      print(strategy.name, strategy.create(map.space), populated);
+    return 0;
+  }
+  compare(setup, { onResult: (result, allocator) => print(result.strategy, allocator, populated) });
   return 0;
 }
 

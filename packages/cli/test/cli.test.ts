@@ -285,3 +285,43 @@ describe('framekit replay and the trace header', () => {
     expect(cli('replay', file, '--map', 'tiny-64m').code).toBe(0);
   });
 });
+
+describe('framekit buddyinfo', () => {
+  it('prints /proc/buddyinfo lines per strategy at start-up, which parseBuddyInfo reads back', async () => {
+    const { parseBuddyInfo } = await import('@framekit/core');
+    const { code, out } = cli('buddyinfo', 'tiny-64m', '--strategies', 'buddy,bitmap');
+    expect(code).toBe(0);
+    expect(out).toMatch(/^# buddy, at start-up$/m);
+    expect(out).toMatch(/^# bitmap, at start-up$/m);
+    const zones = parseBuddyInfo(out);
+    expect(zones.map((z) => z.zone)).toEqual(['DMA', 'DMA32', 'DMA', 'DMA32']);
+    // Right after start-up every strategy's free memory is the same: the same lines.
+    expect(zones[0]).toEqual(zones[2]);
+    expect(zones[1]).toEqual(zones[3]);
+    expect(zones.every((z) => z.freeBlocksPerOrder.length === 11)).toBe(true);
+  });
+
+  it('runs a workload first when --workload is given', () => {
+    const { code, out } = cli(
+      'buddyinfo',
+      'tiny-64m',
+      '--workload',
+      'hugepage-mix',
+      '--ops',
+      '2000',
+      '--strategies',
+      'stack,linux',
+    );
+    expect(code).toBe(0);
+    expect(out).toMatch(/^# stack after hugepage-mix, 2000 ops, seed 1$/m);
+    expect(out).toMatch(/^# linux after hugepage-mix, 2000 ops, seed 1$/m);
+    expect(out).toMatch(/^Node 0, zone {4}DMA32 +\d/m);
+  });
+
+  it('has help with an example', () => {
+    const { code, out } = cli('buddyinfo', '--help');
+    expect(code).toBe(0);
+    expect(out).toMatch(/usage: framekit buddyinfo FILE\|PRESET/);
+    expect(out).toMatch(/example:\n {2}framekit buddyinfo /);
+  });
+});

@@ -23,7 +23,9 @@ describe('framekit compare --heap', () => {
     expect(out).toContain('peak held');
   });
 
-  it('gives the same live bytes to every strategy (one seeded trace) and JSON on request', { timeout: 60_000 }, () => {
+  it('gives the same live bytes to every strategy (one seeded trace) and JSON on request', {
+    timeout: 60_000,
+  }, () => {
     const results = compareHeaps({
       workload: 'mixed-buffers',
       strategies: ['slab', 'tlsf', 'slab+headers'],

@@ -72,6 +72,11 @@ export interface AllocatorCapabilities {
    * a run is returned only whole, with `freeRun` of the same start and count.
    */
   readonly freeRunPiecewise: boolean;
+  /**
+   * Optional: `allocAt(pfn, count)` claims exactly the run `[pfn, pfn + count)` when every frame
+   * of it is free (reserving frames after start-up, MOS's `pmm_reserve_frames`).
+   */
+  readonly allocAt?: boolean;
 }
 
 export interface AllocatorStats {
@@ -129,4 +134,16 @@ export interface FrameAllocator {
    * ascending order. Without it, metrics scan `isFree` over the usable ranges.
    */
   forEachFreeRun?(visit: (start: Pfn, count: number) => void): void;
+  /**
+   * Optional (`capabilities.allocAt`): claims exactly `[pfn, pfn + count)` when every frame of
+   * it is free and returns `pfn`; else returns `NO_FRAME` and changes nothing. Frames outside
+   * the allocator's ranges are misuse (`OUT_OF_RANGE`, `NOT_USABLE`).
+   */
+  allocAt?(pfn: Pfn, count: number): Pfn;
+  /**
+   * Optional, for `router.explain`: where `allocRun(count, options)` would take its frames from
+   * right now (`at`, or -1), and how, in words (e.g. a buddy names the free list of the order
+   * it takes a block from). Changes nothing.
+   */
+  explainRun?(count: number, options?: RunOptions): { readonly at: Pfn; readonly detail: string };
 }

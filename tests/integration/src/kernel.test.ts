@@ -48,7 +48,7 @@ describe('routerPresets.kernel on a QEMU guest with 5 GiB', () => {
     expect(dma32.ranges).toEqual([{ start: DMA_LIMIT, count: 0xbffe0 - DMA_LIMIT }]);
     expect(normal.ranges).toEqual([{ start: DMA32_LIMIT, count: 0x40000 }]);
     expect(router.stats().totalFrames).toBe(dma.frames + dma32.frames + normal.frames);
-    expect(router.capabilities).toEqual({ runs: 'any', below: true, freeRunPiecewise: true });
+    expect(router.capabilities).toEqual({ runs: 'any', below: true, freeRunPiecewise: true, allocAt: true });
   });
 
   it('gives single pages from Normal through the stack, 2 MiB pages through hier2m, DMA from the DMA zone', () => {

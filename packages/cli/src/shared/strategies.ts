@@ -1,4 +1,5 @@
 import * as bitmap from '@framekit/alloc-bitmap';
+import * as buddy from '@framekit/alloc-buddy';
 import * as hier2m from '@framekit/alloc-hier2m';
 import * as stack from '@framekit/alloc-stack';
 import {
@@ -28,7 +29,7 @@ const arrayStack: AllocatorPlugin = {
     stack.plugin.create(space, ranges, { nodesInFrames: false, ...(options as object | undefined) }),
 };
 
-const plugins = [arrayStack, bitmap.plugin, hier2m.plugin];
+const plugins = [arrayStack, bitmap.plugin, hier2m.plugin, buddy.plugin];
 
 /** Every strategy the playground can compare, by the name used on the command line and in URLs. */
 export const STRATEGIES: readonly Strategy[] = [
@@ -48,9 +49,19 @@ export const STRATEGIES: readonly Strategy[] = [
     create: (space) => hier2m.plugin.create(space),
   },
   {
+    name: 'buddy',
+    description: "MOS's and Linux's binary buddy: orders 0-10, split and merge, exact-size runs",
+    create: (space) => buddy.plugin.create(space),
+  },
+  {
     name: 'kernel',
     description: 'router: dma/dma32/normal zones, stack over bitmap for singles, hier2m for 2 MiB',
     create: (space) => createRouter(space, routerPresets.kernel, plugins),
+  },
+  {
+    name: 'linux',
+    description: "router: Linux's DMA/DMA32/Normal zones, each a buddy with a per-CPU-list stack in front",
+    create: (space) => createRouter(space, routerPresets.linux, plugins),
   },
   {
     name: 'patchwork',
@@ -69,7 +80,7 @@ export const STRATEGIES: readonly Strategy[] = [
   },
 ];
 
-export const DEFAULT_STRATEGIES = ['stack', 'bitmap', 'hier2m', 'kernel'];
+export const DEFAULT_STRATEGIES = ['stack', 'bitmap', 'hier2m', 'buddy', 'kernel', 'linux'];
 
 /** The strategies named, in order; an unknown name throws a FrameError listing the known ones. */
 export function findStrategies(names: readonly string[]): Strategy[] {

@@ -1,4 +1,10 @@
-export { type BuddyInfoZone, parseBuddyInfo } from './buddyinfo';
+export {
+  type BuddyInfoZone,
+  type BuddyInfoZoneBounds,
+  buddyInfoOf,
+  formatBuddyInfo,
+  parseBuddyInfo,
+} from './buddyinfo';
 export {
   addBuddyBlocks,
   type FragmentationIndices,

@@ -44,6 +44,14 @@ export interface Explanation {
   readonly reason: string;
 }
 
+/** `; <detail>` when the owner `node` can say where a single frame would come from (a buddy names the order). */
+function howOwner(node: StrategyNode): string {
+  const explainRun = node.allocator.explainRun;
+  if (explainRun === undefined) return '';
+  const own = explainRun.call(node.allocator, 1);
+  return own.at < 0 ? '' : `; it takes ${own.detail}`;
+}
+
 /** What `explain` reads of a router. */
 export interface RouterInternals {
   readonly name: string;
@@ -215,10 +223,11 @@ export function explainRequest(
       if (total === 0)
         reason =
           node.back === null ? 'no free frames' : `empty, and '${node.back.id}' under it has no free frames`;
-      else if (node.back === null) reason = `owns ${total} free frames in zone ${node.zone}`;
+      else if (node.back === null) reason = `owns ${total} free frames in zone ${node.zone}${howOwner(node)}`;
       else if (cached > 0)
         reason = `holds ${cached} cached frames${total > cached ? `, and refills from '${node.back.id}' (${total - cached} more)` : ''}`;
-      else reason = `empty; refills a batch from '${node.back.id}' (${total} free there)`;
+      else
+        reason = `empty; refills a batch from '${node.back.id}' (${total} free there)${howOwner(node.back)}`;
       const verdict = total === 0 ? 'empty' : needed > 0 ? 'serves' : 'fallback';
       if (verdict === 'serves' && served === null) served = node;
       needed -= Math.min(needed, total);
@@ -291,6 +300,15 @@ export function explainRequest(
     candidates.push({ node, limit });
     let at = firstFit(freeRunsOf(node.allocator, zone), count, align, limit);
     let how = node.back === null ? 'a fitting free run' : 'a fitting cached run';
+    if (node.back === null && node.allocator.explainRun !== undefined) {
+      // The owner says where it would take the run from (a buddy: which order's free list).
+      const own = node.allocator.explainRun(
+        count,
+        limit < Number.POSITIVE_INFINITY ? { align, below: limit } : { align },
+      );
+      at = own.at;
+      how = own.detail;
+    }
     if (at < 0 && node.holdsBlocks) {
       at = firstFit(freeRunsOf(node.back!.allocator, zone), FRAMES_PER_2MIB, FRAMES_PER_2MIB, limit);
       how = `a 2 MiB block it refills from '${node.back!.id}'`;

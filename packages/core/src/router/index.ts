@@ -14,7 +14,14 @@ export {
   ZoneOrderSchema,
 } from './config';
 export type { ExplainStep, Explanation, RouterRequest } from './explain';
-export { DMA_LIMIT, DMA32_LIMIT, PATCHWORK_BITMAP_LIMIT, routerPresets } from './presets';
+export {
+  DMA_LIMIT,
+  DMA32_LIMIT,
+  LINUX_PCP_BATCH,
+  LINUX_PCP_HIGH,
+  PATCHWORK_BITMAP_LIMIT,
+  routerPresets,
+} from './presets';
 export {
   type ResolvedRoute,
   type ResolvedRouterConfig,

@@ -80,9 +80,56 @@ const kernel: RouterConfig = {
   },
 };
 
-/** Ready-made configs: `createRouter(space, routerPresets.kernel, [stack.plugin, bitmap.plugin, hier2m.plugin])`. */
+/**
+ * Linux's per-CPU page lists (`struct per_cpu_pages`) with the defaults the kernel computed
+ * for years (`zone_batchsize`, `pageset_set_batch`): `batch` = a quarter of 1/1024 of the zone
+ * capped at 512 KiB worth, rounded to `2^n - 1`, which is 63 on any zone of 1 GiB or more;
+ * `high` = 6 × batch = 378. Refills and spills move `batch` frames, as `rmqueue_bulk` and
+ * `free_pcppages_bulk` do.
+ */
+export const LINUX_PCP_BATCH = 63;
+export const LINUX_PCP_HIGH = 6 * LINUX_PCP_BATCH;
+
+/** Each Linux zone: a buddy owns the frames; a stack in front is the per-CPU list of order-0 pages. */
+const linuxZone: StrategyConfig[] = [
+  { plugin: 'buddy' },
+  { plugin: 'stack', over: 'buddy', batch: LINUX_PCP_BATCH, high: LINUX_PCP_HIGH },
+];
+
+/**
+ * Linux's page allocator: zones DMA (< 16 MiB), DMA32 (< 4 GiB) and Normal, each owned by a
+ * binary buddy (orders 0 … 10), tried from the highest zone that suits a request down (the
+ * zonelist fallback). Single frames and batches come from the zone's per-CPU list (a stack
+ * refilled from and spilled to the buddy 63 frames at a time, spilling above 378); every run,
+ * 2 MiB pages included, comes from the buddy itself (a 2 MiB page from its order-9 list, split
+ * from a larger block when that list is empty), and `below` from the buddy's lowest blocks.
+ *
+ * How it differs from `kernel`: there the owner of each zone is a bitmap (any run that fits is
+ * found, lowest address first) and 2 MiB pages come from a hier2m cache of whole blocks; here
+ * the owner is a buddy, runs come from power-of-two blocks (free memory is counted in the
+ * buddy's own lists, `/proc/buddyinfo`-exact), and nothing caches 2 MiB pages.
+ */
+const linux: RouterConfig = {
+  name: 'linux',
+  zones: [
+    { name: 'DMA', end: DMA_LIMIT, strategies: linuxZone },
+    { name: 'DMA32', end: DMA32_LIMIT, strategies: linuxZone },
+    { name: 'Normal', strategies: linuxZone },
+  ],
+  routes: {
+    single: ['stack'],
+    run: ['buddy'],
+    huge: ['buddy'],
+  },
+};
+
+/**
+ * Ready-made configs: `createRouter(space, routerPresets.kernel, [stack.plugin, bitmap.plugin, hier2m.plugin])`,
+ * `createRouter(space, routerPresets.linux, [stack.plugin, buddy.plugin])`.
+ */
 export const routerPresets: {
   readonly patchwork: RouterConfig;
   readonly z903: RouterConfig;
   readonly kernel: RouterConfig;
-} = deepFreeze({ patchwork, z903, kernel });
+  readonly linux: RouterConfig;
+} = deepFreeze({ patchwork, z903, kernel, linux });

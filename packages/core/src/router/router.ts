@@ -102,8 +102,8 @@ class Router implements FrameRouter {
     this.ranges = space.ranges;
     this.config = config;
     this.name = `router(${config.name})`;
-    this.capabilities = config.capabilities;
     this.zones = config.zones.map((_, i) => new Zone(space, config, i));
+    this.capabilities = withAllocAt(config.capabilities, this.zones);
     this.#ends = Float64Array.from(this.zones, (z) => z.end);
     const routes = {} as Record<RouteKey, StrategyNode[] | null>;
     for (const key of ['single', 'batch', 'run', 'huge', 'below'] as const) {
@@ -304,6 +304,43 @@ class Router implements FrameRouter {
       n += FRAMES_PER_2MIB;
     }
     return n;
+  }
+
+  /**
+   * Claims exactly `[pfn, pfn + count)` when every frame of it is free, else `NO_FRAME` (MOS's
+   * `pmm_reserve_frames`). The caches of each zone the run touches are emptied into the zone's
+   * owner, whose `allocAt` claims that zone's part; when a part is not free, the parts already
+   * claimed are given back. `UNSUPPORTED` when an owner has no `allocAt`.
+   */
+  allocAt(pfn: Pfn, count: number): Pfn {
+    checkRun('allocAt', this.space, pfn, count);
+    this.#checkUsable(pfn, count);
+    const end = pfn + count;
+    const first = this.#zoneOf(pfn);
+    let last = first;
+    while (end > this.zones[last].end) last++;
+    for (let z = first; z <= last; z++) {
+      if (allocAtOwner(this.zones[z]) === undefined) {
+        throw unsupported(this.name, 'allocAt', `zone ${this.zones[z].name} has no owner with allocAt`);
+      }
+    }
+    for (let z = first; z <= last; z++) {
+      for (const node of this.zones[z].fronts) if (node.cached > 0) this.#empty(node);
+    }
+    for (let z = first; z <= last; z++) {
+      const zone = this.zones[z];
+      const s = Math.max(pfn, zone.start);
+      if (allocAtOwner(zone)?.allocAt?.(s, Math.min(end, zone.end) - s) === NO_FRAME) {
+        for (let y = first; y < z; y++) {
+          const part = this.zones[y];
+          const ps = Math.max(pfn, part.start);
+          allocAtOwner(part)?.freeRun(ps, Math.min(end, part.end) - ps);
+        }
+        return NO_FRAME;
+      }
+    }
+    this.#used += count;
+    return pfn;
   }
 
   // ---- freeing -------------------------------------------------------------------------
@@ -653,6 +690,18 @@ class Router implements FrameRouter {
       { op, pfn, runStart: start, runCount: count },
     );
   }
+}
+
+/** The allocator that owns `zone`'s frames, when it can claim runs with `allocAt` and takes any run back piecewise. */
+function allocAtOwner(zone: Zone): FrameAllocator | undefined {
+  const owner = zone.nodes.find((n) => n.back === null)?.allocator;
+  return owner?.capabilities.allocAt === true && zone.wholeRuns === null ? owner : undefined;
+}
+
+/** The router offers `allocAt` when every zone with frames has an owner that does. */
+function withAllocAt(caps: AllocatorCapabilities, zones: readonly Zone[]): AllocatorCapabilities {
+  const all = zones.every((z) => z.frames === 0 || allocAtOwner(z) !== undefined);
+  return all ? Object.freeze({ ...caps, allocAt: true }) : caps;
 }
 
 function alignOnly(align: number): RunOptions | undefined {

@@ -42,7 +42,8 @@ export type MisuseKind =
   | 'free-inside-whole-run'
   | 'free-run-of-singles'
   | 'alloc-many-too-many'
-  | 'free-many-too-many';
+  | 'free-many-too-many'
+  | 'alloc-at-reserved';
 
 const MISUSES: readonly MisuseKind[] = [
   'double-free',
@@ -61,6 +62,7 @@ const MISUSES: readonly MisuseKind[] = [
   'free-run-of-singles',
   'alloc-many-too-many',
   'free-many-too-many',
+  'alloc-at-reserved',
 ];
 
 /**
@@ -102,6 +104,8 @@ export const MISUSE_CODES: Readonly<Record<MisuseKind, FrameErrorCode>> = {
   'alloc-many-too-many': 'INVALID_REQUEST',
   /** `freeMany` with a count past the array. */
   'free-many-too-many': 'INVALID_REQUEST',
+  /** `allocAt` of a hole or reserved frame, where the allocator offers `allocAt`. */
+  'alloc-at-reserved': 'NOT_USABLE',
 };
 
 /** Past this many usable frames the kit samples frames instead of visiting each one. */
@@ -128,7 +132,9 @@ export type Op =
   | { readonly t: 'release'; readonly k: number }
   | { readonly t: 'freeMany'; readonly k: number; readonly n: number; readonly typed: boolean }
   | { readonly t: 'freePart'; readonly k: number; readonly a: number; readonly b: number }
-  | { readonly t: 'misuse'; readonly kind: MisuseKind; readonly k: number };
+  | { readonly t: 'misuse'; readonly kind: MisuseKind; readonly k: number }
+  /** `allocAt` of the run at the `k`-th usable frame (where `capabilities.allocAt`). */
+  | { readonly t: 'allocAt'; readonly k: number; readonly n: number };
 
 /** A `below` bound near a range edge, where the interesting cases are. */
 interface BelowPick {
@@ -195,6 +201,14 @@ const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc.record({ t: fc.constant('freePart' as const), k: fc.nat(), a: fc.nat(), b: fc.nat() }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('allocAt' as const),
+      k: fc.nat(),
+      n: fc.integer({ min: 1, max: 40 }),
+    }),
   },
   {
     weight: 4,
@@ -333,6 +347,8 @@ class Session {
         return this.doFreePart(op.k, op.a, op.b);
       case 'misuse':
         return this.doMisuse(op.kind, op.k);
+      case 'allocAt':
+        return this.doAllocAt(op.k, op.n);
     }
   }
 
@@ -438,6 +454,26 @@ class Session {
     const tail = unit.start + unit.count - (unit.start + from + count);
     if (from > 0) this.units.push({ start: unit.start, count: from, run: true });
     if (tail > 0) this.units.push({ start: unit.start + from + count, count: tail, run: true });
+  }
+
+  /** `allocAt` claims the run exactly when the model has every frame of it free, else gives NO_FRAME. */
+  doAllocAt(k: number, n: number): void {
+    if (this.caps.allocAt !== true || this.alloc.allocAt === undefined) return;
+    const ranges = this.space.ranges;
+    const r = ranges[k % ranges.length];
+    const pfn = r.start + (Math.floor(k / ranges.length) % r.count);
+    const count = Math.min(n, r.start + r.count - pfn);
+    const what = `allocAt(${pfn}, ${count})`;
+    let free = true;
+    for (let i = pfn; i < pfn + count; i++) if (this.allocated.has(i)) free = false;
+    const got = this.alloc.allocAt(pfn, count);
+    if (!free) {
+      this.expect(got === NO_FRAME, `${what} returned ${got} though a frame of the run is allocated`);
+      return;
+    }
+    this.expect(got === pfn, `${what} returned ${got} though every frame of the run is free`);
+    this.takeFrames(pfn, count, what);
+    this.units.push({ start: pfn, count, run: true });
   }
 
   // ---- misuse: the right error, and nothing changed -----------------------------------
@@ -554,6 +590,12 @@ class Session {
       }
       case 'alloc-many-too-many':
         return this.expectError(kind, [], () => a.allocMany([0, 0], 3));
+      case 'alloc-at-reserved': {
+        const at = a.allocAt;
+        const pfn = this.holeNear(k);
+        if (this.caps.allocAt !== true || at === undefined || pfn === NO_FRAME) return;
+        return this.expectError(kind, [pfn], () => at.call(a, pfn, 1));
+      }
       case 'free-many-too-many': {
         if (!single) return;
         return this.expectError(kind, [single.start], () => a.freeMany([single.start], 2));

@@ -1,0 +1,193 @@
+/*
+ * Binary buddy allocator: the native reference of @framekit/alloc-buddy, built from the same
+ * description. Orders 0 … BUDDY_MAX_ORDER (10: 4 MiB blocks). Per order, a bitmap of free
+ * blocks (bit i of order o: the block [i·2^o, (i+1)·2^o) is free and whole) with summary
+ * levels above it (bit w of level L+1 set while word w of level L is non-zero), so the lowest
+ * free block of an order is found in O(levels) and `below` never scans. Allocation takes the
+ * lowest block of the smallest order that holds the request, splits it, and gives the tail past
+ * `count` back (alloc_pages_exact); a free merges with the buddy while the buddy is free.
+ * One area over [0, frames); frames are marked free with bd_mark_free and carved by bd_build.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#define BUDDY_MAX_ORDER 10
+#define BD_LEVELS 8
+
+typedef struct {
+  uint32_t *level[BD_LEVELS];
+  size_t words[BD_LEVELS];
+  int levels;
+} lbits_t;
+
+typedef struct {
+  lbits_t map[BUDDY_MAX_ORDER + 1];
+  pfn_t blocks[BUDDY_MAX_ORDER + 1];
+  pfn_t frames;
+  pfn_t free_frames;
+  uint64_t *scratch; /* bd_mark_free's frame bits before bd_build carves them */
+} buddy_t;
+
+static int lb_init(lbits_t *b, pfn_t bits) {
+  pfn_t n = bits;
+  b->levels = 0;
+  do {
+    size_t w = (size_t)((n + 31) / 32);
+    if (w == 0) w = 1;
+    b->level[b->levels] = calloc(w, sizeof(uint32_t));
+    if (!b->level[b->levels]) return 1;
+    b->words[b->levels++] = w;
+    n = (pfn_t)w;
+  } while (n > 1 && b->levels < BD_LEVELS);
+  return 0;
+}
+static inline int lb_test(const lbits_t *b, pfn_t i) { return (b->level[0][i >> 5] >> (i & 31)) & 1u; }
+static inline void lb_set(lbits_t *b, pfn_t i) {
+  for (int l = 0; l < b->levels; l++) {
+    pfn_t w = i >> 5;
+    uint32_t old = b->level[l][w];
+    b->level[l][w] = old | (1u << (i & 31));
+    if (old) return;
+    i = w;
+  }
+}
+static inline void lb_clear(lbits_t *b, pfn_t i) {
+  for (int l = 0; l < b->levels; l++) {
+    pfn_t w = i >> 5;
+    uint32_t now = b->level[l][w] & ~(1u << (i & 31));
+    b->level[l][w] = now;
+    if (now) return;
+    i = w;
+  }
+}
+static inline pfn_t lb_first(const lbits_t *b) {
+  pfn_t i = 0;
+  for (int l = b->levels - 1; l >= 0; l--) {
+    uint32_t w = b->level[l][i];
+    if (!w) return -1;
+    i = i * 32 + __builtin_ctz(w);
+  }
+  return i;
+}
+static size_t lb_bytes(const lbits_t *b) {
+  size_t n = 0;
+  for (int l = 0; l < b->levels; l++) n += b->words[l] * sizeof(uint32_t);
+  return n;
+}
+
+static int bd_init(buddy_t *a, pfn_t frames) {
+  memset(a, 0, sizeof *a);
+  pfn_t top = (pfn_t)1 << BUDDY_MAX_ORDER;
+  a->frames = (frames + top - 1) / top * top;
+  for (int o = 0; o <= BUDDY_MAX_ORDER; o++) if (lb_init(&a->map[o], a->frames >> o)) return 1;
+  a->scratch = calloc((size_t)(a->frames / 64 + 1), sizeof(uint64_t));
+  return a->scratch == NULL;
+}
+static void bd_destroy(buddy_t *a) {
+  for (int o = 0; o <= BUDDY_MAX_ORDER; o++) for (int l = 0; l < a->map[o].levels; l++) free(a->map[o].level[l]);
+  free(a->scratch);
+}
+static size_t bd_metadata_bytes(const buddy_t *a) {
+  size_t n = sizeof *a;
+  for (int o = 0; o <= BUDDY_MAX_ORDER; o++) n += lb_bytes(&a->map[o]);
+  return n;
+}
+
+static inline void bd_add(buddy_t *a, int o, pfn_t head) { lb_set(&a->map[o], head >> o); a->blocks[o]++; }
+static inline void bd_remove(buddy_t *a, int o, pfn_t head) { lb_clear(&a->map[o], head >> o); a->blocks[o]--; }
+
+/* Frees the block [head, head + 2^o), merging with its buddy while the buddy is free. */
+static inline void bd_free_block(buddy_t *a, pfn_t head, int o) {
+  pfn_t i = head >> o;
+  while (o < BUDDY_MAX_ORDER && lb_test(&a->map[o], i ^ 1)) {
+    lb_clear(&a->map[o], i ^ 1);
+    a->blocks[o]--;
+    i >>= 1;
+    o++;
+  }
+  lb_set(&a->map[o], i);
+  a->blocks[o]++;
+}
+static inline int bd_largest_at(pfn_t p, pfn_t to) {
+  int o = BUDDY_MAX_ORDER;
+  while (o > 0 && ((p & (((pfn_t)1 << o) - 1)) || p + ((pfn_t)1 << o) > to)) o--;
+  return o;
+}
+/* Frees the allocated frames [from, to), cut into maximal aligned blocks, each merged. */
+static inline void bd_release(buddy_t *a, pfn_t from, pfn_t to) {
+  while (from < to) {
+    int o = bd_largest_at(from, to);
+    bd_free_block(a, from, o);
+    from += (pfn_t)1 << o;
+  }
+}
+
+static void bd_mark_free(buddy_t *a, pfn_t start, pfn_t count) {
+  for (pfn_t p = start; p < start + count; p++) a->scratch[p >> 6] |= 1ull << (p & 63);
+  a->free_frames += count;
+}
+/* Carves every run of marked frames into maximal aligned blocks (no merging needed). */
+static void bd_build(buddy_t *a) {
+  pfn_t p = 0;
+  while (p < a->frames) {
+    if (!((a->scratch[p >> 6] >> (p & 63)) & 1)) { p++; continue; }
+    pfn_t e = p;
+    while (e < a->frames && ((a->scratch[e >> 6] >> (e & 63)) & 1)) e++;
+    while (p < e) {
+      int o = bd_largest_at(p, e);
+      bd_add(a, o, p);
+      p += (pfn_t)1 << o;
+    }
+  }
+}
+
+/* The lowest block of the smallest order >= k whose first `count` frames lie below `below`. */
+static inline pfn_t bd_take(buddy_t *a, int k, pfn_t count, pfn_t below) {
+  for (int o = k; o <= BUDDY_MAX_ORDER; o++) {
+    if (!a->blocks[o]) continue;
+    pfn_t head = lb_first(&a->map[o]) << o;
+    if (head + count > below) continue;
+    bd_remove(a, o, head);
+    for (int s = o - 1; s >= k; s--) bd_add(a, s, head + ((pfn_t)1 << s));
+    if (count < ((pfn_t)1 << k)) bd_release(a, head + count, head + ((pfn_t)1 << k));
+    a->free_frames -= count;
+    return head;
+  }
+  return NO_FRAME;
+}
+
+static inline pfn_t bd_alloc(buddy_t *a) {
+  if (!a->free_frames) return NO_FRAME;
+  return bd_take(a, 0, 1, INT64_MAX);
+}
+/* The order-0 block of frame p: free when that bit or a larger block holding p is free. */
+static inline int bd_is_free(const buddy_t *a, pfn_t p) {
+  for (int o = 0; o <= BUDDY_MAX_ORDER; o++) if (lb_test(&a->map[o], p >> o)) return 1;
+  return 0;
+}
+static inline void bd_free(buddy_t *a, pfn_t p) {
+  if (bd_is_free(a, p)) return; /* a double free: refused, as framekit throws */
+  bd_free_block(a, p, 0);
+  a->free_frames++;
+}
+static inline int bd_alloc_many(buddy_t *a, pfn_t *out, size_t n) {
+  if ((pfn_t)n > a->free_frames) return 0;
+  for (size_t i = 0; i < n; i++) out[i] = bd_take(a, 0, 1, INT64_MAX);
+  return 1;
+}
+static inline void bd_free_many(buddy_t *a, const pfn_t *p, size_t n) {
+  for (size_t i = 0; i < n; i++) bd_free(a, p[i]);
+}
+/* Runs that fit a top-order block (the bench's runs all do). */
+static inline pfn_t bd_alloc_run(buddy_t *a, pfn_t n, pfn_t align, pfn_t below) {
+  if (n > a->free_frames) return NO_FRAME;
+  int k = 0;
+  while (((pfn_t)1 << k) < n || ((pfn_t)1 << k) < align) k++;
+  if (k > BUDDY_MAX_ORDER) return NO_FRAME;
+  return bd_take(a, k, n, below);
+}
+static inline int bd_free_run(buddy_t *a, pfn_t p, pfn_t n) {
+  bd_release(a, p, p + n);
+  a->free_frames += n;
+  return 0;
+}

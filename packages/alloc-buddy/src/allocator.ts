@@ -1,0 +1,367 @@
+import {
+  type AllocatorStats,
+  checkBatch,
+  checkCount,
+  checkFrame,
+  checkRun,
+  FrameError,
+  type FrameRange,
+  type FrameSpace,
+  formatBuddyInfo,
+  freeError,
+  lastAtOrBelow,
+  NO_FRAME,
+  type Pfn,
+  type PfnArray,
+  type RunOptions,
+  readAlign,
+  readBelow,
+} from '@framekit/core';
+import { BUDDY_CAPABILITIES, type BuddyAllocator } from './api';
+import { Area, MAX_AREA_FRAMES, type OrderTotals, POW2 } from './area';
+import { LevelBitmap } from './level-bitmap';
+import type { ResolvedBuddyOptions } from './options';
+
+/**
+ * A binary buddy allocator over usable ranges (ranges that touch share one area). A request
+ * for `count` frames at alignment `align` takes the lowest free block of the smallest order
+ * `k` with `2^k >= max(count, align)` that exists (a larger one is split, the upper halves
+ * going to the lower orders), and gives the tail beyond `count` back at once
+ * (`alloc_pages_exact`). Frees are cut into aligned blocks and merged with their buddies.
+ * Every check runs before anything changes, so misuse throws and leaves the allocator as it was.
+ */
+export class BuddyFrameAllocator implements BuddyAllocator {
+  readonly name = 'buddy';
+  readonly capabilities = BUDDY_CAPABILITIES;
+  readonly space: FrameSpace;
+  readonly ranges: readonly FrameRange[];
+  readonly maxOrder: number;
+  readonly #areas: Area[] = [];
+  readonly #starts: Float64Array;
+  readonly #totals: OrderTotals;
+  readonly #total: number;
+  #free = 0;
+  /** What the last search found: the block's head and the area holding it. */
+  #hitHead = 0;
+  #hitArea = 0;
+
+  constructor(
+    space: FrameSpace,
+    ranges: readonly FrameRange[],
+    options: ResolvedBuddyOptions,
+    empty = false,
+  ) {
+    this.space = space;
+    this.ranges = ranges;
+    this.maxOrder = options.maxOrder;
+    const stretches = joinTouching(ranges);
+    this.#totals = {
+      blocks: new Float64Array(this.maxOrder + 1),
+      areas: Array.from({ length: this.maxOrder + 1 }, () => new LevelBitmap(stretches.length)),
+    };
+    let total = 0;
+    for (const { start, end } of stretches) {
+      const area = new Area(this.#areas.length, start, end, this.maxOrder, this.#totals);
+      if (!empty) area.carve(start, end);
+      this.#areas.push(area);
+      total += end - start;
+    }
+    this.#starts = Float64Array.from(this.#areas, (a) => a.start);
+    this.#total = total;
+    this.#free = empty ? 0 : total;
+  }
+
+  // ---- allocation ---------------------------------------------------------------------
+
+  alloc(): Pfn {
+    if (this.#free === 0) return NO_FRAME;
+    return this.#takeBlock(0, 1, Number.POSITIVE_INFINITY);
+  }
+
+  allocMany(out: PfnArray, count: number): boolean {
+    checkBatch('allocMany', out, count);
+    if (count > this.#free) return false;
+    const infinity = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < count; i++) out[i] = this.#takeBlock(0, 1, infinity);
+    return true;
+  }
+
+  allocRun(count: number, options?: RunOptions): Pfn {
+    checkCount('allocRun', count);
+    const align = readAlign('allocRun', options);
+    const below = readBelow('allocRun', options);
+    if (count > this.#free) return NO_FRAME;
+    const top = POW2[this.maxOrder];
+    if (count > top || align > top) return this.#takeLarge(count, align, below);
+    let order = 0;
+    while (POW2[order] < count || POW2[order] < align) order++;
+    return this.#takeBlock(order, count, below);
+  }
+
+  /**
+   * The lowest free block of the smallest order `>= order` whose first `count` frames lie
+   * below `below`, split down to `order`, its tail past `count` given back. One look at the
+   * lowest block of each order: the lowest block of an order is the best one for `below`.
+   */
+  #takeBlock(order: number, count: number, below: number): Pfn {
+    const from = this.#findBlock(order, count, below);
+    if (from < 0) return NO_FRAME;
+    const head = this.#hitHead;
+    const area = this.#areas[this.#hitArea];
+    area.split(head, from, order);
+    if (count < POW2[order]) area.release(head + count, head + POW2[order]);
+    this.#free -= count;
+    return head;
+  }
+
+  /** The order of the block `#takeBlock` would take (its head and area go to `#hitHead`, `#hitArea`), or -1. */
+  #findBlock(order: number, count: number, below: number): number {
+    const totals = this.#totals;
+    for (let o = order; o <= this.maxOrder; o++) {
+      if (totals.blocks[o] === 0) continue;
+      const a = totals.areas[o].first();
+      const head = this.#areas[a].lowest(o);
+      if (head + count > below) continue;
+      this.#hitArea = a;
+      this.#hitHead = head;
+      return o;
+    }
+    return -1;
+  }
+
+  /** Where `allocRun(count, options)` would take its frames from, in words. Changes nothing. */
+  explainRun(count: number, options?: RunOptions): { at: Pfn; detail: string } {
+    checkCount('explainRun', count);
+    const align = readAlign('explainRun', options);
+    const below = readBelow('explainRun', options);
+    const top = POW2[this.maxOrder];
+    if (count > top || align > top) {
+      const at = count > this.#free ? NO_FRAME : this.#findLarge(count, align, below);
+      return {
+        at,
+        detail:
+          at < 0
+            ? `no chain of free order-${this.maxOrder} blocks holds ${count} frames`
+            : `a chain of free order-${this.maxOrder} blocks (and the smaller blocks at its ends) at frame ${at}`,
+      };
+    }
+    let order = 0;
+    while (POW2[order] < count || POW2[order] < align) order++;
+    const from = count > this.#free ? -1 : this.#findBlock(order, count, below);
+    if (from < 0) {
+      return {
+        at: NO_FRAME,
+        detail: `no free block of order ${order} … ${this.maxOrder}${below < Number.POSITIVE_INFINITY ? ` below frame ${below}` : ''}`,
+      };
+    }
+    const head = this.#hitHead;
+    const tail = POW2[order] - count;
+    return {
+      at: head,
+      detail: `a block from the order-${from} free list (${this.#totals.blocks[from]} blocks) at frame ${head}${from > order ? `, split down to order ${order}` : ''}${tail > 0 ? `, its last ${tail} frames given back` : ''}`,
+    };
+  }
+
+  /**
+   * A run longer than a top-order block, or aligned beyond one: found among chains of free
+   * top-order blocks, each extended by the free smaller blocks at both of its ends. Costs
+   * time in the number of free top-order blocks it passes (like Linux's `alloc_contig_range`,
+   * which scans too); runs that fit a block never come here.
+   */
+  #takeLarge(count: number, align: number, below: number): Pfn {
+    const start = this.#findLarge(count, align, below);
+    if (start < 0) return NO_FRAME;
+    this.#areas[this.#hitArea].claim(start, start + count);
+    this.#free -= count;
+    return start;
+  }
+
+  /** The first frame of the run `#takeLarge` would take (its area goes to `#hitArea`), or NO_FRAME. */
+  #findLarge(count: number, align: number, below: number): Pfn {
+    const max = this.maxOrder;
+    const top = POW2[max];
+    for (const area of this.#areas) {
+      if (area.start + count > below) break;
+      if (area.end - area.start < count) continue;
+      const map = area.maps[max];
+      let i = map.first();
+      while (i >= 0) {
+        const chainStart = area.base + i * top;
+        if (chainStart >= below) break;
+        let j = i + 1;
+        while (j < map.bits && map.test(j)) j++;
+        const from = area.freeDownFrom(chainStart);
+        const to = Math.min(area.freeUpFrom(area.base + j * top), below);
+        const start = Math.ceil(from / align) * align;
+        if (start + count <= to) {
+          this.#hitArea = area.index;
+          return start;
+        }
+        i = map.next(j + 1);
+      }
+    }
+    return NO_FRAME;
+  }
+
+  allocAt(pfn: Pfn, count: number): Pfn {
+    const area = this.#areaOfRun('allocAt', pfn, count);
+    if (!area.allFree(pfn, pfn + count)) return NO_FRAME;
+    area.claim(pfn, pfn + count);
+    this.#free -= count;
+    return pfn;
+  }
+
+  // ---- release ------------------------------------------------------------------------
+
+  free(pfn: Pfn): void {
+    if (Number.isSafeInteger(pfn)) {
+      const a = this.#areaOf(pfn);
+      if (a >= 0) {
+        const area = this.#areas[a];
+        if (area.blockOf(pfn) < 0) {
+          area.freeBlock(pfn, 0);
+          this.#free++;
+          return;
+        }
+      }
+    }
+    throw this.#misuse('free', pfn, false);
+  }
+
+  freeMany(pfns: PfnArray, count: number): void {
+    checkBatch('freeMany', pfns, count);
+    // Pass 1 checks each frame and marks it free in the order-0 bitmap only (no summary, no
+    // merge), so a frame listed twice is seen as free the second time; a bad entry unmarks
+    // the frames marked so far before throwing. Pass 2 frees them for real, with merges.
+    for (let i = 0; i < count; i++) {
+      const pfn = pfns[i];
+      const a = Number.isSafeInteger(pfn) ? this.#areaOf(pfn) : -1;
+      const area = a >= 0 ? this.#areas[a] : undefined;
+      if (area === undefined || area.blockOf(pfn) >= 0) {
+        this.#unmark(pfns, i);
+        throw this.#batchMisuse(pfn, area);
+      }
+      area.maps[0].toggleRaw(pfn - area.base);
+    }
+    this.#unmark(pfns, count);
+    for (let i = 0; i < count; i++) {
+      const pfn = pfns[i];
+      this.#areas[this.#areaOf(pfn)].freeBlock(pfn, 0);
+    }
+    this.#free += count;
+  }
+
+  #unmark(pfns: PfnArray, count: number): void {
+    for (let i = 0; i < count; i++) {
+      const pfn = pfns[i];
+      const area = this.#areas[this.#areaOf(pfn)];
+      area.maps[0].toggleRaw(pfn - area.base);
+    }
+  }
+
+  freeRun(pfn: Pfn, count: number): void {
+    const area = this.#areaOfRun('freeRun', pfn, count);
+    if (area.anyFreeIn(pfn, pfn + count)) {
+      throw freeError('freeRun', this.space, area.firstFreeIn(pfn, pfn + count), true);
+    }
+    area.release(pfn, pfn + count);
+    this.#free += count;
+  }
+
+  // ---- queries ------------------------------------------------------------------------
+
+  isFree(pfn: Pfn): boolean {
+    if (!Number.isSafeInteger(pfn)) return false;
+    const a = this.#areaOf(pfn);
+    return a >= 0 && this.#areas[a].blockOf(pfn) >= 0;
+  }
+
+  stats(): AllocatorStats {
+    let bytes = this.#starts.byteLength + this.#totals.blocks.byteLength;
+    for (const map of this.#totals.areas) bytes += map.byteLength;
+    for (const area of this.#areas) bytes += area.byteLength;
+    return {
+      totalFrames: this.#total,
+      freeFrames: this.#free,
+      usedFrames: this.#total - this.#free,
+      metadataBytes: bytes,
+    };
+  }
+
+  freeBlocksPerOrder(): number[] {
+    return Array.from(this.#totals.blocks);
+  }
+
+  buddyinfo(zoneName = 'Normal'): string {
+    return formatBuddyInfo(zoneName, this.freeBlocksPerOrder());
+  }
+
+  forEachFreeRun(visit: (start: Pfn, count: number) => void): void {
+    // Areas touch only at 8 TiB cuts: a free run across one is reported as two (metrics join them).
+    for (const area of this.#areas) area.forEachFreeRun(visit);
+  }
+
+  // ---- helpers ------------------------------------------------------------------------
+
+  /** The area whose stretch holds `pfn` (a safe integer), or -1. Binary search. */
+  #areaOf(pfn: Pfn): number {
+    const a = lastAtOrBelow(this.#starts, pfn);
+    return a >= 0 && pfn < this.#areas[a].end ? a : -1;
+  }
+
+  /** The area holding all of `[pfn, pfn + count)`; throws the contract's error otherwise. */
+  #areaOfRun(op: string, pfn: Pfn, count: number): Area {
+    checkRun(op, this.space, pfn, count);
+    const a = this.#areaOf(pfn);
+    if (a < 0) throw this.#misuse(op, pfn, true);
+    const area = this.#areas[a];
+    if (pfn + count > area.end) throw this.#misuse(op, area.end, true);
+    return area;
+  }
+
+  /** Why freeing `pfn` is wrong, in the contract's order of codes (may throw the earlier ones itself). */
+  #misuse(op: string, pfn: Pfn, inRun: boolean): FrameError {
+    checkFrame(op, this.space, pfn);
+    if (this.#areaOf(pfn) < 0 && this.space.isUsable(pfn)) {
+      return new FrameError('NOT_USABLE', `${op}: frame ${pfn} is not managed by this allocator`, {
+        op,
+        pfn,
+      });
+    }
+    return freeError(op, this.space, pfn, inRun);
+  }
+
+  /** The error for entry `pfn` of a `freeMany`, after the marks were undone. */
+  #batchMisuse(pfn: Pfn, area: Area | undefined): FrameError {
+    // Allocated now, yet found free in pass 1: an earlier entry had marked it.
+    if (area !== undefined && area.blockOf(pfn) < 0) {
+      return new FrameError('DOUBLE_FREE', `freeMany: frame ${pfn} is listed twice`, {
+        op: 'freeMany',
+        pfn,
+      });
+    }
+    return this.#misuse('freeMany', pfn, false);
+  }
+}
+
+/**
+ * Ranges as `[start, end)` with touching ones joined (they share an area), cut at multiples of
+ * `MAX_AREA_FRAMES` so that offsets inside an area stay below 2^31.
+ */
+function joinTouching(ranges: readonly FrameRange[]): { start: number; end: number }[] {
+  const joined: { start: number; end: number }[] = [];
+  for (const r of ranges) {
+    const last = joined[joined.length - 1];
+    if (last !== undefined && last.end === r.start) last.end = r.start + r.count;
+    else joined.push({ start: r.start, end: r.start + r.count });
+  }
+  const out: { start: number; end: number }[] = [];
+  for (const { start, end } of joined) {
+    for (let from = start; from < end; ) {
+      const cut = Math.min(end, (Math.floor(from / MAX_AREA_FRAMES) + 1) * MAX_AREA_FRAMES);
+      out.push({ start: from, end: cut });
+      from = cut;
+    }
+  }
+  return out;
+}

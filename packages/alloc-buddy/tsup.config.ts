@@ -1,0 +1,3 @@
+import { frameKitBuild } from '../../tsup.shared';
+
+export default frameKitBuild();
