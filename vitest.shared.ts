@@ -13,6 +13,9 @@ export function frameKitProject(name: string, extra: { environment?: 'node' } = 
       name,
       environment: extra.environment ?? 'node',
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      // Property and conformance tests are CPU-bound: on a 2-core machine running every
+      // project at once, 5 s (vitest's default) is too short for a correct run.
+      testTimeout: 60_000,
     },
   });
 }
