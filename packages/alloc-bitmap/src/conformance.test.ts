@@ -14,3 +14,9 @@ describeAllocatorConformance(
     backings: ['none'],
   },
 );
+
+// The opt-in edge: one arena of exactly 2^31 frames at an odd start (issue 21, bug 2).
+describeAllocatorConformance('bitmap (2^31-frame arena)', (space) => createBitmapAllocator(space), {
+  backings: ['none'],
+  shapes: ['arena-2-31-odd'],
+});

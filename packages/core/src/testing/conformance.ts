@@ -4,7 +4,7 @@ import { NO_FRAME } from '../api';
 import { type FrameErrorCode, isFrameError } from '../errors';
 import { createFrameSpace } from '../frame-space';
 import { FreeRunList } from '../free-runs';
-import { backingsFor, SPACE_SHAPES, type SpaceShape, type SpaceShapeName } from './shapes';
+import { backingsFor, DEFAULT_SHAPES, SPACE_SHAPES, type SpaceShape, type SpaceShapeName } from './shapes';
 
 /** Makes a fresh allocator over all usable frames of `space`. */
 export type AllocatorFactory = (space: FrameSpace) => FrameAllocator;
@@ -231,7 +231,7 @@ export class ConformanceFailure extends Error {
  * in vitest; use this directly to assert that a broken allocator fails.
  */
 export function checkAllocatorConformance(factory: AllocatorFactory, options: ConformanceOptions = {}): void {
-  const shapes = (options.shapes ?? (Object.keys(SPACE_SHAPES) as SpaceShapeName[])).map(
+  const shapes = (options.shapes ?? DEFAULT_SHAPES).map(
     (n) => SPACE_SHAPES[n],
   );
   for (const shape of shapes) {

@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
 import { type AllocatorFactory, type ConformanceOptions, checkShape } from './conformance';
-import { backingsFor, SPACE_SHAPES, type SpaceShapeName } from './shapes';
+import { backingsFor, DEFAULT_SHAPES, SPACE_SHAPES } from './shapes';
 
 /**
  * The conformance suite as vitest tests: one test per frame-space shape and backing, each
@@ -11,7 +11,7 @@ export function describeAllocatorConformance(
   factory: AllocatorFactory,
   options: ConformanceOptions = {},
 ): void {
-  const shapes = options.shapes ?? (Object.keys(SPACE_SHAPES) as SpaceShapeName[]);
+  const shapes = options.shapes ?? DEFAULT_SHAPES;
   describe(`${name} conformance`, () => {
     for (const shapeName of shapes) {
       const shape = SPACE_SHAPES[shapeName];

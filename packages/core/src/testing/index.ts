@@ -8,4 +8,4 @@ export {
   type Op,
 } from './conformance';
 export { describeAllocatorConformance } from './describe';
-export { backingsFor, SPACE_SHAPES, type SpaceShape, type SpaceShapeName } from './shapes';
+export { backingsFor, DEFAULT_SHAPES, SPACE_SHAPES, type SpaceShape, type SpaceShapeName } from './shapes';
