@@ -44,14 +44,15 @@ for (const [wrapperName, wrap] of Object.entries(wrappers)) {
     describeAllocatorConformance(
       `${wrapperName}(${pluginName})`,
       (space: FrameSpace) => wrap(plugin.create(space)),
-      { backings: ['none'], shapes: wrapperShapes },
+      // A buddy cannot join free blocks that are not buddies into one run (see its own test).
+      { backings: ['none'], shapes: wrapperShapes, complete: pluginName !== 'buddy' },
     );
   }
   for (const preset of ['patchwork', 'z903', 'kernel', 'linux'] as const) {
     describeAllocatorConformance(
       `${wrapperName}(createRouter(space, routerPresets.${preset}, [stack, bitmap, hier2m, buddy]))`,
       (space: FrameSpace) => wrap(createRouter(space, routerPresets[preset], Object.values(plugins))),
-      { backings: ['none'], shapes: wrapperShapes },
+      { backings: ['none'], shapes: wrapperShapes, complete: preset !== 'linux' },
     );
   }
 }

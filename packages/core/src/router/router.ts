@@ -340,6 +340,8 @@ class Router implements FrameRouter {
       }
     }
     this.#used += count;
+    // Owners with allocAt take runs back piecewise, so the run is tracked frame by frame here.
+    this.#handed.setRun(pfn, count);
     return pfn;
   }
 
