@@ -204,9 +204,15 @@ export class BuddyFrameAllocator implements BuddyAllocator {
   }
 
   allocAt(pfn: Pfn, count: number): Pfn {
-    const area = this.#areaOfRun('allocAt', pfn, count);
-    if (!area.allFree(pfn, pfn + count)) return NO_FRAME;
-    area.claim(pfn, pfn + count);
+    const first = this.#areasOfRun('allocAt', pfn, count);
+    const end = pfn + count;
+    // Usually one area; a run across an 8 TiB cut is claimed area by area, all or nothing.
+    for (let a = first, s = pfn; s < end; s = this.#areas[a++].end) {
+      if (!this.#areas[a].allFree(s, Math.min(end, this.#areas[a].end))) return NO_FRAME;
+    }
+    for (let a = first, s = pfn; s < end; s = this.#areas[a++].end) {
+      this.#areas[a].claim(s, Math.min(end, this.#areas[a].end));
+    }
     this.#free -= count;
     return pfn;
   }
@@ -260,11 +266,16 @@ export class BuddyFrameAllocator implements BuddyAllocator {
   }
 
   freeRun(pfn: Pfn, count: number): void {
-    const area = this.#areaOfRun('freeRun', pfn, count);
-    if (area.anyFreeIn(pfn, pfn + count)) {
-      throw freeError('freeRun', this.space, area.firstFreeIn(pfn, pfn + count), true);
+    const first = this.#areasOfRun('freeRun', pfn, count);
+    const end = pfn + count;
+    for (let a = first, s = pfn; s < end; s = this.#areas[a++].end) {
+      const area = this.#areas[a];
+      const e = Math.min(end, area.end);
+      if (area.anyFreeIn(s, e)) throw freeError('freeRun', this.space, area.firstFreeIn(s, e), true);
     }
-    area.release(pfn, pfn + count);
+    for (let a = first, s = pfn; s < end; s = this.#areas[a++].end) {
+      this.#areas[a].release(s, Math.min(end, this.#areas[a].end));
+    }
     this.#free += count;
   }
 
@@ -309,14 +320,21 @@ export class BuddyFrameAllocator implements BuddyAllocator {
     return a >= 0 && pfn < this.#areas[a].end ? a : -1;
   }
 
-  /** The area holding all of `[pfn, pfn + count)`; throws the contract's error otherwise. */
-  #areaOfRun(op: string, pfn: Pfn, count: number): Area {
+  /**
+   * The first of the areas that hold all of `[pfn, pfn + count)` one after another (one area,
+   * or several that touch at 8 TiB cuts); throws the contract's error for a frame outside them.
+   */
+  #areasOfRun(op: string, pfn: Pfn, count: number): number {
     checkRun(op, this.space, pfn, count);
-    const a = this.#areaOf(pfn);
-    if (a < 0) throw this.#misuse(op, pfn, true);
-    const area = this.#areas[a];
-    if (pfn + count > area.end) throw this.#misuse(op, area.end, true);
-    return area;
+    const first = this.#areaOf(pfn);
+    if (first < 0) throw this.#misuse(op, pfn, true);
+    const end = pfn + count;
+    for (let a = first; end > this.#areas[a].end; a++) {
+      const next = this.#areas[a + 1];
+      if (next === undefined || next.start !== this.#areas[a].end)
+        throw this.#misuse(op, this.#areas[a].end, true);
+    }
+    return first;
   }
 
   /** Why freeing `pfn` is wrong, in the contract's order of codes (may throw the earlier ones itself). */

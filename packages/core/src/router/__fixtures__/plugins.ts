@@ -95,12 +95,12 @@ class HugeOnly extends Wrapped {
   }
 
   #inRun(pfn: Pfn): boolean {
-    return Number.isSafeInteger(pfn) && this.#runs.has(pfn - (pfn % HUGE));
+    return Number.isSafeInteger(pfn) && pfn >= 0 && this.#runs.has(pfn - (pfn % HUGE));
   }
 
   override free(pfn: Pfn): void {
     if (this.#inRun(pfn))
-      throw new FrameError('INVALID_REQUEST', `free: ${pfn} is inside a 2 MiB run`, { pfn });
+      throw new FrameError('NOT_ALLOCATED', `free: ${pfn} is inside a 2 MiB run`, { pfn });
     this.inner.free(pfn);
   }
 
@@ -108,7 +108,7 @@ class HugeOnly extends Wrapped {
     checkBatch('freeMany', pfns, count);
     for (let i = 0; i < count; i++) {
       if (this.#inRun(pfns[i]))
-        throw new FrameError('INVALID_REQUEST', `freeMany: ${pfns[i]} is inside a 2 MiB run`);
+        throw new FrameError('NOT_ALLOCATED', `freeMany: ${pfns[i]} is inside a 2 MiB run`);
     }
     this.inner.freeMany(pfns, count);
   }
