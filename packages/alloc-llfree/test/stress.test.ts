@@ -133,7 +133,8 @@ describe('llfree under four workers', () => {
     expect(problems).toEqual([]);
     expect(owner.every((o) => o === 0)).toBe(true);
     expect(pmm.verify()).toEqual({ ok: true, freeFrames: frames, problems: [] });
-    expect(results.reduce((n, r) => n + (r?.exhausted ?? 0), 0)).toBeGreaterThan(0); // it ran dry at times
+    // Whether the workers also ran it dry depends on how the threads were scheduled, so it is
+    // not asserted: a loaded machine may run them one after another.
   });
 
   it('loses only what a worker killed half way held; recover() and verify() put it right', {
