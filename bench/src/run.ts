@@ -1,4 +1,5 @@
-import { createFrameSpace, type FrameAllocator, fillFrames } from '@framekit/core';
+import { createFrameSpace, type FrameAllocator } from '@framekit/core';
+import { fillFrames } from '@framekit/core/plugin';
 import { applyRecipe, type FragmentRecipe, fragmentRecipe, recipeArgs, summarizeRecipe } from './fragment';
 import { type InitResult, initInChild, initInProcess, writeRangesFile } from './init';
 import { bootMap, MAP_TITLES, type MapName } from './maps';

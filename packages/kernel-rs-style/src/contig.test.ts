@@ -1,4 +1,5 @@
-import { FRAME_SIZE, MiB, SPARSE_CHUNK_FRAMES } from '@framekit/core';
+import { FRAME_SIZE, MiB } from '@framekit/core';
+import { SPARSE_CHUNK_FRAMES } from '@framekit/core/plugin';
 import { describe, expect, it } from 'vitest';
 import { codeOf, counts, frameErrorOf, setup } from '../test/helpers';
 import { ContigPages } from './contig';
