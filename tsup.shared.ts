@@ -1,10 +1,20 @@
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { defineConfig, type Options } from 'tsup';
 
+type Entries = Record<string, string>;
+
 /**
- * Every published package's build: ESM and CommonJS with their `.d.ts`, for Node 20 (esbuild
- * lowers `using`), from the entry points given (the package's `src/index.ts` by default).
+ * Every published package's build: ES modules with `.d.ts` and `.d.cts`, for Node 20, from the
+ * entry points given (the package's `src/index.ts` by default).
+ *
+ * One implementation per package: the ESM build is split into shared chunks, so every entry
+ * (`.`, `./plugin`, `./testing`, …) uses the same modules. `require()` gets the same module too:
+ * each entry's `.cjs` file is a one-line wrapper that `require()`s the ESM build (Node ≥ 20.19
+ * loads ES modules synchronously from `require`), so `require('@framekit/core').FrameError` is
+ * the class `import` gives — no dual-package hazard. The CommonJS build tsup makes along the way
+ * exists only so that tsup writes the `.d.cts` declarations; its files are replaced.
  */
-export function frameKitBuild(entry: Options['entry'] = { index: 'src/index.ts' }) {
+export function frameKitBuild(entry: Entries = { index: 'src/index.ts' }, extra: Options = {}) {
   return defineConfig({
     entry,
     format: ['esm', 'cjs'],
@@ -12,6 +22,20 @@ export function frameKitBuild(entry: Options['entry'] = { index: 'src/index.ts' 
     target: 'node20',
     clean: true,
     sourcemap: true,
+    splitting: true,
     treeshake: true,
+    ...extra,
+    async onSuccess() {
+      for (const file of readdirSync('dist', { recursive: true, encoding: 'utf8' })) {
+        if (file.endsWith('.cjs') || file.endsWith('.cjs.map')) rmSync(`dist/${file}`);
+      }
+      for (const name of Object.keys(entry)) {
+        const base = name.includes('/') ? name.slice(name.lastIndexOf('/') + 1) : name;
+        writeFileSync(
+          `dist/${name}.cjs`,
+          `'use strict';\n// One implementation: the ES module build, loaded with require() (Node >= 20.19).\nmodule.exports = require('./${base}.js');\n`,
+        );
+      }
+    },
   });
 }

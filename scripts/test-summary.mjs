@@ -1,5 +1,5 @@
 // Prints the one line CI reads: "N passed, N failed", summed over the unit tests (vitest's
-// JSON report) and the packaging test. A missing report counts as a failure.
+// JSON report), the packaging test and, where it ran, the release dry run. A missing report counts as a failure.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -24,5 +24,12 @@ if (existsSync(pack)) {
 } else {
   console.error('no packaging report: the packaging test did not run');
   failed++;
+}
+// The release dry run (.ci/run) reports one check when it ran.
+const release = join(results, 'release.json');
+if (existsSync(release)) {
+  const report = JSON.parse(readFileSync(release, 'utf8'));
+  passed += report.passed;
+  failed += report.failed;
 }
 console.log(`${passed} passed, ${failed} failed`);

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 // Workspace packages resolve to their `src` through the `@framekit/source` condition, so the
@@ -16,15 +15,6 @@ export default defineConfig({
   base: './',
   resolve: {
     conditions,
-    alias: [
-      // The strategy list's `baseline` comes from core's testing entry, which also holds the
-      // vitest-based conformance suite: the page takes the baseline allocator's own module, so
-      // no test runner reaches the browser bundle.
-      {
-        find: /^@framekit\/core\/testing$/,
-        replacement: fileURLToPath(new URL('../../packages/core/src/testing/baseline.ts', import.meta.url)),
-      },
-    ],
   },
   worker: { format: 'es' },
   build: {

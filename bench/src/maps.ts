@@ -4,7 +4,7 @@ import { GiB, MiB, TiB } from '@framekit/core';
 /**
  * Boot maps for the initialisation scenarios, as `{ regions }` objects: a PC-style low
  * megabyte and 32-bit PCI hole, then the machine's RAM above 4 GiB. The 12 TiB-class map is
- * synthetic (no real map that large is in shared/realdata): a 16-socket server whose nodes
+ * synthetic (no real map that large is in the repository's realdata/): a 16-socket server whose nodes
  * each start with firmware-reserved memory and end with a persistent-memory window, the
  * shape of a large NUMA e820 table.
  */

@@ -1,6 +1,10 @@
 /**
  * mulberry32: a small seeded 32-bit generator. `bench/native/common.h` has the same one,
  * so the TypeScript and C sides draw identical sequences from identical seeds.
+ *
+ * The one copy of framekit's seeded PRNG outside `@framekit/sim`'s `Rng` (the same mulberry32):
+ * it stays here because it must draw exactly what the C code draws (raw 32-bit words, `%`
+ * reductions in the C order). Everything else uses the sim's `Rng`.
  */
 export function createPrng(seed: number): () => number {
   let a = seed >>> 0;

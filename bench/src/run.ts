@@ -1,4 +1,5 @@
-import { createFrameSpace, type FrameAllocator, type FrameSpace, fillFrames } from '@framekit/core';
+import { createFrameSpace, type FrameAllocator, type FrameSpace } from '@framekit/core';
+import { fillFrames } from '@framekit/core/plugin';
 import { applyRecipe, type FragmentRecipe, fragmentRecipe, recipeArgs, summarizeRecipe } from './fragment';
 import { type HeapRow, runHeapScenarios } from './heap';
 import { type InitResult, initInChild, initInProcess, writeRangesFile } from './init';

@@ -1,8 +1,7 @@
+import { DMA_LIMIT } from '@framekit/core';
 import type { Profile } from './profiles';
 import type { LoopScenario } from './scenarios';
 import type { Strategy } from './strategies';
-
-const DMA_LIMIT = (16 * 2 ** 20) / 4096; // 16 MiB in frames: ISA DMA
 
 const any = () => true as const;
 /** The recipe places used and free frames exactly; MemPool's 4 KiB blocks take 8 KiB of heap each. */

@@ -1,5 +1,5 @@
 import { createFrameSpace, type FrameAllocator, FrameError, NO_FRAME } from '@framekit/core';
-import { checkAllocatorConformance } from '@framekit/core/testing';
+import { checkAllocatorConformance } from '@framekit/core/testing/vitest';
 import { describe, expect, it } from 'vitest';
 import { createBitmapAllocator } from './index';
 

@@ -59,7 +59,9 @@ describe('the bitmap plugin', () => {
     expect(zone.allocRun(2 ** 20 + 1)).toBe(MAX_ARENA_FRAMES - 2 ** 20);
   });
 
-  it('serves a full 2^31-frame arena that does not start at a multiple of 32 (issue 21, bug 2)', { timeout: 60_000 }, () => {
+  it('serves a full 2^31-frame arena that does not start at a multiple of 32 (issue 21, bug 2)', {
+    timeout: 60_000,
+  }, () => {
     // Bit offsets reach 2^31 here; a signed shift (`bit >> 5`) made them negative.
     const space = createFrameSpace({ frames: 2 ** 31 + 1, ranges: [{ start: 1, count: 2 ** 31 }] });
     const a = plugin.create(space);

@@ -1,21 +1,23 @@
 import {
   type AllocatorStats,
-  checkBatch,
-  checkCount,
-  checkFrame,
-  checkRun,
   FrameError,
   type FrameRange,
   type FrameSpace,
-  freeError,
-  lastAtOrBelow,
   NO_FRAME,
   type Pfn,
   type PfnArray,
   type RunOptions,
+} from '@framekit/core';
+import {
+  checkBatch,
+  checkCount,
+  checkFrame,
+  checkRun,
+  freeError,
+  lastAtOrBelow,
   readAlign,
   readBelow,
-} from '@framekit/core';
+} from '@framekit/core/plugin';
 import { runIsFree } from './alloc-at';
 import { BITMAP_CAPABILITIES, type BitmapAllocator } from './api';
 import { Arena, MAX_ARENA_FRAMES } from './arena';

@@ -1,4 +1,4 @@
-import { describeAllocatorConformance } from '@framekit/core/testing';
+import { describeAllocatorConformance } from '@framekit/core/testing/vitest';
 import { createBitmapAllocator } from './index';
 
 // Every shape of the kit, without contents and with sparse contents.

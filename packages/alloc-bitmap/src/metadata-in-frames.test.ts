@@ -5,9 +5,9 @@ import {
   FrameError,
   type FrameRange,
   type FrameSpace,
-  FreeRunList,
   NO_FRAME,
 } from '@framekit/core';
+import { FreeRunList } from '@framekit/core/plugin';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BitmapAllocator } from './api';

@@ -1,4 +1,5 @@
-import { createFrameSpace, type FrameRange, FreeRunList, NO_FRAME } from '@framekit/core';
+import { createFrameSpace, type FrameRange, NO_FRAME } from '@framekit/core';
+import { FreeRunList } from '@framekit/core/plugin';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BitmapAllocator } from './api';

@@ -1,4 +1,5 @@
-import { FRAME_SIZE, type FrameSpace, SPARSE_CHUNK_FRAMES } from '@framekit/core';
+import { FRAME_SIZE, type FrameSpace } from '@framekit/core';
+import { SPARSE_CHUNK_FRAMES } from '@framekit/core/plugin';
 
 /*
  * Where an arena's bitmap words live. Words are kept in segments of 2^19 words (2 MiB, one

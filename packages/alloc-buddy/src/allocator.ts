@@ -1,22 +1,24 @@
 import {
   type AllocatorStats,
-  checkBatch,
-  checkCount,
-  checkFrame,
-  checkRun,
   FrameError,
   type FrameRange,
   type FrameSpace,
   formatBuddyInfo,
-  freeError,
-  lastAtOrBelow,
   NO_FRAME,
   type Pfn,
   type PfnArray,
   type RunOptions,
+} from '@framekit/core';
+import {
+  checkBatch,
+  checkCount,
+  checkFrame,
+  checkRun,
+  freeError,
+  lastAtOrBelow,
   readAlign,
   readBelow,
-} from '@framekit/core';
+} from '@framekit/core/plugin';
 import { BUDDY_CAPABILITIES, type BuddyAllocator } from './api';
 import { Area, MAX_AREA_FRAMES, type OrderTotals, POW2 } from './area';
 import { LevelBitmap } from './level-bitmap';

@@ -1,4 +1,4 @@
-import { describeAllocatorConformance } from '@framekit/core/testing';
+import { describeAllocatorConformance } from '@framekit/core/testing/vitest';
 import { createBuddyAllocator } from './index';
 
 // A buddy serves a run from ONE block (the smallest order that holds it), so a run of free

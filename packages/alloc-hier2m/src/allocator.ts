@@ -1,21 +1,23 @@
 import {
-  checkBatch,
-  checkCount,
-  checkNoDuplicates,
-  checkRun,
   FrameError,
   type FrameRange,
   type FrameSpace,
-  freeError,
-  lastAtOrBelow,
   NO_FRAME,
   type Pfn,
   type PfnArray,
   type RunOptions,
+} from '@framekit/core';
+import {
+  checkBatch,
+  checkCount,
+  checkNoDuplicates,
+  checkRun,
+  freeError,
+  lastAtOrBelow,
   readAlign,
   readBelow,
   unsupported,
-} from '@framekit/core';
+} from '@framekit/core/plugin';
 import type { EntrySnapshot, Hier2mAllocator, Hier2mList, Hier2mStats } from './api';
 import { EntryMap } from './entry-map';
 import { EntrySet } from './entry-set';

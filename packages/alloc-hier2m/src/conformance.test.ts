@@ -1,4 +1,4 @@
-import { describeAllocatorConformance } from '@framekit/core/testing';
+import { describeAllocatorConformance } from '@framekit/core/testing/vitest';
 import { createHier2mAllocator } from './index';
 
 describeAllocatorConformance('hier2m', (space) => createHier2mAllocator(space), { backings: ['none'] });

@@ -1,9 +1,4 @@
 import {
-  checkBatch,
-  checkCount,
-  checkFrame,
-  checkNoDuplicates,
-  checkRun,
   FrameError,
   type FrameRange,
   type FrameSpace,
@@ -11,10 +6,17 @@ import {
   type Pfn,
   type PfnArray,
   type RunOptions,
+} from '@framekit/core';
+import {
+  checkBatch,
+  checkCount,
+  checkFrame,
+  checkNoDuplicates,
+  checkRun,
   readAlign,
   readBelow,
   unsupported,
-} from '@framekit/core';
+} from '@framekit/core/plugin';
 import type {
   LLFreeAllocator,
   LLFreeContention,

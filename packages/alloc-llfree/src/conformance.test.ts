@@ -1,4 +1,4 @@
-import { describeAllocatorConformance } from '@framekit/core/testing';
+import { describeAllocatorConformance } from '@framekit/core/testing/vitest';
 import { createLLFreeAllocator } from './index';
 
 describeAllocatorConformance('llfree', (space) => createLLFreeAllocator(space), { backings: ['none'] });

@@ -1,4 +1,5 @@
-import { type FrameRange, lastAtOrBelow } from '@framekit/core';
+import type { FrameRange } from '@framekit/core';
+import { lastAtOrBelow } from '@framekit/core/plugin';
 import { FRAMES_PER_CHILD, FRAMES_PER_WORD, WORDS_PER_CHILD } from './bitfield';
 
 /*

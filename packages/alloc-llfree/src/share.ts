@@ -1,6 +1,5 @@
 import {
   type Backing,
-  checkFrame,
   createFrameSpace,
   FRAME_SIZE,
   FrameError,
@@ -8,6 +7,7 @@ import {
   type FrameSpace,
   type Pfn,
 } from '@framekit/core';
+import { checkFrame } from '@framekit/core/plugin';
 import { z } from 'zod';
 import { LLFree } from './allocator';
 import type { LLFreeAllocator, LLFreeDescriptor } from './api';

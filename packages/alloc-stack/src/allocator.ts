@@ -1,23 +1,25 @@
 import {
   type AllocatorStats,
+  FrameError,
+  type FrameRange,
+  type FrameSpace,
+  NO_FRAME,
+  type Pfn,
+  type PfnArray,
+  type RunOptions,
+} from '@framekit/core';
+import {
   checkBatch,
   checkCount,
   checkFrame,
   checkNoDuplicates,
   checkRun,
-  FrameError,
-  type FrameRange,
-  type FrameSpace,
   FreeRunList,
   freeError,
-  NO_FRAME,
-  type Pfn,
-  type PfnArray,
-  type RunOptions,
   readAlign,
   readBelow,
   unsupported,
-} from '@framekit/core';
+} from '@framekit/core/plugin';
 import { STACK_CAPABILITIES, type StackAllocator, type StackState } from './api';
 import { RangeCarver } from './carver';
 import { FrameStack } from './frame-stack';

@@ -1,4 +1,4 @@
-import { describeAllocatorConformance } from '@framekit/core/testing';
+import { describeAllocatorConformance } from '@framekit/core/testing/vitest';
 import { createStackAllocator, plugin } from './plugin';
 
 // Every shape, without contents (nodes in a typed array) and with them (nodes in the frames).

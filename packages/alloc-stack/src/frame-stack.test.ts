@@ -1,4 +1,5 @@
-import { createFrameSpace, type FrameSpace, fillFrames, NO_FRAME } from '@framekit/core';
+import { createFrameSpace, type FrameSpace, NO_FRAME } from '@framekit/core';
+import { fillFrames } from '@framekit/core/plugin';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FRAME_WORDS, NO_LINK_WORD } from './layout';

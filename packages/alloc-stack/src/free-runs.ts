@@ -1,4 +1,5 @@
-import type { FreeRunList, Pfn } from '@framekit/core';
+import type { Pfn } from '@framekit/core';
+import type { FreeRunList } from '@framekit/core/plugin';
 import type { UsedBits } from './used-bits';
 
 /** Trailing zero bits of a non-zero 32-bit word. */

@@ -1,4 +1,5 @@
-import { type FrameSpace, FrameWords, type Pfn } from '@framekit/core';
+import type { FrameSpace, Pfn } from '@framekit/core';
+import { FrameWords } from '@framekit/core/plugin';
 
 /**
  * Where the words of the stack's nodes live. The stack names a node by its frame number

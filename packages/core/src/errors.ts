@@ -24,6 +24,13 @@ export const FRAME_ERROR_CODES: readonly FrameErrorCode[] = [
 export type FrameErrorDetails = Readonly<Record<string, unknown>>;
 
 /**
+ * The brand every `FrameError` carries: a registered symbol, so two copies of core (a bundle that
+ * inlined one) still recognise each other's errors, while an error that is merely *named*
+ * "FrameError" does not pass as one.
+ */
+const FRAME_ERROR_BRAND: unique symbol = Symbol.for('@framekit/core.FrameError');
+
+/**
  * Thrown on misuse. `code` says what kind, `message` names the operation and the values,
  * `details` carries them for programs. The allocator is left exactly as it was.
  */
@@ -37,14 +44,26 @@ export class FrameError extends Error {
     this.code = code;
     this.details = details;
   }
+
+  /** True for every `FrameError`, from this copy of core or another. */
+  get [FRAME_ERROR_BRAND](): true {
+    return true;
+  }
 }
 
-/** True when `error` is a `FrameError` (with `code`, when given). Works across bundle copies. */
+/**
+ * True when `error` is a `FrameError` (with `code`, when given): an instance of this class, or of
+ * another copy's class that carries the `Symbol.for('@framekit/core.FrameError')` brand, with one
+ * of the contract's codes. An error only named "FrameError" is not one.
+ */
 export function isFrameError(error: unknown, code?: FrameErrorCode): error is FrameError {
-  return (
-    error instanceof Error &&
-    error.name === 'FrameError' &&
-    typeof (error as FrameError).code === 'string' &&
-    (code === undefined || (error as FrameError).code === code)
-  );
+  if (!(error instanceof Error)) return false;
+  if (
+    !(error instanceof FrameError) &&
+    (error as { [FRAME_ERROR_BRAND]?: unknown })[FRAME_ERROR_BRAND] !== true
+  ) {
+    return false;
+  }
+  const actual = (error as FrameError).code;
+  return FRAME_ERROR_CODES.includes(actual) && (code === undefined || actual === code);
 }

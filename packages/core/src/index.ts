@@ -1,16 +1,10 @@
+/**
+ * `@framekit/core`, the user-facing entry: units, boot maps, frame spaces, the
+ * `FrameAllocator` contract and errors, `definePlugin`, refcounts, owners, the router and
+ * fragmentation metrics. Helpers for writing an allocator are in `@framekit/core/plugin`.
+ */
 export * from './api';
 export * from './bootmap/index';
-export {
-  checkBatch,
-  checkCount,
-  checkFrame,
-  checkNoDuplicates,
-  checkRun,
-  freeError,
-  readAlign,
-  readBelow,
-  unsupported,
-} from './checks';
 export {
   FRAME_ERROR_CODES,
   FrameError,
@@ -23,18 +17,11 @@ export {
   type FrameCountInput,
   type FrameSpaceInput,
   type FrameSpaceOptions,
-  fillFrames,
-  forEachContentSpan,
   MAX_DENSE_BYTES,
-  SPARSE_CHUNK_FRAMES,
 } from './frame-space';
-export { FrameWords } from './frame-words';
-export { FreeRunList } from './free-runs';
-export { CHUNK_FRAMES, FrameBits, FrameU16, FrameU32, WholeRunTracker } from './per-frame/index';
 export * from './metrics/index';
 export * from './owners/index';
-export { type AllocatorPlugin, checkRangesInSpace, definePlugin, type PluginDefinition } from './plugin';
+export { type AllocatorPlugin, definePlugin, type PluginDefinition } from './plugin';
 export { MAX_REFCOUNT, type RefCountedAllocator, withRefCounts } from './refcounts';
 export * from './router/index';
-export { lastAtOrBelow } from './sorted';
 export * from './units';

@@ -1,12 +1,5 @@
-import {
-  checkFrame,
-  FRAME_SIZE,
-  FrameError,
-  type FrameSpace,
-  type Pfn,
-  type RefCountedAllocator,
-  SPARSE_CHUNK_FRAMES,
-} from '@framekit/core';
+import { FRAME_SIZE, FrameError, type FrameSpace, type Pfn, type RefCountedAllocator } from '@framekit/core';
+import { checkFrame, SPARSE_CHUNK_FRAMES } from '@framekit/core/plugin';
 import type { ReadonlyBytes } from './api';
 
 /** Throws unless `pmm` has reference counts (`withRefCounts(allocator)`); owners need them. */

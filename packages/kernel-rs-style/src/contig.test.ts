@@ -1,4 +1,5 @@
-import { FRAME_SIZE, MiB, SPARSE_CHUNK_FRAMES } from '@framekit/core';
+import { FRAME_SIZE, MiB } from '@framekit/core';
+import { SPARSE_CHUNK_FRAMES } from '@framekit/core/plugin';
 import { describe, expect, it } from 'vitest';
 import { codeOf, counts, frameErrorOf, setup } from '../test/helpers';
 import { ContigPages } from './contig';
@@ -197,7 +198,6 @@ describe('a disposed ContigPages', () => {
     ['innerMut', (run) => run.innerMut()],
     ['clone', (run) => run.clone()],
     ['split', (run) => run.split()],
-    ['dispose', (run) => run[Symbol.dispose]()],
   ];
 
   for (const [name, use] of uses) {
@@ -216,4 +216,18 @@ describe('a disposed ContigPages', () => {
       for (const page of pages) drop(page);
     });
   }
+
+  it('ignores a second dispose, and a dispose after split, changing nothing', () => {
+    const pmm = setup();
+    const disposed = ContigPages.alloc(pmm, 2 * FRAME_SIZE)!;
+    drop(disposed);
+    const splitRun = ContigPages.alloc(pmm, 2 * FRAME_SIZE)!;
+    const pages = splitRun.split();
+    const before = counts(pmm);
+    disposed[Symbol.dispose]();
+    splitRun[Symbol.dispose]();
+    expect(counts(pmm)).toEqual(before);
+    for (const page of pages) drop(page);
+    expect(pmm.stats().usedFrames).toBe(0);
+  });
 });

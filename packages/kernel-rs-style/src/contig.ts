@@ -2,13 +2,12 @@ import {
   bytesToFrames,
   FRAME_SIZE,
   FrameError,
-  fillFrames,
   isPowerOfTwo,
   NO_FRAME,
   type Pfn,
   type RefCountedAllocator,
-  unsupported,
 } from '@framekit/core';
+import { fillFrames, unsupported } from '@framekit/core/plugin';
 import { checkRefCounted } from './checks';
 import { FrameOwner, OWNER_TOKEN } from './owner';
 import { Page } from './page';

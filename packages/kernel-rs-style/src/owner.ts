@@ -83,11 +83,13 @@ export abstract class FrameOwner implements Disposable {
 
   /**
    * Gives the reference back: the frames return to the allocator when this was the last
-   * owner (Rust's `Drop`). Throws if already disposed; if the allocator refuses (frames freed
-   * behind this owner's back), the error propagates and the owner stays live.
+   * owner (Rust's `Drop`). Idempotent: disposing an owner that is already disposed or moved out
+   * (`intoRaw`, `split`) does nothing, as everywhere in framekit; every other use of it throws.
+   * If the allocator refuses (frames freed behind this owner's back), the error propagates and
+   * the owner stays live.
    */
   [disposeSymbol](): void {
-    this.assertLive('dispose');
+    if (this.#state !== LIVE) return;
     this.allocator.unref(this.first, this.count);
     this.#state = DISPOSED;
     unwatchOwner(this);

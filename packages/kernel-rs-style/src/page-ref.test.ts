@@ -80,12 +80,13 @@ describe('PageRef', () => {
       () => borrowed.inner(),
       () => borrowed.innerMut(),
       () => borrowed.intoPage(),
-      () => drop(borrowed),
     ]) {
       const error = frameErrorOf(use);
       expect(error.code).toBe('INVALID_REQUEST');
       expect(error.message).toContain('disposed');
     }
+    drop(borrowed); // a second dispose does nothing
+    expect(borrowed.disposed).toBe(true);
     expect(pmm.refCount(page.pfn)).toBe(1);
   });
 

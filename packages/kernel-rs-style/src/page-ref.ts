@@ -64,9 +64,8 @@ export class PageRef implements Disposable {
     return new Page(OWNER_TOKEN, this.#pmm, this.#pfn, allocation);
   }
 
-  /** Ends the borrow (the count is not touched); later uses throw. */
+  /** Ends the borrow (the count is not touched); later uses throw. Idempotent: a second dispose does nothing. */
   [disposeSymbol](): void {
-    this.#check('dispose', false);
     this.#ended = true;
   }
 

@@ -247,7 +247,6 @@ describe('a disposed Page', () => {
     ['innerMut', (page) => page.innerMut()],
     ['clone', (page) => page.clone()],
     ['intoRaw', (page) => page.intoRaw()],
-    ['dispose', (page) => page[Symbol.dispose]()],
   ];
 
   for (const [name, use] of uses) {
@@ -270,6 +269,22 @@ describe('a disposed Page', () => {
       expect(pmm.refCount(keep.pfn)).toBe(2);
     });
   }
+
+  it('ignores a second dispose, and a dispose after intoRaw, changing nothing', () => {
+    const pmm = setup();
+    const keep = Page.alloc(pmm);
+    const disposed = keep.clone();
+    drop(disposed);
+    const moved = keep.clone();
+    moved.intoRaw();
+    const before = counts(pmm);
+    disposed[Symbol.dispose]();
+    drop(disposed);
+    moved[Symbol.dispose]();
+    expect(counts(pmm)).toEqual(before);
+    expect(pmm.refCount(keep.pfn)).toBe(2);
+    expect(disposed.disposed && moved.disposed).toBe(true);
+  });
 
   it('stays live when the allocator refuses the dispose (frame freed behind its back: a double free)', () => {
     const pmm = setup();

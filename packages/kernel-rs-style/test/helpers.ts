@@ -7,9 +7,9 @@ import {
   type FrameRange,
   isFrameError,
   type RefCountedAllocator,
-  unsupported,
   withRefCounts,
 } from '@framekit/core';
+import { unsupported } from '@framekit/core/plugin';
 import { createBaselineAllocator } from '@framekit/core/testing';
 
 export interface SetupOptions {

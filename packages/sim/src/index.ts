@@ -24,4 +24,4 @@ export {
   type TraceOp,
   TraceOpSchema,
 } from './trace';
-export { DMA_LIMIT_FRAMES, LiveSet, WORKLOADS, type Workload, type WorkloadParams } from './workloads/index';
+export { LiveSet, WORKLOADS, type Workload, type WorkloadParams } from './workloads/index';

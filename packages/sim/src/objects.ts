@@ -54,7 +54,8 @@ function sizeDrawer(rng: Rng, buckets: readonly (readonly [number, number, numbe
   return () => {
     let pick = rng.next() * total;
     for (const [weight, min, max] of buckets) {
-      if ((pick -= weight) < 0) return rng.int(min, max);
+      pick -= weight;
+      if (pick < 0) return rng.int(min, max);
     }
     const last = buckets[buckets.length - 1];
     return rng.int(last[1], last[2]);

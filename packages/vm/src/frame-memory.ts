@@ -1,4 +1,5 @@
-import { FrameError, type FrameSpace, FrameWords } from '@framekit/core';
+import { FrameError, type FrameSpace } from '@framekit/core';
+import { FrameWords } from '@framekit/core/plugin';
 
 /** True on little-endian hosts, where a Uint32Array word is the low or high half of a 64-bit entry as stored. */
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;

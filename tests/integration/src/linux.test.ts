@@ -10,7 +10,7 @@ import {
   NO_FRAME,
   routerPresets,
 } from '@framekit/core';
-import { describeAllocatorConformance } from '@framekit/core/testing';
+import { describeAllocatorConformance } from '@framekit/core/testing/vitest';
 import { describe, expect, it } from 'vitest';
 
 /*

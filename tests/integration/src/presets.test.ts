@@ -2,7 +2,7 @@ import * as bitmap from '@framekit/alloc-bitmap';
 import * as hier2m from '@framekit/alloc-hier2m';
 import * as stack from '@framekit/alloc-stack';
 import { createRouter, type FrameSpace, type RouterConfig, routerPresets } from '@framekit/core';
-import { describeAllocatorConformance } from '@framekit/core/testing';
+import { describeAllocatorConformance } from '@framekit/core/testing/vitest';
 
 /*
  * Every router preset over the real strategy packages keeps every invariant of the

@@ -10,7 +10,8 @@ import {
   withOwners,
   withRefCounts,
 } from '@framekit/core';
-import { DEFAULT_SHAPES, describeAllocatorConformance } from '@framekit/core/testing';
+import { DEFAULT_SHAPES } from '@framekit/core/testing';
+import { describeAllocatorConformance } from '@framekit/core/testing/vitest';
 
 /*
  * Invariant 7 (issue 21): the conformance kit over every wrapper on every real plugin and on

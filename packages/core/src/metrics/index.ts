@@ -14,4 +14,3 @@ export {
   measureFragmentation,
   ORDER_COUNT,
 } from './fragmentation';
-export { forEachFreeRunOf } from './free-runs';

@@ -231,9 +231,7 @@ export class ConformanceFailure extends Error {
  * in vitest; use this directly to assert that a broken allocator fails.
  */
 export function checkAllocatorConformance(factory: AllocatorFactory, options: ConformanceOptions = {}): void {
-  const shapes = (options.shapes ?? DEFAULT_SHAPES).map(
-    (n) => SPACE_SHAPES[n],
-  );
+  const shapes = (options.shapes ?? DEFAULT_SHAPES).map((n) => SPACE_SHAPES[n]);
   for (const shape of shapes) {
     for (const backing of backingsFor(shape, options.backings ?? ['none'])) {
       checkShape(factory, shape, backing, options);

@@ -1,11 +1,10 @@
+/**
+ * `@framekit/core/testing`: what examples and tests need without any test runner — the
+ * baseline allocator (the conformance reference), deliberately broken allocators, and the
+ * frame-space shapes the kit runs on. Imports neither vitest nor fast-check; the conformance
+ * kit itself is `@framekit/core/testing/vitest`.
+ */
 export { createBaselineAllocator } from './baseline';
-export {
-  type AllocatorFactory,
-  ConformanceFailure,
-  type ConformanceOptions,
-  checkAllocatorConformance,
-  checkShape,
-  type Op,
-} from './conformance';
-export { describeAllocatorConformance } from './describe';
+export { BROKEN_ALLOCATORS } from './broken';
+export type { AllocatorFactory, ConformanceOptions, MisuseKind, Op } from './conformance';
 export { backingsFor, DEFAULT_SHAPES, SPACE_SHAPES, type SpaceShape, type SpaceShapeName } from './shapes';

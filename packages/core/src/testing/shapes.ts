@@ -95,6 +95,6 @@ export function backingsFor(shape: SpaceShape, wanted: readonly Backing[]): Back
 }
 
 /** The shapes a conformance run takes when it names none: every shape but the opt-in ones. */
-export const DEFAULT_SHAPES: readonly SpaceShapeName[] = (Object.keys(SPACE_SHAPES) as SpaceShapeName[]).filter(
-  (name) => !(SPACE_SHAPES[name] as SpaceShape).optIn,
-);
+export const DEFAULT_SHAPES: readonly SpaceShapeName[] = (
+  Object.keys(SPACE_SHAPES) as SpaceShapeName[]
+).filter((name) => !(SPACE_SHAPES[name] as SpaceShape).optIn);

@@ -19,6 +19,3 @@ export interface Workload {
   readonly needsContents?: boolean;
   generate(params: WorkloadParams): Generator<TraceOp, void, undefined>;
 }
-
-/** ISA DMA's limit: 16 MiB, in frames. */
-export const DMA_LIMIT_FRAMES = (16 * 1024 * 1024) / 4096;

@@ -6,7 +6,7 @@ import { forkExec } from './fork-exec';
 import { hugepageMix } from './hugepage-mix';
 import { processes } from './processes';
 
-export { DMA_LIMIT_FRAMES, type Workload, type WorkloadParams } from './api';
+export type { Workload, WorkloadParams } from './api';
 export { LiveSet } from './live-set';
 
 /** Every built-in workload, by name. */

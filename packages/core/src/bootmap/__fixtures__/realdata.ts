@@ -3,15 +3,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** The repository root: the folder holding pnpm-workspace.yaml (…/main). */
+/** The repository root: the folder holding pnpm-workspace.yaml. */
 const REPO_ROOT = resolve(here, '../../../../..');
-/** Real firmware maps live beside the repository: `<repo>/../shared/realdata`. */
-export const REALDATA = resolve(REPO_ROOT, '../shared/realdata');
+/** Real firmware maps live inside the repository: `<repo>/realdata` (see its README and SOURCES.tsv notes). */
+export const REALDATA = resolve(REPO_ROOT, 'realdata');
 
 function requireRealdata(): void {
   if (!existsSync(join(REPO_ROOT, 'pnpm-workspace.yaml')) || !existsSync(REALDATA)) {
     throw new Error(
-      `the real memory maps are missing: expected them at ${REALDATA} (the repository's ../shared/realdata)`,
+      `the real memory maps are missing: expected them at ${REALDATA} (the repository's realdata/ folder)`,
     );
   }
 }

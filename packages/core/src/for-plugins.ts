@@ -1,0 +1,24 @@
+/**
+ * `@framekit/core/plugin`: helpers for writing an allocator plugin — the argument checks every
+ * `FrameAllocator` runs (one check per operation, with the contract's error codes), word and
+ * run structures in typed arrays, and frame-contents helpers. Users of allocators need only
+ * `@framekit/core`; this entry may grow and change with the plugins it serves.
+ */
+export {
+  checkBatch,
+  checkCount,
+  checkFrame,
+  checkNoDuplicates,
+  checkRun,
+  freeError,
+  readAlign,
+  readBelow,
+  unsupported,
+} from './checks';
+export { fillFrames, forEachContentSpan, SPARSE_CHUNK_FRAMES } from './frame-space';
+export { FrameWords } from './frame-words';
+export { FreeRunList } from './free-runs';
+export { forEachFreeRunOf } from './metrics/free-runs';
+export { CHUNK_FRAMES, FrameBits, FrameU16, FrameU32, WholeRunTracker } from './per-frame/index';
+export { type AllocatorPlugin, checkRangesInSpace, definePlugin, type PluginDefinition } from './plugin';
+export { lastAtOrBelow } from './sorted';
