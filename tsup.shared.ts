@@ -26,13 +26,16 @@ export function frameKitBuild(entry: Entries = { index: 'src/index.ts' }, extra:
     treeshake: true,
     ...extra,
     async onSuccess() {
-      for (const file of readdirSync('dist', { recursive: true, encoding: 'utf8' })) {
-        if (file.endsWith('.cjs') || file.endsWith('.cjs.map')) rmSync(`dist/${file}`);
+      // Where this build wrote: `dist`, or the folder a caller gave with `--out-dir`.
+      const at = process.argv.findIndex((arg) => arg === '--out-dir' || arg === '-d');
+      const out = at >= 0 ? process.argv[at + 1] : (extra.outDir ?? 'dist');
+      for (const file of readdirSync(out, { recursive: true, encoding: 'utf8' })) {
+        if (file.endsWith('.cjs') || file.endsWith('.cjs.map')) rmSync(`${out}/${file}`);
       }
       for (const name of Object.keys(entry)) {
         const base = name.includes('/') ? name.slice(name.lastIndexOf('/') + 1) : name;
         writeFileSync(
-          `dist/${name}.cjs`,
+          `${out}/${name}.cjs`,
           `'use strict';\n// One implementation: the ES module build, loaded with require() (Node >= 20.19).\nmodule.exports = require('./${base}.js');\n`,
         );
       }
