@@ -1,0 +1,585 @@
+import {
+  type FrameAllocator,
+  FrameError,
+  FrameWords,
+  isPowerOfTwo,
+  KERNEL_OWNER,
+  NO_FRAME,
+  SPARSE_CHUNK_FRAMES,
+} from '@framekit/core';
+import {
+  type AllocatorUsage,
+  type ByteAllocator,
+  FRAME_BYTES,
+  type FrameHost,
+  type Heap,
+  type HeapOptions,
+  type HeapStats,
+  type HeapStrategy,
+  type HeapUsage,
+  type MallocOptions,
+  MIN_ALIGN,
+  NO_ADDRESS,
+  type OwnerUsage,
+  type SizeClassUsage,
+  type ViewType,
+  type ViewTypeMap,
+} from './api';
+import { BlockRegistry } from './blocks';
+import { FrameTable } from './frame-table';
+import { checkOwner, OwnerSlots } from './owners';
+import { CLASS_ROWS, counterRow, RUN_CLASS, SIZE_CLASSES } from './size-classes';
+import { resolveStrategy } from './strategies';
+import { VIEW_TYPES } from './views';
+
+/** Header words (with `headers`): allocator slot, block tag, header bytes, check. */
+const HEADER_BYTES = 16;
+const HEADER_CHECK = 0x5a17c0de;
+
+/**
+ * A heap over `pmm`, whose frame space must have contents (dense, shared or sparse). Small
+ * requests go to the owner's byte allocator (the strategy: `'slab'` by default, `'first-fit'`,
+ * `'tlsf'`, or your own `HeapStrategy`); requests of a frame or more, or aligned to a frame or
+ * more, are runs of whole frames from `pmm.allocRun`, as kmalloc does for large sizes.
+ *
+ * ```js
+ * const heap = createHeap(pmm, { strategy: 'tlsf' });
+ * const a = heap.malloc(100, { owner: 7 });
+ * heap.bytes(a).set([1, 2, 3]);
+ * heap.releaseOwner(7); // process exit: everything owner 7 held goes back
+ * ```
+ */
+export function createHeap(pmm: FrameAllocator, options: HeapOptions = {}): Heap {
+  return new FrameHeap(pmm, options);
+}
+
+class FrameHeap implements Heap {
+  readonly strategy: string;
+  readonly headers: boolean;
+  readonly #pmm: FrameAllocator;
+  readonly #strategy: HeapStrategy;
+  readonly #contents: FrameWords;
+  readonly #sparse: boolean;
+  readonly #runs: boolean;
+  readonly #maxBlockFrames: number;
+  readonly #spaceBytes: number;
+  readonly #table = new FrameTable();
+  readonly #blocks = new BlockRegistry();
+  readonly #owners = new OwnerSlots();
+  #allocators: (ByteAllocator | undefined)[] = [];
+  /** Per block: taken with `allocRun` (1) or `alloc` (0). */
+  #viaRun = new Uint8Array(64);
+  /** Reused options of `pmm.allocRun` (no object per call). */
+  readonly #runOptions = { align: 1 };
+  /** Base address of each buffer a view was made over, for `addressOf`. */
+  readonly #bufferBase = new Map<ArrayBufferLike, number>();
+  // What `#resolve` found.
+  #rSlot = 0;
+  #rBlock = -1;
+  #rHeader = 0;
+  #rUsable = 0;
+
+  constructor(pmm: FrameAllocator, options: HeapOptions) {
+    if (pmm === null || typeof pmm !== 'object' || typeof pmm.alloc !== 'function' || !pmm.space) {
+      throw new FrameError('INVALID_REQUEST', 'createHeap: pmm must be a FrameAllocator', {
+        op: 'createHeap',
+      });
+    }
+    this.#strategy = resolveStrategy(options.strategy);
+    this.strategy = this.#strategy.name;
+    if (options.headers !== undefined && typeof options.headers !== 'boolean') {
+      throw new FrameError('INVALID_REQUEST', `createHeap: headers must be a boolean`, { op: 'createHeap' });
+    }
+    this.headers = options.headers ?? false;
+    this.#pmm = pmm;
+    this.#contents = new FrameWords(pmm.space, 'createHeap');
+    this.#sparse = pmm.space.backing === 'sparse';
+    this.#runs = pmm.capabilities.runs === 'any';
+    this.#maxBlockFrames = this.#runs ? (this.#sparse ? SPARSE_CHUNK_FRAMES : 2 ** 30) : 1;
+    this.#spaceBytes = pmm.space.frameCount * FRAME_BYTES;
+  }
+
+  // ---- allocation ----
+
+  malloc(size: number, options?: MallocOptions): number {
+    const owner = options === undefined ? KERNEL_OWNER : (options.owner ?? KERNEL_OWNER);
+    const align = options === undefined ? MIN_ALIGN : readAlign('malloc', options.align);
+    if (((size | 0) !== size || size < 1) && (!Number.isSafeInteger(size) || size < 1)) {
+      throw badSize('malloc', size);
+    }
+    return this.#malloc('malloc', size, this.#owners.slotFor('malloc', owner), align);
+  }
+
+  calloc(count: number, size: number, options?: MallocOptions): number {
+    if (!Number.isSafeInteger(count) || count < 1) throw badCount('calloc', count);
+    if (!Number.isSafeInteger(size) || size < 1) throw badSize('calloc', size);
+    const bytes = count * size;
+    if (!Number.isSafeInteger(bytes)) throw badSize('calloc', bytes);
+    const align = readAlign('calloc', options?.align);
+    const address = this.#malloc(
+      'calloc',
+      bytes,
+      this.#owners.slotFor('calloc', options?.owner ?? KERNEL_OWNER),
+      align,
+    );
+    if (address !== NO_ADDRESS) this.#fill(address, bytes, 0);
+    return address;
+  }
+
+  realloc(address: number, size: number, options?: Pick<MallocOptions, 'align'>): number {
+    if (!Number.isSafeInteger(size) || size < 1) throw badSize('realloc', size);
+    const align = readAlign('realloc', options?.align);
+    this.#resolve('realloc', address);
+    const usable = this.#rUsable;
+    const slot = this.#rSlot;
+    if (size <= usable && address % align === 0) return address;
+    const moved = this.#malloc('realloc', size, slot, align);
+    if (moved === NO_ADDRESS) return NO_ADDRESS;
+    this.#copy(address, moved, Math.min(usable, size));
+    this.free(address);
+    return moved;
+  }
+
+  mallocAs<T extends ViewType>(type: T, count: number, options?: MallocOptions): ViewTypeMap[T] | undefined {
+    return this.#typed('mallocAs', type, count, options, false);
+  }
+
+  callocAs<T extends ViewType>(type: T, count: number, options?: MallocOptions): ViewTypeMap[T] | undefined {
+    return this.#typed('callocAs', type, count, options, true);
+  }
+
+  // ---- release ----
+
+  free(address: number): void {
+    const block = this.#table.blockAt(address);
+    if (block >= 0) {
+      const tag = this.#blocks.tag[block];
+      const slot = this.#blocks.slot[block];
+      if (tag < 0) {
+        if (address !== this.#blocks.pfn[block] * FRAME_BYTES) throw freeError('free', address);
+        const usable = this.#blocks.frames[block] * FRAME_BYTES;
+        this.#giveBlock(block);
+        this.#count(slot, usable, -1);
+        return;
+      }
+      const usable = this.#allocators[slot]!.release(address, tag);
+      if (usable < 0) throw freeError('free', address);
+      this.#count(slot, usable, -1);
+      return;
+    }
+    if (!Number.isSafeInteger(address)) throw badAddress('free', address);
+    if (!this.headers) throw notAllocated('free', address);
+    const slot = this.#readHeader(address);
+    if (slot < 0) throw notAllocated('free', address);
+    const header = this.#rHeader;
+    const usable = this.#allocators[slot]!.release(address - header, this.#rBlock);
+    if (usable < 0) throw notAllocated('free', address);
+    this.#count(slot, usable - header, -1);
+  }
+
+  releaseOwner(owner: number): number {
+    checkOwner('releaseOwner', owner);
+    const slot = this.#owners.find(owner);
+    if (slot < 0) return 0;
+    for (let block = this.#blocks.firstOf(slot); block >= 0; block = this.#blocks.firstOf(slot)) {
+      this.#giveBlock(block);
+    }
+    this.#allocators[slot] = undefined;
+    return this.#owners.release(slot);
+  }
+
+  trim(): number {
+    let frames = 0;
+    for (const allocator of this.#allocators) if (allocator) frames += allocator.trim();
+    return frames;
+  }
+
+  [Symbol.dispose](): void {
+    for (const slot of this.#owners.slots()) this.releaseOwner(this.#owners.owner[slot]);
+    this.#bufferBase.clear();
+  }
+
+  // ---- queries ----
+
+  usableSize(address: number): number {
+    this.#resolve('usableSize', address);
+    return this.#rUsable;
+  }
+
+  ownerOf(address: number): number {
+    this.#resolve('ownerOf', address);
+    return this.#owners.owner[this.#rSlot];
+  }
+
+  bytes(address: number, length?: number): Uint8Array {
+    if (length !== undefined && (!Number.isSafeInteger(length) || length < 1)) {
+      throw new FrameError('INVALID_REQUEST', `bytes: length ${length} must be an integer >= 1`, {
+        op: 'bytes',
+        length,
+      });
+    }
+    this.#resolve('bytes', address);
+    const n = length ?? this.#rUsable;
+    if (n > this.#rUsable) {
+      throw new FrameError(
+        'INVALID_REQUEST',
+        `bytes: length ${n} passes the end of the allocation at ${address} (${this.#rUsable} usable bytes)`,
+        { op: 'bytes', address, length: n },
+      );
+    }
+    const view = this.#byteView(address);
+    return view.subarray(this.#contents.byteBase, this.#contents.byteBase + n);
+  }
+
+  addressOf(view: ArrayBufferView): number {
+    const base = this.#bufferBase.get(view.buffer);
+    return base === undefined ? NO_ADDRESS : base + view.byteOffset;
+  }
+
+  stats(): HeapStats {
+    const owners: OwnerUsage[] = [];
+    const classObjects = new Float64Array(CLASS_ROWS);
+    const classBytes = new Float64Array(CLASS_ROWS);
+    const usage: AllocatorUsage = {
+      freeBytes: 0,
+      classFreeBytes: new Float64Array(CLASS_ROWS),
+      classFrames: new Float64Array(CLASS_ROWS),
+    };
+    let runObjects = 0;
+    let runFrames = 0;
+    let metadata = 0;
+    for (const slot of this.#owners.slots()) {
+      let objects = 0;
+      let live = 0;
+      for (let row = 0; row < CLASS_ROWS; row++) {
+        const o = this.#owners.objects[slot * CLASS_ROWS + row];
+        const b = this.#owners.bytes[slot * CLASS_ROWS + row];
+        objects += o;
+        live += b;
+        classObjects[row] += o;
+        classBytes[row] += b;
+      }
+      runObjects += this.#owners.objects[slot * CLASS_ROWS + RUN_CLASS];
+      runFrames += this.#owners.bytes[slot * CLASS_ROWS + RUN_CLASS] / FRAME_BYTES;
+      const before = usage.freeBytes;
+      const allocator = this.#allocators[slot];
+      allocator?.usage(usage);
+      metadata += allocator?.metadataBytes() ?? 0;
+      const frames = this.#blocks.framesOf(slot);
+      if (objects === 0 && frames === 0) continue;
+      owners.push({
+        owner: this.#owners.owner[slot],
+        ...usageOf(objects, live, usage.freeBytes - before, frames),
+      });
+    }
+    let objects = 0;
+    let live = 0;
+    let frames = 0;
+    for (const o of owners) {
+      objects += o.objects;
+      live += o.liveBytes;
+      frames += o.framesHeld;
+    }
+    const sizeClasses: SizeClassUsage[] = SIZE_CLASSES.map((size, c) => ({
+      size,
+      objects: classObjects[c],
+      liveBytes: classBytes[c],
+      framesHeld: usage.classFrames[c],
+      freeBytes: usage.classFreeBytes[c],
+    }));
+    metadata +=
+      this.#table.bytes() + this.#blocks.bytes() + this.#owners.bytesUsed() + this.#viaRun.byteLength;
+    return {
+      strategy: this.strategy,
+      headers: this.headers,
+      ...usageOf(objects, live, usage.freeBytes, frames),
+      frameRuns: { objects: runObjects, framesHeld: runFrames },
+      owners,
+      sizeClasses,
+      metadataBytes: metadata,
+    };
+  }
+
+  // ---- inside ----
+
+  /** Serves a validated request for `slot`: the strategy for small sizes, a frame run otherwise. */
+  #malloc(op: string, size: number, slot: number, align: number): number {
+    const allocator = this.#allocators[slot] ?? this.#newAllocator(slot);
+    if (this.headers) {
+      const header = Math.max(align, HEADER_BYTES);
+      const raw = size + header;
+      if (align <= MIN_ALIGN ? raw <= allocator.maxSize : allocator.fits(raw, align)) {
+        let address = allocator.allocate(raw, align);
+        if (address === NO_ADDRESS && this.trim() > 0) address = allocator.allocate(raw, align);
+        if (address === NO_ADDRESS) return NO_ADDRESS;
+        const user = address + header;
+        this.#writeHeader(user, slot, allocator.lastTag, header);
+        this.#count(slot, allocator.lastUsable - header, 1);
+        return user;
+      }
+    } else if (align <= MIN_ALIGN ? size <= allocator.maxSize : allocator.fits(size, align)) {
+      let address = allocator.allocate(size, align);
+      if (address === NO_ADDRESS && this.trim() > 0) address = allocator.allocate(size, align);
+      if (address !== NO_ADDRESS) this.#count(slot, allocator.lastUsable, 1);
+      return address;
+    }
+    return this.#mallocRun(op, size, slot, align);
+  }
+
+  /** A request of a frame or more: a run of whole frames. */
+  #mallocRun(op: string, size: number, slot: number, align: number): number {
+    const frames = Math.ceil(size / FRAME_BYTES);
+    const alignFrames = align > FRAME_BYTES ? align / FRAME_BYTES : 1;
+    if ((frames > 1 || alignFrames > 1) && !this.#runs) {
+      throw new FrameError(
+        'UNSUPPORTED',
+        `${op}: ${size} bytes aligned to ${align} need a run of frames, and ${this.#pmm.name} hands out no runs`,
+        { op, size, align },
+      );
+    }
+    if (frames > this.#maxBlockFrames) {
+      throw new FrameError(
+        'UNSUPPORTED',
+        `${op}: ${size} bytes need ${frames} frames, more than one ${SPARSE_CHUNK_FRAMES}-frame chunk of a sparse space (a heap allocation never crosses a chunk)`,
+        { op, size },
+      );
+    }
+    let block = this.#takeBlock(slot, frames, -1, alignFrames);
+    if (block < 0 && this.trim() > 0) block = this.#takeBlock(slot, frames, -1, alignFrames);
+    if (block < 0) return NO_ADDRESS;
+    this.#count(slot, frames * FRAME_BYTES, 1);
+    return this.#blocks.pfn[block] * FRAME_BYTES;
+  }
+
+  #newAllocator(slot: number): ByteAllocator {
+    const host: FrameHost = {
+      contents: this.#contents,
+      maxBlockFrames: this.#maxBlockFrames,
+      takeBlock: (frames, tag) => {
+        if (!Number.isSafeInteger(frames) || frames < 1 || frames > this.#maxBlockFrames) {
+          throw new FrameError('INVALID_REQUEST', `takeBlock: ${frames} frames is not a block size here`, {
+            op: 'takeBlock',
+            frames,
+          });
+        }
+        return this.#takeBlock(slot, frames, tag, 1);
+      },
+      blockAddress: (id) => this.#blocks.pfn[id] * FRAME_BYTES,
+      giveBlock: (id) => this.#giveBlock(id),
+    };
+    const allocator = this.#strategy.create(host);
+    while (this.#allocators.length <= slot) this.#allocators.push(undefined);
+    this.#allocators[slot] = allocator;
+    return allocator;
+  }
+
+  /** Takes `frames` frames for `slot` and files them; the block id, or -1 when `pmm` is exhausted. */
+  #takeBlock(slot: number, frames: number, tag: number, alignFrames: number): number {
+    let align = alignFrames;
+    // On a sparse space a block stays inside one 2 MiB chunk: aligned to its size rounded up to a power of two.
+    if (this.#sparse && frames > 1) align = Math.max(align, 2 ** Math.ceil(Math.log2(frames)));
+    let pfn: number;
+    const viaRun = frames > 1 || align > 1;
+    if (viaRun) {
+      this.#runOptions.align = align;
+      pfn = this.#pmm.allocRun(frames, this.#runOptions);
+    } else pfn = this.#pmm.alloc();
+    if (pfn === NO_FRAME) return -1;
+    const block = this.#blocks.add(slot, tag, pfn, frames);
+    if (block >= this.#viaRun.length) {
+      const grown = new Uint8Array(this.#viaRun.length * 2);
+      grown.set(this.#viaRun);
+      this.#viaRun = grown;
+    }
+    this.#viaRun[block] = viaRun ? 1 : 0;
+    if (tag < 0 || !this.headers) this.#table.set(pfn, frames, block);
+    return block;
+  }
+
+  #giveBlock(block: number): void {
+    const pfn = this.#blocks.pfn[block];
+    const frames = this.#blocks.frames[block];
+    if (this.#blocks.tag[block] < 0 || !this.headers) this.#table.clear(pfn, frames);
+    this.#blocks.remove(block);
+    if (this.#viaRun[block] === 1) this.#pmm.freeRun(pfn, frames);
+    else this.#pmm.free(pfn);
+  }
+
+  #count(slot: number, usable: number, delta: 1 | -1): void {
+    const at = slot * CLASS_ROWS + counterRow(usable);
+    this.#owners.objects[at] += delta;
+    this.#owners.bytes[at] += delta * usable;
+  }
+
+  /**
+   * Finds the live allocation starting at `address` (else throws): sets `#rSlot`, `#rBlock`
+   * (the block, or with headers the allocator's tag), `#rHeader` and `#rUsable`.
+   */
+  #resolve(op: string, address: number): void {
+    if (!Number.isSafeInteger(address)) throw badAddress(op, address);
+    const block = this.#table.blockAt(address);
+    if (block >= 0) {
+      const slot = this.#blocks.slot[block];
+      const tag = this.#blocks.tag[block];
+      let usable: number;
+      if (tag < 0) {
+        usable =
+          address === this.#blocks.pfn[block] * FRAME_BYTES ? this.#blocks.frames[block] * FRAME_BYTES : -1;
+      } else usable = this.#allocators[slot]!.usableSize(address, tag);
+      if (usable < 0) throw freeError(op, address);
+      this.#rSlot = slot;
+      this.#rBlock = block;
+      this.#rHeader = 0;
+      this.#rUsable = usable;
+      return;
+    }
+    if (!this.headers) throw notAllocated(op, address);
+    const slot = this.#readHeader(address);
+    if (slot < 0) throw notAllocated(op, address);
+    const usable = this.#allocators[slot]!.usableSize(address - this.#rHeader, this.#rBlock);
+    if (usable < 0) throw notAllocated(op, address);
+    this.#rSlot = slot;
+    this.#rUsable = usable - this.#rHeader;
+  }
+
+  /** With headers: the slot named by a valid header before `address` (and `#rBlock`, `#rHeader`), or -1. */
+  #readHeader(address: number): number {
+    if (address % MIN_ALIGN !== 0 || address < HEADER_BYTES || address >= this.#spaceBytes) return -1;
+    const at = address - HEADER_BYTES;
+    const pfn = Math.floor(at / FRAME_BYTES);
+    const words = this.#contents.words(pfn);
+    const i = this.#contents.wordBase + (at - pfn * FRAME_BYTES) / 4;
+    const slot = words[i];
+    const tag = words[i + 1];
+    const header = words[i + 2];
+    if (words[i + 3] !== (slot ^ tag ^ header ^ HEADER_CHECK) >>> 0) return -1;
+    if (slot >= this.#allocators.length || this.#allocators[slot] === undefined) return -1;
+    if (header < HEADER_BYTES || header >= FRAME_BYTES || !isPowerOfTwo(header)) return -1;
+    this.#rBlock = tag;
+    this.#rHeader = header;
+    return slot;
+  }
+
+  #writeHeader(address: number, slot: number, tag: number, header: number): void {
+    const at = address - HEADER_BYTES;
+    const pfn = Math.floor(at / FRAME_BYTES);
+    const words = this.#contents.words(pfn);
+    const i = this.#contents.wordBase + (at - pfn * FRAME_BYTES) / 4;
+    words[i] = slot;
+    words[i + 1] = tag;
+    words[i + 2] = header;
+    words[i + 3] = (slot ^ tag ^ header ^ HEADER_CHECK) >>> 0;
+  }
+
+  /** The byte view holding `address`, with `#contents.byteBase` at `address`; remembers the buffer's base. */
+  #byteView(address: number): Uint8Array {
+    const pfn = Math.floor(address / FRAME_BYTES);
+    const view = this.#contents.bytes(pfn);
+    this.#contents.byteBase += address - pfn * FRAME_BYTES;
+    if (!this.#bufferBase.has(view.buffer)) {
+      this.#bufferBase.set(view.buffer, address - this.#contents.byteBase - view.byteOffset);
+    }
+    return view;
+  }
+
+  #fill(address: number, length: number, value: number): void {
+    const view = this.#byteView(address);
+    view.fill(value, this.#contents.byteBase, this.#contents.byteBase + length);
+  }
+
+  #copy(from: number, to: number, length: number): void {
+    const src = this.#byteView(from);
+    const srcAt = this.#contents.byteBase;
+    const dst = this.#byteView(to);
+    const dstAt = this.#contents.byteBase;
+    if (src === dst) dst.copyWithin(dstAt, srcAt, srcAt + length);
+    else dst.set(src.subarray(srcAt, srcAt + length), dstAt);
+  }
+
+  #typed<T extends ViewType>(
+    op: string,
+    type: T,
+    count: number,
+    options: MallocOptions | undefined,
+    zero: boolean,
+  ): ViewTypeMap[T] | undefined {
+    const kind = Object.hasOwn(VIEW_TYPES, type) ? VIEW_TYPES[type] : undefined;
+    if (kind === undefined) {
+      throw new FrameError('INVALID_REQUEST', `${op}: unknown type '${String(type)}'`, { op, type });
+    }
+    if (!Number.isSafeInteger(count) || count < 1) throw badCount(op, count);
+    const size = count * kind.bytes;
+    if (!Number.isSafeInteger(size)) throw badCount(op, count);
+    const align = Math.max(readAlign(op, options?.align), kind.bytes);
+    const address = this.#malloc(op, size, this.#owners.slotFor(op, options?.owner ?? KERNEL_OWNER), align);
+    if (address === NO_ADDRESS) return undefined;
+    const view = this.#byteView(address);
+    if (zero) view.fill(0, this.#contents.byteBase, this.#contents.byteBase + size);
+    return new kind.make(view.buffer, view.byteOffset + this.#contents.byteBase, count) as ViewTypeMap[T];
+  }
+}
+
+function usageOf(objects: number, live: number, free: number, frames: number): HeapUsage {
+  const held = frames * FRAME_BYTES;
+  const overhead = held - live - free;
+  return {
+    objects,
+    liveBytes: live,
+    freeBytes: free,
+    overheadBytes: overhead,
+    heldBytes: held,
+    framesHeld: frames,
+    internalFragmentation: held === 0 ? 0 : overhead / held,
+    externalFragmentation: held === 0 ? 0 : free / held,
+  };
+}
+
+/** The alignment asked for (16 when absent or smaller); throws unless a power of two. */
+function readAlign(op: string, align: number | undefined): number {
+  if (align === undefined) return MIN_ALIGN;
+  if (!isPowerOfTwo(align)) {
+    throw new FrameError('INVALID_REQUEST', `${op}: align ${align} must be a power of two (bytes)`, {
+      op,
+      align,
+    });
+  }
+  return align < MIN_ALIGN ? MIN_ALIGN : align;
+}
+
+function badSize(op: string, size: number): FrameError {
+  return new FrameError('INVALID_REQUEST', `${op}: size ${size} must be an integer in [1, 2^53)`, {
+    op,
+    size,
+  });
+}
+
+function badCount(op: string, count: number): FrameError {
+  return new FrameError(
+    'INVALID_REQUEST',
+    `${op}: count ${count} must be an integer >= 1 (bytes below 2^53)`,
+    {
+      op,
+      count,
+    },
+  );
+}
+
+function badAddress(op: string, address: number): FrameError {
+  return new FrameError('INVALID_REQUEST', `${op}: ${address} is not an address (a safe integer)`, {
+    op,
+    address,
+  });
+}
+
+/** The error for an address that is no live allocation's start: `INVALID_REQUEST` when it is not even an integer. */
+function freeError(op: string, address: number): FrameError {
+  return Number.isSafeInteger(address) ? notAllocated(op, address) : badAddress(op, address);
+}
+
+function notAllocated(op: string, address: number): FrameError {
+  return new FrameError(
+    'NOT_ALLOCATED',
+    `${op}: ${address} is not the start of a live allocation of this heap (foreign, interior or already freed)`,
+    { op, address },
+  );
+}

@@ -1,0 +1,3 @@
+import { frameKitBuild } from '../../tsup.shared';
+
+export default frameKitBuild({ index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' });

@@ -1,0 +1,3 @@
+import { frameKitProject } from '../../vitest.shared';
+
+export default frameKitProject('heap');
