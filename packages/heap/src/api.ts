@@ -214,13 +214,13 @@ export interface AllocatorUsage {
  * `tag` (with `headers`, any address: the allocator must check that it lies in block `tag`).
  */
 export interface ByteAllocator {
-  /** The largest size (bytes) `allocate` serves at the minimum alignment. */
+  /** The largest size (bytes) `allocate` serves at the minimum alignment; below 4096 (frame runs serve the rest). */
   readonly maxSize: number;
   /** The usable size of the object the last successful `allocate` returned. */
   readonly lastUsable: number;
   /** The tag of the block that object lies in (written into `headers`). */
   readonly lastTag: number;
-  /** True when a request of `size` bytes aligned to `align` can come from this allocator's blocks. */
+  /** True when a request of `size` bytes aligned to `align` (16 < align < 4096) can come from this allocator's blocks. */
   fits(size: number, align: number): boolean;
   /** A byte address, or `NO_ADDRESS` when no block has room and no frame can be taken. */
   allocate(size: number, align: number): number;

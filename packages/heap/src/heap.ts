@@ -95,7 +95,7 @@ class FrameHeap implements Heap {
     this.#contents = new FrameWords(pmm.space, 'createHeap');
     this.#sparse = pmm.space.backing === 'sparse';
     this.#runs = pmm.capabilities.runs === 'any';
-    this.#maxBlockFrames = this.#runs ? (this.#sparse ? SPARSE_CHUNK_FRAMES : 2 ** 30) : 1;
+    this.#maxBlockFrames = this.#runs ? (this.#sparse ? SPARSE_CHUNK_FRAMES : pmm.space.frameCount) : 1;
     this.#spaceBytes = pmm.space.frameCount * FRAME_BYTES;
   }
 
@@ -107,7 +107,8 @@ class FrameHeap implements Heap {
     if (((size | 0) !== size || size < 1) && (!Number.isSafeInteger(size) || size < 1)) {
       throw badSize('malloc', size);
     }
-    return this.#malloc('malloc', size, this.#owners.slotFor('malloc', owner), align);
+    if (size > FRAME_BYTES || align > FRAME_BYTES) this.#checkRunShape('malloc', size, align);
+    return this.#malloc(size, this.#owners.slotFor('malloc', owner), align);
   }
 
   calloc(count: number, size: number, options?: MallocOptions): number {
@@ -116,8 +117,8 @@ class FrameHeap implements Heap {
     const bytes = count * size;
     if (!Number.isSafeInteger(bytes)) throw badSize('calloc', bytes);
     const align = readAlign('calloc', options?.align);
+    if (bytes > FRAME_BYTES || align > FRAME_BYTES) this.#checkRunShape('calloc', bytes, align);
     const address = this.#malloc(
-      'calloc',
       bytes,
       this.#owners.slotFor('calloc', options?.owner ?? KERNEL_OWNER),
       align,
@@ -133,7 +134,8 @@ class FrameHeap implements Heap {
     const usable = this.#rUsable;
     const slot = this.#rSlot;
     if (size <= usable && address % align === 0) return address;
-    const moved = this.#malloc('realloc', size, slot, align);
+    if (size > FRAME_BYTES || align > FRAME_BYTES) this.#checkRunShape('realloc', size, align);
+    const moved = this.#malloc(size, slot, align);
     if (moved === NO_ADDRESS) return NO_ADDRESS;
     this.#copy(address, moved, Math.min(usable, size));
     this.free(address);
@@ -303,12 +305,16 @@ class FrameHeap implements Heap {
   // ---- inside ----
 
   /** Serves a validated request for `slot`: the strategy for small sizes, a frame run otherwise. */
-  #malloc(op: string, size: number, slot: number, align: number): number {
+  #malloc(size: number, slot: number, align: number): number {
     const allocator = this.#allocators[slot] ?? this.#newAllocator(slot);
     if (this.headers) {
       const header = Math.max(align, HEADER_BYTES);
       const raw = size + header;
-      if (align <= MIN_ALIGN ? raw <= allocator.maxSize : allocator.fits(raw, align)) {
+      if (
+        align <= MIN_ALIGN
+          ? raw <= allocator.maxSize
+          : align < FRAME_BYTES && raw < FRAME_BYTES && allocator.fits(raw, align)
+      ) {
         let address = allocator.allocate(raw, align);
         if (address === NO_ADDRESS && this.trim() > 0) address = allocator.allocate(raw, align);
         if (address === NO_ADDRESS) return NO_ADDRESS;
@@ -317,17 +323,21 @@ class FrameHeap implements Heap {
         this.#count(slot, allocator.lastUsable - header, 1);
         return user;
       }
-    } else if (align <= MIN_ALIGN ? size <= allocator.maxSize : allocator.fits(size, align)) {
+    } else if (
+      align <= MIN_ALIGN
+        ? size <= allocator.maxSize
+        : align < FRAME_BYTES && size < FRAME_BYTES && allocator.fits(size, align)
+    ) {
       let address = allocator.allocate(size, align);
       if (address === NO_ADDRESS && this.trim() > 0) address = allocator.allocate(size, align);
       if (address !== NO_ADDRESS) this.#count(slot, allocator.lastUsable, 1);
       return address;
     }
-    return this.#mallocRun(op, size, slot, align);
+    return this.#mallocRun(size, slot, align);
   }
 
-  /** A request of a frame or more: a run of whole frames. */
-  #mallocRun(op: string, size: number, slot: number, align: number): number {
+  /** Throws `UNSUPPORTED` unless `pmm` can give a run of frames for `size` bytes at `align` (before any change). */
+  #checkRunShape(op: string, size: number, align: number): void {
     const frames = Math.ceil(size / FRAME_BYTES);
     const alignFrames = align > FRAME_BYTES ? align / FRAME_BYTES : 1;
     if ((frames > 1 || alignFrames > 1) && !this.#runs) {
@@ -337,13 +347,19 @@ class FrameHeap implements Heap {
         { op, size, align },
       );
     }
-    if (frames > this.#maxBlockFrames) {
+    if (this.#sparse && frames > SPARSE_CHUNK_FRAMES) {
       throw new FrameError(
         'UNSUPPORTED',
         `${op}: ${size} bytes need ${frames} frames, more than one ${SPARSE_CHUNK_FRAMES}-frame chunk of a sparse space (a heap allocation never crosses a chunk)`,
         { op, size },
       );
     }
+  }
+
+  /** A request of a frame or more: a run of whole frames (its shape checked by `#checkRunShape`). */
+  #mallocRun(size: number, slot: number, align: number): number {
+    const frames = Math.ceil(size / FRAME_BYTES);
+    const alignFrames = align > FRAME_BYTES ? align / FRAME_BYTES : 1;
     let block = this.#takeBlock(slot, frames, -1, alignFrames);
     if (block < 0 && this.trim() > 0) block = this.#takeBlock(slot, frames, -1, alignFrames);
     if (block < 0) return NO_ADDRESS;
@@ -368,6 +384,13 @@ class FrameHeap implements Heap {
       giveBlock: (id) => this.#giveBlock(id),
     };
     const allocator = this.#strategy.create(host);
+    if (!(allocator.maxSize < FRAME_BYTES)) {
+      throw new FrameError(
+        'INVALID_REQUEST',
+        `createHeap: strategy '${this.strategy}' serves up to ${allocator.maxSize} bytes; requests of a frame or more are frame runs, so maxSize must be below ${FRAME_BYTES}`,
+        { op: 'createHeap', strategy: this.strategy },
+      );
+    }
     while (this.#allocators.length <= slot) this.#allocators.push(undefined);
     this.#allocators[slot] = allocator;
     return allocator;
@@ -442,33 +465,55 @@ class FrameHeap implements Heap {
     this.#rUsable = usable - this.#rHeader;
   }
 
-  /** With headers: the slot named by a valid header before `address` (and `#rBlock`, `#rHeader`), or -1. */
+  /**
+   * With headers: the slot named by the header before `address` (and `#rBlock`, `#rHeader`), or -1.
+   * The header is authoritative at the object's start (`address - header bytes`) and copied to
+   * `address - 16` when alignment put a gap between; both must agree, so a stale header left in a
+   * gap or in freed memory never passes for a live object's.
+   */
   #readHeader(address: number): number {
     if (address % MIN_ALIGN !== 0 || address < HEADER_BYTES || address >= this.#spaceBytes) return -1;
-    const at = address - HEADER_BYTES;
-    const pfn = Math.floor(at / FRAME_BYTES);
-    const words = this.#contents.words(pfn);
-    const i = this.#contents.wordBase + (at - pfn * FRAME_BYTES) / 4;
+    let words = this.#headerWords(address - HEADER_BYTES);
+    let i = this.#contents.wordBase;
     const slot = words[i];
     const tag = words[i + 1];
     const header = words[i + 2];
-    if (words[i + 3] !== (slot ^ tag ^ header ^ HEADER_CHECK) >>> 0) return -1;
+    const check = words[i + 3];
+    if (check !== (slot ^ tag ^ header ^ HEADER_CHECK) >>> 0) return -1;
     if (slot >= this.#allocators.length || this.#allocators[slot] === undefined) return -1;
-    if (header < HEADER_BYTES || header >= FRAME_BYTES || !isPowerOfTwo(header)) return -1;
+    if (header < HEADER_BYTES || header >= FRAME_BYTES || !isPowerOfTwo(header) || header > address)
+      return -1;
+    if (header > HEADER_BYTES) {
+      words = this.#headerWords(address - header);
+      i = this.#contents.wordBase;
+      if (words[i] !== slot || words[i + 1] !== tag || words[i + 2] !== header || words[i + 3] !== check)
+        return -1;
+    }
     this.#rBlock = tag;
     this.#rHeader = header;
     return slot;
   }
 
+  /** Writes the header of the object at `address` (`header` bytes in front of it). */
   #writeHeader(address: number, slot: number, tag: number, header: number): void {
-    const at = address - HEADER_BYTES;
+    const check = (slot ^ tag ^ header ^ HEADER_CHECK) >>> 0;
+    for (let at = address - header; ; at = address - HEADER_BYTES) {
+      const words = this.#headerWords(at);
+      const i = this.#contents.wordBase;
+      words[i] = slot;
+      words[i + 1] = tag;
+      words[i + 2] = header;
+      words[i + 3] = check;
+      if (at === address - HEADER_BYTES) return;
+    }
+  }
+
+  /** The word view holding the 16-byte-aligned address `at`, with `#contents.wordBase` at it. */
+  #headerWords(at: number): Uint32Array {
     const pfn = Math.floor(at / FRAME_BYTES);
     const words = this.#contents.words(pfn);
-    const i = this.#contents.wordBase + (at - pfn * FRAME_BYTES) / 4;
-    words[i] = slot;
-    words[i + 1] = tag;
-    words[i + 2] = header;
-    words[i + 3] = (slot ^ tag ^ header ^ HEADER_CHECK) >>> 0;
+    this.#contents.wordBase += (at - pfn * FRAME_BYTES) / 4;
+    return words;
   }
 
   /** The byte view holding `address`, with `#contents.byteBase` at `address`; remembers the buffer's base. */
@@ -511,7 +556,8 @@ class FrameHeap implements Heap {
     const size = count * kind.bytes;
     if (!Number.isSafeInteger(size)) throw badCount(op, count);
     const align = Math.max(readAlign(op, options?.align), kind.bytes);
-    const address = this.#malloc(op, size, this.#owners.slotFor(op, options?.owner ?? KERNEL_OWNER), align);
+    if (size > FRAME_BYTES || align > FRAME_BYTES) this.#checkRunShape(op, size, align);
+    const address = this.#malloc(size, this.#owners.slotFor(op, options?.owner ?? KERNEL_OWNER), align);
     if (address === NO_ADDRESS) return undefined;
     const view = this.#byteView(address);
     if (zero) view.fill(0, this.#contents.byteBase, this.#contents.byteBase + size);

@@ -82,7 +82,19 @@ export abstract class SpanAllocator implements ByteAllocator {
     this.granules = this.spanBytes / 16;
     this.#startWords = this.granules / 32;
     this.#starts = new Uint32Array(4 * this.#startWords);
-    this.maxSize = Math.min(FRAME_BYTES - 1, this.spanBytes - 16 - HEADER);
+    // The largest size whose search fits a fresh span (the policy may round the search up).
+    let max = Math.min(FRAME_BYTES - 1, this.spanBytes - 16 - HEADER);
+    while (max > 0 && this.searchBytes(blockBytes(max), 16) > this.spanBytes - 16) max -= 16;
+    this.maxSize = max;
+  }
+
+  /**
+   * The free-block size `find` looks for to place `need` bytes at `align`: `need`, or with an
+   * alignment room for the gap in front. A policy that rounds its search up says so here, so
+   * `fits` and `maxSize` promise only what a fresh span can give.
+   */
+  protected searchBytes(need: number, align: number): number {
+    return align <= 16 ? need : need + align + MIN_BLOCK;
   }
 
   // ---- the policy ----
@@ -109,10 +121,7 @@ export abstract class SpanAllocator implements ByteAllocator {
   }
 
   fits(size: number, align: number): boolean {
-    const need = blockBytes(size);
-    return align <= 16
-      ? need <= this.spanBytes - 16
-      : align < FRAME_BYTES && need + align + MIN_BLOCK <= this.spanBytes - 16;
+    return align < FRAME_BYTES && this.searchBytes(blockBytes(size), align) <= this.spanBytes - 16;
   }
 
   allocate(size: number, align: number): number {

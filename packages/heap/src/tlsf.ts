@@ -66,11 +66,16 @@ class TlsfAllocator extends SpanAllocator {
     }
   }
 
+  /** TLSF's mapping_search: rounds up to the start of the next list, so any block of the chosen list fits. */
+  protected override searchBytes(need: number, align: number): number {
+    let size = super.searchBytes(need, align);
+    if (size < SMALL) return size;
+    size += (1 << (31 - Math.clz32(size) - SL_LOG)) - 1;
+    return size - (size % (1 << (31 - Math.clz32(size) - SL_LOG)));
+  }
+
   protected find(need: number, align: number): number {
-    let size = align <= 16 ? need : need + align + 32;
-    // Round up to the next list boundary so any block of the chosen list fits (TLSF's mapping_search).
-    if (size >= SMALL) size += (1 << (31 - Math.clz32(size) - SL_LOG)) - 1;
-    const list = this.#mapping(size);
+    const list = this.#mapping(this.searchBytes(need, align));
     let fl = list >>> SL_LOG;
     let slMap = this.#secondLevel[fl] & (~0 << (list & (SL_COUNT - 1)));
     if (slMap === 0) {
