@@ -69,6 +69,12 @@ export interface HeapOptions {
    * Costs at least 16 bytes per object; saves the table's 4 bytes per frame. Default false.
    */
   readonly headers?: boolean;
+  /**
+   * Single frames a `free` keeps per owner for its next one-frame request instead of giving them
+   * back to the frame allocator (as Linux keeps per-CPU page lists); `trim()` and memory pressure
+   * give them back. Default 32; 0 turns the cache off.
+   */
+  readonly frameCache?: number;
 }
 
 /** Memory use of the heap, an owner or a size class (all in bytes unless named frames). */
@@ -199,10 +205,18 @@ export interface FrameHost {
   giveBlock(id: number): void;
 }
 
-/** Free bytes a byte allocator reports for `stats()`: its total, and per size class where it has classes. */
+/**
+ * What a byte allocator reports for `stats()` (it counts its own objects, so the heap's hot
+ * paths count nothing): arrays are indexed by size-class number (`SIZE_CLASSES`), an object's
+ * class being `classOfSize(its usable size)`.
+ */
 export interface AllocatorUsage {
+  /** Bytes a later `allocate` could hand out from blocks held now. */
   freeBytes: number;
-  /** Indexed by size-class number (see `SIZE_CLASSES`): free bytes and frames of that class's blocks. */
+  /** Live objects and their usable bytes per class. */
+  readonly classObjects: Float64Array;
+  readonly classLiveBytes: Float64Array;
+  /** Free bytes and frames of each class's own blocks (slabs); 0 where blocks serve every size. */
   readonly classFreeBytes: Float64Array;
   readonly classFrames: Float64Array;
 }
@@ -230,7 +244,7 @@ export interface ByteAllocator {
   usableSize(address: number, tag: number): number;
   /** Gives cached empty blocks back to the host; returns the frames given. */
   trim(): number;
-  /** Adds its free bytes to `into`. */
+  /** Adds its live objects, live bytes and free bytes to `into`. */
   usage(into: AllocatorUsage): void;
   /** Bytes of typed arrays this allocator keeps outside the frames. */
   metadataBytes(): number;

@@ -32,6 +32,9 @@ import { CLASS_ROWS, counterRow, RUN_CLASS, SIZE_CLASSES } from './size-classes'
 import { resolveStrategy } from './strategies';
 import { VIEW_TYPES } from './views';
 
+/** Block tags of frame runs: handed out, or freed and kept in the owner's frame cache. */
+const RUN = -1;
+const CACHED_RUN = -2;
 /** Header words (with `headers`): allocator slot, block tag, header bytes, check. */
 const HEADER_BYTES = 16;
 const HEADER_CHECK = 0x5a17c0de;
@@ -67,8 +70,15 @@ class FrameHeap implements Heap {
   readonly #blocks = new BlockRegistry();
   readonly #owners = new OwnerSlots();
   #allocators: (ByteAllocator | undefined)[] = [];
+  /** The kernel's (owner 0's) allocator and its `maxSize` (0 while it has none, or with headers), for `malloc`'s fast path. */
+  #kernel: ByteAllocator | undefined;
+  #kernelMax = 0;
   /** Per block: taken with `allocRun` (1) or `alloc` (0). */
   #viaRun = new Uint8Array(64);
+  /** Per slot: single frames freed by `free` and kept for the next one-frame request (`frameCache` each). */
+  #cached = new Int32Array(8 * 32);
+  #cachedCount = new Int32Array(8);
+  readonly #frameCache: number;
   /** Reused options of `pmm.allocRun` (no object per call). */
   readonly #runOptions = { align: 1 };
   /** Base address of each buffer a view was made over, for `addressOf`. */
@@ -91,6 +101,18 @@ class FrameHeap implements Heap {
       throw new FrameError('INVALID_REQUEST', `createHeap: headers must be a boolean`, { op: 'createHeap' });
     }
     this.headers = options.headers ?? false;
+    const frameCache = options.frameCache ?? 32;
+    if (!Number.isSafeInteger(frameCache) || frameCache < 0 || frameCache > 4096) {
+      throw new FrameError(
+        'INVALID_REQUEST',
+        `createHeap: frameCache ${frameCache} must be an integer in [0, 4096]`,
+        {
+          op: 'createHeap',
+        },
+      );
+    }
+    this.#frameCache = frameCache;
+    this.#cached = new Int32Array(8 * frameCache);
     this.#pmm = pmm;
     this.#contents = new FrameWords(pmm.space, 'createHeap');
     this.#sparse = pmm.space.backing === 'sparse';
@@ -102,6 +124,11 @@ class FrameHeap implements Heap {
   // ---- allocation ----
 
   malloc(size: number, options?: MallocOptions): number {
+    // The fast path: the kernel's small request, no options, no headers.
+    if (options === undefined && size <= this.#kernelMax && size > 0 && (size | 0) === size) {
+      const address = this.#kernel!.allocate(size, MIN_ALIGN);
+      if (address !== NO_ADDRESS) return address;
+    }
     const owner = options === undefined ? KERNEL_OWNER : (options.owner ?? KERNEL_OWNER);
     const align = options === undefined ? MIN_ALIGN : readAlign('malloc', options.align);
     if (((size | 0) !== size || size < 1) && (!Number.isSafeInteger(size) || size < 1)) {
@@ -133,7 +160,7 @@ class FrameHeap implements Heap {
     this.#resolve('realloc', address);
     const usable = this.#rUsable;
     const slot = this.#rSlot;
-    if (size <= usable && address % align === 0) return address;
+    if (size <= usable && Math.floor(address / align) * align === address) return address;
     if (size > FRAME_BYTES || align > FRAME_BYTES) this.#checkRunShape('realloc', size, align);
     const moved = this.#malloc(size, slot, align);
     if (moved === NO_ADDRESS) return NO_ADDRESS;
@@ -158,15 +185,20 @@ class FrameHeap implements Heap {
       const tag = this.#blocks.tag[block];
       const slot = this.#blocks.slot[block];
       if (tag < 0) {
-        if (address !== this.#blocks.pfn[block] * FRAME_BYTES) throw freeError('free', address);
-        const usable = this.#blocks.frames[block] * FRAME_BYTES;
-        this.#giveBlock(block);
-        this.#count(slot, usable, -1);
+        if (tag !== RUN || address !== this.#blocks.pfn[block] * FRAME_BYTES)
+          throw freeError('free', address);
+        const frames = this.#blocks.frames[block];
+        this.#count(slot, frames * FRAME_BYTES, -1);
+        // A single frame goes to the owner's frame cache (as Linux keeps per-CPU page lists), others back to pmm.
+        const count = this.#cachedCount[slot];
+        if (frames === 1 && count < this.#frameCache && this.#viaRun[block] === 0) {
+          this.#blocks.tag[block] = CACHED_RUN;
+          this.#cached[slot * this.#frameCache + count] = block;
+          this.#cachedCount[slot] = count + 1;
+        } else this.#giveBlock(block);
         return;
       }
-      const usable = this.#allocators[slot]!.release(address, tag);
-      if (usable < 0) throw freeError('free', address);
-      this.#count(slot, usable, -1);
+      if (this.#allocators[slot]!.release(address, tag) < 0) throw freeError('free', address);
       return;
     }
     if (!Number.isSafeInteger(address)) throw badAddress('free', address);
@@ -183,15 +215,34 @@ class FrameHeap implements Heap {
     checkOwner('releaseOwner', owner);
     const slot = this.#owners.find(owner);
     if (slot < 0) return 0;
+    // Without headers the allocator counts its own objects: ask before it goes.
+    const allocator = this.#allocators[slot];
+    let objects = 0;
+    if (allocator !== undefined && !this.headers) {
+      const usage = emptyUsage();
+      allocator.usage(usage);
+      for (let row = 0; row < CLASS_ROWS; row++) objects += usage.classObjects[row];
+    }
     for (let block = this.#blocks.firstOf(slot); block >= 0; block = this.#blocks.firstOf(slot)) {
       this.#giveBlock(block);
     }
     this.#allocators[slot] = undefined;
-    return this.#owners.release(slot);
+    this.#cachedCount[slot] = 0;
+    if (allocator === this.#kernel) {
+      this.#kernel = undefined;
+      this.#kernelMax = 0;
+    }
+    return objects + this.#owners.release(slot);
   }
 
   trim(): number {
     let frames = 0;
+    for (let slot = 0; slot < this.#cachedCount.length; slot++) {
+      while (this.#cachedCount[slot] > 0) {
+        this.#giveBlock(this.#cached[slot * this.#frameCache + --this.#cachedCount[slot]]);
+        frames++;
+      }
+    }
     for (const allocator of this.#allocators) if (allocator) frames += allocator.trim();
     return frames;
   }
@@ -242,20 +293,31 @@ class FrameHeap implements Heap {
     const owners: OwnerUsage[] = [];
     const classObjects = new Float64Array(CLASS_ROWS);
     const classBytes = new Float64Array(CLASS_ROWS);
-    const usage: AllocatorUsage = {
-      freeBytes: 0,
-      classFreeBytes: new Float64Array(CLASS_ROWS),
-      classFrames: new Float64Array(CLASS_ROWS),
-    };
+    const classFreeBytes = new Float64Array(CLASS_ROWS);
+    const classFrames = new Float64Array(CLASS_ROWS);
+    let freeTotal = 0;
     let runObjects = 0;
     let runFrames = 0;
     let metadata = 0;
     for (const slot of this.#owners.slots()) {
+      const usage = emptyUsage(classFreeBytes, classFrames);
+      const allocator = this.#allocators[slot];
+      allocator?.usage(usage);
+      metadata += allocator?.metadataBytes() ?? 0;
+      // Frames in the owner's frame cache are held and free.
+      usage.freeBytes += this.#cachedCount[slot] * FRAME_BYTES;
+      freeTotal += usage.freeBytes;
       let objects = 0;
       let live = 0;
       for (let row = 0; row < CLASS_ROWS; row++) {
-        const o = this.#owners.objects[slot * CLASS_ROWS + row];
-        const b = this.#owners.bytes[slot * CLASS_ROWS + row];
+        // Frame runs (and, with headers, every object at its user-visible size) are the heap's counts;
+        // small objects without headers are the allocator's.
+        let o = this.#owners.objects[slot * CLASS_ROWS + row];
+        let b = this.#owners.bytes[slot * CLASS_ROWS + row];
+        if (!this.headers) {
+          o += usage.classObjects[row];
+          b += usage.classLiveBytes[row];
+        }
         objects += o;
         live += b;
         classObjects[row] += o;
@@ -263,15 +325,11 @@ class FrameHeap implements Heap {
       }
       runObjects += this.#owners.objects[slot * CLASS_ROWS + RUN_CLASS];
       runFrames += this.#owners.bytes[slot * CLASS_ROWS + RUN_CLASS] / FRAME_BYTES;
-      const before = usage.freeBytes;
-      const allocator = this.#allocators[slot];
-      allocator?.usage(usage);
-      metadata += allocator?.metadataBytes() ?? 0;
       const frames = this.#blocks.framesOf(slot);
       if (objects === 0 && frames === 0) continue;
       owners.push({
         owner: this.#owners.owner[slot],
-        ...usageOf(objects, live, usage.freeBytes - before, frames),
+        ...usageOf(objects, live, usage.freeBytes, frames),
       });
     }
     let objects = 0;
@@ -286,15 +344,20 @@ class FrameHeap implements Heap {
       size,
       objects: classObjects[c],
       liveBytes: classBytes[c],
-      framesHeld: usage.classFrames[c],
-      freeBytes: usage.classFreeBytes[c],
+      framesHeld: classFrames[c],
+      freeBytes: classFreeBytes[c],
     }));
     metadata +=
-      this.#table.bytes() + this.#blocks.bytes() + this.#owners.bytesUsed() + this.#viaRun.byteLength;
+      this.#table.bytes() +
+      this.#blocks.bytes() +
+      this.#owners.bytesUsed() +
+      this.#viaRun.byteLength +
+      this.#cached.byteLength +
+      this.#cachedCount.byteLength;
     return {
       strategy: this.strategy,
       headers: this.headers,
-      ...usageOf(objects, live, usage.freeBytes, frames),
+      ...usageOf(objects, live, freeTotal, frames),
       frameRuns: { objects: runObjects, framesHeld: runFrames },
       owners,
       sizeClasses,
@@ -330,7 +393,6 @@ class FrameHeap implements Heap {
     ) {
       let address = allocator.allocate(size, align);
       if (address === NO_ADDRESS && this.trim() > 0) address = allocator.allocate(size, align);
-      if (address !== NO_ADDRESS) this.#count(slot, allocator.lastUsable, 1);
       return address;
     }
     return this.#mallocRun(size, slot, align);
@@ -360,8 +422,14 @@ class FrameHeap implements Heap {
   #mallocRun(size: number, slot: number, align: number): number {
     const frames = Math.ceil(size / FRAME_BYTES);
     const alignFrames = align > FRAME_BYTES ? align / FRAME_BYTES : 1;
-    let block = this.#takeBlock(slot, frames, -1, alignFrames);
-    if (block < 0 && this.trim() > 0) block = this.#takeBlock(slot, frames, -1, alignFrames);
+    if (frames === 1 && alignFrames === 1 && slot < this.#cachedCount.length && this.#cachedCount[slot] > 0) {
+      const cached = this.#cached[slot * this.#frameCache + --this.#cachedCount[slot]];
+      this.#blocks.tag[cached] = RUN;
+      this.#count(slot, FRAME_BYTES, 1);
+      return this.#blocks.pfn[cached] * FRAME_BYTES;
+    }
+    let block = this.#takeBlock(slot, frames, RUN, alignFrames);
+    if (block < 0 && this.trim() > 0) block = this.#takeBlock(slot, frames, RUN, alignFrames);
     if (block < 0) return NO_ADDRESS;
     this.#count(slot, frames * FRAME_BYTES, 1);
     return this.#blocks.pfn[block] * FRAME_BYTES;
@@ -392,7 +460,20 @@ class FrameHeap implements Heap {
       );
     }
     while (this.#allocators.length <= slot) this.#allocators.push(undefined);
+    if (slot >= this.#cachedCount.length) {
+      const n = Math.max(slot + 1, this.#cachedCount.length * 2);
+      const counts = new Int32Array(n);
+      counts.set(this.#cachedCount);
+      this.#cachedCount = counts;
+      const cached = new Int32Array(n * this.#frameCache);
+      cached.set(this.#cached);
+      this.#cached = cached;
+    }
     this.#allocators[slot] = allocator;
+    if (this.#owners.owner[slot] === KERNEL_OWNER && !this.headers) {
+      this.#kernel = allocator;
+      this.#kernelMax = allocator.maxSize;
+    }
     return allocator;
   }
 
@@ -447,7 +528,9 @@ class FrameHeap implements Heap {
       let usable: number;
       if (tag < 0) {
         usable =
-          address === this.#blocks.pfn[block] * FRAME_BYTES ? this.#blocks.frames[block] * FRAME_BYTES : -1;
+          tag === RUN && address === this.#blocks.pfn[block] * FRAME_BYTES
+            ? this.#blocks.frames[block] * FRAME_BYTES
+            : -1;
       } else usable = this.#allocators[slot]!.usableSize(address, tag);
       if (usable < 0) throw freeError(op, address);
       this.#rSlot = slot;
@@ -472,7 +555,13 @@ class FrameHeap implements Heap {
    * gap or in freed memory never passes for a live object's.
    */
   #readHeader(address: number): number {
-    if (address % MIN_ALIGN !== 0 || address < HEADER_BYTES || address >= this.#spaceBytes) return -1;
+    if (
+      address < HEADER_BYTES ||
+      address >= this.#spaceBytes ||
+      Math.floor(address / MIN_ALIGN) * MIN_ALIGN !== address
+    ) {
+      return -1;
+    }
     let words = this.#headerWords(address - HEADER_BYTES);
     let i = this.#contents.wordBase;
     const slot = words[i];
@@ -563,6 +652,19 @@ class FrameHeap implements Heap {
     if (zero) view.fill(0, this.#contents.byteBase, this.#contents.byteBase + size);
     return new kind.make(view.buffer, view.byteOffset + this.#contents.byteBase, count) as ViewTypeMap[T];
   }
+}
+
+function emptyUsage(
+  classFreeBytes = new Float64Array(CLASS_ROWS),
+  classFrames = new Float64Array(CLASS_ROWS),
+): AllocatorUsage {
+  return {
+    freeBytes: 0,
+    classObjects: new Float64Array(CLASS_ROWS),
+    classLiveBytes: new Float64Array(CLASS_ROWS),
+    classFreeBytes,
+    classFrames,
+  };
 }
 
 function usageOf(objects: number, live: number, free: number, frames: number): HeapUsage {

@@ -65,6 +65,11 @@ export function counterRow(usable: number): number {
   return usable <= FRAME_BYTES ? BY_GRANULE[(usable + MIN_ALIGN - 1) >>> 4] : RUN_CLASS;
 }
 
+/** The class of an object of `usable` bytes kept in a byte allocator's blocks (at most the last class). */
+export function smallClass(usable: number): number {
+  return usable <= FRAME_BYTES ? BY_GRANULE[(usable + MIN_ALIGN - 1) >>> 4] : PAGE_CLASS;
+}
+
 /** Objects per slab are capped so a slab's allocation bitmap is 8 words. */
 export const MAX_SLAB_OBJECTS = 256;
 

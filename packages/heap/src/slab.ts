@@ -17,7 +17,7 @@ import {
 } from './size-classes';
 
 export interface SlabOptions {
-  /** Empty slabs each size class keeps for reuse; more go back to the frame allocator. Default 1. */
+  /** Empty slabs each size class keeps for reuse (SLUB keeps at least 5 partial slabs); more go back to the frame allocator. Default 4. */
   readonly emptySlabs?: number;
 }
 
@@ -30,7 +30,7 @@ export interface SlabOptions {
  * double or interior free is caught) with a hint at the first word with a free object.
  */
 export function slabStrategy(options: SlabOptions = {}): HeapStrategy {
-  const emptySlabs = options.emptySlabs ?? 1;
+  const emptySlabs = options.emptySlabs ?? 4;
   checkCount('slabStrategy: emptySlabs', emptySlabs, 0);
   return {
     name: 'slab',
@@ -38,14 +38,25 @@ export function slabStrategy(options: SlabOptions = {}): HeapStrategy {
   };
 }
 
-/** Slab list a slab is on. */
+/** Slab list a slab is on; the class's current slab is on none (SLUB's cpu slab). */
 const PARTIAL = 0;
 const FULL = 1;
 const EMPTY = 2;
 const LISTS = 3;
+const CURRENT = 3;
 /** Bitmap words per slab (256 objects at most). */
 const WORDS = 8;
-const ALL = 0xffffffff;
+/** A bitmap word with every object taken. */
+const ALL = -1;
+
+/** Object bytes per class, as a typed array for the hot paths. */
+const CLASS_BYTES = Uint16Array.from(SIZE_CLASSES.slice(0, SLAB_CLASS_COUNT));
+/**
+ * `1 / size` nudged up by 2^-24: for an offset that is a multiple of the size (below 2^16 in a
+ * slab), `floor(offset * RECIPROCAL[c])` is exactly its index — the nudge outweighs rounding and
+ * stays below 1. Other offsets get some index whose product is not the offset, so they are rejected.
+ */
+const RECIPROCAL = Float64Array.from(CLASS_BYTES, (size) => 1 / size + 2 ** -24);
 
 class SlabAllocator implements ByteAllocator {
   readonly maxSize = MAX_SLAB_SIZE;
@@ -59,6 +70,8 @@ class SlabAllocator implements ByteAllocator {
   /** Per class and list (`class * 3 + list`): first slab and slab count. */
   readonly #head = new Int32Array(SLAB_CLASS_COUNT * LISTS).fill(-1);
   readonly #listSize = new Int32Array(SLAB_CLASS_COUNT * LISTS);
+  /** Per class: the slab allocations come from, on no list (-1: none yet). */
+  readonly #current = new Int32Array(SLAB_CLASS_COUNT).fill(-1);
   // Per slab:
   #address = new Float64Array(16);
   #block = new Int32Array(16);
@@ -68,7 +81,7 @@ class SlabAllocator implements ByteAllocator {
   #hint = new Uint8Array(16);
   #next = new Int32Array(16);
   #prev = new Int32Array(16);
-  #bits = new Uint32Array(16 * WORDS);
+  #bits = new Int32Array(16 * WORDS);
   #freeSlabs = new Int32Array(16);
   #freeSlabCount = 0;
   #slabsUsed = 0;
@@ -90,8 +103,8 @@ class SlabAllocator implements ByteAllocator {
   allocate(size: number, align: number): number {
     let c = classOfSize(size);
     // A class whose size is a multiple of `align` has every object aligned (slabs are frame-aligned).
-    while (SIZE_CLASSES[c] % align !== 0) c++;
-    let s = this.#head[c * LISTS + PARTIAL];
+    if (align > 16) while (CLASS_BYTES[c] % align !== 0) c++;
+    let s = this.#current[c];
     if (s < 0) {
       s = this.#refill(c);
       if (s < 0) return NO_ADDRESS;
@@ -105,8 +118,12 @@ class SlabAllocator implements ByteAllocator {
     const bit = 31 - Math.clz32(~word & (word + 1));
     bits[base + w] = word | (1 << bit);
     this.#hint[s] = w;
-    const objectSize = SIZE_CLASSES[c];
-    if (++this.#inUse[s] === this.#objects[c]) this.#move(s, c, PARTIAL, FULL);
+    const objectSize = CLASS_BYTES[c];
+    if (++this.#inUse[s] === this.#objects[c]) {
+      // Full: off to the full list; the next allocation picks another slab.
+      this.#push(s, c, FULL);
+      this.#current[c] = -1;
+    }
     this.lastUsable = objectSize;
     this.lastTag = s;
     return this.#address[s] + (w * 32 + bit) * objectSize;
@@ -123,11 +140,13 @@ class SlabAllocator implements ByteAllocator {
     this.#bits[at] = word & ~mask;
     if (index >>> 5 < this.#hint[s]) this.#hint[s] = index >>> 5;
     const inUse = this.#inUse[s]--;
+    const list = this.#list[s];
+    if (list === CURRENT) return CLASS_BYTES[c];
     if (inUse === 1) {
-      this.#move(s, c, this.#list[s], EMPTY);
+      this.#move(s, c, list, EMPTY);
       if (this.#listSize[c * LISTS + EMPTY] > this.#keepEmpty) this.#giveBack(s, c);
     } else if (inUse === this.#objects[c]) this.#move(s, c, FULL, PARTIAL);
-    return SIZE_CLASSES[c];
+    return CLASS_BYTES[c];
   }
 
   usableSize(address: number, s: number): number {
@@ -140,6 +159,11 @@ class SlabAllocator implements ByteAllocator {
   trim(): number {
     let frames = 0;
     for (let c = 0; c < SLAB_CLASS_COUNT; c++) {
+      const current = this.#current[c];
+      if (current >= 0 && this.#inUse[current] === 0) {
+        this.#push(current, c, EMPTY);
+        this.#current[c] = -1;
+      }
       for (let s = this.#head[c * LISTS + EMPTY]; s >= 0; s = this.#head[c * LISTS + EMPTY]) {
         frames += this.#frames[c];
         this.#giveBack(s, c);
@@ -151,14 +175,21 @@ class SlabAllocator implements ByteAllocator {
   usage(into: AllocatorUsage): void {
     for (let c = 0; c < SLAB_CLASS_COUNT; c++) {
       const size = SIZE_CLASSES[c];
-      let slabs = 0;
-      let free = 0;
+      const current = this.#current[c];
+      let slabs = current >= 0 ? 1 : 0;
+      let free = current >= 0 ? (this.#objects[c] - this.#inUse[current]) * size : 0;
       for (let list = 0; list < LISTS; list++) {
         for (let s = this.#head[c * LISTS + list]; s >= 0; s = this.#next[s]) {
           slabs++;
           free += (this.#objects[c] - this.#inUse[s]) * size;
         }
       }
+      let objects = current >= 0 ? this.#inUse[current] : 0;
+      for (let list = PARTIAL; list <= FULL; list++) {
+        for (let s = this.#head[c * LISTS + list]; s >= 0; s = this.#next[s]) objects += this.#inUse[s];
+      }
+      into.classObjects[c] += objects;
+      into.classLiveBytes[c] += objects * size;
       into.freeBytes += free;
       into.classFreeBytes[c] += free;
       into.classFrames[c] += slabs * this.#frames[c];
@@ -183,19 +214,23 @@ class SlabAllocator implements ByteAllocator {
   /** The object index of `address` in slab `s`, or -1 when it is not an object start there. */
   #indexOf(address: number, s: number): number {
     if (s < 0 || s >= this.#slabsUsed || this.#block[s] < 0) return -1;
-    const size = SIZE_CLASSES[this.#class[s]];
+    const c = this.#class[s];
     const offset = address - this.#address[s];
-    const index = Math.floor(offset / size);
-    if (offset < 0 || index * size !== offset || index >= this.#objects[this.#class[s]]) return -1;
+    // offset / size by a multiplication (see RECIPROCAL); the product check rejects any other offset.
+    const index = Math.floor(offset * RECIPROCAL[c]);
+    if (offset < 0 || index * CLASS_BYTES[c] !== offset || index >= this.#objects[c]) return -1;
     return index;
   }
 
-  /** A slab with a free object for class `c`: a cached empty one, else a new one; -1 when out of frames. */
+  /** Makes a slab with a free object class `c`'s current: a partial one, a cached empty one, else a new one; -1 when out of frames. */
   #refill(c: number): number {
-    const empty = this.#head[c * LISTS + EMPTY];
-    if (empty >= 0) {
-      this.#move(empty, c, EMPTY, PARTIAL);
-      return empty;
+    const list = this.#head[c * LISTS + PARTIAL] >= 0 ? PARTIAL : EMPTY;
+    const cached = this.#head[c * LISTS + list];
+    if (cached >= 0) {
+      this.#unlink(cached, c, list);
+      this.#list[cached] = CURRENT;
+      this.#current[c] = cached;
+      return cached;
     }
     const s = this.#newSlabId();
     const block = this.#host.takeBlock(this.#frames[c], s);
@@ -214,10 +249,10 @@ class SlabAllocator implements ByteAllocator {
     const base = s * WORDS;
     for (let w = 0; w < WORDS; w++) {
       const first = w * 32;
-      this.#bits[base + w] =
-        first + 32 <= objects ? 0 : first >= objects ? ALL : (ALL << (objects - first)) >>> 0;
+      this.#bits[base + w] = first + 32 <= objects ? 0 : first >= objects ? ALL : ALL << (objects - first);
     }
-    this.#push(s, c, PARTIAL);
+    this.#list[s] = CURRENT;
+    this.#current[c] = s;
     return s;
   }
 

@@ -1,6 +1,7 @@
 import { checkCount, isPowerOfTwo } from '@framekit/core';
 import { type AllocatorUsage, type ByteAllocator, FRAME_BYTES, type FrameHost, NO_ADDRESS } from './api';
 import { grown } from './blocks';
+import { CLASS_ROWS, smallClass } from './size-classes';
 
 export interface SpanOptions {
   /** Frames per span (a power of two, 1 … 512; default 16 = 64 KiB), capped by what the frame allocator can give. */
@@ -51,8 +52,10 @@ export abstract class SpanAllocator implements ByteAllocator {
   lastTag = 0;
   /** Bytes per span. */
   protected readonly spanBytes: number;
-  /** 16-byte granules per span: the link radix. */
+  /** 16-byte granules per span: the link radix (a power of two), its log2 and mask. */
   protected readonly granules: number;
+  protected readonly granuleShift: number;
+  protected readonly granuleMask: number;
   /** The view the last `at()` decoded a link into. */
   protected view: Uint32Array = new Uint32Array(0);
   readonly #host: FrameHost;
@@ -63,7 +66,7 @@ export abstract class SpanAllocator implements ByteAllocator {
   // Per span slot:
   #block = new Int32Array(4);
   #address = new Float64Array(4);
-  #wordBase = new Float64Array(4);
+  #wordBase = new Int32Array(4);
   #views: Uint32Array[] = [];
   #live = new Int32Array(4);
   #starts: Uint32Array;
@@ -73,6 +76,9 @@ export abstract class SpanAllocator implements ByteAllocator {
   #emptySpans = 0;
   #freeBlockBytes = 0;
   #freeBlocks = 0;
+  /** Live objects and usable bytes per size class. */
+  readonly #classObjects = new Float64Array(CLASS_ROWS);
+  readonly #classBytes = new Float64Array(CLASS_ROWS);
 
   constructor(host: FrameHost, spanFrames: number, keepEmpty: number) {
     this.#host = host;
@@ -80,6 +86,8 @@ export abstract class SpanAllocator implements ByteAllocator {
     this.#keepEmpty = keepEmpty;
     this.spanBytes = this.#spanFrames * FRAME_BYTES;
     this.granules = this.spanBytes / 16;
+    this.granuleShift = Math.log2(this.granules);
+    this.granuleMask = this.granules - 1;
     this.#startWords = this.granules / 32;
     this.#starts = new Uint32Array(4 * this.#startWords);
     // The largest size whose search fits a fresh span (the policy may round the search up).
@@ -108,15 +116,16 @@ export abstract class SpanAllocator implements ByteAllocator {
   // ---- links ----
   /** Decodes `link` into `this.view`; returns the block header's word index (links at +2, +3). */
   protected at(link: number): number {
-    const slot = Math.floor(link / this.granules);
+    // Links are below 2^32 (not frame numbers), so shifting them is exact.
+    const slot = link >>> this.granuleShift;
     this.view = this.#views[slot];
-    return this.#wordBase[slot] + (link - slot * this.granules) * 4 + 2;
+    return this.#wordBase[slot] + (link & this.granuleMask) * 4 + 2;
   }
 
   /** The bytes in front of the payload to skip for `align` (0, or ≥ 32 so the gap is a free block). */
   protected alignedGap(link: number, align: number): number {
-    const payload = ((link % this.granules) + 1) * 16;
-    const gap = (align - (payload % align)) % align;
+    const payload = ((link & this.granuleMask) + 1) * 16;
+    const gap = (align - (payload & (align - 1))) & (align - 1);
     return gap > 0 && gap < MIN_BLOCK ? gap + align : gap;
   }
 
@@ -132,11 +141,11 @@ export abstract class SpanAllocator implements ByteAllocator {
       link = this.find(need, align);
       if (link === NIL) return NO_ADDRESS;
     }
-    const slot = Math.floor(link / this.granules);
+    const slot = link >>> this.granuleShift;
     const view = this.#views[slot];
     const base = this.#wordBase[slot];
-    let offset = (link - slot * this.granules) * 16 + 8;
-    let header = view[base + offset / 4];
+    let offset = (link & this.granuleMask) * 16 + 8;
+    let header = view[base + (offset >>> 2)];
     let blockSize = header & SIZE_MASK;
     this.remove(link, blockSize);
     this.#freeBlockBytes -= blockSize;
@@ -145,8 +154,8 @@ export abstract class SpanAllocator implements ByteAllocator {
       const gap = this.alignedGap(link, align);
       if (gap > 0) {
         // The gap in front stays a free block; the allocation starts after it.
-        view[base + offset / 4] = gap | (header & PREV_IN_USE);
-        view[base + (offset + gap) / 4 - 1] = gap;
+        view[base + (offset >>> 2)] = gap | (header & PREV_IN_USE);
+        view[base + ((offset + gap) >>> 2) - 1] = gap;
         this.#file(link, gap);
         offset += gap;
         blockSize -= gap;
@@ -155,20 +164,24 @@ export abstract class SpanAllocator implements ByteAllocator {
     }
     const rest = blockSize - need;
     if (rest >= MIN_BLOCK) {
-      view[base + offset / 4] = need | IN_USE | (header & PREV_IN_USE);
+      view[base + (offset >>> 2)] = need | IN_USE | (header & PREV_IN_USE);
       const after = offset + need;
-      view[base + after / 4] = rest | PREV_IN_USE;
-      view[base + (after + rest) / 4 - 1] = rest;
-      this.#file(slot * this.granules + (after - 8) / 16, rest);
+      view[base + (after >>> 2)] = rest | PREV_IN_USE;
+      view[base + ((after + rest) >>> 2) - 1] = rest;
+      this.#file(slot * this.granules + ((after - 8) >>> 4), rest);
       blockSize = need;
     } else {
-      view[base + offset / 4] = blockSize | IN_USE | (header & PREV_IN_USE);
-      view[base + (offset + blockSize) / 4] |= PREV_IN_USE;
+      view[base + (offset >>> 2)] = blockSize | IN_USE | (header & PREV_IN_USE);
+      view[base + ((offset + blockSize) >>> 2)] |= PREV_IN_USE;
     }
-    const granule = (offset - 8) / 16;
+    const granule = (offset - 8) >>> 4;
     this.#starts[slot * this.#startWords + (granule >>> 5)] |= 1 << (granule & 31);
     if (this.#live[slot]++ === 0) this.#emptySpans--;
-    this.lastUsable = blockSize - HEADER;
+    const usable = blockSize - HEADER;
+    const row = smallClass(usable);
+    this.#classObjects[row]++;
+    this.#classBytes[row] += usable;
+    this.lastUsable = usable;
     this.lastTag = slot;
     return this.#address[slot] + offset + HEADER;
   }
@@ -184,26 +197,29 @@ export abstract class SpanAllocator implements ByteAllocator {
     const view = this.#views[slot];
     const base = this.#wordBase[slot];
     let offset = granule * 16 + 8;
-    let header = view[base + offset / 4];
+    let header = view[base + (offset >>> 2)];
     let size = header & SIZE_MASK;
     const usable = size - HEADER;
+    const row = smallClass(usable);
+    this.#classObjects[row]--;
+    this.#classBytes[row] -= usable;
     // Coalesce with the next block, then the previous one.
-    const nextAt = base + (offset + size) / 4;
+    const nextAt = base + ((offset + size) >>> 2);
     const next = view[nextAt];
     if ((next & IN_USE) === 0) {
       const nextSize = next & SIZE_MASK;
-      this.#unfile(slot * this.granules + (offset + size - 8) / 16, nextSize);
+      this.#unfile(slot * this.granules + ((offset + size - 8) >>> 4), nextSize);
       size += nextSize;
     } else view[nextAt] = next & ~PREV_IN_USE;
     if ((header & PREV_IN_USE) === 0) {
-      const prevSize = view[base + offset / 4 - 1];
+      const prevSize = view[base + (offset >>> 2) - 1];
       offset -= prevSize;
-      this.#unfile(slot * this.granules + (offset - 8) / 16, prevSize);
+      this.#unfile(slot * this.granules + ((offset - 8) >>> 4), prevSize);
       size += prevSize;
-      header = view[base + offset / 4];
+      header = view[base + (offset >>> 2)];
     }
-    view[base + offset / 4] = size | (header & PREV_IN_USE);
-    view[base + (offset + size) / 4 - 1] = size;
+    view[base + (offset >>> 2)] = size | (header & PREV_IN_USE);
+    view[base + ((offset + size) >>> 2) - 1] = size;
     if (--this.#live[slot] === 0) {
       this.#emptySpans++;
       if (this.#emptySpans > this.#keepEmpty) {
@@ -211,7 +227,7 @@ export abstract class SpanAllocator implements ByteAllocator {
         return usable;
       }
     }
-    this.#file(slot * this.granules + (offset - 8) / 16, size);
+    this.#file(slot * this.granules + ((offset - 8) >>> 4), size);
     return usable;
   }
 
@@ -220,7 +236,7 @@ export abstract class SpanAllocator implements ByteAllocator {
     if (granule < 0) return -1;
     if ((this.#starts[slot * this.#startWords + (granule >>> 5)] & (1 << (granule & 31))) === 0) return -1;
     const offset = granule * 16 + 8;
-    return (this.#views[slot][this.#wordBase[slot] + offset / 4] & SIZE_MASK) - HEADER;
+    return (this.#views[slot][this.#wordBase[slot] + (offset >>> 2)] & SIZE_MASK) - HEADER;
   }
 
   trim(): number {
@@ -236,6 +252,10 @@ export abstract class SpanAllocator implements ByteAllocator {
 
   usage(into: AllocatorUsage): void {
     into.freeBytes += this.#freeBlockBytes - HEADER * this.#freeBlocks;
+    for (let row = 0; row < CLASS_ROWS; row++) {
+      into.classObjects[row] += this.#classObjects[row];
+      into.classLiveBytes[row] += this.#classBytes[row];
+    }
   }
 
   metadataBytes(): number {
@@ -245,6 +265,7 @@ export abstract class SpanAllocator implements ByteAllocator {
       this.#wordBase.byteLength +
       this.#live.byteLength +
       this.#starts.byteLength +
+      this.#classObjects.byteLength * 2 +
       this.#freeSlots.byteLength +
       this.#views.length * 8
     );
@@ -254,7 +275,10 @@ export abstract class SpanAllocator implements ByteAllocator {
   #granuleOf(address: number, slot: number): number {
     if (slot < 0 || slot >= this.#slotsUsed || this.#block[slot] < 0) return -1;
     const offset = address - this.#address[slot];
-    if (!(offset >= 16 && offset < this.spanBytes - 8) || offset % 16 !== 0) return -1;
+    // Integer ops only: a float `%` is a slow call. In range, `offset` fits 32 bits.
+    if (!(offset >= 16 && offset < this.spanBytes - 8) || (offset | 0) !== offset || (offset & 15) !== 0) {
+      return -1;
+    }
     return (offset - 16) / 16;
   }
 
@@ -299,9 +323,9 @@ export abstract class SpanAllocator implements ByteAllocator {
     view[base] = 0;
     view[base + 1] = 0;
     view[base + 2] = (S - 16) | PREV_IN_USE;
-    view[base + S / 4 - 3] = S - 16;
-    view[base + S / 4 - 2] = IN_USE;
-    view[base + S / 4 - 1] = 0;
+    view[base + (S >>> 2) - 3] = S - 16;
+    view[base + (S >>> 2) - 2] = IN_USE;
+    view[base + (S >>> 2) - 1] = 0;
     this.#emptySpans++;
     this.#file(slot * this.granules, S - 16);
     return true;

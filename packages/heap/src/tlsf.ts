@@ -71,7 +71,7 @@ class TlsfAllocator extends SpanAllocator {
     let size = super.searchBytes(need, align);
     if (size < SMALL) return size;
     size += (1 << (31 - Math.clz32(size) - SL_LOG)) - 1;
-    return size - (size % (1 << (31 - Math.clz32(size) - SL_LOG)));
+    return size & ~((1 << (31 - Math.clz32(size) - SL_LOG)) - 1);
   }
 
   protected find(need: number, align: number): number {
