@@ -24,6 +24,13 @@ export const THRESHOLDS = {
   refcountBytesPerFrame: 2,
   /** "zero extra for the stack": below one bit per 64 frames. */
   stackBytesPerFrame: 1 / 512,
+  /** heap (issue #18): times faster than MemPool on mixed sizes LIFO, and with 10,000 live objects freed at random. */
+  heapLifoSpeedup: 2,
+  heapRandomSpeedup: 100,
+  /** heap: slab alloc+free within this factor of the C slab. */
+  heapSlabToC: 3,
+  /** heap: peak bytes held (+ metadata) below MemPool's on the same trace. */
+  heapPeakVsPeer: 1,
 } as const;
 
 const fmt = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
@@ -116,6 +123,8 @@ export function checkBudgets(result: SuiteResult): Check[] {
       detail: m ? `${fmt(m.bytesPerFrame, 4)} B/frame (limit ${fmt(limit, 4)})` : 'not measured',
     });
   }
+  checks.push(...heapChecks(result));
+
   const rc = result.memory.find((m) => m.strategy === 'withRefCounts');
   checks.push({
     budget: 'metadata: 2 bytes per frame for 16-bit refcounts',
@@ -123,5 +132,61 @@ export function checkBudgets(result: SuiteResult): Check[] {
     holds: rc ? rc.bytesPerFrame <= t.refcountBytesPerFrame : undefined,
     detail: rc ? `${fmt(rc.bytesPerFrame, 3)} B/frame (limit ${t.refcountBytesPerFrame})` : 'not measured',
   });
+  return checks;
+}
+
+/** The heap's budgets (issue #18), from the `heap-*` rows. */
+function heapChecks(result: SuiteResult): Check[] {
+  const heap = result.heap;
+  if (!heap) return [];
+  const t = THRESHOLDS;
+  const checks: Check[] = [];
+  const row = (scenario: string, target: string) =>
+    heap.rows.find((r) => r.scenario === scenario && r.target === target && r.timing);
+  for (const [scenario, least, budget] of [
+    ['heap-lifo', t.heapLifoSpeedup, 'heap: mixed sizes 16 B – 4 KiB LIFO, at least 2x faster than MemPool'],
+    [
+      'heap-random',
+      t.heapRandomSpeedup,
+      'heap: 10,000 live objects freed at random, at least 100x faster than MemPool',
+    ],
+  ] as const) {
+    for (const target of ['heap:slab', 'heap:first-fit', 'heap:tlsf']) {
+      const r = row(scenario, target);
+      checks.push({
+        budget,
+        subject: `${target} · ${scenario}`,
+        holds: r?.speedup === undefined ? undefined : r.speedup >= least,
+        detail:
+          r?.speedup === undefined
+            ? 'not measured'
+            : `${fmt(r.timing!.medianNs)} ns/op, ${fmt(r.speedup, 1)}x MemPool's speed (at least ${least}x)`,
+      });
+    }
+  }
+  for (const scenario of ['heap-slab-lifo', 'heap-slab-random']) {
+    const r = row(scenario, 'heap:slab');
+    checks.push({
+      budget: 'heap: slab alloc+free within 3x of the C slab',
+      subject: `heap:slab · ${scenario}`,
+      holds: r?.ratioToC === undefined ? undefined : r.ratioToC <= t.heapSlabToC,
+      detail:
+        r?.ratioToC === undefined
+          ? 'not measured'
+          : `${fmt(r.timing!.medianNs)} ns/op = ${fmt(r.ratioToC)}x c:slab (limit ${t.heapSlabToC}x)`,
+    });
+  }
+  for (const p of heap.peaks) {
+    if (p.target === 'peer:MemPool') continue;
+    checks.push({
+      budget: 'heap: fewer bytes held at peak than MemPool on the same trace',
+      subject: `${p.target} · ${p.trace}`,
+      holds: p.vsPeer === undefined ? undefined : p.vsPeer < t.heapPeakVsPeer,
+      detail:
+        p.vsPeer === undefined
+          ? 'not measured'
+          : `${fmt(p.vsPeer, 3)}x MemPool's peak (frames held + metadata)${p.failed ? `, ${p.failed} mallocs failed` : ''}`,
+    });
+  }
   return checks;
 }

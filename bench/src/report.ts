@@ -1,4 +1,5 @@
 import type { Check } from './budgets';
+import { renderHeap } from './heap';
 import { MAP_TITLES } from './maps';
 import type { Row, SuiteResult } from './run';
 
@@ -172,6 +173,8 @@ export function renderMarkdown(result: SuiteResult, checks?: readonly Check[]): 
   } else {
     out.push('_Not measured: @framekit/vm is not installed._', '');
   }
+
+  if (result.heap) out.push(...renderHeap(result.heap));
 
   if (checks) {
     out.push('## Budgets (DESIGN.md)', '');

@@ -1,5 +1,6 @@
 import { createFrameSpace, type FrameAllocator, fillFrames } from '@framekit/core';
 import { applyRecipe, type FragmentRecipe, fragmentRecipe, recipeArgs, summarizeRecipe } from './fragment';
+import { type HeapResult, runHeapScenarios } from './heap';
 import { type InitResult, initInChild, initInProcess, writeRangesFile } from './init';
 import { bootMap, MAP_TITLES, type MapName } from './maps';
 import { measure, measureSlow, type Timing } from './measure';
@@ -64,6 +65,8 @@ export interface SuiteResult {
   readonly init: readonly (InitResult & { readonly kind: 'framekit' | 'c'; readonly ratio?: number })[];
   readonly memory: readonly MemoryRow[];
   readonly vm: readonly VmRow[];
+  /** Heap scenarios (`heap-*`); undefined when @framekit/heap is not installed or none was selected. */
+  readonly heap?: HeapResult;
   /** Strategy packages not installed (their rows are missing), and other gaps. */
   readonly missing: readonly string[];
   readonly nativeAvailable: boolean;
@@ -168,6 +171,7 @@ export async function runSuite(options: RunOptions): Promise<SuiteResult> {
   }
   const memory = wanted(options.only, 'memory') ? memoryRows(init, profile) : [];
   const vm = wanted(options.only, 'vm') ? runVmScenarios(loaded, profile, log) : [];
+  const heap = await runHeapScenarios(profile, binary, (id) => wanted(options.only, id), log);
   if (!loaded.vm) missing.push('vm scenarios (fault in 256 MiB, fork): @framekit/vm is not installed');
 
   return {
@@ -186,6 +190,7 @@ export async function runSuite(options: RunOptions): Promise<SuiteResult> {
     init,
     memory,
     vm,
+    ...(heap ? { heap } : {}),
     missing,
     nativeAvailable: Boolean(binary),
   };
