@@ -1,3 +1,4 @@
+export * from './objects/index';
 export { ProcessTable } from './process-table';
 export { PROGRAM, PROGRAM_FILE_PAGES, type ProgramRegion, REGION_NAMES, type RegionName } from './program';
 export { type Recording, recordTrace } from './record';
