@@ -38,7 +38,10 @@ export function recordHeap(heap: Heap): HeapRecording {
         idOf.set(address, id);
         const owner = options?.owner ?? 0;
         let set = ownerIds.get(owner);
-        if (!set) ownerIds.set(owner, (set = new Set()));
+        if (!set) {
+          set = new Set();
+          ownerIds.set(owner, set);
+        }
         set.add(address);
       }
       return address;

@@ -125,7 +125,10 @@ export function runObjects(
           if (owner !== 0 || op.owner !== undefined) {
             ownerOf.set(op.id, owner);
             let set = byOwner.get(owner);
-            if (!set) byOwner.set(owner, (set = new Set()));
+            if (!set) {
+              set = new Set();
+              byOwner.set(owner, set);
+            }
             set.add(op.id);
           }
         }
