@@ -5,6 +5,7 @@ import { formatTrace, parseTrace, type RunResult, WORKLOADS } from '@framekit/si
 import { type CompareSetup, compare, DEFAULT_SETUP, loadMap, workloadOps } from '../shared/compare';
 import { MAP_PRESETS } from '../shared/maps';
 import { STRATEGIES } from '../shared/strategies';
+import { HEAP_USAGE, heapCommand } from './heap';
 import { memoryPicture } from './picture';
 import { ProgressBar } from './progress';
 import { formatCsv, formatTable } from './table';
@@ -17,6 +18,7 @@ usage:
   framekit replay TRACE [--map FILE|PRESET] [--strategies a,b,...] [--json | --csv]
   framekit trace [--workload NAME] [--ops N] [--seed S] [--map FILE|PRESET]   print a workload as a JSON Lines trace
   framekit list                     strategies, workloads and built-in maps
+${HEAP_USAGE}
 
 With no options, compare runs '${DEFAULT_SETUP.workload}' (${DEFAULT_SETUP.ops} operations, seed ${DEFAULT_SETUP.seed}) on the
 built-in '${DEFAULT_SETUP.map}' map with ${DEFAULT_SETUP.strategies.join(', ')}.`;
@@ -27,6 +29,7 @@ class UsageError extends Error {}
 export function main(argv: readonly string[]): number {
   const [command = 'compare', ...rest] = argv;
   try {
+    if (rest.includes('--heap')) return heapCommand(command, rest);
     switch (command) {
       case 'compare':
         return compareCommand(rest);

@@ -109,7 +109,7 @@ function targetMaker(name: string, options: HeapCompareOptions): (bytes: number)
 
 /** One row per result, for a table or CSV: throughput, held against live at the end and at the peak. */
 export function heapResultRows(results: readonly ObjectRunResult[]): Record<string, string | number>[] {
-  const mib = (b: number) => (b / 2 ** 20).toFixed(2);
+  const mib = (b: number) => round(b / 2 ** 20, 2);
   return results.map((r) => ({
     target: r.target,
     ops: r.ops,
@@ -117,11 +117,13 @@ export function heapResultRows(results: readonly ObjectRunResult[]): Record<stri
     failed: r.failed,
     'live MiB': mib(r.final.liveBytes),
     'held MiB': mib(r.final.heldBytes),
-    'held/live': r.final.heldPerLive.toFixed(3),
+    'held/live': round(r.final.heldPerLive, 3),
     'peak held MiB': mib(r.peakHeldBytes),
     'peak live MiB': mib(r.peakLiveBytes),
-    'internal frag': r.final.internalFragmentation.toFixed(3),
-    'external frag': r.final.externalFragmentation.toFixed(3),
-    'metadata KiB': (r.final.metadataBytes / 1024).toFixed(1),
+    'internal frag': round(r.final.internalFragmentation, 3),
+    'external frag': round(r.final.externalFragmentation, 3),
+    'metadata KiB': round(r.final.metadataBytes / 1024, 1),
   }));
 }
+
+const round = (x: number, digits: number) => Number(x.toFixed(digits));
