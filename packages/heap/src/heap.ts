@@ -66,7 +66,7 @@ class FrameHeap implements Heap {
   readonly #runs: boolean;
   readonly #maxBlockFrames: number;
   readonly #spaceBytes: number;
-  readonly #table = new FrameTable();
+  readonly #table: FrameTable;
   readonly #blocks = new BlockRegistry();
   readonly #owners = new OwnerSlots();
   #allocators: (ByteAllocator | undefined)[] = [];
@@ -119,6 +119,7 @@ class FrameHeap implements Heap {
     this.#runs = pmm.capabilities.runs === 'any';
     this.#maxBlockFrames = this.#runs ? (this.#sparse ? SPARSE_CHUNK_FRAMES : pmm.space.frameCount) : 1;
     this.#spaceBytes = pmm.space.frameCount * FRAME_BYTES;
+    this.#table = new FrameTable(pmm.space.frameCount);
   }
 
   // ---- allocation ----
