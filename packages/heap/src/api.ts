@@ -224,8 +224,9 @@ export interface AllocatorUsage {
 /**
  * One owner's byte allocator. The heap validates every argument once and calls it only with:
  * `allocate(size, align)` for 1 ≤ size and `fits(size, align)` (align a power of two ≥ 16);
- * `release`/`usableSize` with an address that lies in a block of this allocator filed under
- * `tag` (with `headers`, any address: the allocator must check that it lies in block `tag`).
+ * `release`/`usableSize` with a `tag` of a block it holds (from the frame table, or, with
+ * `headers`, from a header once `hasBlock(tag)` said yes) and any safe-integer address, which
+ * the allocator checks is a live object's start in that block.
  */
 export interface ByteAllocator {
   /** The largest size (bytes) `allocate` serves at the minimum alignment; below 4096 (frame runs serve the rest). */
@@ -238,6 +239,8 @@ export interface ByteAllocator {
   fits(size: number, align: number): boolean;
   /** A byte address, or `NO_ADDRESS` when no block has room and no frame can be taken. */
   allocate(size: number, align: number): number;
+  /** True when `tag` names a block this allocator holds (asked before trusting a tag read from a header). */
+  hasBlock(tag: number): boolean;
   /** Frees the object at `address`: its usable size, or -1 (and nothing changed) when no live object starts there. */
   release(address: number, tag: number): number;
   /** The usable size of the live object starting at `address`, or -1. */

@@ -5,8 +5,8 @@
  * owner walks exactly what it holds. State in growable typed arrays; ids are reused.
  */
 export class BlockRegistry {
-  slot = new Int32Array(64);
-  tag = new Int32Array(64);
+  /** Per block, side by side (one cache line for a free's lookup): `[2 * id]` slot, `[2 * id + 1]` tag. */
+  info = new Int32Array(128);
   pfn = new Float64Array(64);
   frames = new Float64Array(64);
   #next = new Int32Array(64);
@@ -18,6 +18,18 @@ export class BlockRegistry {
   /** Per slot: the first block, and frames held. */
   #head = new Int32Array(8).fill(-1);
   slotFrames = new Float64Array(8);
+  slot(id: number): number {
+    return this.info[2 * id];
+  }
+
+  tag(id: number): number {
+    return this.info[2 * id + 1];
+  }
+
+  setTag(id: number, tag: number): void {
+    this.info[2 * id + 1] = tag;
+  }
+
   /** Live blocks. */
   count = 0;
 
@@ -26,12 +38,12 @@ export class BlockRegistry {
     let id: number;
     if (this.#freeCount > 0) id = this.#freeIds[--this.#freeCount];
     else {
-      if (this.#used === this.slot.length) this.#grow();
+      if (this.#used === this.pfn.length) this.#grow();
       id = this.#used++;
     }
     this.#ensureSlot(slot);
-    this.slot[id] = slot;
-    this.tag[id] = tag;
+    this.info[2 * id] = slot;
+    this.info[2 * id + 1] = tag;
     this.pfn[id] = pfn;
     this.frames[id] = frames;
     const head = this.#head[slot];
@@ -45,14 +57,14 @@ export class BlockRegistry {
   }
 
   remove(id: number): void {
-    const slot = this.slot[id];
+    const slot = this.info[2 * id];
     const next = this.#next[id];
     const prev = this.#prev[id];
     if (prev >= 0) this.#next[prev] = next;
     else this.#head[slot] = next;
     if (next >= 0) this.#prev[next] = prev;
     this.slotFrames[slot] -= this.frames[id];
-    this.slot[id] = -1;
+    this.info[2 * id] = -1;
     this.#freeIds[this.#freeCount++] = id;
     this.count--;
   }
@@ -72,7 +84,7 @@ export class BlockRegistry {
 
   bytes(): number {
     return (
-      this.slot.byteLength * 2 +
+      this.info.byteLength +
       this.pfn.byteLength * 2 +
       this.#next.byteLength * 3 +
       this.#head.byteLength +
@@ -81,9 +93,8 @@ export class BlockRegistry {
   }
 
   #grow(): void {
-    const n = this.slot.length * 2;
-    this.slot = grown(this.slot, n);
-    this.tag = grown(this.tag, n);
+    const n = this.pfn.length * 2;
+    this.info = grown(this.info, 2 * n);
     this.pfn = grown(this.pfn, n);
     this.frames = grown(this.frames, n);
     this.#next = grown(this.#next, n);

@@ -125,11 +125,16 @@ class FrameHeap implements Heap {
   // ---- allocation ----
 
   malloc(size: number, options?: MallocOptions): number {
-    // The fast path: the kernel's small request, no options, no headers.
+    // The fast path, small enough to inline with the allocator's `allocate`: the kernel's small request.
     if (options === undefined && size <= this.#kernelMax && size > 0 && (size | 0) === size) {
       const address = this.#kernel!.allocate(size, MIN_ALIGN);
       if (address !== NO_ADDRESS) return address;
     }
+    return this.#mallocChecked(size, options);
+  }
+
+  /** `malloc` with every argument checked. */
+  #mallocChecked(size: number, options: MallocOptions | undefined): number {
     const owner = options === undefined ? KERNEL_OWNER : (options.owner ?? KERNEL_OWNER);
     const align = options === undefined ? MIN_ALIGN : readAlign('malloc', options.align);
     if (((size | 0) !== size || size < 1) && (!Number.isSafeInteger(size) || size < 1)) {
@@ -181,27 +186,37 @@ class FrameHeap implements Heap {
   // ---- release ----
 
   free(address: number): void {
+    // Kept small so the allocator's `release` inlines here; the rare paths are methods of their own.
     const block = this.#table.blockAt(address);
     if (block >= 0) {
-      const tag = this.#blocks.tag[block];
-      const slot = this.#blocks.slot[block];
-      if (tag < 0) {
-        if (tag !== RUN || address !== this.#blocks.pfn[block] * FRAME_BYTES)
-          throw freeError('free', address);
-        const frames = this.#blocks.frames[block];
-        this.#count(slot, frames * FRAME_BYTES, -1);
-        // A single frame goes to the owner's frame cache (as Linux keeps per-CPU page lists), others back to pmm.
-        const count = this.#cachedCount[slot];
-        if (frames === 1 && count < this.#frameCache && this.#viaRun[block] === 0) {
-          this.#blocks.tag[block] = CACHED_RUN;
-          this.#cached[slot * this.#frameCache + count] = block;
-          this.#cachedCount[slot] = count + 1;
-        } else this.#giveBlock(block);
+      const info = this.#blocks.info;
+      const tag = info[2 * block + 1];
+      if (tag >= 0) {
+        if (this.#allocators[info[2 * block]]!.release(address, tag) < 0) throw freeError('free', address);
         return;
       }
-      if (this.#allocators[slot]!.release(address, tag) < 0) throw freeError('free', address);
+      this.#freeRun(address, block, info[2 * block], tag);
       return;
     }
+    this.#freeUnfiled(address);
+  }
+
+  /** `free` of an address in a frame run's block. */
+  #freeRun(address: number, block: number, slot: number, tag: number): void {
+    if (tag !== RUN || address !== this.#blocks.pfn[block] * FRAME_BYTES) throw freeError('free', address);
+    const frames = this.#blocks.frames[block];
+    this.#count(slot, frames * FRAME_BYTES, -1);
+    // A single frame goes to the owner's frame cache (as Linux keeps per-CPU page lists), others back to pmm.
+    const count = this.#cachedCount[slot];
+    if (frames === 1 && count < this.#frameCache && this.#viaRun[block] === 0) {
+      this.#blocks.setTag(block, CACHED_RUN);
+      this.#cached[slot * this.#frameCache + count] = block;
+      this.#cachedCount[slot] = count + 1;
+    } else this.#giveBlock(block);
+  }
+
+  /** `free` of an address in no block of the table: with headers, a small object; else not ours. */
+  #freeUnfiled(address: number): void {
     if (!Number.isSafeInteger(address)) throw badAddress('free', address);
     if (!this.headers) throw notAllocated('free', address);
     const slot = this.#readHeader(address);
@@ -425,7 +440,7 @@ class FrameHeap implements Heap {
     const alignFrames = align > FRAME_BYTES ? align / FRAME_BYTES : 1;
     if (frames === 1 && alignFrames === 1 && slot < this.#cachedCount.length && this.#cachedCount[slot] > 0) {
       const cached = this.#cached[slot * this.#frameCache + --this.#cachedCount[slot]];
-      this.#blocks.tag[cached] = RUN;
+      this.#blocks.setTag(cached, RUN);
       this.#count(slot, FRAME_BYTES, 1);
       return this.#blocks.pfn[cached] * FRAME_BYTES;
     }
@@ -504,7 +519,7 @@ class FrameHeap implements Heap {
   #giveBlock(block: number): void {
     const pfn = this.#blocks.pfn[block];
     const frames = this.#blocks.frames[block];
-    if (this.#blocks.tag[block] < 0 || !this.headers) this.#table.clear(pfn, frames);
+    if (this.#blocks.tag(block) < 0 || !this.headers) this.#table.clear(pfn, frames);
     this.#blocks.remove(block);
     if (this.#viaRun[block] === 1) this.#pmm.freeRun(pfn, frames);
     else this.#pmm.free(pfn);
@@ -524,8 +539,8 @@ class FrameHeap implements Heap {
     if (!Number.isSafeInteger(address)) throw badAddress(op, address);
     const block = this.#table.blockAt(address);
     if (block >= 0) {
-      const slot = this.#blocks.slot[block];
-      const tag = this.#blocks.tag[block];
+      const slot = this.#blocks.slot(block);
+      const tag = this.#blocks.tag(block);
       let usable: number;
       if (tag < 0) {
         usable =
@@ -571,6 +586,7 @@ class FrameHeap implements Heap {
     const check = words[i + 3];
     if (check !== (slot ^ tag ^ header ^ HEADER_CHECK) >>> 0) return -1;
     if (slot >= this.#allocators.length || this.#allocators[slot] === undefined) return -1;
+    if (!this.#allocators[slot]!.hasBlock(tag)) return -1;
     if (header < HEADER_BYTES || header >= FRAME_BYTES || !isPowerOfTwo(header) || header > address)
       return -1;
     if (header > HEADER_BYTES) {

@@ -96,14 +96,18 @@ class SlabAllocator implements ByteAllocator {
     }
   }
 
+  hasBlock(s: number): boolean {
+    return s >= 0 && s < this.#slabsUsed && this.#block[s] >= 0;
+  }
+
   fits(size: number, align: number): boolean {
     return size <= MAX_SLAB_SIZE && align <= MAX_SLAB_SIZE;
   }
 
+  // `allocate` and `release` are kept small (rare work in methods of its own) so V8 inlines them
+  // into the heap's `malloc` and `free`.
   allocate(size: number, align: number): number {
-    let c = classOfSize(size);
-    // A class whose size is a multiple of `align` has every object aligned (slabs are frame-aligned).
-    if (align > 16) while (CLASS_BYTES[c] % align !== 0) c++;
+    const c = align > 16 ? this.#alignedClass(size, align) : classOfSize(size);
     let s = this.#current[c];
     if (s < 0) {
       s = this.#refill(c);
@@ -118,21 +122,19 @@ class SlabAllocator implements ByteAllocator {
     const bit = 31 - Math.clz32(~word & (word + 1));
     bits[base + w] = word | (1 << bit);
     this.#hint[s] = w;
+    if (++this.#inUse[s] === this.#objects[c]) this.#retire(s, c);
     const objectSize = CLASS_BYTES[c];
-    if (++this.#inUse[s] === this.#objects[c]) {
-      // Full: off to the full list; the next allocation picks another slab.
-      this.#push(s, c, FULL);
-      this.#current[c] = -1;
-    }
     this.lastUsable = objectSize;
     this.lastTag = s;
     return this.#address[s] + (w * 32 + bit) * objectSize;
   }
 
   release(address: number, s: number): number {
-    const index = this.#indexOf(address, s);
-    if (index < 0) return -1;
     const c = this.#class[s];
+    const offset = address - this.#address[s];
+    // offset / size by a multiplication (see RECIPROCAL); the product check rejects any other offset.
+    const index = Math.floor(offset * RECIPROCAL[c]);
+    if (offset < 0 || index * CLASS_BYTES[c] !== offset || index >= this.#objects[c]) return -1;
     const at = s * WORDS + (index >>> 5);
     const mask = 1 << (index & 31);
     const word = this.#bits[at];
@@ -140,13 +142,29 @@ class SlabAllocator implements ByteAllocator {
     this.#bits[at] = word & ~mask;
     if (index >>> 5 < this.#hint[s]) this.#hint[s] = index >>> 5;
     const inUse = this.#inUse[s]--;
-    const list = this.#list[s];
-    if (list === CURRENT) return CLASS_BYTES[c];
-    if (inUse === 1) {
-      this.#move(s, c, list, EMPTY);
-      if (this.#listSize[c * LISTS + EMPTY] > this.#keepEmpty) this.#giveBack(s, c);
-    } else if (inUse === this.#objects[c]) this.#move(s, c, FULL, PARTIAL);
+    if ((inUse === 1 || inUse === this.#objects[c]) && this.#list[s] !== CURRENT) this.#relist(s, c, inUse);
     return CLASS_BYTES[c];
+  }
+
+  /** The smallest class holding `size` whose objects are all aligned to `align` (slabs are frame-aligned). */
+  #alignedClass(size: number, align: number): number {
+    let c = classOfSize(size);
+    while (CLASS_BYTES[c] % align !== 0) c++;
+    return c;
+  }
+
+  /** The current slab of class `c` is full: off to the full list; the next allocation picks another. */
+  #retire(s: number, c: number): void {
+    this.#push(s, c, FULL);
+    this.#current[c] = -1;
+  }
+
+  /** Slab `s` (not current) had `inUse` objects before a free: full → partial, or → empty (and maybe back to pmm). */
+  #relist(s: number, c: number, inUse: number): void {
+    if (inUse === 1) {
+      this.#move(s, c, this.#list[s], EMPTY);
+      if (this.#listSize[c * LISTS + EMPTY] > this.#keepEmpty) this.#giveBack(s, c);
+    } else this.#move(s, c, FULL, PARTIAL);
   }
 
   usableSize(address: number, s: number): number {
@@ -213,7 +231,6 @@ class SlabAllocator implements ByteAllocator {
 
   /** The object index of `address` in slab `s`, or -1 when it is not an object start there. */
   #indexOf(address: number, s: number): number {
-    if (s < 0 || s >= this.#slabsUsed || this.#block[s] < 0) return -1;
     const c = this.#class[s];
     const offset = address - this.#address[s];
     // offset / size by a multiplication (see RECIPROCAL); the product check rejects any other offset.

@@ -129,6 +129,10 @@ export abstract class SpanAllocator implements ByteAllocator {
     return gap > 0 && gap < MIN_BLOCK ? gap + align : gap;
   }
 
+  hasBlock(slot: number): boolean {
+    return slot >= 0 && slot < this.#slotsUsed && this.#block[slot] >= 0;
+  }
+
   fits(size: number, align: number): boolean {
     return align < FRAME_BYTES && this.searchBytes(blockBytes(size), align) <= this.spanBytes - 16;
   }
@@ -273,7 +277,6 @@ export abstract class SpanAllocator implements ByteAllocator {
 
   /** The payload granule of `address` in span `slot`, or -1 when it cannot be a payload there. */
   #granuleOf(address: number, slot: number): number {
-    if (slot < 0 || slot >= this.#slotsUsed || this.#block[slot] < 0) return -1;
     const offset = address - this.#address[slot];
     // Integer ops only: a float `%` is a slow call. In range, `offset` fits 32 bits.
     if (!(offset >= 16 && offset < this.spanBytes - 8) || (offset | 0) !== offset || (offset & 15) !== 0) {

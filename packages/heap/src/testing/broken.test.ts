@@ -23,6 +23,7 @@ function patched(inner: HeapStrategy, patch: (a: ByteAllocator) => Partial<ByteA
           return a.lastTag;
         },
         fits: (size, align) => a.fits(size, align),
+        hasBlock: (tag) => a.hasBlock(tag),
         allocate: p.allocate ?? ((size, align) => a.allocate(size, align)),
         release: p.release ?? ((address, tag) => a.release(address, tag)),
         usableSize: p.usableSize ?? ((address, tag) => a.usableSize(address, tag)),

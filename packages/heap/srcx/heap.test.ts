@@ -1,0 +1,377 @@
+import {
+  createFrameSpace,
+  type FrameAllocator,
+  FrameError,
+  type FrameErrorCode,
+  type FrameRange,
+  isFrameError,
+} from '@framekit/core';
+import { createBaselineAllocator } from '@framekit/core/testing';
+import { describe, expect, it } from 'vitest';
+import { FRAME_BYTES, type HeapStrategy, NO_ADDRESS } from './api';
+import { firstFitStrategy } from './first-fit';
+import { createHeap } from './heap';
+import { SIZE_CLASSES } from './size-classes';
+import { slabStrategy } from './slab';
+import { tlsfStrategy } from './tlsf';
+
+function setup(frames = 1024, backing: 'dense' | 'sparse' | 'shared' = 'dense', ranges?: FrameRange[]) {
+  const space = createFrameSpace({ frames, ...(ranges ? { ranges } : {}) }, { backing });
+  const pmm = createBaselineAllocator(space);
+  return { space, pmm, used: () => pmm.stats().usedFrames };
+}
+
+function expectCode(code: FrameErrorCode, call: () => unknown): void {
+  let thrown: unknown;
+  try {
+    call();
+  } catch (error) {
+    thrown = error;
+  }
+  expect(isFrameError(thrown, code), `expected ${code}, got ${String(thrown)}`).toBe(true);
+}
+
+/** `pmm` counting the calls that give frames back. */
+function counting(pmm: FrameAllocator) {
+  const calls = { free: 0, freeRun: 0 };
+  const wrapped = Object.assign(Object.create(pmm) as FrameAllocator, {
+    free(pfn: number) {
+      calls.free++;
+      pmm.free(pfn);
+    },
+    freeRun(pfn: number, count: number) {
+      calls.freeRun++;
+      pmm.freeRun(pfn, count);
+    },
+    alloc: () => pmm.alloc(),
+    allocRun: (count: number, options?: { align?: number }) => pmm.allocRun(count, options),
+  });
+  return { pmm: wrapped, calls };
+}
+
+const STRATEGIES = ['slab', 'first-fit', 'tlsf'] as const;
+
+describe('createHeap', () => {
+  it('needs a frame space with contents, a known strategy and sound options', () => {
+    const space = createFrameSpace({ frames: 64 });
+    expectCode('UNSUPPORTED', () => createHeap(createBaselineAllocator(space)));
+    const { pmm } = setup(64);
+    expectCode('INVALID_REQUEST', () => createHeap(pmm, { strategy: 'buddy' as 'slab' }));
+    expectCode('INVALID_REQUEST', () => createHeap(pmm, { frameCache: -1 }));
+    expectCode('INVALID_REQUEST', () => createHeap(pmm, { strategy: slabStrategy({ emptySlabs: 1.5 }) }));
+    expectCode('INVALID_REQUEST', () => createHeap(pmm, { strategy: tlsfStrategy({ spanFrames: 3 }) }));
+    expect(createHeap(pmm).strategy).toBe('slab');
+  });
+
+  it('takes a strategy object, and refuses one that would serve a frame or more', () => {
+    const { pmm, used } = setup(256);
+    const mine: HeapStrategy = { name: 'mine', create: (host) => tlsfStrategy().create(host) };
+    const heap = createHeap(pmm, { strategy: mine });
+    expect(heap.strategy).toBe('mine');
+    const a = heap.malloc(100);
+    expect(heap.usableSize(a)).toBeGreaterThanOrEqual(100);
+    heap[Symbol.dispose]();
+    expect(used()).toBe(0);
+    const greedy: HeapStrategy = {
+      name: 'greedy',
+      create: (host) => Object.assign(Object.create(slabStrategy().create(host)), { maxSize: FRAME_BYTES }),
+    };
+    expectCode('INVALID_REQUEST', () => createHeap(pmm, { strategy: greedy }).malloc(16));
+  });
+});
+
+describe.each(STRATEGIES)('%s', (strategy) => {
+  it('hands out aligned, disjoint, writable memory and takes it back', () => {
+    const { pmm, used } = setup();
+    const heap = createHeap(pmm, { strategy });
+    const a = heap.malloc(24);
+    const b = heap.malloc(24, { align: 256 });
+    const c = heap.malloc(5000);
+    expect(a % 16).toBe(0);
+    expect(b % 256).toBe(0);
+    expect(c % FRAME_BYTES).toBe(0);
+    expect(heap.usableSize(c)).toBe(2 * FRAME_BYTES);
+    heap.bytes(a).fill(1);
+    heap.bytes(b).fill(2);
+    heap.bytes(c).fill(3);
+    expect(heap.bytes(a).every((x) => x === 1)).toBe(true);
+    expect(heap.bytes(b, 24).every((x) => x === 2)).toBe(true);
+    heap.free(a);
+    heap.free(b);
+    heap.free(c);
+    expect(heap.stats().objects).toBe(0);
+    heap.trim();
+    expect(used()).toBe(0);
+  });
+
+  it('keeps owners apart: no frame holds two owners, and releasing one gives back exactly its blocks', () => {
+    const { pmm: inner, used } = setup();
+    const { pmm, calls } = counting(inner);
+    const heap = createHeap(pmm, { strategy });
+    const mine = [16, 100, 700, 3000, 9000].map((n) => heap.malloc(n, { owner: 7 }));
+    const theirs = [16, 100, 700, 3000].map((n) => heap.malloc(n, { owner: 8 }));
+    for (const t of theirs) heap.bytes(t).fill(8);
+    const framesOf = (xs: number[]) => new Set(xs.map((x) => Math.floor(x / FRAME_BYTES)));
+    for (const f of framesOf(mine)) expect(framesOf(theirs).has(f)).toBe(false);
+    expect(heap.ownerOf(mine[0])).toBe(7);
+    expect(heap.ownerOf(theirs[0])).toBe(8);
+    const seven = heap.stats().owners.find((o) => o.owner === 7)!;
+    expect(seven.objects).toBe(5);
+    const before = used();
+    expect(heap.releaseOwner(7)).toBe(5);
+    expect(used()).toBe(before - seven.framesHeld);
+    // One call to the frame allocator per block the owner held, nothing else.
+    expect(calls.free + calls.freeRun).toBeLessThanOrEqual(seven.framesHeld);
+    for (const m of mine) expectCode('NOT_ALLOCATED', () => heap.free(m));
+    for (const t of theirs) expect(heap.bytes(t).every((x) => x === 8)).toBe(true);
+    expect(heap.releaseOwner(7)).toBe(0);
+    expect(heap.releaseOwner(12345)).toBe(0);
+  });
+
+  it('reallocs in place when it fits, else moves the contents', () => {
+    const { pmm } = setup();
+    const heap = createHeap(pmm, { strategy });
+    const a = heap.malloc(40);
+    heap.bytes(a, 40).set(Array.from({ length: 40 }, (_, i) => i));
+    expect(heap.realloc(a, 8)).toBe(a);
+    const b = heap.realloc(a, 3000);
+    expect(b).not.toBe(a);
+    expect([...heap.bytes(b, 40)]).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expectCode('NOT_ALLOCATED', () => heap.usableSize(a));
+    const c = heap.realloc(b, 20_000);
+    expect([...heap.bytes(c, 40)]).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(heap.realloc(c, 1 << 30)).toBe(NO_ADDRESS);
+    expect(heap.usableSize(c)).toBe(20_480);
+  });
+
+  it('calloc zeroes memory that was written before', () => {
+    const { pmm } = setup();
+    const heap = createHeap(pmm, { strategy });
+    const a = heap.malloc(300);
+    heap.bytes(a).fill(0xff);
+    heap.free(a);
+    const b = heap.calloc(3, 100);
+    expect(heap.bytes(b, 300).every((x) => x === 0)).toBe(true);
+    expectCode('INVALID_REQUEST', () => heap.calloc(2 ** 27, 2 ** 27));
+  });
+
+  it('makes typed views like thi.ng mallocAs, and finds their address', () => {
+    const { pmm } = setup();
+    const heap = createHeap(pmm, { strategy });
+    const f = heap.mallocAs('f64', 10)!;
+    expect(f).toBeInstanceOf(Float64Array);
+    expect(f.length).toBe(10);
+    f[9] = Math.PI;
+    const address = heap.addressOf(f);
+    expect(address % 16).toBe(0);
+    expect(new Float64Array(heap.bytes(address, 80).slice().buffer)[9]).toBe(Math.PI);
+    const z = heap.callocAs('i64', 3, { owner: 2 })!;
+    expect(z).toBeInstanceOf(BigInt64Array);
+    expect([...z]).toEqual([0n, 0n, 0n]);
+    expect(heap.ownerOf(heap.addressOf(z))).toBe(2);
+    expect(heap.addressOf(new Float64Array(4))).toBe(NO_ADDRESS);
+    expect(heap.mallocAs('u8', 1 << 30)).toBeUndefined();
+    expectCode('INVALID_REQUEST', () => heap.mallocAs('f16' as 'f32', 2));
+    heap.free(address);
+    expectCode('NOT_ALLOCATED', () => heap.free(address));
+  });
+
+  it('reports live, free and held bytes per owner and size class', () => {
+    const { pmm } = setup();
+    const heap = createHeap(pmm, { strategy });
+    heap.malloc(20, { owner: 1 });
+    heap.malloc(20, { owner: 1 });
+    heap.malloc(1000, { owner: 2 });
+    heap.malloc(10_000, { owner: 2 });
+    const s = heap.stats();
+    expect(s.strategy).toBe(strategy);
+    expect(s.objects).toBe(4);
+    expect(s.frameRuns).toEqual({ objects: 1, framesHeld: 3 });
+    expect(s.owners.map((o) => [o.owner, o.objects])).toEqual([
+      [1, 2],
+      [2, 2],
+    ]);
+    expect(s.sizeClasses.map((c) => c.size)).toEqual(SIZE_CLASSES);
+    expect(s.sizeClasses.reduce((n, c) => n + c.objects, 0)).toBe(3);
+    expect(s.heldBytes).toBe(s.framesHeld * FRAME_BYTES);
+    expect(s.liveBytes + s.freeBytes + s.overheadBytes).toBe(s.heldBytes);
+    expect(s.internalFragmentation).toBeCloseTo(s.overheadBytes / s.heldBytes);
+    expect(s.externalFragmentation).toBeCloseTo(s.freeBytes / s.heldBytes);
+    expect(s.metadataBytes).toBeGreaterThan(0);
+  });
+
+  it('reports exhaustion as NO_ADDRESS and loses nothing', () => {
+    const { pmm, used } = setup(24);
+    const heap = createHeap(pmm, { strategy });
+    const held: number[] = [];
+    for (let a = heap.malloc(1500); a !== NO_ADDRESS; a = heap.malloc(1500)) held.push(a);
+    expect(held.length).toBeGreaterThan(20);
+    const before = JSON.stringify(heap.stats());
+    expect(heap.malloc(100_000)).toBe(NO_ADDRESS);
+    expect(JSON.stringify(heap.stats())).toBe(before);
+    for (const a of held) heap.free(a);
+    heap.trim();
+    expect(used()).toBe(0);
+  });
+
+  it('gives every frame back on dispose, twice over, and can be used again', () => {
+    const { pmm, used } = setup();
+    const heap = createHeap(pmm, { strategy });
+    heap.malloc(10, { owner: 3 });
+    heap.malloc(5000);
+    heap[Symbol.dispose]();
+    heap[Symbol.dispose]();
+    expect(used()).toBe(0);
+    expect(heap.stats().framesHeld).toBe(0);
+    const a = heap.malloc(10);
+    expect(heap.usableSize(a)).toBeGreaterThanOrEqual(10);
+  });
+
+  it('works at addresses past 2^32 on a sparse space, and keeps every allocation in one 2 MiB chunk', () => {
+    const high = 2 ** 21;
+    const { pmm } = setup(high + 4096, 'sparse', [{ start: high + 3, count: 2000 }]);
+    const heap = createHeap(pmm, { strategy });
+    const a = heap.malloc(64);
+    expect(a).toBeGreaterThan(2 ** 32);
+    heap.bytes(a).fill(9);
+    expect(heap.bytes(a)[0]).toBe(9);
+    const big = heap.malloc(2 * 1024 * 1024);
+    expect(big).not.toBe(NO_ADDRESS);
+    const chunk = 2 * 1024 * 1024;
+    expect(Math.floor(big / chunk)).toBe(Math.floor((big + heap.usableSize(big) - 1) / chunk));
+    expectCode('UNSUPPORTED', () => heap.malloc(2 * 1024 * 1024 + 1));
+    heap.free(a);
+    heap.free(big);
+  });
+
+  it('over a frame allocator without runs: single frames only', () => {
+    const { pmm } = setup(256);
+    const noRuns = Object.assign(Object.create(pmm) as FrameAllocator, {
+      capabilities: { runs: 'none', below: false, freeRunPiecewise: false },
+      allocRun() {
+        throw new FrameError('UNSUPPORTED', 'no runs');
+      },
+      alloc: () => pmm.alloc(),
+      free: (pfn: number) => pmm.free(pfn),
+    });
+    const heap = createHeap(noRuns, { strategy });
+    expect(heap.malloc(4096)).not.toBe(NO_ADDRESS);
+    expect(heap.malloc(3000)).not.toBe(NO_ADDRESS);
+    expectCode('UNSUPPORTED', () => heap.malloc(4097));
+    expectCode('UNSUPPORTED', () => heap.malloc(64, { align: 8192 }));
+  });
+
+  it('with headers finds objects through the word before them, and costs bytes per object', () => {
+    const table = createHeap(setup(4096).pmm, { strategy });
+    const headed = createHeap(setup(4096).pmm, { strategy, headers: true });
+    for (const heap of [table, headed]) {
+      const xs = Array.from({ length: 2000 }, () => heap.malloc(16));
+      expect(new Set(xs).size).toBe(2000);
+      expectCode('NOT_ALLOCATED', () => heap.free(xs[5] + 8));
+      heap.free(xs[7]);
+      expectCode('NOT_ALLOCATED', () => heap.free(xs[7]));
+    }
+    const t = table.stats();
+    const h = headed.stats();
+    expect(h.headers).toBe(true);
+    expect(h.framesHeld).toBeGreaterThan(t.framesHeld);
+    expect(h.overheadBytes).toBeGreaterThanOrEqual(t.overheadBytes + 1999 * 16);
+    expect(h.metadataBytes).toBeLessThan(t.metadataBytes);
+  });
+
+  it('misuse throws the documented code and changes nothing', () => {
+    const { pmm } = setup();
+    const heap = createHeap(pmm, { strategy });
+    const a = heap.malloc(100);
+    const before = JSON.stringify(heap.stats());
+    expectCode('INVALID_REQUEST', () => heap.malloc(0));
+    expectCode('INVALID_REQUEST', () => heap.malloc(1.5));
+    expectCode('INVALID_REQUEST', () => heap.malloc(16, { align: 24 }));
+    expectCode('INVALID_REQUEST', () => heap.malloc(16, { owner: -2 }));
+    expectCode('INVALID_REQUEST', () => heap.free(a + 0.5));
+    expectCode('INVALID_REQUEST', () => heap.bytes(a, 0));
+    expectCode('INVALID_REQUEST', () => heap.bytes(a, heap.usableSize(a) + 1));
+    expectCode('INVALID_REQUEST', () => heap.releaseOwner(1.5));
+    expectCode('NOT_ALLOCATED', () => heap.free(a + 16));
+    expectCode('NOT_ALLOCATED', () => heap.free(NO_ADDRESS));
+    expectCode('NOT_ALLOCATED', () => heap.free(2 ** 50));
+    expectCode('NOT_ALLOCATED', () => heap.ownerOf(a + 1));
+    expectCode('NOT_ALLOCATED', () => heap.realloc(a - 16, 10));
+    expect(JSON.stringify(heap.stats())).toBe(before);
+  });
+});
+
+describe('slab', () => {
+  it('cuts each class into slabs of the fewest frames that waste at most 1/16', () => {
+    const { pmm } = setup();
+    const heap = createHeap(pmm, { strategy: 'slab' });
+    heap.malloc(1700); // the 1792 class: 9 objects in 4 frames
+    heap.malloc(10); // the 16 class: 256 objects in 1 frame
+    const byClass = new Map(heap.stats().sizeClasses.map((c) => [c.size, c]));
+    expect(byClass.get(1792)!.framesHeld).toBe(4);
+    expect(byClass.get(1792)!.freeBytes).toBe(8 * 1792);
+    expect(byClass.get(16)!.framesHeld).toBe(1);
+    expect(byClass.get(16)!.freeBytes).toBe(255 * 16);
+  });
+
+  it('keeps empty slabs up to its cache and gives the rest back', () => {
+    for (const emptySlabs of [0, 2]) {
+      const { pmm, used } = setup();
+      const heap = createHeap(pmm, { strategy: slabStrategy({ emptySlabs }), frameCache: 0 });
+      // Four slabs of 2048-byte objects (2 per frame), then all freed.
+      const xs = Array.from({ length: 8 }, () => heap.malloc(2048));
+      expect(used()).toBe(4);
+      for (const x of xs) heap.free(x);
+      // Every slab filled up (so none is the class's current one): `emptySlabs` of them stay cached.
+      expect(used()).toBe(emptySlabs);
+      expect(heap.trim()).toBe(emptySlabs);
+      expect(used()).toBe(0);
+    }
+  });
+});
+
+describe.each(['first-fit', 'tlsf'] as const)('%s spans', (name) => {
+  const make = name === 'tlsf' ? tlsfStrategy : firstFitStrategy;
+
+  it('coalesces free neighbours with boundary tags into one block', () => {
+    const { pmm, used } = setup();
+    const heap = createHeap(pmm, { strategy: make({ spanFrames: 4, emptySpans: 1 }) });
+    const xs = Array.from({ length: 10 }, () => heap.malloc(1000));
+    const spanFrames = used();
+    for (const i of [1, 3, 5, 7, 9, 0, 2, 4, 6, 8]) heap.free(xs[i]);
+    const s = heap.stats();
+    // One free block over the span: its size minus the span's 16 bytes of ends and the block's header.
+    expect(s.freeBytes).toBe(spanFrames * FRAME_BYTES - 16 - 8);
+    // … which a request of that size gets whole, without taking a frame.
+    const big = heap.malloc(Math.min(4095, spanFrames * FRAME_BYTES - 24));
+    expect(big).not.toBe(NO_ADDRESS);
+    expect(used()).toBe(spanFrames);
+  });
+
+  it('gives an empty span back beyond its cache', () => {
+    const { pmm, used } = setup();
+    const heap = createHeap(pmm, { strategy: make({ spanFrames: 1, emptySpans: 0 }) });
+    const a = heap.malloc(100);
+    expect(used()).toBe(1);
+    heap.free(a);
+    expect(used()).toBe(0);
+  });
+});
+
+describe('the frame cache', () => {
+  it('keeps freed single frames for the next one-frame request, until trim', () => {
+    const { pmm, used } = setup();
+    const heap = createHeap(pmm, { frameCache: 2 });
+    const xs = [heap.malloc(4096), heap.malloc(3000), heap.malloc(4000)];
+    expect(used()).toBe(3);
+    for (const x of xs) heap.free(x);
+    expect(used()).toBe(2);
+    expect(heap.stats().freeBytes).toBe(2 * FRAME_BYTES);
+    expectCode('NOT_ALLOCATED', () => heap.free(xs[2]));
+    const again = heap.malloc(4096);
+    expect(xs).toContain(again);
+    expect(used()).toBe(2);
+    expect(heap.trim()).toBe(1);
+    expect(used()).toBe(1);
+  });
+});
