@@ -134,6 +134,21 @@ export interface HeapStats extends HeapUsage {
   readonly metadataBytes: number;
 }
 
+/** A run of frames the heap holds, as `blocks()` lists them (for maps of memory). */
+export interface HeapBlock {
+  readonly pfn: number;
+  readonly frames: number;
+  readonly owner: number;
+  /**
+   * `slab`: a slab of one size class · `span`: a span of first-fit / TLSF blocks of any size (or
+   * any strategy's block without classes) · `run`: one allocation of a frame or more · `cached`: a
+   * free frame kept for the next one-frame request.
+   */
+  readonly kind: 'slab' | 'span' | 'run' | 'cached';
+  /** The slab's object size in bytes (one of `SIZE_CLASSES`), 0 for other kinds. */
+  readonly sizeClass: number;
+}
+
 /** A heap over a frame allocator: see `createHeap`. */
 export interface Heap extends Disposable {
   readonly strategy: string;
@@ -164,6 +179,8 @@ export interface Heap extends Disposable {
   /** Gives every cached empty slab or span back to the frame allocator; returns the frames given. */
   trim(): number;
   stats(): HeapStats;
+  /** Every run of frames the heap holds, by frame number: who holds it and for what. */
+  blocks(): HeapBlock[];
   /** Returns every frame to the frame allocator (idempotent). The heap stays usable and starts empty. */
   [Symbol.dispose](): void;
 }
@@ -247,6 +264,8 @@ export interface ByteAllocator {
   usableSize(address: number, tag: number): number;
   /** Gives cached empty blocks back to the host; returns the frames given. */
   trim(): number;
+  /** The size-class number (`SIZE_CLASSES`) of block `tag`'s objects, or -1 when it holds any size (optional). */
+  blockClass?(tag: number): number;
   /** Adds its live objects, live bytes and free bytes to `into`. */
   usage(into: AllocatorUsage): void;
   /** Bytes of typed arrays this allocator keeps outside the frames. */

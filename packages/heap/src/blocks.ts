@@ -78,6 +78,13 @@ export class BlockRegistry {
     return this.#next[id];
   }
 
+  /** Ids of every live block. */
+  ids(): number[] {
+    const out: number[] = [];
+    for (let id = 0; id < this.#used; id++) if (this.info[2 * id] >= 0) out.push(id);
+    return out;
+  }
+
   framesOf(slot: number): number {
     return slot < this.slotFrames.length ? this.slotFrames[slot] : 0;
   }

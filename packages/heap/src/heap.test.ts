@@ -358,6 +358,32 @@ describe.each(['first-fit', 'tlsf'] as const)('%s spans', (name) => {
   });
 });
 
+describe('blocks()', () => {
+  it('lists every run of frames held, with its owner, kind and size class', () => {
+    const { pmm, used } = setup();
+    const heap = createHeap(pmm, { frameCache: 1 });
+    heap.malloc(20, { owner: 1 });
+    heap.malloc(1700, { owner: 2 });
+    const run = heap.malloc(9000, { owner: 2 });
+    heap.free(heap.malloc(4000, { owner: 3 }));
+    const blocks = heap.blocks();
+    expect(blocks.map((b) => [b.owner, b.kind, b.sizeClass, b.frames])).toEqual(
+      expect.arrayContaining([
+        [1, 'slab', 32, 1],
+        [2, 'slab', 1792, 4],
+        [2, 'run', 0, 3],
+        [3, 'cached', 0, 1],
+      ]),
+    );
+    expect(blocks).toHaveLength(4);
+    expect(blocks.find((b) => b.kind === 'run')!.pfn * FRAME_BYTES).toBe(run);
+    expect(blocks.reduce((n, b) => n + b.frames, 0)).toBe(used());
+    const spans = createHeap(setup().pmm, { strategy: 'tlsf' });
+    spans.malloc(100);
+    expect(spans.blocks().map((b) => [b.kind, b.frames])).toEqual([['span', 16]]);
+  });
+});
+
 describe('the frame cache', () => {
   it('keeps freed single frames for the next one-frame request, until trim', () => {
     const { pmm, used } = setup();

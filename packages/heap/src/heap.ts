@@ -13,6 +13,7 @@ import {
   FRAME_BYTES,
   type FrameHost,
   type Heap,
+  type HeapBlock,
   type HeapOptions,
   type HeapStats,
   type HeapStrategy,
@@ -379,6 +380,22 @@ class FrameHeap implements Heap {
       sizeClasses,
       metadataBytes: metadata,
     };
+  }
+
+  blocks(): HeapBlock[] {
+    const out: HeapBlock[] = this.#blocks.ids().map((id) => {
+      const slot = this.#blocks.slot(id);
+      const tag = this.#blocks.tag(id);
+      const c = tag >= 0 ? (this.#allocators[slot]?.blockClass?.(tag) ?? -1) : -1;
+      return {
+        pfn: this.#blocks.pfn[id],
+        frames: this.#blocks.frames[id],
+        owner: this.#owners.owner[slot],
+        kind: tag === RUN ? 'run' : tag === CACHED_RUN ? 'cached' : c >= 0 ? 'slab' : 'span',
+        sizeClass: c >= 0 ? SIZE_CLASSES[c] : 0,
+      };
+    });
+    return out.sort((a, b) => a.pfn - b.pfn);
   }
 
   // ---- inside ----

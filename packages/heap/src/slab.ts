@@ -96,6 +96,10 @@ class SlabAllocator implements ByteAllocator {
     }
   }
 
+  blockClass(s: number): number {
+    return this.#class[s];
+  }
+
   hasBlock(s: number): boolean {
     return s >= 0 && s < this.#slabsUsed && this.#block[s] >= 0;
   }
