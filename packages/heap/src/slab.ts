@@ -253,6 +253,11 @@ class SlabAllocator implements ByteAllocator {
       this.#current[c] = cached;
       return cached;
     }
+    return this.#newSlab(c);
+  }
+
+  /** A new slab for class `c` from the host, made current; -1 when out of frames. */
+  #newSlab(c: number): number {
     const s = this.#newSlabId();
     const block = this.#host.takeBlock(this.#frames[c], s);
     if (block < 0) {
