@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 
 // Workspace packages resolve to their `src` through the `@framekit/source` condition, so the
@@ -21,7 +22,12 @@ export default defineConfig({
     target: 'es2022',
     outDir: 'dist',
     sourcemap: true,
+    // Two pages: the frame allocators and the heap.
     rollupOptions: {
+      input: {
+        main: resolve(import.meta.dirname, 'index.html'),
+        heap: resolve(import.meta.dirname, 'heap.html'),
+      },
       onwarn(warning, warn) {
         // zod's sources carry explanatory comments next to `@__PURE__` marks; Rollup notes that it
         // drops those comments. Nothing in the bundle changes, so the note is not shown.

@@ -4,7 +4,7 @@
  * (a unity build: the algorithms are included below so their calls inline).
  *
  * Usage: framekit-ref ALGO SCENARIO [key=value ...]
- *   ALGO: stack | bitmap | hier2m | buddy
+ *   ALGO: stack | bitmap | hier2m | buddy | slab (slab.c: lifo | random, its own keys)
  *   SCENARIO: single-lifo | single-random | batch | run | init | recipe
  *   keys: frames, per_call, batch, hold, count_min, count_max, align, below, seed,
  *         time_ms, warmup_ms, min_samples, max_samples, ranges (a file of "start count" lines),
@@ -244,11 +244,14 @@ static long peak_rss_bytes(void) {
   return u.ru_maxrss * 1024L;
 }
 
+#include "slab.c"
+
 int main(int argc, char **argv) {
   g_argc = argc;
   g_argv = argv;
   if (argc < 3) fail("usage: framekit-ref ALGO SCENARIO [key=value ...]");
   const char *algo = argv[1], *scenario = argv[2];
+  if (strcmp(algo, "slab") == 0) return slab_main(scenario);
   int which = strcmp(algo, "stack") == 0 ? 0 : strcmp(algo, "bitmap") == 0 ? 1 : strcmp(algo, "hier2m") == 0 ? 2 : strcmp(algo, "buddy") == 0 ? 3 : -1;
   if (which < 0) fail("unknown algorithm");
   pfn_t frames = (pfn_t)arg_num("frames", 262144);

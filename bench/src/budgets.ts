@@ -33,6 +33,13 @@ export const THRESHOLDS = {
   routerStackSingle: 1.2,
   /** Stack metadata after a full churn: its used bits (1 bit per frame) and nothing else. */
   stackChurnBytesPerFrame: 0.125 * 1.05,
+  /** heap (issue #18): times faster than MemPool on mixed sizes LIFO, and with 10,000 live objects freed at random. */
+  heapLifoSpeedup: 2,
+  heapRandomSpeedup: 100,
+  /** heap: slab alloc+free within this factor of the C slab. */
+  heapSlabToC: 3,
+  /** heap: peak bytes held (+ metadata) below MemPool's on the same trace. */
+  heapPeakVsPeer: 1,
 } as const;
 
 const fmt = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
@@ -60,40 +67,6 @@ export function checkBudgets(result: SuiteResult): Check[] {
           : `${fmt(row.medianNs ?? NaN)} ns/op = ${fmt(row.ratio)}x ${row.ratioTo} (limit ${t.ratioToC}x)`,
     });
   };
-  // The heap against what users pick today (issue: @framekit/heap), as ratios in this run.
-  const heapCheck = (budget: string, scenario: string, limit: number) => {
-    for (const strategy of ['slab', 'first-fit', 'tlsf']) {
-      const row = result.heap?.find((h) => h.scenario === scenario && h.strategy === strategy);
-      checks.push({
-        budget,
-        subject: `${strategy} · ${scenario}`,
-        holds: row?.vsMemPool === undefined ? undefined : row.vsMemPool >= limit,
-        detail:
-          row?.vsMemPool === undefined
-            ? 'not measured'
-            : `MemPool / ${strategy} = ${fmt(row.vsMemPool)}x (at least ${limit}x)`,
-      });
-    }
-  };
-  heapCheck('heap: mixed sizes 16 B – 4 KiB LIFO at least 2x faster than MemPool', 'heap-lifo', 2);
-  heapCheck(
-    'heap: 10,000 live objects freed in random order at least 100x faster than MemPool',
-    'heap-random',
-    100,
-  );
-  heapCheck('heap: fewer bytes held at peak than MemPool on the same trace', 'heap-peak', 1);
-  {
-    const row = result.heap?.find((h) => h.scenario === 'heap-slab' && h.strategy === 'slab');
-    checks.push({
-      budget: 'heap: slab alloc+free within 3x of the C slab',
-      subject: 'slab · heap-slab',
-      holds: row?.vsC === undefined ? undefined : row.vsC <= 3,
-      detail:
-        row?.vsC === undefined
-          ? 'not measured'
-          : `${fmt(row.timing?.medianNs ?? NaN)} ns/op = ${fmt(row.vsC)}x C (limit 3x)`,
-    });
-  }
 
   for (const scenario of ['single-lifo', 'single-random']) {
     for (const strategy of ['stack', 'stack[array]', 'hier2m']) {
@@ -225,6 +198,7 @@ export function checkBudgets(result: SuiteResult): Check[] {
       ? `${fmt(churned.bytesPerFrame, 4)} B/frame (limit ${fmt(t.stackChurnBytesPerFrame, 4)})`
       : 'not measured',
   });
+  checks.push(...heapChecks(result));
 
   const rc = result.memory.find((m) => m.strategy === 'withRefCounts');
   checks.push({
@@ -285,4 +259,60 @@ export function checkWorkerBudgets(rows: readonly WorkerRow[]): Check[] {
         .join(', '),
     },
   ];
+}
+
+/** The heap's budgets (issue #18), from the `heap-*` rows. */
+function heapChecks(result: SuiteResult): Check[] {
+  const heap = result.heap;
+  if (!heap) return [];
+  const t = THRESHOLDS;
+  const checks: Check[] = [];
+  const row = (scenario: string, target: string) =>
+    heap.rows.find((r) => r.scenario === scenario && r.target === target && r.timing);
+  for (const [scenario, least, budget] of [
+    ['heap-lifo', t.heapLifoSpeedup, 'heap: mixed sizes 16 B – 4 KiB LIFO, at least 2x faster than MemPool'],
+    [
+      'heap-random',
+      t.heapRandomSpeedup,
+      'heap: 10,000 live objects freed at random, at least 100x faster than MemPool',
+    ],
+  ] as const) {
+    for (const target of ['heap:slab', 'heap:first-fit', 'heap:tlsf']) {
+      const r = row(scenario, target);
+      checks.push({
+        budget,
+        subject: `${target} · ${scenario}`,
+        holds: r?.speedup === undefined ? undefined : r.speedup >= least,
+        detail:
+          r?.speedup === undefined
+            ? 'not measured'
+            : `${fmt(r.timing!.medianNs)} ns/op, ${fmt(r.speedup, 1)}x MemPool's speed (at least ${least}x)`,
+      });
+    }
+  }
+  for (const scenario of ['heap-slab-lifo', 'heap-slab-random']) {
+    const r = row(scenario, 'heap:slab');
+    checks.push({
+      budget: 'heap: slab alloc+free within 3x of the C slab',
+      subject: `heap:slab · ${scenario}`,
+      holds: r?.ratioToC === undefined ? undefined : r.ratioToC <= t.heapSlabToC,
+      detail:
+        r?.ratioToC === undefined
+          ? 'not measured'
+          : `${fmt(r.timing!.medianNs)} ns/op = ${fmt(r.ratioToC)}x c:slab (limit ${t.heapSlabToC}x)`,
+    });
+  }
+  for (const p of heap.peaks) {
+    if (p.target === 'peer:MemPool') continue;
+    checks.push({
+      budget: 'heap: fewer bytes held at peak than MemPool on the same trace',
+      subject: `${p.target} · ${p.trace}`,
+      holds: p.vsPeer === undefined ? undefined : p.vsPeer < t.heapPeakVsPeer,
+      detail:
+        p.vsPeer === undefined
+          ? 'not measured'
+          : `${fmt(p.vsPeer, 3)}x MemPool's peak (frames held + metadata)${p.failed ? `, ${p.failed} mallocs failed` : ''}`,
+    });
+  }
+  return checks;
 }

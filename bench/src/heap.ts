@@ -1,232 +1,457 @@
-/**
- * Heap scenarios: `@framekit/heap`'s byte strategies against `@thi.ng/malloc`'s `MemPool`
- * (what a JavaScript user picks today) on the same operations, the same drawn sizes and the
- * same bytes of memory, side by side in one run.
- *
- * - `heap-lifo`: 64 mallocs of mixed sizes (16 B – 4 KiB), then the 64 frees in reverse.
- * - `heap-random`: 10,000 live objects; free one drawn at random and allocate its replacement.
- * - `heap-slab`: the slab alone against its C reference (`native/slab/slab-ref.c`): 64 mallocs
- *   of drawn sizes within the slab's classes (16 B – 2 KiB), then the frees in reverse.
- * - `heap-peak`: one churn trace (up to 10,000 live objects, mixed sizes); the figure is the
- *   bytes each allocator held at its peak (frames taken for a framekit heap, the high-water
- *   mark of MemPool's heap), not a time.
- */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { createFrameSpace } from '@framekit/core';
+import { createFrameSpace, type FrameAllocator, type FrameSpace } from '@framekit/core';
+import { createBaselineAllocator } from '@framekit/core/testing';
 import { MemPool } from '@thi.ng/malloc';
 import { measure, type Timing } from './measure';
-import { findCompiler, NATIVE_DIR } from './native';
+import { type NativeResult, runNative } from './native';
 import { drawIndices, drawSizes } from './prng';
 import type { Profile } from './profiles';
+import { tryImport } from './strategies';
 
+/*
+ * Heap scenarios (@framekit/heap): byte allocation on frames against what a JS user picks today,
+ * @thi.ng/malloc's MemPool, over the same bytes (MemPool's ArrayBuffer is as large as the frame
+ * space), on the same drawn sizes; and the slab strategy against our C slab (native/slab.c).
+ */
+
+/** One heap figure: a scenario × a target. */
 export interface HeapRow {
-  readonly scenario: 'heap-lifo' | 'heap-random' | 'heap-peak' | 'heap-slab';
-  readonly strategy: string;
+  readonly scenario: string;
+  /** `heap:slab`, `heap:tlsf`, `heap:slab[headers]`, `peer:MemPool`, `c:slab`. */
+  readonly target: string;
+  readonly kind: 'framekit' | 'peer' | 'c';
   readonly timing?: Timing;
-  /** heap-peak: bytes held at the peak. */
-  readonly peakBytes?: number;
-  /** The same figure of MemPool divided by this one (time or bytes): > 1 means this one wins. */
-  readonly vsMemPool?: number;
-  /** heap-slab: this row's ns/op over the C slab's (`native/slab/slab-ref.c`) in the same run. */
-  readonly vsC?: number;
+  /** MemPool's median over this row's (how many times faster than the peer). */
+  readonly speedup?: number;
+  /** This row's median over the C slab's. */
+  readonly ratioToC?: number;
+  readonly note?: string;
   readonly skipped?: string;
 }
 
-/** One allocator as the scenarios drive it: malloc gives 0 or less when exhausted. */
-interface Target {
-  malloc(size: number): number;
-  free(addr: number): void;
-  /** Bytes held now. */
-  held(): number;
+/** Bytes held at the peak of one trace. */
+export interface HeapPeakRow {
+  readonly trace: string;
+  readonly target: string;
+  /** Frames held × 4096 (the heap), or MemPool's high-water mark (`top`) above its start. */
+  readonly peakHeldBytes: number;
+  /** The heap's bookkeeping outside the frames at the end of the trace (MemPool keeps all in its buffer). */
+  readonly metadataBytes: number;
+  /** Σ requested bytes of live objects at the trace's peak. */
+  readonly peakRequestedBytes: number;
+  /** (peak held + metadata) over MemPool's peak held. */
+  readonly vsPeer?: number;
+  readonly failed?: number;
 }
 
-const HEAP_BYTES = 256 * 2 ** 20;
-const LIVE = 10_000;
-const SEED = 0x5eed;
+export interface HeapResult {
+  readonly rows: readonly HeapRow[];
+  readonly peaks: readonly HeapPeakRow[];
+}
 
-// biome-ignore lint/suspicious/noExplicitAny: @framekit/heap is loaded only when installed
+interface HeapScenario {
+  readonly id: string;
+  readonly title: string;
+  readonly loop: 'lifo' | 'random';
+  readonly sizeMin: number;
+  readonly sizeMax: number;
+  /** random: objects held (one freed and replaced per op). */
+  readonly hold?: number;
+  /** Which targets run (C only where named). */
+  readonly targets: readonly string[];
+  readonly native?: 'lifo' | 'random';
+}
+
+const PER_CALL = 64;
+const DRAWS = 65536;
+const SEED = 1;
+const FRAME = 4096;
+const HEAP_TARGETS = ['heap:slab', 'heap:first-fit', 'heap:tlsf', 'heap:slab[headers]', 'peer:MemPool'];
+
+/** The heap scenarios of a profile (ids start with `heap-`, so `--only=heap` runs them all). */
+export function heapScenarios(profile: Profile): HeapScenario[] {
+  const hold = profile.name === 'full' ? 10_000 : 1000;
+  return [
+    {
+      id: 'heap-lifo',
+      title: 'mixed sizes 16 B – 4 KiB, LIFO: 64 mallocs, then the 64 frees in reverse',
+      loop: 'lifo',
+      sizeMin: 16,
+      sizeMax: 4096,
+      targets: HEAP_TARGETS,
+    },
+    {
+      id: 'heap-random',
+      title: `${hold.toLocaleString('en-US')} live objects of 16 B – 4 KiB: free a random one, malloc a replacement`,
+      loop: 'random',
+      sizeMin: 16,
+      sizeMax: 4096,
+      hold,
+      targets: HEAP_TARGETS,
+    },
+    {
+      id: 'heap-slab-lifo',
+      title: 'slab sizes 16 B – 2 KiB, LIFO (the C slab from the same description)',
+      loop: 'lifo',
+      sizeMin: 16,
+      sizeMax: 2048,
+      targets: ['heap:slab', 'peer:MemPool'],
+      native: 'lifo',
+    },
+    {
+      id: 'heap-slab-random',
+      title: `slab sizes 16 B – 2 KiB, ${hold.toLocaleString('en-US')} live, random order (the C slab too)`,
+      loop: 'random',
+      sizeMin: 16,
+      sizeMax: 2048,
+      hold,
+      targets: ['heap:slab', 'peer:MemPool'],
+      native: 'random',
+    },
+  ];
+}
+
+/** What a timed loop calls: `malloc(size)` → address (MemPool: 0 when full; the heap: -1), `free(address)`. */
+interface ByteTarget {
+  malloc(size: number): number;
+  free(address: number): unknown;
+}
+
+const LOOPS = {
+  lifo: `
+    let cursor = 0;
+    return function call() {
+      for (let k = 0; k < perCall; k++) out[k] = target.malloc(sizes[cursor++ & mask]);
+      for (let k = perCall - 1; k >= 0; k--) target.free(out[k]);
+    };`,
+  random: `
+    let cursor = hold;
+    return function call() {
+      for (let k = 0; k < perCall; k++) {
+        const i = picks[cursor & mask];
+        target.free(held[i]);
+        held[i] = target.malloc(sizes[cursor++ & mask]);
+      }
+    };`,
+} as const;
+
+// biome-ignore lint/suspicious/noExplicitAny: the heap package is loaded only when installed
 type HeapModule = any;
 
-function targets(
-  heapModule: HeapModule,
-  bitmapPlugin: { create(space: unknown): unknown },
-): Record<string, () => Target> {
-  const frames = HEAP_BYTES / 4096;
-  const framekit = (strategy: string) => () => {
-    const space = createFrameSpace({ frames }, { backing: 'dense' });
-    const heap = heapModule.createHeap(bitmapPlugin.create(space), { strategy });
-    return {
-      malloc: (size: number) => heap.malloc(size) + 1,
-      free: (addr: number) => heap.free(addr - 1),
-      held: () => heap.stats().bytesHeld,
-    };
-  };
-  return {
-    slab: framekit('slab'),
-    'first-fit': framekit('first-fit'),
-    tlsf: framekit('tlsf'),
-    'peer:MemPool': () => {
-      const pool = new MemPool({ size: HEAP_BYTES, align: 8 });
-      return {
-        malloc: (size: number) => pool.malloc(Math.max(size, 1)),
-        free: (addr: number) => {
-          pool.free(addr);
-        },
-        held: () => pool.stats().top,
-      };
-    },
-  };
+/** Frames of the dense space (and bytes of MemPool's buffer): 128 MiB, 32 MiB in the tiny profile. */
+function spaceFrames(profile: Profile): number {
+  return profile.name === 'full' ? 32768 : 8192;
 }
 
-export async function runHeapScenarios(profile: Profile, log: (line: string) => void): Promise<HeapRow[]> {
-  let heapModule: HeapModule;
-  let bitmap: { plugin: { create(space: unknown): unknown } };
-  try {
-    heapModule = await import('@framekit/heap');
-    bitmap = await import('@framekit/alloc-bitmap');
-  } catch {
-    return [];
-  }
-  const make = targets(heapModule, bitmap.plugin);
+/**
+ * Runs the heap scenarios `want` selects, the peak-memory traces, and the C slab; returns
+ * nothing when @framekit/heap is not installed.
+ */
+export async function runHeapScenarios(
+  profile: Profile,
+  binary: string | undefined,
+  want: (id: string) => boolean,
+  log: (line: string) => void,
+): Promise<HeapResult | undefined> {
+  const heapModule: HeapModule = await tryImport('@framekit/heap');
+  if (!heapModule) return undefined;
+  const bitmap = await tryImport('@framekit/alloc-bitmap');
+  const makePmm = (space: FrameSpace): FrameAllocator =>
+    bitmap ? bitmap.createBitmapAllocator(space) : createBaselineAllocator(space);
+  const frames = spaceFrames(profile);
   const rows: HeapRow[] = [];
-  const options = { timeMs: profile.timeMs, warmupMs: profile.warmupMs, minSamples: profile.minSamples };
-  const live = profile.name === 'full' ? LIVE : 500;
-
-  log('• heap-lifo: 64 mixed-size mallocs (16 B – 4 KiB), then the frees in reverse');
-  const lifoSizes = drawSizes(SEED, 64, 16, 4096);
-  const addrs = new Float64Array(64);
-  for (const [name, create] of Object.entries(make)) {
-    const t = create();
-    const timing = measure(
-      `heap-lifo ${name}`,
-      () => {
-        for (let i = 0; i < 64; i++) addrs[i] = t.malloc(lifoSizes[i]);
-        for (let i = 63; i >= 0; i--) t.free(addrs[i]);
-      },
-      64,
-      options,
-    );
-    rows.push({ scenario: 'heap-lifo', strategy: name, timing });
-    log(`    ${name} ${timing.medianNs.toFixed(1)} ns/op`);
-  }
-
-  log('• heap-slab: the slab against its C reference, 64 mallocs of 16 B – 2 KiB then the frees in reverse');
-  {
-    const slabSizes = drawSizes(SEED + 5, 64, 16, 2048);
-    const t = make.slab();
-    const timing = measure(
-      'heap-slab slab',
-      () => {
-        for (let i = 0; i < 64; i++) addrs[i] = t.malloc(slabSizes[i]);
-        for (let i = 63; i >= 0; i--) t.free(addrs[i]);
-      },
-      64,
-      options,
-    );
-    const c = runSlabReference(SEED + 5, profile);
-    rows.push({
-      scenario: 'heap-slab',
-      strategy: 'slab',
-      timing,
-      vsC: c ? timing.medianNs / c.medianNs : undefined,
-    });
-    if (c) rows.push({ scenario: 'heap-slab', strategy: 'c:slab', timing: c });
-    log(
-      `    slab ${timing.medianNs.toFixed(1)} ns/op${c ? `, C ${c.medianNs.toFixed(1)} ns/op` : ' (no C compiler)'}`,
-    );
-  }
-
-  log(`• heap-random: ${live} live objects, free a random one + allocate its replacement`);
-  const sizes = drawSizes(SEED + 1, live * 4, 16, 4096);
-  const picks = drawIndices(SEED + 2, 4096, live);
-  for (const [name, create] of Object.entries(make)) {
-    const t = create();
-    const held = new Float64Array(live);
-    for (let i = 0; i < live; i++) held[i] = t.malloc(sizes[i]);
-    let draw = 0;
-    const timing = measure(
-      `heap-random ${name}`,
-      () => {
-        for (let j = 0; j < 64; j++) {
-          const i = picks[draw++ & 4095];
-          t.free(held[i]);
-          held[i] = t.malloc(sizes[(draw * 7) % sizes.length]);
-        }
-      },
-      64,
-      options,
-    );
-    rows.push({ scenario: 'heap-random', strategy: name, timing });
-    log(`    ${name} ${timing.medianNs.toFixed(1)} ns/op`);
-  }
-
-  log('• heap-peak: bytes held at the peak of one churn trace');
-  const traceSizes = drawSizes(SEED + 3, live * 8, 16, 4096);
-  const traceDraws = drawIndices(SEED + 4, live * 8, 1000);
-  for (const [name, create] of Object.entries(make)) {
-    const t = create();
-    const held: number[] = [];
-    let peak = 0;
-    for (let k = 0; k < traceSizes.length; k++) {
-      // Grow to `live` objects, then churn: free one at random (sometimes two) and allocate one.
-      if (held.length >= live || (held.length > 0 && traceDraws[k] < 300)) {
-        const i = traceDraws[k] % held.length;
-        t.free(held[i]);
-        held[i] = held[held.length - 1];
-        held.pop();
-      }
-      const addr = t.malloc(traceSizes[k]);
-      if (addr > 0) held.push(addr);
-      if (k % 64 === 0) peak = Math.max(peak, t.held());
+  for (const scenario of heapScenarios(profile)) {
+    if (!want(scenario.id)) continue;
+    log(`• ${scenario.id}: ${scenario.title}`);
+    const sizes = drawSizes(SEED, DRAWS, scenario.sizeMin, scenario.sizeMax);
+    const picks = scenario.hold ? drawIndices(SEED + 1, DRAWS, scenario.hold) : undefined;
+    let native: NativeResult | undefined;
+    if (binary && scenario.native) {
+      native = runNative(binary, 'slab', scenario.native, {
+        frames,
+        per_call: PER_CALL,
+        size_min: scenario.sizeMin,
+        size_max: scenario.sizeMax,
+        hold: scenario.hold ?? 0,
+        seed: SEED,
+        time_ms: profile.timeMs,
+        warmup_ms: profile.warmupMs,
+        min_samples: profile.minSamples,
+      });
+      rows.push({ scenario: scenario.id, target: 'c:slab', kind: 'c', timing: timingOf(native) });
+      log(`    c:slab ${native.medianNs.toFixed(1)} ns/op`);
     }
-    peak = Math.max(peak, t.held());
-    rows.push({ scenario: 'heap-peak', strategy: name, peakBytes: peak });
-    log(`    ${name} peak ${(peak / 2 ** 20).toFixed(2)} MiB`);
+    const scenarioRows: HeapRow[] = [];
+    for (const target of scenario.targets) {
+      let row: HeapRow;
+      try {
+        const made = makeTarget(target, heapModule, makePmm, frames);
+        const call = compile(scenario, made, sizes, picks);
+        const timing = measure(`${scenario.id}/${target}`, call, PER_CALL, profile);
+        row = {
+          scenario: scenario.id,
+          target,
+          kind: target.startsWith('peer:') ? 'peer' : 'framekit',
+          timing,
+          ...(native ? { ratioToC: timing.medianNs / native.medianNs } : {}),
+          ...(target.endsWith('[headers]')
+            ? { note: "memm's headers: a 16-byte header before each object" }
+            : {}),
+        };
+      } catch (error) {
+        row = {
+          scenario: scenario.id,
+          target,
+          kind: 'framekit',
+          skipped: `failed: ${(error as Error).message}`,
+        };
+      }
+      scenarioRows.push(row);
+      collectGarbage();
+      log(`    ${target} ${row.timing ? `${row.timing.medianNs.toFixed(1)} ns/op` : row.skipped}`);
+    }
+    const peer = scenarioRows.find((r) => r.target === 'peer:MemPool')?.timing?.medianNs;
+    for (const r of scenarioRows) {
+      rows.push(
+        peer !== undefined && r.timing && r.kind !== 'peer' ? { ...r, speedup: peer / r.timing.medianNs } : r,
+      );
+    }
   }
-
-  return rows.map((row) => {
-    const peer = rows.find((r) => r.scenario === row.scenario && r.strategy === 'peer:MemPool');
-    if (!peer || row.strategy === 'peer:MemPool') return row;
-    const vsMemPool =
-      row.scenario === 'heap-peak'
-        ? (peer.peakBytes ?? NaN) / (row.peakBytes ?? NaN)
-        : (peer.timing?.medianNs ?? NaN) / (row.timing?.medianNs ?? NaN);
-    return { ...row, vsMemPool };
-  });
+  const peaks = want('heap-peak') ? peakRows(profile, heapModule, makePmm, frames, log) : [];
+  return { rows, peaks };
 }
 
-/** Builds (when stale) and runs the C slab; undefined without a compiler. */
-function runSlabReference(seed: number, profile: Profile): Timing | undefined {
-  const cc = findCompiler();
-  if (!cc) return undefined;
-  const source = join(NATIVE_DIR, 'slab/slab-ref.c');
-  const binary = join(NATIVE_DIR, 'build/slab-ref');
-  if (!existsSync(binary) || statSync(binary).mtimeMs < statSync(source).mtimeMs) {
-    mkdirSync(join(NATIVE_DIR, 'build'), { recursive: true });
-    execFileSync(cc, ['-O2', '-std=gnu11', '-Wall', '-o', binary, source], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-  }
-  const out = execFileSync(
-    binary,
-    [
-      `seed=${seed}`,
-      'count=64',
-      'size_min=16',
-      'size_max=2048',
-      `time_ms=${profile.timeMs}`,
-      `min_samples=${profile.minSamples}`,
-    ],
-    { encoding: 'utf8' },
-  );
-  const r = JSON.parse(out) as { medianNs: number; p99Ns: number; meanNs: number; samples: number };
+function timingOf(n: NativeResult): Timing {
   return {
-    medianNs: r.medianNs,
-    p99Ns: r.p99Ns,
-    meanNs: r.meanNs,
-    opsPerSec: 1e9 / r.meanNs,
-    samples: r.samples,
+    medianNs: n.medianNs,
+    p99Ns: n.p99Ns,
+    meanNs: n.meanNs,
+    opsPerSec: 1e9 / n.meanNs,
+    samples: n.samples,
   };
+}
+
+/** A target over a fresh space (the heap) or buffer (MemPool) of `frames * 4096` bytes. */
+function makeTarget(
+  target: string,
+  heapModule: HeapModule,
+  makePmm: (space: FrameSpace) => FrameAllocator,
+  frames: number,
+): ByteTarget {
+  if (target === 'peer:MemPool') return new MemPool({ size: frames * FRAME, align: 16 });
+  const match = /^heap:([a-z-]+)(\[headers\])?$/.exec(target);
+  if (!match) throw new Error(`unknown heap target ${target}`);
+  const space = createFrameSpace({ frames }, { backing: 'dense' });
+  return heapModule.createHeap(makePmm(space), { strategy: match[1], headers: Boolean(match[2]) });
+}
+
+/** The timed call, compiled per row so V8's type feedback for one target never slows another. */
+function compile(
+  scenario: HeapScenario,
+  target: ByteTarget,
+  sizes: Float64Array,
+  picks: Uint32Array | undefined,
+): () => void {
+  const hold = scenario.hold ?? 0;
+  const held = new Float64Array(hold);
+  const full = target instanceof MemPool ? 0 : -1;
+  for (let i = 0; i < hold; i++) {
+    held[i] = target.malloc(sizes[i]);
+    if (held[i] === full) throw new Error(`${scenario.id}: the space cannot hold ${hold} objects`);
+  }
+  const factory = new Function(
+    'target',
+    'perCall',
+    'out',
+    'sizes',
+    'picks',
+    'held',
+    'hold',
+    'mask',
+    LOOPS[scenario.loop],
+  );
+  return factory(target, PER_CALL, new Float64Array(PER_CALL), sizes, picks, held, hold, DRAWS - 1);
+}
+
+/**
+ * Peak bytes held on the same trace: `hold` objects of 16 B – 4 KiB, then 20 replacements per
+ * object in random order (the heap-random trace, untimed), for every target.
+ */
+function peakRows(
+  profile: Profile,
+  heapModule: HeapModule,
+  makePmm: (space: FrameSpace) => FrameAllocator,
+  frames: number,
+  log: (line: string) => void,
+): HeapPeakRow[] {
+  const hold = profile.name === 'full' ? 10_000 : 1000;
+  const ops = hold * 20;
+  const sizes = drawSizes(SEED, DRAWS, 16, 4096);
+  const picks = drawIndices(SEED + 1, DRAWS, hold);
+  log(
+    `• heap-peak: ${hold.toLocaleString('en-US')} live objects of 16 B – 4 KiB, ${ops.toLocaleString('en-US')} replacements`,
+  );
+  const rows: {
+    trace: string;
+    target: string;
+    peak: number;
+    meta: number;
+    requested: number;
+    failed: number;
+  }[] = [];
+  for (const target of HEAP_TARGETS) {
+    let pool: MemPool | undefined;
+    let counter: { used: number; peak: number } | undefined;
+    let heap: ByteTarget & { stats(): { metadataBytes: number } };
+    if (target === 'peer:MemPool') {
+      pool = new MemPool({ size: frames * FRAME, align: 16 });
+      heap = Object.assign(pool, { stats: () => ({ metadataBytes: 0 }) });
+    } else {
+      const [, name, headers] = /^heap:([a-z-]+)(\[headers\])?$/.exec(target)!;
+      const space = createFrameSpace({ frames }, { backing: 'dense' });
+      const counted = countFrames(makePmm(space));
+      counter = counted.counter;
+      heap = heapModule.createHeap(counted.pmm, { strategy: name, headers: Boolean(headers) });
+    }
+    // biome-ignore lint/suspicious/noExplicitAny: MemPool's `top` is protected in its types
+    const top = () => (pool as any).top as number;
+    const start = pool ? top() : 0;
+    let peakTop = start;
+    const held = new Float64Array(hold);
+    const requested = new Float64Array(hold);
+    let live = 0;
+    let peakLive = 0;
+    let failed = 0;
+    const full = pool ? 0 : -1;
+    const fresh = (i: number, size: number) => {
+      const address = heap.malloc(size);
+      if (address === full) {
+        failed++;
+        held[i] = -1;
+        requested[i] = 0;
+        return;
+      }
+      held[i] = address;
+      requested[i] = size;
+      live += size;
+      if (live > peakLive) peakLive = live;
+      if (pool) peakTop = Math.max(peakTop, top());
+    };
+    for (let i = 0; i < hold; i++) fresh(i, sizes[i]);
+    for (let k = 0; k < ops; k++) {
+      const cursor = hold + k;
+      const i = picks[cursor & (DRAWS - 1)];
+      if (held[i] !== -1) {
+        heap.free(held[i]);
+        live -= requested[i];
+      }
+      fresh(i, sizes[cursor & (DRAWS - 1)]);
+    }
+    rows.push({
+      trace: 'heap-random',
+      target,
+      peak: pool ? peakTop - start : counter!.peak * FRAME,
+      meta: heap.stats().metadataBytes,
+      requested: peakLive,
+      failed,
+    });
+    log(`    ${target} peak ${(rows[rows.length - 1].peak / 2 ** 20).toFixed(2)} MiB`);
+    collectGarbage();
+  }
+  const peer = rows.find((r) => r.target === 'peer:MemPool');
+  return rows.map((r) => ({
+    trace: r.trace,
+    target: r.target,
+    peakHeldBytes: r.peak,
+    metadataBytes: r.meta,
+    peakRequestedBytes: r.requested,
+    ...(peer && r.target !== peer.target ? { vsPeer: (r.peak + r.meta) / peer.peak } : {}),
+    ...(r.failed > 0 ? { failed: r.failed } : {}),
+  }));
+}
+
+/** `pmm` with a count of frames taken (and its peak), for peak memory. */
+function countFrames(pmm: FrameAllocator): { pmm: FrameAllocator; counter: { used: number; peak: number } } {
+  const counter = { used: 0, peak: 0 };
+  const take = (n: number) => {
+    counter.used += n;
+    if (counter.used > counter.peak) counter.peak = counter.used;
+  };
+  const wrapped = Object.assign(Object.create(pmm) as FrameAllocator, {
+    alloc() {
+      const pfn = pmm.alloc();
+      if (pfn !== -1) take(1);
+      return pfn;
+    },
+    allocRun(count: number, options?: Parameters<FrameAllocator['allocRun']>[1]) {
+      const pfn = pmm.allocRun(count, options);
+      if (pfn !== -1) take(count);
+      return pfn;
+    },
+    free(pfn: number) {
+      pmm.free(pfn);
+      counter.used--;
+    },
+    freeRun(pfn: number, count: number) {
+      pmm.freeRun(pfn, count);
+      counter.used -= count;
+    },
+  });
+  return { pmm: wrapped, counter };
+}
+
+function collectGarbage(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) gc();
+}
+
+const fmt = (x: number | undefined, digits = 2) =>
+  x === undefined || !Number.isFinite(x)
+    ? '–'
+    : x >= 1000
+      ? Math.round(x).toLocaleString('en-US')
+      : x.toFixed(digits);
+const mib = (x: number) => `${(x / 2 ** 20).toFixed(2)} MiB`;
+
+/** The report's heap section (markdown lines). */
+export function renderHeap(result: HeapResult | undefined): string[] {
+  const out: string[] = ['## Heap (@framekit/heap against @thi.ng/malloc MemPool and the C slab)', ''];
+  if (!result) return [...out, '_Not measured: @framekit/heap is not installed._', ''];
+  out.push(
+    'One op is one malloc and one free. `vs MemPool` is how many times faster than MemPool on the same sizes over',
+    'the same bytes (a 128 MiB space / buffer); `x C` is the median over the C slab (`native/slab.c`). The heap',
+    'runs over the bitmap allocator with dense contents.',
+    '',
+  );
+  const scenarios = [...new Set(result.rows.map((r) => r.scenario))];
+  for (const id of scenarios) {
+    out.push(`### ${id}`, '');
+    out.push(
+      '| target | median ns | p99 ns | ops/s | vs MemPool | x C | note |',
+      '|---|---|---|---|---|---|---|',
+    );
+    for (const r of result.rows.filter((x) => x.scenario === id)) {
+      if (!r.timing) {
+        out.push(`| ${r.target} | – | – | – | – | – | ${r.skipped ?? ''} |`);
+        continue;
+      }
+      out.push(
+        `| ${r.target} | ${fmt(r.timing.medianNs)} | ${fmt(r.timing.p99Ns)} | ${fmt(r.timing.opsPerSec, 0)} | ${r.speedup === undefined ? '–' : `${fmt(r.speedup)}x`} | ${r.ratioToC === undefined ? '–' : `${fmt(r.ratioToC)}x`} | ${r.note ?? ''} |`,
+      );
+    }
+    out.push('');
+  }
+  if (result.peaks.length > 0) {
+    out.push('### heap-peak: bytes held at the peak of the heap-random trace', '');
+    out.push(
+      '| target | peak held | + metadata | requested at peak | (held + metadata) / MemPool |',
+      '|---|---|---|---|---|',
+    );
+    for (const p of result.peaks) {
+      out.push(
+        `| ${p.target} | ${mib(p.peakHeldBytes)} | ${mib(p.peakHeldBytes + p.metadataBytes)} | ${mib(p.peakRequestedBytes)} | ${p.vsPeer === undefined ? '–' : `${fmt(p.vsPeer, 3)}`}${p.failed ? ` (${p.failed} failed)` : ''} |`,
+      );
+    }
+    out.push('');
+  }
+  return out;
 }

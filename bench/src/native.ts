@@ -9,7 +9,7 @@ export const NATIVE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../n
 export const NATIVE_BUILD_DIR = join(NATIVE_DIR, 'build');
 export const NATIVE_BINARY = join(NATIVE_BUILD_DIR, 'framekit-ref');
 
-export type NativeAlgo = 'stack' | 'bitmap' | 'hier2m' | 'buddy';
+export type NativeAlgo = 'stack' | 'bitmap' | 'hier2m' | 'buddy' | 'slab';
 
 /** What `framekit-ref` prints for a measured scenario (all times per op, in ns). */
 export interface NativeResult {

@@ -1,4 +1,5 @@
 import type { Check } from './budgets';
+import { renderHeap } from './heap';
 import { MAP_TITLES } from './maps';
 import type { Row, SuiteResult } from './run';
 
@@ -173,25 +174,7 @@ export function renderMarkdown(result: SuiteResult, checks?: readonly Check[]): 
     out.push('_Not measured: @framekit/vm is not installed._', '');
   }
 
-  out.push('## Byte heaps (@framekit/heap) against MemPool', '');
-  if (result.heap.length > 0) {
-    out.push(
-      table(
-        ['scenario', 'strategy', 'ns/op (median)', 'peak held', 'MemPool / this', 'this / C'],
-        result.heap.map((h) => [
-          h.scenario,
-          h.strategy,
-          num(h.timing?.medianNs, 1),
-          h.peakBytes === undefined ? '' : `${(h.peakBytes / 2 ** 20).toFixed(2)} MiB`,
-          h.vsMemPool === undefined ? '' : `${h.vsMemPool.toFixed(2)}x`,
-          h.vsC === undefined ? '' : `${h.vsC.toFixed(2)}x`,
-        ]),
-      ),
-      '',
-    );
-  } else {
-    out.push('_Not measured: @framekit/heap is not installed, or the heap group was left out._', '');
-  }
+  if (result.heap) out.push(...renderHeap(result.heap));
 
   if (checks) {
     out.push('## Budgets (DESIGN.md)', '');

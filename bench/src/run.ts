@@ -1,7 +1,7 @@
 import { createFrameSpace, type FrameAllocator, type FrameSpace } from '@framekit/core';
 import { fillFrames } from '@framekit/core/plugin';
 import { applyRecipe, type FragmentRecipe, fragmentRecipe, recipeArgs, summarizeRecipe } from './fragment';
-import { type HeapRow, runHeapScenarios } from './heap';
+import { type HeapResult, runHeapScenarios } from './heap';
 import { type InitResult, initInChild, initInProcess, writeRangesFile } from './init';
 import { bootMap, MAP_TITLES, type MapName } from './maps';
 import { measure, measureSlow, type Timing } from './measure';
@@ -66,8 +66,8 @@ export interface SuiteResult {
   readonly init: readonly (InitResult & { readonly kind: 'framekit' | 'c'; readonly ratio?: number })[];
   readonly memory: readonly MemoryRow[];
   readonly vm: readonly VmRow[];
-  /** Byte heaps (`@framekit/heap`) against MemPool. */
-  readonly heap: readonly HeapRow[];
+  /** Heap scenarios (`heap-*`); undefined when @framekit/heap is not installed or none was selected. */
+  readonly heap?: HeapResult;
   /** Strategy packages not installed (their rows are missing), and other gaps. */
   readonly missing: readonly string[];
   readonly nativeAvailable: boolean;
@@ -175,8 +175,8 @@ export async function runSuite(options: RunOptions): Promise<SuiteResult> {
     ? memoryRows(init, profile, stackStrategy?.create as ((space: FrameSpace) => FrameAllocator) | undefined)
     : [];
   const vm = wanted(options.only, 'vm') ? runVmScenarios(loaded, profile, log) : [];
+  const heap = await runHeapScenarios(profile, binary, (id) => wanted(options.only, id), log);
   if (!loaded.vm) missing.push('vm scenarios (fault in 256 MiB, fork): @framekit/vm is not installed');
-  const heap = wanted(options.only, 'heap') ? await runHeapScenarios(profile, log) : [];
 
   return {
     profile: profile.name,
@@ -194,7 +194,7 @@ export async function runSuite(options: RunOptions): Promise<SuiteResult> {
     init,
     memory,
     vm,
-    heap,
+    ...(heap ? { heap } : {}),
     missing,
     nativeAvailable: Boolean(binary),
   };

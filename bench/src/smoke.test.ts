@@ -56,10 +56,14 @@ describe('bench suite (tiny profile)', () => {
     expect(result.init.some((i) => i.strategy === 'baseline' && i.timing)).toBe(true);
     expect(result.memory.some((m) => m.strategy === 'withRefCounts')).toBe(true);
     for (const v of result.vm) expect(v.skipped, `vm × ${v.strategy}`).toBeUndefined();
+    expect(result.heap?.rows.some((r) => r.target === 'heap:slab' && r.timing)).toBe(true);
+    for (const r of result.heap?.rows ?? []) expect(r.skipped ?? '', `${r.scenario} × ${r.target}`).toBe('');
+    expect(result.heap?.peaks.length).toBeGreaterThan(0);
     const checks = checkBudgets(result);
     expect(checks.length).toBeGreaterThan(5);
     const markdown = renderMarkdown(result, checks);
     for (const id of ids) expect(markdown).toContain(`### ${id}:`);
     expect(markdown).toContain('## Budgets');
+    expect(markdown).toContain('## Heap');
   }, 60_000);
 });

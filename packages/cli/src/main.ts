@@ -12,15 +12,9 @@ import {
   KIND_RANK,
   REGION_KINDS,
 } from '@framekit/core';
-import {
-  formatTrace,
-  OBJECT_WORKLOADS,
-  parseTrace,
-  type RunResult,
-  type TraceOp,
-  WORKLOADS,
-} from '@framekit/sim';
+import { formatTrace, parseTrace, type RunResult, type TraceOp, WORKLOADS } from '@framekit/sim';
 import { version } from '../package.json';
+import { HEAP_USAGE, heapCommand } from './heap';
 import { memoryPicture } from './picture';
 import { ProgressBar } from './progress';
 import {
@@ -33,7 +27,6 @@ import {
   MAX_OPS,
   workloadOps,
 } from './shared/compare';
-import { compareHeaps, DEFAULT_HEAP_SETUP, HEAP_STRATEGIES } from './shared/heap-compare';
 import { findMapPreset, MAP_PRESETS } from './shared/maps';
 import { findStrategies, STRATEGIES } from './shared/strategies';
 import { formatCsv, formatTable } from './table';
@@ -68,7 +61,6 @@ const setupOptions = {
   json: { type: 'boolean' },
   csv: { type: 'boolean' },
   'explain-columns': { type: 'boolean' },
-  heap: { type: 'boolean' },
   workers: { type: 'string' },
 } as const;
 
@@ -83,9 +75,8 @@ const OPTION_HELP = {
   seed: `  --seed S              the workload's seed, an integer >= 0; default ${DEFAULT_SETUP.seed}`,
   output: `  --json | --csv        machine output on stdout (CSV's metadata column is in bytes)
   --explain-columns     what each column of the results means, with units`,
-  heap: `  --heap                compare byte heaps (@framekit/heap) instead of frame allocators: --workload is
-                        then ${OBJECT_WORKLOADS.map((w) => w.name).join(', ')} (default ${DEFAULT_HEAP_SETUP.workload}),
-                        --strategies ${HEAP_STRATEGIES.map((s) => s.name).join(', ')}`,
+  heap: `  --heap                byte heaps (@framekit/heap) instead of frame allocators:
+${HEAP_USAGE}`,
   workers: `  --workers N           run the workload on ONE shared llfree allocator from 1, 2, 4 … N worker
                         threads (owners split over them): throughput scaling, retries per op`,
   help: '  -h, --help            this help',
@@ -132,7 +123,7 @@ const COMMANDS: readonly Command[] = [
       'example:',
       '  framekit compare --map my-e820.txt --workload dma-bursts --strategies stack,bitmap,kernel --ops 100000',
       'more examples:',
-      '  framekit compare --heap --workload processes --strategies slab,tlsf,peer:MemPool',
+      '  framekit compare --heap --workload processes --strategies slab,tlsf,mempool',
       '  framekit compare --workers 4 --workload processes --ops 200000',
     ].join('\n'),
     options: setupOptions,
@@ -264,6 +255,10 @@ export function main(argv: readonly string[]): number {
       return 0;
     }
     const named = first !== undefined && !first.startsWith('-');
+    // Byte heaps: `compare --heap` and `trace --heap` have options of their own (see heap.ts).
+    if (argv.includes('--heap') && !argv.includes('--help') && !argv.includes('-h')) {
+      return heapCommand(named ? first : 'compare', named ? argv.slice(1) : argv);
+    }
     const command = COMMANDS.find((c) => c.name === (named ? first : 'compare'));
     if (!command)
       throw new UsageError(
@@ -448,10 +443,9 @@ function mapLine(name: string, usableFrames: number, ranges: number): string {
 
 function compareCommand(values: Values): number {
   if (values['explain-columns']) {
-    console.log(values.heap ? HEAP_LEGEND : COLUMN_LEGEND);
+    console.log(COLUMN_LEGEND);
     return 0;
   }
-  if (values.heap) return heapCompareCommand(values);
   const { setup, output } = readSetup(values);
   if (values.workers !== undefined)
     return workersCommand(setup, integer('workers', values.workers, 1, 1), output);
@@ -465,72 +459,6 @@ function compareCommand(values: Values): number {
   const header = `${mapLine(map.name, map.space.usableFrames, map.space.ranges.length)} · workload ${setup.workload}, ${setup.ops} ops, seed ${setup.seed}`;
   const { map: _text, mapName: _name, ...rest } = setup;
   printResults(output, { ...rest, map: map.name }, header, results);
-  return 0;
-}
-
-const HEAP_LEGEND = `columns of a heap comparison (compare --heap):
-  ops/s        malloc, free and owner-exit operations per second (varies run to run)
-  failed       mallocs that returned no address: the 256 MiB of memory was exhausted
-  peak held    the most bytes the heap held from the memory below at once (frames taken, or
-               MemPool's high-water mark) — lower is better
-  peak live    the most bytes the callers had asked for at once (the same for every strategy)
-  overhead     peak held / peak live (1.00 would be perfect packing)
-  internal ‰   at the end: bytes inside objects beyond what was asked, per mille of used bytes
-  external ‰   at the end: 1000 - largest free block / free bytes in held memory, per mille`;
-
-function heapCompareCommand(values: Values): number {
-  if (values.map !== undefined || values.format !== undefined) {
-    throw new UsageError('--heap runs in 256 MiB of memory of its own: --map and --format do not apply');
-  }
-  let strategies: readonly string[] = DEFAULT_HEAP_SETUP.strategies;
-  if (values.strategies !== undefined) {
-    strategies = String(values.strategies)
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    if (strategies.length === 0) {
-      throw new UsageError(
-        `--strategies names none (known: ${HEAP_STRATEGIES.map((s) => s.name).join(', ')})`,
-      );
-    }
-  }
-  const setup = {
-    workload: (values.workload as string | undefined) ?? DEFAULT_HEAP_SETUP.workload,
-    strategies,
-    ops: integer('ops', values.ops, DEFAULT_HEAP_SETUP.ops, 1),
-    seed: integer('seed', values.seed, DEFAULT_HEAP_SETUP.seed, 0),
-  };
-  if (setup.ops > MAX_OPS) checkOps(setup.ops);
-  if (values.json && values.csv) throw new UsageError('choose one of --json and --csv');
-  let results: ReturnType<typeof compareHeaps>;
-  try {
-    results = compareHeaps(setup);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const rows = results.map((r) => {
-    const last = r.samples[r.samples.length - 1];
-    return {
-      strategy: r.strategy,
-      ops: r.ops,
-      'ops/s': Math.round(r.opsPerSecond),
-      failed: r.failed,
-      'peak held': values.csv ? r.peakBytesHeld : formatBytes(r.peakBytesHeld),
-      'peak live': values.csv ? r.peakLiveBytes : formatBytes(r.peakLiveBytes),
-      overhead: (r.peakBytesHeld / Math.max(1, r.peakLiveBytes)).toFixed(2),
-      'internal ‰': last?.internal === undefined ? '–' : Math.round(last.internal * 1000),
-      'external ‰': last?.external === undefined ? '–' : Math.round(last.external * 1000),
-    };
-  });
-  if (values.json) console.log(JSON.stringify({ setup: { heap: true, ...setup }, results }, null, 2));
-  else if (values.csv) console.log(formatCsv(rows));
-  else {
-    console.log(
-      `heap workload ${setup.workload}, ${setup.ops} ops, seed ${setup.seed}, 256 MiB of memory each\n`,
-    );
-    console.log(formatTable(rows));
-    console.log('\n(framekit compare --heap --explain-columns explains every column)');
-  }
   return 0;
 }
 

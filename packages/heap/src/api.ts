@@ -1,42 +1,49 @@
-/**
- * The heap contract: byte allocation on frames. A heap takes frames from any framekit
- * `FrameAllocator` and hands out byte addresses inside them (`pfn * 4096 + offset`), so the
- * vm and the frame maps show heap memory where it is.
- *
- * Misuse throws a `FrameError` and leaves the heap exactly as it was:
- *
- * | misuse | code |
- * |---|---|
- * | a size, count, align or owner that is not a valid integer (size < 0, align not a power of two or > 4096 for sub-page sizes, owner < 0), an address that is not a safe integer ≥ 0 | `INVALID_REQUEST` |
- * | `free`/`realloc`/`usableSize`/`ownerOf` of an address the heap did not hand out: foreign, interior, or already freed | `NOT_ALLOCATED` |
- * | a request the frame allocator cannot serve by shape (a multi-frame request from a stack, a sparse view crossing a chunk) | `UNSUPPORTED` |
- * | a heap over a frame space without contents | `UNSUPPORTED` |
- *
- * Exhaustion is a return value: `NO_ADDRESS`.
- */
-import type { FrameAllocator } from '@framekit/core';
+import type { FrameWords } from '@framekit/core/plugin';
 
-/** What `malloc` returns when memory is exhausted. */
+/**
+ * The heap's contract: byte allocation on frames of a framekit `FrameAllocator`, per owner, with
+ * pluggable byte strategies (the `memm` kernel's allocator `type`). Names here are the public API.
+ *
+ * Addresses are byte addresses in the frame space: `pfn * 4096 + offset`, plain numbers (exact
+ * below 2^53, so they may pass 2^32; nothing here shifts them).
+ *
+ * Errors (a `FrameError` from `@framekit/core`; the heap is left exactly as it was):
+ * - `INVALID_REQUEST`: a size, count, length or align that is not a safe integer in range (size and
+ *   count ≥ 1, align a power of two), an owner that is not an integer in [0, 2^32 - 2], an address
+ *   that is not a safe integer, an unknown strategy or view type, bad options.
+ * - `NOT_ALLOCATED`: `free`, `realloc`, `usableSize`, `ownerOf`, `bytes` of an address that is not
+ *   the start of a live allocation of this heap — foreign (never handed out, another heap's,
+ *   `NO_ADDRESS`), interior (inside an allocation but not its start) or already freed.
+ * - `UNSUPPORTED`: a request the frame allocator cannot serve in shape: a frame run when it has
+ *   no runs, an alignment beyond a frame when it cannot align runs, and on a sparse space one
+ *   allocation of more than 2 MiB (a heap object never crosses a sparse space's 2 MiB chunk).
+ *   `createHeap` over a space without contents.
+ * Exhaustion is a return value: `NO_ADDRESS`, or `undefined` for the typed views.
+ */
+
+/** What `malloc` and friends return when memory is exhausted (not an error). */
 export const NO_ADDRESS = -1;
 
-/** A strategy's `malloc` answer for a request beyond what it serves: the heap then takes a frame run. */
-export const TOO_BIG = -2;
+/** Bytes in a frame. Requests of this size or more are frame runs taken from the frame allocator. */
+export const FRAME_BYTES = 4096;
 
-/** A byte address in the frame space: `pfn * 4096 + offset`. */
-export type Address = number;
+/** Every small object is aligned to this many bytes (as malloc on a 64-bit machine). */
+export const MIN_ALIGN = 16;
 
 export interface MallocOptions {
-  /** Whose allocation this is (memm's pid; 0 = the kernel, the default). A non-negative integer. */
+  /**
+   * Who the memory is for (a process id; 0, the kernel, by default). Each owner's objects come
+   * from its own allocator: two owners never share a slab or a span. An integer in [0, 2^32 - 2].
+   */
   readonly owner?: number;
-  /** The address is a multiple of `align` bytes (a power of two; default 16, at most 4096 below a page). */
+  /** The address is a multiple of `align` bytes (a power of two; at least 16 is always given). */
   readonly align?: number;
 }
 
-/** The element types `mallocAs` can view memory as, in the manner of thi.ng's `mallocAs`. */
-export type ElementType = 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'f32' | 'f64' | 'u64' | 'i64';
-
-export interface TypedArrayOf {
+/** The element types of `mallocAs`, as in thi.ng's `Type`. */
+export interface ViewTypeMap {
   u8: Uint8Array;
+  u8c: Uint8ClampedArray;
   i8: Int8Array;
   u16: Uint16Array;
   i16: Int16Array;
@@ -44,133 +51,223 @@ export interface TypedArrayOf {
   i32: Int32Array;
   f32: Float32Array;
   f64: Float64Array;
-  u64: BigUint64Array;
   i64: BigInt64Array;
+  u64: BigUint64Array;
 }
+export type ViewType = keyof ViewTypeMap;
+
+/** A name of a built-in strategy. */
+export type HeapStrategyName = 'slab' | 'first-fit' | 'tlsf';
 
 export interface HeapOptions {
-  /** The byte strategy, by name or as an object: `'slab'` (default), `'first-fit'`, `'tlsf'`. */
-  readonly strategy?: StrategyName | ByteStrategy;
+  /** A built-in strategy's name (default `'slab'`) or a strategy object (`slabStrategy({...})`, your own). */
+  readonly strategy?: HeapStrategyName | HeapStrategy;
   /**
-   * memm's way of finding an object's allocator: a 16-byte header before each object whose
-   * first word names its allocator, instead of the heap's frame → allocator table. Costs 16
-   * bytes per object (see `stats().headerBytes`); kept to compare the two.
+   * `memm`'s way of finding an object's allocator: 16 bytes before every small object hold its
+   * allocator and block (and the header's own size, when `align` pushed it further). Frees then
+   * read that header instead of the frame → block table, which is kept for frame runs only.
+   * Costs at least 16 bytes per object; saves the table's 4 bytes per frame. Default false.
    */
   readonly headers?: boolean;
-  /** Empty slabs / spans an allocator keeps instead of returning them to the frame allocator. Default 1. */
-  readonly cachedEmpty?: number;
-  /** Frames per span of the span strategies (first-fit, tlsf): a power of two, 1 … 512. Default 16 (64 KiB). */
-  readonly spanFrames?: number;
+  /**
+   * Single frames a `free` keeps per owner for its next one-frame request instead of giving them
+   * back to the frame allocator (as Linux keeps per-CPU page lists); `trim()` and memory pressure
+   * give them back. Default 32; 0 turns the cache off.
+   */
+  readonly frameCache?: number;
 }
 
-export type StrategyName = 'slab' | 'first-fit' | 'tlsf';
-
-/** Per-owner and per-size-class figures. */
+/** Memory use of the heap, an owner or a size class (all in bytes unless named frames). */
 export interface HeapUsage {
-  /** Bytes the callers asked for, summed over live objects. */
-  readonly liveBytes: number;
-  /** Bytes the live objects occupy (their usable sizes, plus headers). */
-  readonly usedBytes: number;
-  /** Live objects. */
+  /** Live allocations. */
   readonly objects: number;
-}
-
-export interface HeapStats extends HeapUsage {
-  /** Frames taken from the frame allocator and not yet given back. */
-  readonly framesHeld: number;
-  /** `framesHeld * 4096`. */
-  readonly bytesHeld: number;
-  /** Bytes of memm headers among `usedBytes` (0 without `headers`). */
-  readonly headerBytes: number;
-  /** Internal fragmentation: `1 - liveBytes / usedBytes` (0 when nothing is live). */
-  readonly internalFragmentation: number;
-  /** External fragmentation: `1 - largestFreeBlock / freeBytes` over the held memory (0 when nothing is free). */
-  readonly externalFragmentation: number;
-  /** Free bytes inside held frames. */
+  /** Σ `usableSize` of live allocations: what their owners may use. */
+  readonly liveBytes: number;
+  /**
+   * Bytes in held frames that a later `malloc` can hand out (free slab slots, free blocks of
+   * spans) but that cannot go back to the frame allocator while their frame holds anything else.
+   */
   readonly freeBytes: number;
-  /** The largest block a sub-page request could take without new frames. */
-  readonly largestFreeBlock: number;
-  /** Bytes of bookkeeping the heap keeps outside the frames (typed arrays, tables). */
-  readonly metadataBytes: number;
-  readonly byOwner: ReadonlyMap<number, HeapUsage & { readonly framesHeld: number }>;
-  /** By usable size: a slab's size class, a span block's rounded size, or `'large'` frame runs. */
-  readonly bySizeClass: ReadonlyMap<number | 'large', HeapUsage>;
+  /**
+   * Bytes in held frames that are neither live nor free: slab tails, boundary tags, `headers`,
+   * alignment gaps. (Rounding a request up to its size class is inside `usableSize`, so it counts
+   * as live; only the caller knows the size it asked for.)
+   */
+  readonly overheadBytes: number;
+  /** `framesHeld * 4096`. */
+  readonly heldBytes: number;
+  /** Frames taken from the frame allocator (slabs, spans, frame runs, cached empty ones). */
+  readonly framesHeld: number;
+  /** `overheadBytes / heldBytes` (0 when nothing is held). */
+  readonly internalFragmentation: number;
+  /** `freeBytes / heldBytes` (0 when nothing is held). */
+  readonly externalFragmentation: number;
 }
 
-export interface Heap {
-  readonly pmm: FrameAllocator;
-  readonly strategy: string;
-  /** A byte address, or `NO_ADDRESS` when memory is exhausted. `malloc(0)` gives a valid, unique address. */
-  malloc(size: number, options?: MallocOptions): Address;
-  /** `count * size` zeroed bytes. */
-  calloc(count: number, size: number, options?: MallocOptions): Address;
-  /** Grows or shrinks in place when it can, else moves (copying); `NO_ADDRESS` and the old block intact on exhaustion. */
-  realloc(addr: Address, size: number): Address;
-  free(addr: Address): void;
-  /** The bytes usable at `addr` (at least what was asked). */
-  usableSize(addr: Address): number;
-  ownerOf(addr: Address): number;
-  /** A live view of `length` bytes at `addr` (within one object). */
-  bytes(addr: Address, length: number): Uint8Array;
-  /** `count` elements of `type`, as a typed array over fresh memory, or `undefined` when exhausted. */
-  mallocAs<T extends ElementType>(
-    type: T,
-    count: number,
-    options?: MallocOptions,
-  ): TypedArrayOf[T] | undefined;
-  /** Frees everything `owner` holds (a process exit), in time proportional to what it held. */
-  releaseOwner(owner: number): void;
-  stats(): HeapStats;
-  /** Returns every frame to `pmm`. Idempotent; any other call afterwards throws. */
-  [Symbol.dispose](): void;
+export interface OwnerUsage extends HeapUsage {
+  readonly owner: number;
 }
 
 /**
- * A byte strategy: memm's allocator `type`. The heap creates one allocator per owner and
- * strategy; an allocator carves sub-page objects out of frames it asks the heap for.
+ * One size class: objects whose usable size is above the previous class and at most `size`
+ * bytes. The slab strategy's classes are 16 B … 2 KiB; the last class (4096) holds objects of
+ * 2 KiB – 4 KiB that first-fit and TLSF keep in spans. `framesHeld` and `freeBytes` are the
+ * class's own slabs; strategies whose spans serve every size report 0 there (see the totals).
  */
-export interface ByteStrategy {
-  readonly name: string;
-  /** The largest request (in bytes, before alignment) the strategy serves; larger ones are frame runs. */
-  readonly maxSmallBytes: number;
-  create(host: StrategyHost): ByteAllocator;
-}
-
-/** What the heap gives an allocator: frames, and the table that maps them back to it. */
-export interface StrategyHost {
-  readonly pmm: FrameAllocator;
-  readonly cachedEmpty: number;
-  readonly spanFrames: number;
-  /** Takes `count` contiguous frames (aligned to `count` when a power of two), registered to this allocator with `tag`; `-1` when exhausted. */
-  takeFrames(count: number, tag: number): number;
-  /** Gives frames back (and forgets their registration). */
-  giveFrames(pfn: number, count: number): void;
-  /** A live 32-bit view over `count` frames from `pfn` (cached by the caller). */
-  words(pfn: number, count: number): Int32Array;
-}
-
-/** One owner's allocator of one strategy. Every method but `malloc` receives only addresses it handed out when `live` says so. */
-export interface ByteAllocator {
-  /** An address with at least `size` usable bytes, aligned to `align`; `NO_ADDRESS` when frames ran out, `TOO_BIG` when the request is not one this strategy serves. */
-  malloc(size: number, align: number, requested: number): Address;
-  /** The usable size of the live object at `addr` whose frame is registered with `tag`, or -1 when none starts there. */
-  live(addr: Address, tag: number): number;
-  /** The requested size recorded for a live object (`requested` of its malloc or resize: the caller's bytes, without a memm header). */
-  requested(addr: Address, tag: number): number;
-  free(addr: Address, tag: number): void;
-  /** Grows or shrinks the object in place to `size` bytes when it can; false otherwise (nothing changed). */
-  resize(addr: Address, tag: number, size: number, requested: number): boolean;
-  /** Every frame back to the host. */
-  release(): void;
-  /** Frames held, free bytes inside them, the largest free block, and metadata bytes. */
-  usage(): AllocatorUsage;
-  /** Adds each live object's (usable size, requested size) to `sink`. */
-  forEachLive(sink: (usable: number, requested: number) => void): void;
-}
-
-export interface AllocatorUsage {
+export interface SizeClassUsage {
+  readonly size: number;
+  readonly objects: number;
+  readonly liveBytes: number;
   readonly framesHeld: number;
   readonly freeBytes: number;
-  readonly largestFreeBlock: number;
+}
+
+export interface HeapStats extends HeapUsage {
+  readonly strategy: string;
+  readonly headers: boolean;
+  /** Requests of a frame or more: runs of frames taken whole from the frame allocator. */
+  readonly frameRuns: { readonly objects: number; readonly framesHeld: number };
+  /** Owners holding anything, by id. */
+  readonly owners: readonly OwnerUsage[];
+  readonly sizeClasses: readonly SizeClassUsage[];
+  /** Bytes of bookkeeping outside the frames: the frame → block table, block and strategy tables. */
   readonly metadataBytes: number;
+}
+
+/** A run of frames the heap holds, as `blocks()` lists them (for maps of memory). */
+export interface HeapBlock {
+  readonly pfn: number;
+  readonly frames: number;
+  readonly owner: number;
+  /**
+   * `slab`: a slab of one size class · `span`: a span of first-fit / TLSF blocks of any size (or
+   * any strategy's block without classes) · `run`: one allocation of a frame or more · `cached`: a
+   * free frame kept for the next one-frame request.
+   */
+  readonly kind: 'slab' | 'span' | 'run' | 'cached';
+  /** The slab's object size in bytes (one of `SIZE_CLASSES`), 0 for other kinds. */
+  readonly sizeClass: number;
+}
+
+/** A heap over a frame allocator: see `createHeap`. */
+export interface Heap extends Disposable {
+  readonly strategy: string;
+  readonly headers: boolean;
+  /** A byte address aligned to 16 (or `align`), or `NO_ADDRESS` when memory is exhausted. */
+  malloc(size: number, options?: MallocOptions): number;
+  /** `count * size` bytes, zeroed. */
+  calloc(count: number, size: number, options?: MallocOptions): number;
+  /**
+   * Grows or shrinks the allocation at `address` (same owner): in place when it fits, else a new
+   * one with the contents copied and the old one freed. `NO_ADDRESS` leaves the old one as it was.
+   */
+  realloc(address: number, size: number, options?: Pick<MallocOptions, 'align'>): number;
+  free(address: number): void;
+  /** The bytes the allocation at `address` may use (≥ the size asked for). */
+  usableSize(address: number): number;
+  ownerOf(address: number): number;
+  /** A live view of `length` bytes (default: the usable size) of the allocation at `address`. */
+  bytes(address: number, length?: number): Uint8Array;
+  /** thi.ng's `mallocAs`: a typed array of `count` elements, or `undefined` when exhausted. */
+  mallocAs<T extends ViewType>(type: T, count: number, options?: MallocOptions): ViewTypeMap[T] | undefined;
+  /** `mallocAs` with the elements zeroed. */
+  callocAs<T extends ViewType>(type: T, count: number, options?: MallocOptions): ViewTypeMap[T] | undefined;
+  /** The address of a view made by `mallocAs`/`callocAs`/`bytes`, or `NO_ADDRESS` for any other view. */
+  addressOf(view: ArrayBufferView): number;
+  /** Frees everything `owner` holds (a process exiting) in time proportional to it; returns the objects freed. */
+  releaseOwner(owner: number): number;
+  /** Gives every cached empty slab or span back to the frame allocator; returns the frames given. */
+  trim(): number;
+  stats(): HeapStats;
+  /** Every run of frames the heap holds, by frame number: who holds it and for what. */
+  blocks(): HeapBlock[];
+  /** Returns every frame to the frame allocator (idempotent). The heap stays usable and starts empty. */
+  [Symbol.dispose](): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The strategy contract: what a byte allocator plugs in (memm's `allocator_t` with its `type`).
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A byte strategy: makes one `ByteAllocator` per owner. `slabStrategy()`, `firstFitStrategy()`
+ * and `tlsfStrategy()` are the built-in ones; `describeHeapConformance` (`@framekit/heap/testing`)
+ * checks any strategy against the contract.
+ */
+export interface HeapStrategy {
+  readonly name: string;
+  create(host: FrameHost): ByteAllocator;
+}
+
+/**
+ * What the heap gives a byte allocator: frames in blocks, and their contents. A block is a run of
+ * frames taken for one allocator; the heap records which allocator holds each block, so that
+ * `free(address)` finds it (frame → block table, or `headers`), and gives every block back when
+ * the owner is released or the heap disposed.
+ */
+export interface FrameHost {
+  /** Cached word and byte views over the frame space's contents. */
+  readonly contents: FrameWords;
+  /** The most frames one block may have: 1 when the frame allocator has no runs, ≤ 512 on a sparse space. */
+  readonly maxBlockFrames: number;
+  /**
+   * Takes `frames` contiguous frames (a power of two is kindest to a sparse space) and files
+   * them under `tag` (the allocator's own number for the block, given back in `release`). Returns
+   * the block's id, or -1 when the frame allocator is exhausted (nothing taken).
+   */
+  takeBlock(frames: number, tag: number): number;
+  /** The byte address of block `id`'s first frame. */
+  blockAddress(id: number): number;
+  /** Returns block `id`'s frames to the frame allocator. */
+  giveBlock(id: number): void;
+}
+
+/**
+ * What a byte allocator reports for `stats()` (it counts its own objects, so the heap's hot
+ * paths count nothing): arrays are indexed by size-class number (`SIZE_CLASSES`), an object's
+ * class being `classOfSize(its usable size)`.
+ */
+export interface AllocatorUsage {
+  /** Bytes a later `allocate` could hand out from blocks held now. */
+  freeBytes: number;
+  /** Live objects and their usable bytes per class. */
+  readonly classObjects: Float64Array;
+  readonly classLiveBytes: Float64Array;
+  /** Free bytes and frames of each class's own blocks (slabs); 0 where blocks serve every size. */
+  readonly classFreeBytes: Float64Array;
+  readonly classFrames: Float64Array;
+}
+
+/**
+ * One owner's byte allocator. The heap validates every argument once and calls it only with:
+ * `allocate(size, align)` for 1 ≤ size and `fits(size, align)` (align a power of two ≥ 16);
+ * `release`/`usableSize` with a `tag` of a block it holds (from the frame table, or, with
+ * `headers`, from a header once `hasBlock(tag)` said yes) and any safe-integer address, which
+ * the allocator checks is a live object's start in that block.
+ */
+export interface ByteAllocator {
+  /** The largest size (bytes) `allocate` serves at the minimum alignment; below 4096 (frame runs serve the rest). */
+  readonly maxSize: number;
+  /** The usable size of the object the last successful `allocate` returned. */
+  readonly lastUsable: number;
+  /** The tag of the block that object lies in (written into `headers`). */
+  readonly lastTag: number;
+  /** True when a request of `size` bytes aligned to `align` (16 < align < 4096) can come from this allocator's blocks. */
+  fits(size: number, align: number): boolean;
+  /** A byte address, or `NO_ADDRESS` when no block has room and no frame can be taken. */
+  allocate(size: number, align: number): number;
+  /** True when `tag` names a block this allocator holds (asked before trusting a tag read from a header). */
+  hasBlock(tag: number): boolean;
+  /** Frees the object at `address`: its usable size, or -1 (and nothing changed) when no live object starts there. */
+  release(address: number, tag: number): number;
+  /** The usable size of the live object starting at `address`, or -1. */
+  usableSize(address: number, tag: number): number;
+  /** Gives cached empty blocks back to the host; returns the frames given. */
+  trim(): number;
+  /** The size-class number (`SIZE_CLASSES`) of block `tag`'s objects, or -1 when it holds any size (optional). */
+  blockClass?(tag: number): number;
+  /** Adds its live objects, live bytes and free bytes to `into`. */
+  usage(into: AllocatorUsage): void;
+  /** Bytes of typed arrays this allocator keeps outside the frames. */
+  metadataBytes(): number;
 }

@@ -1,51 +1,56 @@
+import type { HeapStrategy } from './api';
+import { NIL, SIZE_MASK, SpanAllocator, type SpanOptions, spanOptions } from './spans';
+
 /**
- * memm's first-fit allocator: spans of frames, blocks split on allocation and coalesced with
- * their neighbours on free through boundary tags (see `span.ts`). Free blocks sit on one
- * doubly linked list, the most recently freed first; a request takes the first block on the
- * list that is large enough. Simple and compact, but a request walks the list: O(free blocks).
+ * The `memm` kernel's own allocator: spans of frames, blocks split on allocation and coalesced
+ * on free with boundary tags, and first fit over one free list (newest free block first, so a
+ * free is O(1); an allocation walks the list to the first block that fits).
  */
-import type { ByteStrategy } from './api';
-import { SpanAllocator } from './span';
-
-const NEXT = 2;
-const PREV = 3;
-
-export const firstFit: ByteStrategy = {
-  name: 'first-fit',
-  maxSmallBytes: 4095,
-  create: (host) => new FirstFitAllocator(host),
-};
+export function firstFitStrategy(options: SpanOptions = {}): HeapStrategy {
+  const { spanFrames, emptySpans } = spanOptions('firstFitStrategy', options);
+  return {
+    name: 'first-fit',
+    create: (host) => new FirstFitAllocator(host, spanFrames, emptySpans),
+  };
+}
 
 class FirstFitAllocator extends SpanAllocator {
-  #head = -1;
+  #head = NIL;
 
-  protected insertFree(ref: number): void {
-    this.setWord(ref, NEXT, this.#head);
-    this.setWord(ref, PREV, -1);
-    if (this.#head >= 0) this.setWord(this.#head, PREV, ref);
-    this.#head = ref;
-  }
-
-  protected removeFree(ref: number): void {
-    const next = this.word(ref, NEXT);
-    const prev = this.word(ref, PREV);
-    if (prev >= 0) this.setWord(prev, NEXT, next);
-    else this.#head = next;
-    if (next >= 0) this.setWord(next, PREV, prev);
-  }
-
-  protected findFree(size: number): number {
-    for (let ref = this.#head; ref >= 0; ref = this.word(ref, NEXT)) {
-      if ((this.word(ref, 0) & ~7) >= size) return ref;
+  protected insert(link: number): void {
+    const at = this.at(link);
+    const view = this.view;
+    view[at + 2] = this.#head;
+    view[at + 3] = NIL;
+    if (this.#head !== NIL) {
+      const h = this.at(this.#head);
+      this.view[h + 3] = link;
     }
-    return -1;
+    this.#head = link;
   }
 
-  protected indexBytes(): number {
-    return 0;
+  protected remove(link: number): void {
+    const at = this.at(link);
+    const next = this.view[at + 2];
+    const prev = this.view[at + 3];
+    if (prev === NIL) this.#head = next;
+    else {
+      const p = this.at(prev);
+      this.view[p + 2] = next;
+    }
+    if (next !== NIL) {
+      const n = this.at(next);
+      this.view[n + 3] = prev;
+    }
   }
 
-  protected resetIndex(): void {
-    this.#head = -1;
+  protected find(need: number, align: number): number {
+    for (let link = this.#head; link !== NIL; ) {
+      const at = this.at(link);
+      const size = this.view[at] & SIZE_MASK;
+      if (size >= need && (align <= 16 || size >= need + this.alignedGap(link, align))) return link;
+      link = this.view[at + 2];
+    }
+    return NIL;
   }
 }

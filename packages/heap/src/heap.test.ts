@@ -1,213 +1,403 @@
-import * as bitmap from '@framekit/alloc-bitmap';
-import { createFrameSpace, isFrameError } from '@framekit/core';
+import {
+  createFrameSpace,
+  type FrameAllocator,
+  FrameError,
+  type FrameErrorCode,
+  type FrameRange,
+  isFrameError,
+} from '@framekit/core';
+import { createBaselineAllocator } from '@framekit/core/testing';
 import { describe, expect, it } from 'vitest';
-import { NO_ADDRESS } from './api';
+import { FRAME_BYTES, type HeapStrategy, NO_ADDRESS } from './api';
+import { firstFitStrategy } from './first-fit';
 import { createHeap } from './heap';
 import { SIZE_CLASSES } from './size-classes';
+import { slabStrategy } from './slab';
+import { tlsfStrategy } from './tlsf';
 
-const PAGE = 4096;
-
-function setup(frames = 1024, backing: 'dense' | 'sparse' | 'shared' = 'dense') {
-  const space = createFrameSpace({ frames }, { backing });
-  const pmm = bitmap.plugin.create(space);
-  return { space, pmm };
+function setup(frames = 1024, backing: 'dense' | 'sparse' | 'shared' = 'dense', ranges?: FrameRange[]) {
+  const space = createFrameSpace({ frames, ...(ranges ? { ranges } : {}) }, { backing });
+  const pmm = createBaselineAllocator(space);
+  return { space, pmm, used: () => pmm.stats().usedFrames };
 }
 
-function codeOf(fn: () => unknown): string | undefined {
+function expectCode(code: FrameErrorCode, call: () => unknown): void {
+  let thrown: unknown;
   try {
-    fn();
+    call();
   } catch (error) {
-    return isFrameError(error) ? error.code : String(error);
+    thrown = error;
   }
-  return undefined;
+  expect(isFrameError(thrown, code), `expected ${code}, got ${String(thrown)}`).toBe(true);
 }
 
-describe('slab', () => {
-  it('packs objects of one class into one frame and finds them through the frame table', () => {
-    const { pmm } = setup();
-    const heap = createHeap(pmm);
-    const addrs = Array.from({ length: 256 }, () => heap.malloc(16));
-    expect(new Set(addrs.map((a) => Math.floor(a / PAGE))).size).toBe(1);
-    expect(heap.stats().framesHeld).toBe(1);
-    expect(heap.usableSize(addrs[5])).toBe(16);
-    heap.malloc(16);
-    expect(heap.stats().framesHeld).toBe(2);
+/** `pmm` counting the calls that give frames back. */
+function counting(pmm: FrameAllocator) {
+  const calls = { free: 0, freeRun: 0 };
+  const wrapped = Object.assign(Object.create(pmm) as FrameAllocator, {
+    free(pfn: number) {
+      calls.free++;
+      pmm.free(pfn);
+    },
+    freeRun(pfn: number, count: number) {
+      calls.freeRun++;
+      pmm.freeRun(pfn, count);
+    },
+    alloc: () => pmm.alloc(),
+    allocRun: (count: number, options?: { align?: number }) => pmm.allocRun(count, options),
+  });
+  return { pmm: wrapped, calls };
+}
+
+const STRATEGIES = ['slab', 'first-fit', 'tlsf'] as const;
+
+describe('createHeap', () => {
+  it('needs a frame space with contents, a known strategy and sound options', () => {
+    const space = createFrameSpace({ frames: 64 });
+    expectCode('UNSUPPORTED', () => createHeap(createBaselineAllocator(space)));
+    const { pmm } = setup(64);
+    expectCode('INVALID_REQUEST', () => createHeap(pmm, { strategy: 'buddy' as 'slab' }));
+    expectCode('INVALID_REQUEST', () => createHeap(pmm, { frameCache: -1 }));
+    expectCode('INVALID_REQUEST', () => createHeap(pmm, { strategy: slabStrategy({ emptySlabs: 1.5 }) }));
+    expectCode('INVALID_REQUEST', () => createHeap(pmm, { strategy: tlsfStrategy({ spanFrames: 3 }) }));
+    expect(createHeap(pmm).strategy).toBe('slab');
   });
 
-  it('uses the smallest size class that holds a request, with 1.5x steps', () => {
-    const heap = createHeap(setup().pmm);
-    expect(heap.usableSize(heap.malloc(33))).toBe(48);
-    expect(heap.usableSize(heap.malloc(129))).toBe(192);
-    expect(heap.usableSize(heap.malloc(2048))).toBe(2048);
-    expect(SIZE_CLASSES.at(-1)).toBe(2048);
-  });
-
-  it('gives empty slabs back to the frame allocator beyond the cache', () => {
-    const { pmm } = setup();
-    const heap = createHeap(pmm, { cachedEmpty: 0 });
-    const a = heap.malloc(64);
-    expect(pmm.stats().usedFrames).toBe(1);
-    heap.free(a);
-    expect(pmm.stats().usedFrames).toBe(0);
-    const cached = createHeap(pmm, { cachedEmpty: 1 });
-    cached.free(cached.malloc(64));
-    expect(pmm.stats().usedFrames).toBe(1);
-  });
-
-  it('takes requests of more than 2 KiB as page-aligned frame runs, as kmalloc does', () => {
-    const { pmm } = setup();
-    const heap = createHeap(pmm);
-    const a = heap.malloc(3 * PAGE + 1);
-    expect(a % PAGE).toBe(0);
-    expect(heap.usableSize(a)).toBe(4 * PAGE);
-    expect(heap.stats().bySizeClass.get('large')?.objects).toBe(1);
-    heap.free(a);
-    expect(pmm.stats().usedFrames).toBe(0);
+  it('takes a strategy object, and refuses one that would serve a frame or more', () => {
+    const { pmm, used } = setup(256);
+    const mine: HeapStrategy = { name: 'mine', create: (host) => tlsfStrategy().create(host) };
+    const heap = createHeap(pmm, { strategy: mine });
+    expect(heap.strategy).toBe('mine');
+    const a = heap.malloc(100);
+    expect(heap.usableSize(a)).toBeGreaterThanOrEqual(100);
+    heap[Symbol.dispose]();
+    expect(used()).toBe(0);
+    const greedy: HeapStrategy = {
+      name: 'greedy',
+      create: (host) => Object.assign(Object.create(slabStrategy().create(host)), { maxSize: FRAME_BYTES }),
+    };
+    expectCode('INVALID_REQUEST', () => createHeap(pmm, { strategy: greedy }).malloc(16));
   });
 });
 
-describe.each(['slab', 'first-fit', 'tlsf'] as const)('%s', (strategy) => {
-  it('keeps owners apart: no frame holds two owners’ objects', () => {
-    const heap = createHeap(setup().pmm, { strategy });
-    const frames = new Map<number, number>();
-    for (let i = 0; i < 300; i++) {
-      const owner = i % 3;
-      const addr = heap.malloc(8 + (i % 200), { owner });
-      const pfn = Math.floor(addr / PAGE);
-      expect(frames.get(pfn) ?? owner).toBe(owner);
-      frames.set(pfn, owner);
-      expect(heap.ownerOf(addr)).toBe(owner);
-    }
+describe.each(STRATEGIES)('%s', (strategy) => {
+  it('hands out aligned, disjoint, writable memory and takes it back', () => {
+    const { pmm, used } = setup();
+    const heap = createHeap(pmm, { strategy });
+    const a = heap.malloc(24);
+    const b = heap.malloc(24, { align: 256 });
+    const c = heap.malloc(5000);
+    expect(a % 16).toBe(0);
+    expect(b % 256).toBe(0);
+    expect(c % FRAME_BYTES).toBe(0);
+    expect(heap.usableSize(c)).toBe(2 * FRAME_BYTES);
+    heap.bytes(a).fill(1);
+    heap.bytes(b).fill(2);
+    heap.bytes(c).fill(3);
+    expect(heap.bytes(a).every((x) => x === 1)).toBe(true);
+    expect(heap.bytes(b, 24).every((x) => x === 2)).toBe(true);
+    heap.free(a);
+    heap.free(b);
+    heap.free(c);
+    expect(heap.stats().objects).toBe(0);
+    heap.trim();
+    expect(used()).toBe(0);
   });
 
-  it('releaseOwner gives back everything of one owner and nothing of another', () => {
+  it('keeps owners apart: no frame holds two owners, and releasing one gives back exactly its blocks', () => {
+    const { pmm: inner, used } = setup();
+    const { pmm, calls } = counting(inner);
+    const heap = createHeap(pmm, { strategy });
+    const mine = [16, 100, 700, 3000, 9000].map((n) => heap.malloc(n, { owner: 7 }));
+    const theirs = [16, 100, 700, 3000].map((n) => heap.malloc(n, { owner: 8 }));
+    for (const t of theirs) heap.bytes(t).fill(8);
+    const framesOf = (xs: number[]) => new Set(xs.map((x) => Math.floor(x / FRAME_BYTES)));
+    for (const f of framesOf(mine)) expect(framesOf(theirs).has(f)).toBe(false);
+    expect(heap.ownerOf(mine[0])).toBe(7);
+    expect(heap.ownerOf(theirs[0])).toBe(8);
+    const seven = heap.stats().owners.find((o) => o.owner === 7)!;
+    expect(seven.objects).toBe(5);
+    const before = used();
+    expect(heap.releaseOwner(7)).toBe(5);
+    expect(used()).toBe(before - seven.framesHeld);
+    // One call to the frame allocator per block the owner held, nothing else.
+    expect(calls.free + calls.freeRun).toBeLessThanOrEqual(seven.framesHeld);
+    for (const m of mine) expectCode('NOT_ALLOCATED', () => heap.free(m));
+    for (const t of theirs) expect(heap.bytes(t).every((x) => x === 8)).toBe(true);
+    expect(heap.releaseOwner(7)).toBe(0);
+    expect(heap.releaseOwner(12345)).toBe(0);
+  });
+
+  it('reallocs in place when it fits, else moves the contents', () => {
     const { pmm } = setup();
     const heap = createHeap(pmm, { strategy });
-    const kept = heap.malloc(100, { owner: 0 });
-    heap.bytes(kept, 100).fill(7);
-    for (let i = 0; i < 200; i++) heap.malloc(10 + i * 20, { owner: 9 });
-    const big = heap.malloc(5 * PAGE, { owner: 9 });
-    expect(big).not.toBe(NO_ADDRESS);
-    const before = heap.stats();
-    expect(before.byOwner.get(9)?.objects).toBe(201);
-    heap.releaseOwner(9);
-    const after = heap.stats();
-    expect(after.byOwner.has(9)).toBe(false);
-    expect(after.objects).toBe(1);
-    expect(pmm.stats().usedFrames).toBe(after.framesHeld);
-    expect(heap.bytes(kept, 100).every((b) => b === 7)).toBe(true);
-    expect(codeOf(() => heap.free(big))).toBe('NOT_ALLOCATED');
-  });
-
-  it('realloc keeps the contents, and grows in place when it can', () => {
-    const heap = createHeap(setup().pmm, { strategy });
     const a = heap.malloc(40);
     heap.bytes(a, 40).set(Array.from({ length: 40 }, (_, i) => i));
-    const b = heap.realloc(a, 44);
-    expect(Array.from(heap.bytes(b, 40))).toEqual(Array.from({ length: 40 }, (_, i) => i));
-    const c = heap.realloc(b, 3000);
-    expect(Array.from(heap.bytes(c, 40))).toEqual(Array.from({ length: 40 }, (_, i) => i));
-    expect(heap.stats().objects).toBe(1);
+    expect(heap.realloc(a, 8)).toBe(a);
+    const b = heap.realloc(a, 3000);
+    expect(b).not.toBe(a);
+    expect([...heap.bytes(b, 40)]).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expectCode('NOT_ALLOCATED', () => heap.usableSize(a));
+    const c = heap.realloc(b, 20_000);
+    expect([...heap.bytes(c, 40)]).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(heap.realloc(c, 1 << 30)).toBe(NO_ADDRESS);
+    expect(heap.usableSize(c)).toBe(20_480);
   });
 
-  it('returns NO_ADDRESS when frames run out, and leaves the heap usable', () => {
-    const { pmm } = setup(8);
-    const heap = createHeap(pmm, { strategy, spanFrames: 1 });
-    const addrs: number[] = [];
-    for (;;) {
-      const a = heap.malloc(1000);
-      if (a === NO_ADDRESS) break;
-      addrs.push(a);
+  it('calloc zeroes memory that was written before', () => {
+    const { pmm } = setup();
+    const heap = createHeap(pmm, { strategy });
+    const a = heap.malloc(300);
+    heap.bytes(a).fill(0xff);
+    heap.free(a);
+    const b = heap.calloc(3, 100);
+    expect(heap.bytes(b, 300).every((x) => x === 0)).toBe(true);
+    expectCode('INVALID_REQUEST', () => heap.calloc(2 ** 27, 2 ** 27));
+  });
+
+  it('makes typed views like thi.ng mallocAs, and finds their address', () => {
+    const { pmm } = setup();
+    const heap = createHeap(pmm, { strategy });
+    const f = heap.mallocAs('f64', 10)!;
+    expect(f).toBeInstanceOf(Float64Array);
+    expect(f.length).toBe(10);
+    f[9] = Math.PI;
+    const address = heap.addressOf(f);
+    expect(address % 16).toBe(0);
+    expect(new Float64Array(heap.bytes(address, 80).slice().buffer)[9]).toBe(Math.PI);
+    const z = heap.callocAs('i64', 3, { owner: 2 })!;
+    expect(z).toBeInstanceOf(BigInt64Array);
+    expect([...z]).toEqual([0n, 0n, 0n]);
+    expect(heap.ownerOf(heap.addressOf(z))).toBe(2);
+    expect(heap.addressOf(new Float64Array(4))).toBe(NO_ADDRESS);
+    expect(heap.mallocAs('u8', 1 << 30)).toBeUndefined();
+    expectCode('INVALID_REQUEST', () => heap.mallocAs('f16' as 'f32', 2));
+    heap.free(address);
+    expectCode('NOT_ALLOCATED', () => heap.free(address));
+  });
+
+  it('reports live, free and held bytes per owner and size class', () => {
+    const { pmm } = setup();
+    const heap = createHeap(pmm, { strategy });
+    heap.malloc(20, { owner: 1 });
+    heap.malloc(20, { owner: 1 });
+    heap.malloc(1000, { owner: 2 });
+    heap.malloc(10_000, { owner: 2 });
+    const s = heap.stats();
+    expect(s.strategy).toBe(strategy);
+    expect(s.objects).toBe(4);
+    expect(s.frameRuns).toEqual({ objects: 1, framesHeld: 3 });
+    expect(s.owners.map((o) => [o.owner, o.objects])).toEqual([
+      [1, 2],
+      [2, 2],
+    ]);
+    expect(s.sizeClasses.map((c) => c.size)).toEqual(SIZE_CLASSES);
+    expect(s.sizeClasses.reduce((n, c) => n + c.objects, 0)).toBe(3);
+    expect(s.heldBytes).toBe(s.framesHeld * FRAME_BYTES);
+    expect(s.liveBytes + s.freeBytes + s.overheadBytes).toBe(s.heldBytes);
+    expect(s.internalFragmentation).toBeCloseTo(s.overheadBytes / s.heldBytes);
+    expect(s.externalFragmentation).toBeCloseTo(s.freeBytes / s.heldBytes);
+    expect(s.metadataBytes).toBeGreaterThan(0);
+  });
+
+  it('reports exhaustion as NO_ADDRESS and loses nothing', () => {
+    const { pmm, used } = setup(24);
+    const heap = createHeap(pmm, { strategy });
+    const held: number[] = [];
+    for (let a = heap.malloc(1500); a !== NO_ADDRESS; a = heap.malloc(1500)) held.push(a);
+    expect(held.length).toBeGreaterThan(20);
+    const before = JSON.stringify(heap.stats());
+    expect(heap.malloc(100_000)).toBe(NO_ADDRESS);
+    expect(JSON.stringify(heap.stats())).toBe(before);
+    for (const a of held) heap.free(a);
+    heap.trim();
+    expect(used()).toBe(0);
+  });
+
+  it('gives every frame back on dispose, twice over, and can be used again', () => {
+    const { pmm, used } = setup();
+    const heap = createHeap(pmm, { strategy });
+    heap.malloc(10, { owner: 3 });
+    heap.malloc(5000);
+    heap[Symbol.dispose]();
+    heap[Symbol.dispose]();
+    expect(used()).toBe(0);
+    expect(heap.stats().framesHeld).toBe(0);
+    const a = heap.malloc(10);
+    expect(heap.usableSize(a)).toBeGreaterThanOrEqual(10);
+  });
+
+  it('works at addresses past 2^32 on a sparse space, and keeps every allocation in one 2 MiB chunk', () => {
+    const high = 2 ** 21;
+    const { pmm } = setup(high + 4096, 'sparse', [{ start: high + 3, count: 2000 }]);
+    const heap = createHeap(pmm, { strategy });
+    const a = heap.malloc(64);
+    expect(a).toBeGreaterThan(2 ** 32);
+    heap.bytes(a).fill(9);
+    expect(heap.bytes(a)[0]).toBe(9);
+    const big = heap.malloc(2 * 1024 * 1024);
+    expect(big).not.toBe(NO_ADDRESS);
+    const chunk = 2 * 1024 * 1024;
+    expect(Math.floor(big / chunk)).toBe(Math.floor((big + heap.usableSize(big) - 1) / chunk));
+    expectCode('UNSUPPORTED', () => heap.malloc(2 * 1024 * 1024 + 1));
+    heap.free(a);
+    heap.free(big);
+  });
+
+  it('over a frame allocator without runs: single frames only', () => {
+    const { pmm } = setup(256);
+    const noRuns = Object.assign(Object.create(pmm) as FrameAllocator, {
+      capabilities: { runs: 'none', below: false, freeRunPiecewise: false },
+      allocRun() {
+        throw new FrameError('UNSUPPORTED', 'no runs');
+      },
+      alloc: () => pmm.alloc(),
+      free: (pfn: number) => pmm.free(pfn),
+    });
+    const heap = createHeap(noRuns, { strategy });
+    expect(heap.malloc(4096)).not.toBe(NO_ADDRESS);
+    expect(heap.malloc(3000)).not.toBe(NO_ADDRESS);
+    expectCode('UNSUPPORTED', () => heap.malloc(4097));
+    expectCode('UNSUPPORTED', () => heap.malloc(64, { align: 8192 }));
+  });
+
+  it('with headers finds objects through the word before them, and costs bytes per object', () => {
+    const table = createHeap(setup(4096).pmm, { strategy });
+    const headed = createHeap(setup(4096).pmm, { strategy, headers: true });
+    for (const heap of [table, headed]) {
+      const xs = Array.from({ length: 2000 }, () => heap.malloc(16));
+      expect(new Set(xs).size).toBe(2000);
+      expectCode('NOT_ALLOCATED', () => heap.free(xs[5] + 8));
+      heap.free(xs[7]);
+      expectCode('NOT_ALLOCATED', () => heap.free(xs[7]));
     }
-    expect(addrs.length).toBeGreaterThan(8);
-    expect(heap.mallocAs('f64', 1000)).toBeUndefined();
-    heap.free(addrs[0]);
-    expect(heap.malloc(1000)).not.toBe(NO_ADDRESS);
+    const t = table.stats();
+    const h = headed.stats();
+    expect(h.headers).toBe(true);
+    expect(h.framesHeld).toBeGreaterThan(t.framesHeld);
+    expect(h.overheadBytes).toBeGreaterThanOrEqual(t.overheadBytes + 1999 * 16);
+    expect(h.metadataBytes).toBeLessThan(t.metadataBytes);
   });
 
   it('misuse throws the documented code and changes nothing', () => {
     const { pmm } = setup();
     const heap = createHeap(pmm, { strategy });
-    const a = heap.malloc(64);
-    const before = JSON.stringify({ ...heap.stats(), byOwner: [...heap.stats().byOwner], bySizeClass: [] });
-    expect(codeOf(() => heap.free(a + 8))).toBe('NOT_ALLOCATED');
-    expect(codeOf(() => heap.free(pmm.alloc() * PAGE))).toBe('NOT_ALLOCATED');
-    expect(codeOf(() => heap.free(-1))).toBe('INVALID_REQUEST');
-    expect(codeOf(() => heap.malloc(-1))).toBe('INVALID_REQUEST');
-    expect(codeOf(() => heap.malloc(8, { align: 24 }))).toBe('INVALID_REQUEST');
-    expect(codeOf(() => heap.malloc(8, { owner: -2 }))).toBe('INVALID_REQUEST');
-    expect(codeOf(() => heap.bytes(a, 10_000))).toBe('INVALID_REQUEST');
-    expect(JSON.stringify({ ...heap.stats(), byOwner: [...heap.stats().byOwner], bySizeClass: [] })).toBe(
-      before,
-    );
+    const a = heap.malloc(100);
+    const before = JSON.stringify(heap.stats());
+    expectCode('INVALID_REQUEST', () => heap.malloc(0));
+    expectCode('INVALID_REQUEST', () => heap.malloc(1.5));
+    expectCode('INVALID_REQUEST', () => heap.malloc(16, { align: 24 }));
+    expectCode('INVALID_REQUEST', () => heap.malloc(16, { owner: -2 }));
+    expectCode('INVALID_REQUEST', () => heap.free(a + 0.5));
+    expectCode('INVALID_REQUEST', () => heap.bytes(a, 0));
+    expectCode('INVALID_REQUEST', () => heap.bytes(a, heap.usableSize(a) + 1));
+    expectCode('INVALID_REQUEST', () => heap.releaseOwner(1.5));
+    expectCode('NOT_ALLOCATED', () => heap.free(a + 16));
+    expectCode('NOT_ALLOCATED', () => heap.free(NO_ADDRESS));
+    expectCode('NOT_ALLOCATED', () => heap.free(2 ** 50));
+    expectCode('NOT_ALLOCATED', () => heap.ownerOf(a + 1));
+    expectCode('NOT_ALLOCATED', () => heap.realloc(a - 16, 10));
+    expect(JSON.stringify(heap.stats())).toBe(before);
+  });
+});
+
+describe('slab', () => {
+  it('cuts each class into slabs of the fewest frames that waste at most 1/16', () => {
+    const { pmm } = setup();
+    const heap = createHeap(pmm, { strategy: 'slab' });
+    heap.malloc(1700); // the 1792 class: 9 objects in 4 frames
+    heap.malloc(10); // the 16 class: 256 objects in 1 frame
+    const byClass = new Map(heap.stats().sizeClasses.map((c) => [c.size, c]));
+    expect(byClass.get(1792)!.framesHeld).toBe(4);
+    expect(byClass.get(1792)!.freeBytes).toBe(8 * 1792);
+    expect(byClass.get(16)!.framesHeld).toBe(1);
+    expect(byClass.get(16)!.freeBytes).toBe(255 * 16);
+  });
+
+  it('keeps empty slabs up to its cache and gives the rest back', () => {
+    for (const emptySlabs of [0, 2]) {
+      const { pmm, used } = setup();
+      const heap = createHeap(pmm, { strategy: slabStrategy({ emptySlabs }), frameCache: 0 });
+      // Four slabs of 2048-byte objects (2 per frame), then all freed.
+      const xs = Array.from({ length: 8 }, () => heap.malloc(2048));
+      expect(used()).toBe(4);
+      for (const x of xs) heap.free(x);
+      // Every slab filled up (so none is the class's current one): `emptySlabs` of them stay cached.
+      expect(used()).toBe(emptySlabs);
+      expect(heap.trim()).toBe(emptySlabs);
+      expect(used()).toBe(0);
+    }
+  });
+});
+
+describe.each(['first-fit', 'tlsf'] as const)('%s spans', (name) => {
+  const make = name === 'tlsf' ? tlsfStrategy : firstFitStrategy;
+
+  it('coalesces free neighbours with boundary tags into one block', () => {
+    const { pmm, used } = setup();
+    const heap = createHeap(pmm, { strategy: make({ spanFrames: 4, emptySpans: 1 }) });
+    const xs = Array.from({ length: 10 }, () => heap.malloc(1000));
+    const spanFrames = used();
+    for (const i of [1, 3, 5, 7, 9, 0, 2, 4, 6, 8]) heap.free(xs[i]);
+    const s = heap.stats();
+    // One free block over the span: its size minus the span's 16 bytes of ends and the block's header.
+    expect(s.freeBytes).toBe(spanFrames * FRAME_BYTES - 16 - 8);
+    // … which a request of that size gets whole, without taking a frame.
+    const big = heap.malloc(Math.min(4095, spanFrames * FRAME_BYTES - 24));
+    expect(big).not.toBe(NO_ADDRESS);
+    expect(used()).toBe(spanFrames);
+  });
+
+  it('gives an empty span back beyond its cache', () => {
+    const { pmm, used } = setup();
+    const heap = createHeap(pmm, { strategy: make({ spanFrames: 1, emptySpans: 0 }) });
+    const a = heap.malloc(100);
+    expect(used()).toBe(1);
     heap.free(a);
-    expect(codeOf(() => heap.free(a))).toBe('NOT_ALLOCATED');
-  });
-
-  it('typed views share the frame contents', () => {
-    const { pmm, space } = setup();
-    const heap = createHeap(pmm, { strategy });
-    const v = heap.mallocAs('f64', 10) as Float64Array;
-    v[3] = Math.PI;
-    const addr = v.byteOffset - space.bytes(0).byteOffset;
-    expect(addr % 8).toBe(0);
-    expect(new Float64Array(heap.bytes(addr, 80).slice().buffer)[3]).toBe(Math.PI);
-  });
-
-  it('works on sparse and shared spaces, where only touched frames cost memory', () => {
-    for (const backing of ['sparse', 'shared'] as const) {
-      const space = createFrameSpace({ frames: backing === 'sparse' ? 2 ** 28 : 4096 }, { backing });
-      const pmm = bitmap.plugin.create(space);
-      const heap = createHeap(pmm, { strategy });
-      const addrs = Array.from({ length: 100 }, (_, i) => heap.malloc(100 + i * 37));
-      for (const a of addrs) heap.bytes(a, 100).fill(1);
-      if (backing === 'sparse') expect(space.contentBytes()).toBeLessThan(64 << 20);
-      for (const a of addrs) heap.free(a);
-    }
-  });
-
-  it('with memm headers finds the allocator through the word before the object', () => {
-    const { pmm } = setup();
-    const plain = createHeap(pmm, { strategy });
-    const headed = createHeap(pmm, { strategy, headers: true });
-    for (let i = 0; i < 100; i++) {
-      plain.malloc(32);
-      headed.malloc(32);
-    }
-    expect(headed.stats().headerBytes).toBe(1600);
-    expect(headed.stats().usedBytes).toBeGreaterThan(plain.stats().usedBytes);
-    const a = headed.malloc(100, { align: 64 });
-    expect(a % 64).toBe(0);
-    headed.free(a);
-    expect(codeOf(() => headed.free(a))).toBe('NOT_ALLOCATED');
-  });
-
-  it('dispose returns every frame and is idempotent; later calls throw', () => {
-    const { pmm } = setup();
-    const heap = createHeap(pmm, { strategy });
-    for (let i = 0; i < 50; i++) heap.malloc(i * 90, { owner: i % 4 });
-    heap[Symbol.dispose]();
-    heap[Symbol.dispose]();
-    expect(pmm.stats().usedFrames).toBe(0);
-    expect(codeOf(() => heap.malloc(8))).toBe('INVALID_REQUEST');
+    expect(used()).toBe(0);
   });
 });
 
-describe('tlsf', () => {
-  it('reuses a freed block of the same size class without growing', () => {
-    const heap = createHeap(setup().pmm, { strategy: 'tlsf' });
-    const keep = Array.from({ length: 50 }, () => heap.malloc(700));
-    const held = heap.stats().framesHeld;
-    for (let round = 0; round < 100; round++) {
-      const i = (round * 17) % keep.length;
-      heap.free(keep[i]);
-      keep[i] = heap.malloc(650 + (round % 50));
-    }
-    expect(heap.stats().framesHeld).toBe(held);
+describe('blocks()', () => {
+  it('lists every run of frames held, with its owner, kind and size class', () => {
+    const { pmm, used } = setup();
+    const heap = createHeap(pmm, { frameCache: 1 });
+    heap.malloc(20, { owner: 1 });
+    heap.malloc(1700, { owner: 2 });
+    const run = heap.malloc(9000, { owner: 2 });
+    heap.free(heap.malloc(4000, { owner: 3 }));
+    const blocks = heap.blocks();
+    expect(blocks.map((b) => [b.owner, b.kind, b.sizeClass, b.frames])).toEqual(
+      expect.arrayContaining([
+        [1, 'slab', 32, 1],
+        [2, 'slab', 1792, 4],
+        [2, 'run', 0, 3],
+        [3, 'cached', 0, 1],
+      ]),
+    );
+    expect(blocks).toHaveLength(4);
+    expect(blocks.find((b) => b.kind === 'run')!.pfn * FRAME_BYTES).toBe(run);
+    expect(blocks.reduce((n, b) => n + b.frames, 0)).toBe(used());
+    const spans = createHeap(setup().pmm, { strategy: 'tlsf' });
+    spans.malloc(100);
+    expect(spans.blocks().map((b) => [b.kind, b.frames])).toEqual([['span', 16]]);
   });
 });
 
-it('refuses a frame space without contents', () => {
-  const pmm = bitmap.plugin.create(createFrameSpace({ frames: 64 }));
-  expect(codeOf(() => createHeap(pmm))).toBe('UNSUPPORTED');
+describe('the frame cache', () => {
+  it('keeps freed single frames for the next one-frame request, until trim', () => {
+    const { pmm, used } = setup();
+    const heap = createHeap(pmm, { frameCache: 2 });
+    const xs = [heap.malloc(4096), heap.malloc(3000), heap.malloc(4000)];
+    expect(used()).toBe(3);
+    for (const x of xs) heap.free(x);
+    expect(used()).toBe(2);
+    expect(heap.stats().freeBytes).toBe(2 * FRAME_BYTES);
+    expectCode('NOT_ALLOCATED', () => heap.free(xs[2]));
+    const again = heap.malloc(4096);
+    expect(xs).toContain(again);
+    expect(used()).toBe(2);
+    expect(heap.trim()).toBe(1);
+    expect(used()).toBe(1);
+  });
 });

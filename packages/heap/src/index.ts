@@ -1,7 +1,15 @@
 export * from './api';
-export { firstFit } from './first-fit';
-export { createHeap, STRATEGIES } from './heap';
-export { MAX_SLAB_BYTES, SIZE_CLASSES, SLAB_FRAMES, sizeClassOf } from './size-classes';
-export { slab } from './slab';
-export { MIN_BLOCK, SpanAllocator } from './span';
-export { tlsf } from './tlsf';
+export { firstFitStrategy } from './first-fit';
+export { createHeap } from './heap';
+export {
+  CLASS_ROWS,
+  classOfSize,
+  MAX_SLAB_SIZE,
+  SIZE_CLASSES,
+  slabFrames,
+  slabObjects,
+} from './size-classes';
+export { type SlabOptions, slabStrategy } from './slab';
+export type { SpanOptions } from './spans';
+export { HEAP_STRATEGIES } from './strategies';
+export { tlsfStrategy } from './tlsf';

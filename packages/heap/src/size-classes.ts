@@ -1,40 +1,95 @@
+import { FRAME_BYTES, MIN_ALIGN } from './api';
+
 /**
- * The slab's size classes, as Linux's kmalloc caches: powers of two from 16 B to 2 KiB with
- * the 1.5x steps between them (48, 96, 192 …), so no object wastes more than a third.
+ * Size classes: 16 B … 2 KiB, four per doubling above 128 B (as jemalloc spaces them), so a
+ * request loses at most a quarter of itself to rounding. A last class, 4096, counts objects of
+ * 2 – 4 KiB (served by span strategies; the slab strategy gives them a whole frame).
  */
-export const SIZE_CLASSES: readonly number[] = [
-  16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048,
-];
+export const SIZE_CLASSES: readonly number[] = Object.freeze([
+  16,
+  32,
+  48,
+  64,
+  80,
+  96,
+  112,
+  128,
+  160,
+  192,
+  224,
+  256,
+  320,
+  384,
+  448,
+  512,
+  640,
+  768,
+  896,
+  1024,
+  1280,
+  1536,
+  1792,
+  2048,
+  FRAME_BYTES,
+]);
 
-/** The largest object a slab holds; anything larger is a frame run. */
-export const MAX_SLAB_BYTES = 2048;
+/** The slab classes: all but the last. */
+export const SLAB_CLASS_COUNT = SIZE_CLASSES.length - 1;
+/** The largest slab object. */
+export const MAX_SLAB_SIZE = SIZE_CLASSES[SLAB_CLASS_COUNT - 1];
+/** Index of the last class (2 – 4 KiB). */
+export const PAGE_CLASS = SLAB_CLASS_COUNT;
+/** Index of frame runs in per-class counters (one past the classes). */
+export const RUN_CLASS = SIZE_CLASSES.length;
+/** Rows of per-class counters: the classes and frame runs. */
+export const CLASS_ROWS = SIZE_CLASSES.length + 1;
 
-/** Frames per slab of each class: at least 8 objects per slab, a power of two frames. */
-export const SLAB_FRAMES: readonly number[] = SIZE_CLASSES.map((size) => {
-  let frames = 1;
-  while ((frames * 4096) / size < 8) frames *= 2;
-  return frames;
-});
+/** `BY_GRANULE[ceil(bytes / 16)]`: the smallest class holding `bytes` (bytes ≤ 4096). */
+const BY_GRANULE = (() => {
+  const table = new Uint8Array(FRAME_BYTES / MIN_ALIGN + 1);
+  let c = 0;
+  for (let g = 0; g < table.length; g++) {
+    while (SIZE_CLASSES[c] < g * MIN_ALIGN) c++;
+    table[g] = c;
+  }
+  return table;
+})();
 
-/** The most objects one slab holds (16-byte objects in one frame). */
-export const MAX_OBJECTS_PER_SLAB = 256;
-
-/** `CLASS_OF_16[ceil(size / 16)]`: the smallest class that holds `size` bytes (at 16-byte alignment). */
-const CLASS_OF_16 = new Uint8Array(MAX_SLAB_BYTES / 16 + 1);
-for (let units = 0, k = 0; units <= MAX_SLAB_BYTES / 16; units++) {
-  while (SIZE_CLASSES[k] < units * 16) k++;
-  CLASS_OF_16[units] = k;
+/** The smallest class holding `bytes` (1 ≤ bytes ≤ 4096). */
+export function classOfSize(bytes: number): number {
+  return BY_GRANULE[(bytes + MIN_ALIGN - 1) >>> 4];
 }
 
+/** The counter row of an object of `usable` bytes: its class, or frame runs above 4096. */
+export function counterRow(usable: number): number {
+  return usable <= FRAME_BYTES ? BY_GRANULE[(usable + MIN_ALIGN - 1) >>> 4] : RUN_CLASS;
+}
+
+/** The class of an object of `usable` bytes kept in a byte allocator's blocks (at most the last class). */
+export function smallClass(usable: number): number {
+  return usable <= FRAME_BYTES ? BY_GRANULE[(usable + MIN_ALIGN - 1) >>> 4] : PAGE_CLASS;
+}
+
+/** Objects per slab are capped so a slab's allocation bitmap is 8 words. */
+export const MAX_SLAB_OBJECTS = 256;
+
 /**
- * The class for `size` bytes at `align` (a power of two): the smallest class that holds the
- * size and whose objects, laid end to end from a page boundary, all start on the alignment.
- * -1 when no class does.
+ * Frames per slab for objects of `size` bytes: the fewest (a power of two, at most
+ * `maxFrames`) that waste at most 1/16 of the slab in its tail, as SLUB's order calculation does,
+ * keeping at most 256 objects per slab.
  */
-export function sizeClassOf(size: number, align: number): number {
-  if (size > MAX_SLAB_BYTES) return -1;
-  let k = CLASS_OF_16[(size + 15) >>> 4];
-  if (align <= 16) return k;
-  while (k < SIZE_CLASSES.length && SIZE_CLASSES[k] % align !== 0) k++;
-  return k < SIZE_CLASSES.length ? k : -1;
+export function slabFrames(size: number, maxFrames: number): number {
+  let best = 1;
+  for (let frames = 1; frames <= Math.min(8, maxFrames); frames *= 2) {
+    const bytes = frames * FRAME_BYTES;
+    if (Math.floor(bytes / size) > MAX_SLAB_OBJECTS) break;
+    best = frames;
+    if ((bytes % size) * 16 <= bytes) return frames;
+  }
+  return best;
+}
+
+/** Objects in a slab of `frames` frames of `size`-byte objects. */
+export function slabObjects(size: number, frames: number): number {
+  return Math.min(MAX_SLAB_OBJECTS, Math.floor((frames * FRAME_BYTES) / size));
 }

@@ -1,252 +1,335 @@
+import { checkCount } from '@framekit/core/plugin';
+import {
+  type AllocatorUsage,
+  type ByteAllocator,
+  type FrameHost,
+  type HeapStrategy,
+  NO_ADDRESS,
+} from './api';
+import { grown } from './blocks';
+import {
+  classOfSize,
+  MAX_SLAB_SIZE,
+  SIZE_CLASSES,
+  SLAB_CLASS_COUNT,
+  slabFrames,
+  slabObjects,
+} from './size-classes';
+
+export interface SlabOptions {
+  /** Empty slabs each size class keeps for reuse (SLUB keeps at least 5 partial slabs); more go back to the frame allocator. Default 4. */
+  readonly emptySlabs?: number;
+}
+
 /**
- * A SLUB-style slab allocator (what MOS builds on `mm_get_free_pages`): one cache per size
- * class, each slab one or more frames cut into equal objects, slabs on partial / full / empty
- * lists, and an object's slab found through the frame → slab table rather than a header.
- *
- * State lives in typed arrays indexed by slab number: the slab's first frame, class, objects in
- * use, list links, a free bitmap (8 words: up to 256 objects) and each object's requested size.
+ * MOS's and Linux's slab (SLUB's layout): a cache per size class (16 B … 2 KiB) whose slabs are
+ * runs of one or more frames cut into equal objects. Each cache keeps its slabs on three lists:
+ * partial (allocations come from here), full, and empty (kept up to `emptySlabs`, beyond that
+ * given back). A free finds its slab through the heap's frame → block table, as SLUB does
+ * through `struct page`. Each slab's objects are tracked by an 8-word allocation bitmap (so a
+ * double or interior free is caught) with a hint at the first word with a free object.
  */
+export function slabStrategy(options: SlabOptions = {}): HeapStrategy {
+  const emptySlabs = options.emptySlabs ?? 4;
+  checkCount('slabStrategy: emptySlabs', emptySlabs, 0);
+  return {
+    name: 'slab',
+    create: (host) => new SlabAllocator(host, emptySlabs),
+  };
+}
 
-import type { AllocatorUsage, ByteAllocator, ByteStrategy, StrategyHost } from './api';
-import { NO_ADDRESS, TOO_BIG } from './api';
-import { MAX_OBJECTS_PER_SLAB, MAX_SLAB_BYTES, SIZE_CLASSES, SLAB_FRAMES, sizeClassOf } from './size-classes';
-
-const PAGE = 4096;
-const WORDS = MAX_OBJECTS_PER_SLAB / 32;
-const NONE = -1;
+/** Slab list a slab is on; the class's current slab is on none (SLUB's cpu slab). */
 const PARTIAL = 0;
 const FULL = 1;
 const EMPTY = 2;
-const CLASSES = SIZE_CLASSES.length;
+const LISTS = 3;
+const CURRENT = 3;
+/** Bitmap words per slab (256 objects at most). */
+const WORDS = 8;
+/** A bitmap word with every object taken. */
+const ALL = -1;
 
-export const slab: ByteStrategy = {
-  name: 'slab',
-  maxSmallBytes: MAX_SLAB_BYTES,
-  create: (host) => new SlabAllocator(host),
-};
+/** Object bytes per class, as a typed array for the hot paths. */
+const CLASS_BYTES = Uint16Array.from(SIZE_CLASSES.slice(0, SLAB_CLASS_COUNT));
+/**
+ * `1 / size` nudged up by 2^-24: for an offset that is a multiple of the size (below 2^16 in a
+ * slab), `floor(offset * RECIPROCAL[c])` is exactly its index — the nudge outweighs rounding and
+ * stays below 1. Other offsets get some index whose product is not the offset, so they are rejected.
+ */
+const RECIPROCAL = Float64Array.from(CLASS_BYTES, (size) => 1 / size + 2 ** -24);
 
 class SlabAllocator implements ByteAllocator {
-  readonly #host: StrategyHost;
-  /** Frames per slab of each class (1 when the frame allocator has no runs). */
-  readonly #frames: Int32Array;
-  readonly #objects: Int32Array;
+  readonly maxSize = MAX_SLAB_SIZE;
+  lastUsable = 0;
+  lastTag = 0;
+  readonly #host: FrameHost;
+  readonly #keepEmpty: number;
+  /** Per class: frames per slab, objects per slab. */
+  readonly #frames = new Uint8Array(SLAB_CLASS_COUNT);
+  readonly #objects = new Uint16Array(SLAB_CLASS_COUNT);
+  /** Per class and list (`class * 3 + list`): first slab and slab count. */
+  readonly #head = new Int32Array(SLAB_CLASS_COUNT * LISTS).fill(-1);
+  readonly #listSize = new Int32Array(SLAB_CLASS_COUNT * LISTS);
+  /** Per class: the slab allocations come from, on no list (-1: none yet). */
+  readonly #current = new Int32Array(SLAB_CLASS_COUNT).fill(-1);
   // Per slab:
-  #pfn = new Float64Array(16);
-  #cls = new Int8Array(16);
-  #inUse = new Int32Array(16);
-  #list = new Int8Array(16);
+  #address = new Float64Array(16);
+  #block = new Int32Array(16);
+  #class = new Uint8Array(16);
+  #list = new Uint8Array(16);
+  #inUse = new Uint16Array(16);
+  #hint = new Uint8Array(16);
   #next = new Int32Array(16);
   #prev = new Int32Array(16);
-  #free = new Uint32Array(16 * WORDS);
-  #sizes = new Uint16Array(16 * MAX_OBJECTS_PER_SLAB);
-  #slabs = 0;
-  /** Unused slab numbers, for reuse. */
-  #spare: number[] = [];
-  // Per class and list: the head of each list, and the number of empty slabs.
-  readonly #heads = new Int32Array(CLASSES * 3).fill(NONE);
-  readonly #emptyCount = new Int32Array(CLASSES);
-  #framesHeld = 0;
+  #bits = new Int32Array(16 * WORDS);
+  #freeSlabs = new Int32Array(16);
+  #freeSlabCount = 0;
+  #slabsUsed = 0;
 
-  constructor(host: StrategyHost) {
+  constructor(host: FrameHost, keepEmpty: number) {
     this.#host = host;
-    const runs = host.pmm.capabilities.runs === 'any';
-    this.#frames = Int32Array.from(SLAB_FRAMES, (f) => (runs ? f : 1));
-    this.#objects = Int32Array.from(SIZE_CLASSES, (size, k) =>
-      Math.min(MAX_OBJECTS_PER_SLAB, Math.floor((this.#frames[k] * PAGE) / size)),
-    );
+    this.#keepEmpty = keepEmpty;
+    for (let c = 0; c < SLAB_CLASS_COUNT; c++) {
+      const frames = slabFrames(SIZE_CLASSES[c], host.maxBlockFrames);
+      this.#frames[c] = frames;
+      this.#objects[c] = slabObjects(SIZE_CLASSES[c], frames);
+    }
   }
 
-  malloc(size: number, align: number, requested: number): number {
-    const k = sizeClassOf(size, align);
-    if (k < 0) return TOO_BIG;
-    let s = this.#heads[k * 3 + PARTIAL];
-    if (s === NONE) {
-      s = this.#heads[k * 3 + EMPTY];
-      if (s !== NONE) {
-        this.#unlink(s);
-        this.#emptyCount[k]--;
-        this.#push(s, PARTIAL);
-      } else {
-        s = this.#newSlab(k);
-        if (s === NONE) return NO_ADDRESS;
-      }
+  blockClass(s: number): number {
+    return this.#class[s];
+  }
+
+  hasBlock(s: number): boolean {
+    return s >= 0 && s < this.#slabsUsed && this.#block[s] >= 0;
+  }
+
+  fits(size: number, align: number): boolean {
+    return size <= MAX_SLAB_SIZE && align <= MAX_SLAB_SIZE;
+  }
+
+  // `allocate` and `release` are kept small (rare work in methods of its own) so V8 inlines them
+  // into the heap's `malloc` and `free`.
+  allocate(size: number, align: number): number {
+    const c = align > 16 ? this.#alignedClass(size, align) : classOfSize(size);
+    let s = this.#current[c];
+    if (s < 0) {
+      s = this.#refill(c);
+      if (s < 0) return NO_ADDRESS;
     }
-    // The lowest free object: the first set bit of the slab's bitmap.
+    const bits = this.#bits;
     const base = s * WORDS;
-    let w = 0;
-    while (this.#free[base + w] === 0) w++;
-    const word = this.#free[base + w];
-    const bit = 31 - Math.clz32(word & -word);
-    this.#free[base + w] = word & ~(1 << bit);
-    const slot = w * 32 + bit;
-    this.#sizes[s * MAX_OBJECTS_PER_SLAB + slot] = requested;
-    if (++this.#inUse[s] === this.#objects[k]) {
-      this.#unlink(s);
-      this.#push(s, FULL);
-    }
-    return this.#pfn[s] * PAGE + slot * SIZE_CLASSES[k];
+    let w = this.#hint[s];
+    let word = bits[base + w];
+    while (word === ALL) word = bits[base + ++w];
+    // The lowest clear bit: ~word & (word + 1) isolates it.
+    const bit = 31 - Math.clz32(~word & (word + 1));
+    bits[base + w] = word | (1 << bit);
+    this.#hint[s] = w;
+    if (++this.#inUse[s] === this.#objects[c]) this.#retire(s, c);
+    const objectSize = CLASS_BYTES[c];
+    this.lastUsable = objectSize;
+    this.lastTag = s;
+    return this.#address[s] + (w * 32 + bit) * objectSize;
   }
 
-  live(addr: number, tag: number): number {
-    const slot = this.#slotOf(addr, tag);
-    return slot < 0 ? -1 : SIZE_CLASSES[this.#cls[tag]];
+  release(address: number, s: number): number {
+    const c = this.#class[s];
+    const offset = address - this.#address[s];
+    // offset / size by a multiplication (see RECIPROCAL); the product check rejects any other offset.
+    const index = Math.floor(offset * RECIPROCAL[c]);
+    if (offset < 0 || index * CLASS_BYTES[c] !== offset || index >= this.#objects[c]) return -1;
+    const at = s * WORDS + (index >>> 5);
+    const mask = 1 << (index & 31);
+    const word = this.#bits[at];
+    if ((word & mask) === 0) return -1;
+    this.#bits[at] = word & ~mask;
+    if (index >>> 5 < this.#hint[s]) this.#hint[s] = index >>> 5;
+    const inUse = this.#inUse[s]--;
+    if ((inUse === 1 || inUse === this.#objects[c]) && this.#list[s] !== CURRENT) this.#relist(s, c, inUse);
+    return CLASS_BYTES[c];
   }
 
-  requested(addr: number, tag: number): number {
-    return this.#sizes[tag * MAX_OBJECTS_PER_SLAB + this.#slotOf(addr, tag)];
+  /** The smallest class holding `size` whose objects are all aligned to `align` (slabs are frame-aligned). */
+  #alignedClass(size: number, align: number): number {
+    let c = classOfSize(size);
+    while (CLASS_BYTES[c] % align !== 0) c++;
+    return c;
   }
 
-  free(addr: number, tag: number): void {
-    const s = tag;
-    const slot = this.#slotOf(addr, s);
-    this.#free[s * WORDS + (slot >>> 5)] |= 1 << (slot & 31);
-    const k = this.#cls[s];
-    const wasFull = this.#list[s] === FULL;
-    if (--this.#inUse[s] === 0) {
-      this.#unlink(s);
-      if (this.#emptyCount[k] < this.#host.cachedEmpty) {
-        this.#push(s, EMPTY);
-        this.#emptyCount[k]++;
-      } else {
-        this.#dropSlab(s);
+  /** The current slab of class `c` is full: off to the full list; the next allocation picks another. */
+  #retire(s: number, c: number): void {
+    this.#push(s, c, FULL);
+    this.#current[c] = -1;
+  }
+
+  /** Slab `s` (not current) had `inUse` objects before a free: full → partial, or → empty (and maybe back to pmm). */
+  #relist(s: number, c: number, inUse: number): void {
+    if (inUse === 1) {
+      this.#move(s, c, this.#list[s], EMPTY);
+      if (this.#listSize[c * LISTS + EMPTY] > this.#keepEmpty) this.#giveBack(s, c);
+    } else this.#move(s, c, FULL, PARTIAL);
+  }
+
+  usableSize(address: number, s: number): number {
+    const index = this.#indexOf(address, s);
+    if (index < 0) return -1;
+    const word = this.#bits[s * WORDS + (index >>> 5)];
+    return (word & (1 << (index & 31))) === 0 ? -1 : SIZE_CLASSES[this.#class[s]];
+  }
+
+  trim(): number {
+    let frames = 0;
+    for (let c = 0; c < SLAB_CLASS_COUNT; c++) {
+      const current = this.#current[c];
+      if (current >= 0 && this.#inUse[current] === 0) {
+        this.#push(current, c, EMPTY);
+        this.#current[c] = -1;
       }
-    } else if (wasFull) {
-      this.#unlink(s);
-      this.#push(s, PARTIAL);
+      for (let s = this.#head[c * LISTS + EMPTY]; s >= 0; s = this.#head[c * LISTS + EMPTY]) {
+        frames += this.#frames[c];
+        this.#giveBack(s, c);
+      }
     }
+    return frames;
   }
 
-  resize(addr: number, tag: number, size: number, requested: number): boolean {
-    const slot = this.#slotOf(addr, tag);
-    if (size > SIZE_CLASSES[this.#cls[tag]]) return false;
-    this.#sizes[tag * MAX_OBJECTS_PER_SLAB + slot] = requested;
-    return true;
-  }
-
-  release(): void {
-    for (let s = 0; s < this.#slabs; s++) if (this.#cls[s] >= 0) this.#dropSlab(s);
-    this.#heads.fill(NONE);
-    this.#emptyCount.fill(0);
-  }
-
-  usage(): AllocatorUsage {
-    let freeBytes = 0;
-    let largest = 0;
-    for (let s = 0; s < this.#slabs; s++) {
-      const k = this.#cls[s];
-      if (k < 0) continue;
-      const size = SIZE_CLASSES[k];
-      freeBytes += (this.#objects[k] - this.#inUse[s]) * size;
-      if (this.#inUse[s] < this.#objects[k] && size > largest) largest = size;
-    }
-    const metadataBytes =
-      this.#pfn.byteLength +
-      this.#cls.byteLength +
-      this.#inUse.byteLength +
-      this.#list.byteLength +
-      this.#next.byteLength +
-      this.#prev.byteLength +
-      this.#free.byteLength +
-      this.#sizes.byteLength +
-      this.#heads.byteLength;
-    return { framesHeld: this.#framesHeld, freeBytes, largestFreeBlock: largest, metadataBytes };
-  }
-
-  forEachLive(sink: (usable: number, requested: number) => void): void {
-    for (let s = 0; s < this.#slabs; s++) {
-      const k = this.#cls[s];
-      if (k < 0 || this.#inUse[s] === 0) continue;
-      for (let slot = 0; slot < this.#objects[k]; slot++) {
-        if ((this.#free[s * WORDS + (slot >>> 5)] & (1 << (slot & 31))) === 0) {
-          sink(SIZE_CLASSES[k], this.#sizes[s * MAX_OBJECTS_PER_SLAB + slot]);
+  usage(into: AllocatorUsage): void {
+    for (let c = 0; c < SLAB_CLASS_COUNT; c++) {
+      const size = SIZE_CLASSES[c];
+      const current = this.#current[c];
+      let slabs = current >= 0 ? 1 : 0;
+      let free = current >= 0 ? (this.#objects[c] - this.#inUse[current]) * size : 0;
+      for (let list = 0; list < LISTS; list++) {
+        for (let s = this.#head[c * LISTS + list]; s >= 0; s = this.#next[s]) {
+          slabs++;
+          free += (this.#objects[c] - this.#inUse[s]) * size;
         }
       }
+      let objects = current >= 0 ? this.#inUse[current] : 0;
+      for (let list = PARTIAL; list <= FULL; list++) {
+        for (let s = this.#head[c * LISTS + list]; s >= 0; s = this.#next[s]) objects += this.#inUse[s];
+      }
+      into.classObjects[c] += objects;
+      into.classLiveBytes[c] += objects * size;
+      into.freeBytes += free;
+      into.classFreeBytes[c] += free;
+      into.classFrames[c] += slabs * this.#frames[c];
     }
   }
 
-  /** The object number at `addr` in slab `s` when one is live there, else -1. */
-  #slotOf(addr: number, s: number): number {
-    if (!Number.isInteger(s) || s < 0 || s >= this.#slabs) return -1;
-    const k = this.#cls[s];
-    if (k < 0) return -1;
-    const offset = addr - this.#pfn[s] * PAGE;
-    const size = SIZE_CLASSES[k];
-    if (offset < 0 || offset % size !== 0) return -1;
-    const slot = offset / size;
-    if (slot >= this.#objects[k]) return -1;
-    return (this.#free[s * WORDS + (slot >>> 5)] & (1 << (slot & 31))) === 0 ? slot : -1;
+  metadataBytes(): number {
+    const perSlab =
+      this.#address.byteLength +
+      this.#block.byteLength +
+      this.#class.byteLength +
+      this.#list.byteLength +
+      this.#inUse.byteLength +
+      this.#hint.byteLength +
+      this.#next.byteLength +
+      this.#prev.byteLength +
+      this.#bits.byteLength +
+      this.#freeSlabs.byteLength;
+    return perSlab + this.#head.byteLength + this.#listSize.byteLength + this.#frames.byteLength * 3;
   }
 
-  #newSlab(k: number): number {
-    const s = this.#spare.length > 0 ? (this.#spare.pop() as number) : this.#grow();
-    const frames = this.#frames[k];
-    const pfn = this.#host.takeFrames(frames, s);
-    if (pfn < 0) {
-      this.#spare.push(s);
-      return NONE;
+  /** The object index of `address` in slab `s`, or -1 when it is not an object start there. */
+  #indexOf(address: number, s: number): number {
+    const c = this.#class[s];
+    const offset = address - this.#address[s];
+    // offset / size by a multiplication (see RECIPROCAL); the product check rejects any other offset.
+    const index = Math.floor(offset * RECIPROCAL[c]);
+    if (offset < 0 || index * CLASS_BYTES[c] !== offset || index >= this.#objects[c]) return -1;
+    return index;
+  }
+
+  /** Makes a slab with a free object class `c`'s current: a partial one, a cached empty one, else a new one; -1 when out of frames. */
+  #refill(c: number): number {
+    const list = this.#head[c * LISTS + PARTIAL] >= 0 ? PARTIAL : EMPTY;
+    const cached = this.#head[c * LISTS + list];
+    if (cached >= 0) {
+      this.#unlink(cached, c, list);
+      this.#list[cached] = CURRENT;
+      this.#current[c] = cached;
+      return cached;
     }
-    this.#framesHeld += frames;
-    this.#pfn[s] = pfn;
-    this.#cls[s] = k;
+    return this.#newSlab(c);
+  }
+
+  /** A new slab for class `c` from the host, made current; -1 when out of frames. */
+  #newSlab(c: number): number {
+    const s = this.#newSlabId();
+    const block = this.#host.takeBlock(this.#frames[c], s);
+    if (block < 0) {
+      this.#block[s] = -1;
+      this.#freeSlabs[this.#freeSlabCount++] = s;
+      return -1;
+    }
+    this.#block[s] = block;
+    this.#address[s] = this.#host.blockAddress(block);
+    this.#class[s] = c;
     this.#inUse[s] = 0;
-    const objects = this.#objects[k];
+    this.#hint[s] = 0;
+    // Bits past the last object are set, so they are never handed out.
+    const objects = this.#objects[c];
     const base = s * WORDS;
     for (let w = 0; w < WORDS; w++) {
-      const left = objects - w * 32;
-      this.#free[base + w] = left >= 32 ? 0xffffffff : left > 0 ? (1 << left) - 1 : 0;
+      const first = w * 32;
+      this.#bits[base + w] = first + 32 <= objects ? 0 : first >= objects ? ALL : ALL << (objects - first);
     }
-    this.#push(s, PARTIAL);
+    this.#list[s] = CURRENT;
+    this.#current[c] = s;
     return s;
   }
 
-  #dropSlab(s: number): void {
-    const frames = this.#frames[this.#cls[s]];
-    this.#host.giveFrames(this.#pfn[s], frames);
-    this.#framesHeld -= frames;
-    this.#cls[s] = -1;
-    this.#list[s] = -1;
-    this.#spare.push(s);
-  }
-
-  #grow(): number {
-    if (this.#slabs === this.#pfn.length) {
-      const cap = this.#pfn.length * 2;
-      this.#pfn = grown(this.#pfn, cap);
-      this.#cls = grown(this.#cls, cap);
-      this.#inUse = grown(this.#inUse, cap);
-      this.#list = grown(this.#list, cap);
-      this.#next = grown(this.#next, cap);
-      this.#prev = grown(this.#prev, cap);
-      this.#free = grown(this.#free, cap * WORDS);
-      this.#sizes = grown(this.#sizes, cap * MAX_OBJECTS_PER_SLAB);
+  #newSlabId(): number {
+    if (this.#freeSlabCount > 0) return this.#freeSlabs[--this.#freeSlabCount];
+    if (this.#slabsUsed === this.#address.length) {
+      const n = this.#address.length * 2;
+      this.#address = grown(this.#address, n);
+      this.#block = grown(this.#block, n);
+      this.#class = grown(this.#class, n);
+      this.#list = grown(this.#list, n);
+      this.#inUse = grown(this.#inUse, n);
+      this.#hint = grown(this.#hint, n);
+      this.#next = grown(this.#next, n);
+      this.#prev = grown(this.#prev, n);
+      this.#bits = grown(this.#bits, n * WORDS);
+      this.#freeSlabs = grown(this.#freeSlabs, n);
     }
-    return this.#slabs++;
+    return this.#slabsUsed++;
   }
 
-  #push(s: number, list: number): void {
-    const head = this.#cls[s] * 3 + list;
-    const first = this.#heads[head];
+  #giveBack(s: number, c: number): void {
+    this.#unlink(s, c, EMPTY);
+    this.#host.giveBlock(this.#block[s]);
+    this.#block[s] = -1;
+    this.#freeSlabs[this.#freeSlabCount++] = s;
+  }
+
+  #move(s: number, c: number, from: number, to: number): void {
+    this.#unlink(s, c, from);
+    this.#push(s, c, to);
+  }
+
+  #push(s: number, c: number, list: number): void {
+    const h = c * LISTS + list;
+    const head = this.#head[h];
+    this.#next[s] = head;
+    this.#prev[s] = -1;
+    if (head >= 0) this.#prev[head] = s;
+    this.#head[h] = s;
     this.#list[s] = list;
-    this.#prev[s] = NONE;
-    this.#next[s] = first;
-    if (first !== NONE) this.#prev[first] = s;
-    this.#heads[head] = s;
+    this.#listSize[h]++;
   }
 
-  #unlink(s: number): void {
+  #unlink(s: number, c: number, list: number): void {
+    const h = c * LISTS + list;
     const next = this.#next[s];
     const prev = this.#prev[s];
-    if (prev !== NONE) this.#next[prev] = next;
-    else this.#heads[this.#cls[s] * 3 + this.#list[s]] = next;
-    if (next !== NONE) this.#prev[next] = prev;
+    if (prev >= 0) this.#next[prev] = next;
+    else this.#head[h] = next;
+    if (next >= 0) this.#prev[next] = prev;
+    this.#listSize[h]--;
   }
-}
-
-function grown<T extends Float64Array | Int32Array | Int8Array | Uint32Array | Uint16Array>(
-  array: T,
-  length: number,
-): T {
-  const bigger = new (array.constructor as new (n: number) => T)(length);
-  bigger.set(array);
-  return bigger;
 }

@@ -1,107 +1,101 @@
+import type { HeapStrategy } from './api';
+import { NIL, SpanAllocator, type SpanOptions, spanOptions } from './spans';
+
+/** Second-level lists per first level: 2^4. */
+const SL_LOG = 4;
+const SL_COUNT = 1 << SL_LOG;
+/** Blocks below 256 bytes share first level 0, 16 bytes per list. */
+const SMALL = 256;
+/** First levels: sizes below 2^(FL_COUNT + 7) = 8 MiB (a span is at most 2 MiB). */
+const FL_COUNT = 16;
+
 /**
- * Two-level segregated fit (Masmano et al., 2004), what real-time systems and WASM runtimes
- * use: free blocks on lists by size, the first level a power of two, the second level eight
- * equal steps within it, and a bitmap per level so that finding a list with a block at least
- * as large as a request is two find-first-set operations: O(1), whatever the heap holds.
- * Blocks and coalescing are the boundary-tag spans of `span.ts`.
+ * TLSF, two-level segregated fit (Masmano et al.; what real-time kernels and WASM runtimes use):
+ * free blocks sit in 16 lists per power of two, two levels of bitmaps say which lists are
+ * non-empty, so finding a block that fits, filing and unfiling one are O(1): a few
+ * `Math.clz32`, no search. Blocks, boundary tags and coalescing are the spans' (see `SpanAllocator`).
  */
-import type { ByteStrategy } from './api';
-import { SpanAllocator } from './span';
-
-const NEXT = 2;
-const PREV = 3;
-const SL_BITS = 3;
-const SL_COUNT = 1 << SL_BITS;
-/** Sizes below 64 bytes share the first level, in 8-byte steps (block sizes are multiples of 8). */
-const SMALL = 1 << (SL_BITS + 3);
-/** First levels: block sizes below 2^(FL_COUNT + 5) bytes (spans are at most 2 MiB). */
-const FL_COUNT = 17;
-
-export const tlsf: ByteStrategy = {
-  name: 'tlsf',
-  maxSmallBytes: 4095,
-  create: (host) => new TlsfAllocator(host),
-};
+export function tlsfStrategy(options: SpanOptions = {}): HeapStrategy {
+  const { spanFrames, emptySpans } = spanOptions('tlsfStrategy', options);
+  return {
+    name: 'tlsf',
+    create: (host) => new TlsfAllocator(host, spanFrames, emptySpans),
+  };
+}
 
 class TlsfAllocator extends SpanAllocator {
-  #flMap = 0;
-  readonly #slMap = new Uint32Array(FL_COUNT);
-  readonly #heads = new Int32Array(FL_COUNT * SL_COUNT).fill(-1);
-  #fl = 0;
-  #sl = 0;
+  #firstLevel = 0;
+  readonly #secondLevel = new Uint32Array(FL_COUNT);
+  readonly #heads = new Uint32Array(FL_COUNT * SL_COUNT).fill(NIL);
 
-  /** Sets #fl/#sl to the list of blocks of exactly this size class (rounding down). */
-  #mapping(size: number): void {
-    if (size < SMALL) {
-      this.#fl = 0;
-      this.#sl = size >>> 3;
-    } else {
-      const log = 31 - Math.clz32(size);
-      this.#fl = log - (SL_BITS + 2);
-      this.#sl = (size >>> (log - SL_BITS)) & (SL_COUNT - 1);
-    }
-  }
-
-  protected insertFree(ref: number, size: number): void {
-    this.#mapping(size);
-    const list = this.#fl * SL_COUNT + this.#sl;
+  protected insert(link: number, size: number): void {
+    const list = this.#mapping(size);
     const head = this.#heads[list];
-    this.setWord(ref, NEXT, head);
-    this.setWord(ref, PREV, -1);
-    if (head >= 0) this.setWord(head, PREV, ref);
-    this.#heads[list] = ref;
-    this.#flMap |= 1 << this.#fl;
-    this.#slMap[this.#fl] |= 1 << this.#sl;
+    const at = this.at(link);
+    this.view[at + 2] = head;
+    this.view[at + 3] = NIL;
+    if (head !== NIL) {
+      const h = this.at(head);
+      this.view[h + 3] = link;
+    }
+    this.#heads[list] = link;
+    const fl = list >>> SL_LOG;
+    this.#firstLevel |= 1 << fl;
+    this.#secondLevel[fl] |= 1 << (list & (SL_COUNT - 1));
   }
 
-  protected removeFree(ref: number, size: number): void {
-    const next = this.word(ref, NEXT);
-    const prev = this.word(ref, PREV);
-    if (next >= 0) this.setWord(next, PREV, prev);
-    if (prev >= 0) {
-      this.setWord(prev, NEXT, next);
+  protected remove(link: number, size: number): void {
+    const at = this.at(link);
+    const next = this.view[at + 2];
+    const prev = this.view[at + 3];
+    if (next !== NIL) {
+      const n = this.at(next);
+      this.view[n + 3] = prev;
+    }
+    if (prev !== NIL) {
+      const p = this.at(prev);
+      this.view[p + 2] = next;
       return;
     }
-    this.#mapping(size);
-    const list = this.#fl * SL_COUNT + this.#sl;
+    const list = this.#mapping(size);
     this.#heads[list] = next;
-    if (next < 0) {
-      this.#slMap[this.#fl] &= ~(1 << this.#sl);
-      if (this.#slMap[this.#fl] === 0) this.#flMap &= ~(1 << this.#fl);
+    if (next === NIL) {
+      const fl = list >>> SL_LOG;
+      this.#secondLevel[fl] &= ~(1 << (list & (SL_COUNT - 1)));
+      if (this.#secondLevel[fl] === 0) this.#firstLevel &= ~(1 << fl);
     }
   }
 
-  protected findFree(size: number): number {
-    // Round up to the next list boundary, so every block on the list found is large enough.
-    const rounded = size < SMALL ? size : size + (1 << (31 - Math.clz32(size) - SL_BITS)) - 1;
-    this.#mapping(rounded);
-    const fl = this.#fl;
-    if (fl < FL_COUNT) {
-      let slMap = this.#slMap[fl] & (~0 << this.#sl);
-      let at = fl;
-      if (slMap === 0) {
-        const flMap = this.#flMap & (~0 << (fl + 1));
-        if (flMap !== 0) {
-          at = 31 - Math.clz32(flMap & -flMap);
-          slMap = this.#slMap[at];
-        }
-      }
-      if (slMap !== 0) return this.#heads[at * SL_COUNT + (31 - Math.clz32(slMap & -slMap))];
+  /** TLSF's mapping_search: rounds up to the start of the next list, so any block of the chosen list fits. */
+  protected override searchBytes(need: number, align: number): number {
+    let size = super.searchBytes(need, align);
+    if (size < SMALL) return size;
+    size += (1 << (31 - Math.clz32(size) - SL_LOG)) - 1;
+    return size & ~((1 << (31 - Math.clz32(size) - SL_LOG)) - 1);
+  }
+
+  protected find(need: number, align: number): number {
+    const list = this.#mapping(this.searchBytes(need, align));
+    let fl = list >>> SL_LOG;
+    let slMap = this.#secondLevel[fl] & (~0 << (list & (SL_COUNT - 1)));
+    if (slMap === 0) {
+      const flMap = fl + 1 < 32 ? this.#firstLevel & (~0 << (fl + 1)) : 0;
+      if (flMap === 0) return NIL;
+      fl = 31 - Math.clz32(flMap & -flMap);
+      slMap = this.#secondLevel[fl];
     }
-    // Nothing in a larger list: the head of the request's own list may still be large enough
-    // (one more check, still O(1); it saves growing the heap for a block that fits exactly).
-    this.#mapping(size);
-    const head = this.#heads[this.#fl * SL_COUNT + this.#sl];
-    return head >= 0 && (this.word(head, 0) & ~7) >= size ? head : -1;
+    const sl = 31 - Math.clz32(slMap & -slMap);
+    return this.#heads[fl * SL_COUNT + sl];
   }
 
-  protected indexBytes(): number {
-    return this.#slMap.byteLength + this.#heads.byteLength + 4;
+  /** The list index `fl * 16 + sl` of blocks of `size` bytes. */
+  #mapping(size: number): number {
+    if (size < SMALL) return size >>> 4;
+    const log = 31 - Math.clz32(size);
+    return (log - 7) * SL_COUNT + ((size >>> (log - SL_LOG)) ^ SL_COUNT);
   }
 
-  protected resetIndex(): void {
-    this.#flMap = 0;
-    this.#slMap.fill(0);
-    this.#heads.fill(-1);
+  override metadataBytes(): number {
+    return super.metadataBytes() + this.#secondLevel.byteLength + this.#heads.byteLength + 8;
   }
 }

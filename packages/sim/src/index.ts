@@ -1,14 +1,4 @@
-export {
-  formatObjectTrace,
-  type HeapLike,
-  OBJECT_WORKLOADS,
-  type ObjectOp,
-  type ObjectRunResult,
-  type ObjectSample,
-  type ObjectWorkload,
-  parseObjectTrace,
-  runObjects,
-} from './objects';
+export * from './objects/index';
 export { ProcessTable } from './process-table';
 export { PROGRAM, PROGRAM_FILE_PAGES, type ProgramRegion, REGION_NAMES, type RegionName } from './program';
 export { type Recording, recordTrace } from './record';

@@ -1,288 +1,563 @@
-/**
- * The heap conformance kit: random operation sequences (fast-check) against a model of the
- * live objects. After every step: each live object is where the model says, aligned, at least
- * as large as asked, owned by whom it was allocated for, its contents intact (each object is
- * filled with its own byte), no two overlap, and `stats()` agrees with the model. Every misuse
- * must throw the one documented `FrameError` code and change nothing — neither the heap's
- * figures nor the frame allocator's.
- */
 import {
+  type Backing,
   createFrameSpace,
   type FrameAllocator,
+  FrameError,
   type FrameErrorCode,
-  type FrameSpace,
+  type FrameRange,
   isFrameError,
+  NO_FRAME,
 } from '@framekit/core';
 import { createBaselineAllocator } from '@framekit/core/testing';
 import fc from 'fast-check';
-import { type Heap, NO_ADDRESS } from '../api';
+import { FRAME_BYTES, type Heap, MIN_ALIGN, NO_ADDRESS } from '../api';
 
+/** Makes the heap under test over `pmm` (e.g. `(pmm) => createHeap(pmm, { strategy: 'tlsf' })`). */
 export type HeapFactory = (pmm: FrameAllocator) => Heap;
 
+/** A frame space and frame allocator the kit runs a heap on. */
+export interface HeapSetup {
+  readonly name: string;
+  readonly frames: number;
+  readonly ranges: readonly FrameRange[];
+  readonly backing: Exclude<Backing, 'none'>;
+  /** The frame allocator hands out single frames only (`runs: 'none'`). */
+  readonly noRuns?: boolean;
+}
+
+/** Where every heap is tried: roomy, tight (exhaustion), high addresses past 2^32 on a sparse space, holes, no runs. */
+export const HEAP_SETUPS: Readonly<Record<string, HeapSetup>> = Object.freeze({
+  dense: { name: 'dense', frames: 1024, ranges: [{ start: 0, count: 1024 }], backing: 'dense' },
+  tight: { name: 'tight', frames: 40, ranges: [{ start: 0, count: 40 }], backing: 'dense' },
+  'sparse-high': {
+    name: 'sparse-high',
+    frames: 2 ** 21 + 2048,
+    ranges: [
+      { start: 3, count: 21 },
+      { start: 2 ** 21 + 5, count: 1500 },
+    ],
+    backing: 'sparse',
+  },
+  'shared-holes': {
+    name: 'shared-holes',
+    frames: 1200,
+    ranges: [
+      { start: 1, count: 158 },
+      { start: 256, count: 1 },
+      { start: 300, count: 200 },
+      { start: 513, count: 600 },
+    ],
+    backing: 'shared',
+  },
+  'no-runs': {
+    name: 'no-runs',
+    frames: 600,
+    ranges: [{ start: 0, count: 600 }],
+    backing: 'dense',
+    noRuns: true,
+  },
+});
+
 export interface HeapConformanceOptions {
-  /** Frames of the dense space the kit builds (default 1024: small enough to run out). */
-  readonly frames?: number;
-  /** The frame allocator under the heap (default: core's baseline allocator). */
-  readonly pmm?: (space: FrameSpace) => FrameAllocator;
-  readonly numRuns?: number;
+  /** Setups to run (default: all of `HEAP_SETUPS`). */
+  readonly setups?: readonly string[];
+  /** Random operation sequences per setup (default 25). */
+  readonly runs?: number;
+  /** Longest sequence (default 60). */
   readonly maxOps?: number;
   readonly seed?: number;
-  /** The largest size the kit asks for (default 3 × 4096, so frame runs are exercised). */
-  readonly maxSize?: number;
 }
 
-export class HeapConformanceFailure extends Error {}
+/** Thrown when a heap breaks the contract: says which setup, what went wrong, and the operations. */
+export class HeapConformanceFailure extends Error {
+  override readonly name = 'HeapConformanceFailure';
+}
 
-type Misuse =
-  | 'double-free'
-  | 'interior'
-  | 'foreign'
-  | 'bad-address'
-  | 'bad-size'
-  | 'bad-align'
-  | 'bad-owner'
-  | 'bytes-too-long';
-
-/** The one code each misuse throws (the table in `api.ts`). */
-export const HEAP_MISUSE_CODES: Readonly<Record<Misuse, FrameErrorCode>> = {
-  'double-free': 'NOT_ALLOCATED',
-  interior: 'NOT_ALLOCATED',
-  foreign: 'NOT_ALLOCATED',
-  'bad-address': 'INVALID_REQUEST',
-  'bad-size': 'INVALID_REQUEST',
-  'bad-align': 'INVALID_REQUEST',
-  'bad-owner': 'INVALID_REQUEST',
-  'bytes-too-long': 'INVALID_REQUEST',
-};
+const OWNERS = 4;
+const ALIGNS = [1, 8, 16, 32, 64, 256, 1024, 2048, 4096, 8192];
 
 type Op =
-  | { t: 'malloc'; size: number; alignLog: number; owner: number; zero: boolean }
-  | { t: 'free'; k: number }
-  | { t: 'realloc'; k: number; size: number }
-  | { t: 'release'; owner: number }
-  | { t: 'misuse'; kind: Misuse; k: number };
+  | { op: 'malloc'; size: number; owner: number; align?: number; via: 'malloc' | 'calloc' | 'mallocAs' }
+  | { op: 'free'; pick: number }
+  | { op: 'realloc'; pick: number; size: number }
+  | { op: 'query'; pick: number }
+  | { op: 'releaseOwner'; owner: number }
+  | { op: 'trim' }
+  | { op: 'dispose' }
+  | { op: 'misuse'; kind: MisuseKind; pick: number };
+
+const MISUSE_KINDS = [
+  'size-zero',
+  'size-negative',
+  'size-fraction',
+  'size-nan',
+  'size-infinite',
+  'size-unsafe',
+  'align-three',
+  'align-zero',
+  'align-fraction',
+  'owner-negative',
+  'owner-fraction',
+  'owner-too-big',
+  'calloc-overflow',
+  'view-type',
+  'free-fraction',
+  'free-nan',
+  'free-interior',
+  'free-double',
+  'free-no-address',
+  'free-beyond',
+  'free-foreign-frame',
+  'realloc-interior',
+  'usable-double',
+  'owner-of-interior',
+  'bytes-too-long',
+  'bytes-length-zero',
+  'release-owner-negative',
+] as const;
+type MisuseKind = (typeof MISUSE_KINDS)[number];
+
+const sizeArb = fc.oneof(
+  { weight: 5, arbitrary: fc.integer({ min: 1, max: 128 }) },
+  { weight: 4, arbitrary: fc.integer({ min: 1, max: 2048 }) },
+  { weight: 2, arbitrary: fc.integer({ min: 2049, max: FRAME_BYTES }) },
+  { weight: 2, arbitrary: fc.integer({ min: FRAME_BYTES + 1, max: 3 * FRAME_BYTES }) },
+  { weight: 1, arbitrary: fc.integer({ min: 400 * FRAME_BYTES, max: 700 * FRAME_BYTES }) },
+  { weight: 1, arbitrary: fc.constant(2 ** 45) },
+);
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: fc.record(
+      {
+        op: fc.constant('malloc' as const),
+        size: sizeArb,
+        owner: fc.integer({ min: 0, max: OWNERS - 1 }),
+        align: fc.constantFrom(...ALIGNS),
+        via: fc.constantFrom('malloc' as const, 'malloc' as const, 'calloc' as const, 'mallocAs' as const),
+      },
+      { requiredKeys: ['op', 'size', 'owner', 'via'] },
+    ),
+  },
+  { weight: 5, arbitrary: fc.record({ op: fc.constant('free' as const), pick: fc.nat() }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('realloc' as const), pick: fc.nat(), size: sizeArb }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('query' as const), pick: fc.nat() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('releaseOwner' as const),
+      owner: fc.integer({ min: 0, max: OWNERS }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.constant({ op: 'trim' as const }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'dispose' as const }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant('misuse' as const),
+      kind: fc.constantFrom(...MISUSE_KINDS),
+      pick: fc.nat(),
+    }),
+  },
+);
 
 interface Live {
-  addr: number;
-  size: number;
-  owner: number;
-  fill: number;
+  readonly size: number;
+  readonly owner: number;
+  readonly align: number;
+  readonly usable: number;
+  readonly fill: number;
 }
 
-/** Runs the kit; throws `HeapConformanceFailure` with the shrunk counterexample. */
+/** A frame allocator that hands out single frames only, as a free-page stack does. */
+function withoutRuns(pmm: FrameAllocator): FrameAllocator {
+  return Object.assign(Object.create(pmm) as FrameAllocator, {
+    name: `${pmm.name}[no runs]`,
+    capabilities: { runs: 'none', below: false, freeRunPiecewise: false } as const,
+    allocRun(): number {
+      throw new FrameError('UNSUPPORTED', 'allocRun: this allocator has no runs', { op: 'allocRun' });
+    },
+    alloc: () => pmm.alloc(),
+    free: (pfn: number) => pmm.free(pfn),
+    freeRun: (pfn: number, count: number) => pmm.freeRun(pfn, count),
+    stats: () => pmm.stats(),
+    isFree: (pfn: number) => pmm.isFree(pfn),
+  });
+}
+
+/**
+ * Runs random operation sequences on a fresh heap per sequence, against a model of what it
+ * must hold, on each setup; throws `HeapConformanceFailure` (with the shrunk sequence) on the
+ * first break. Checked after every operation: every live object keeps its contents and its
+ * alignment, no two overlap, no frame holds objects of two owners, `usableSize` ≥ the size asked,
+ * `ownerOf` is the owner, `stats()` counts objects and live bytes as the model does per owner,
+ * frames held equal the frames the frame allocator lost, live + free + overhead = held. Every
+ * misuse throws the documented code and changes nothing (stats and contents as before);
+ * exhaustion (`NO_ADDRESS`) hands out nothing. Releasing every owner, and dispose, give every
+ * frame back.
+ */
 export function checkHeapConformance(factory: HeapFactory, options: HeapConformanceOptions = {}): void {
-  const maxSize = options.maxSize ?? 3 * 4096;
-  const size = fc.oneof(
-    { weight: 6, arbitrary: fc.integer({ min: 0, max: 64 }) },
-    { weight: 4, arbitrary: fc.integer({ min: 65, max: 2048 }) },
-    { weight: 1, arbitrary: fc.integer({ min: 2049, max: maxSize }) },
-  );
-  const op: fc.Arbitrary<Op> = fc.oneof(
-    {
-      weight: 8,
-      arbitrary: fc.record({
-        t: fc.constant('malloc' as const),
-        size,
-        alignLog: fc.oneof(
-          { weight: 5, arbitrary: fc.constant(3) },
-          { weight: 1, arbitrary: fc.integer({ min: 0, max: 12 }) },
-        ),
-        owner: fc.integer({ min: 0, max: 3 }),
-        zero: fc.boolean(),
-      }),
-    },
-    { weight: 5, arbitrary: fc.record({ t: fc.constant('free' as const), k: fc.nat() }) },
-    { weight: 2, arbitrary: fc.record({ t: fc.constant('realloc' as const), k: fc.nat(), size }) },
-    {
-      weight: 1,
-      arbitrary: fc.record({ t: fc.constant('release' as const), owner: fc.integer({ min: 0, max: 3 }) }),
-    },
-    {
-      weight: 2,
-      arbitrary: fc.record({
-        t: fc.constant('misuse' as const),
-        kind: fc.constantFrom<Misuse>(...(Object.keys(HEAP_MISUSE_CODES) as Misuse[])),
-        k: fc.nat(),
-      }),
+  const names = options.setups ?? Object.keys(HEAP_SETUPS);
+  for (const name of names) checkHeapSetup(factory, name, options);
+}
+
+/** One setup of `checkHeapConformance`. */
+export function checkHeapSetup(
+  factory: HeapFactory,
+  setupName: string,
+  options: HeapConformanceOptions = {},
+): void {
+  const setup = HEAP_SETUPS[setupName];
+  if (!setup)
+    throw new Error(`unknown heap setup '${setupName}' (known: ${Object.keys(HEAP_SETUPS).join(', ')})`);
+  const property = fc.property(
+    fc.array(opArb, { minLength: 1, maxLength: options.maxOps ?? 60, size: 'max' }),
+    (ops) => {
+      runSequence(factory, setup, ops);
     },
   );
-  try {
-    fc.assert(
-      fc.property(fc.array(op, { maxLength: options.maxOps ?? 80 }), (ops) => {
-        runSession(factory, options, ops);
-      }),
-      { numRuns: options.numRuns ?? 60, seed: options.seed, endOnFailure: false },
+  const result = fc.check(property, { numRuns: options.runs ?? 25, seed: options.seed, endOnFailure: false });
+  if (result.failed) {
+    const error = result.errorInstance as Error | undefined;
+    throw new HeapConformanceFailure(
+      `heap conformance on '${setup.name}' (${setup.backing}${setup.noRuns ? ', no runs' : ''}): ${error?.message ?? 'failed'}\n` +
+        `seed ${result.seed}, path ${result.counterexamplePath}\n` +
+        `operations: ${JSON.stringify(result.counterexample?.[0])}`,
     );
-  } catch (error) {
-    throw new HeapConformanceFailure(String(error instanceof Error ? error.message : error));
   }
 }
 
-function fail(message: string): never {
-  throw new Error(message);
-}
-
-function runSession(factory: HeapFactory, options: HeapConformanceOptions, ops: readonly Op[]): void {
-  const space = createFrameSpace({ frames: options.frames ?? 1024 }, { backing: 'dense' });
-  const pmm = options.pmm ? options.pmm(space) : createBaselineAllocator(space);
-  const before = pmm.stats().freeFrames;
+function runSequence(factory: HeapFactory, setup: HeapSetup, ops: readonly Op[]): void {
+  const space = createFrameSpace({ frames: setup.frames, ranges: setup.ranges }, { backing: setup.backing });
+  const base = createBaselineAllocator(space);
+  const pmm = setup.noRuns ? withoutRuns(base) : base;
+  const usedAtStart = pmm.stats().usedFrames;
   const heap = factory(pmm);
-  const live: Live[] = [];
-  const freed: number[] = [];
-  let fills = 1;
+  const live = new Map<number, Live>();
+  const freed = new Set<number>();
+  let fills = 0;
 
-  const fillOf = (l: Live) => heap.bytes(l.addr, l.size).fill(l.fill);
-  const verify = (l: Live, where: string) => {
-    const view = heap.bytes(l.addr, l.size);
-    for (let i = 0; i < view.length; i++) {
-      if (view[i] !== l.fill)
-        fail(`${where}: object at ${l.addr} (${l.size} B) was overwritten at byte ${i}`);
-    }
+  const fail = (message: string): never => {
+    throw new Error(message);
   };
-  const checkNew = (l: Live, align: number) => {
-    if (l.addr % align !== 0) fail(`malloc(${l.size}, align ${align}) gave ${l.addr}, not aligned`);
-    if (heap.usableSize(l.addr) < l.size) fail(`usableSize(${l.addr}) < ${l.size}`);
-    if (heap.ownerOf(l.addr) !== l.owner) fail(`ownerOf(${l.addr}) is not ${l.owner}`);
-    for (const other of live) {
-      const a = Math.max(l.size, 1);
-      const b = Math.max(other.size, 1);
-      if (l.addr < other.addr + b && other.addr < l.addr + a) {
-        fail(`object at ${l.addr} (${l.size} B) overlaps the live one at ${other.addr} (${other.size} B)`);
-      }
-    }
+  const pick = (n: number): number | undefined => {
+    if (live.size === 0) return undefined;
+    const keys = [...live.keys()];
+    return keys[n % keys.length];
   };
-  const snapshot = () => {
-    const s = heap.stats();
-    return `${s.objects}/${s.liveBytes}/${s.framesHeld}/${pmm.stats().freeFrames}`;
+  const sparse = setup.backing === 'sparse';
+
+  /** What a valid request must do when it needs frame runs the pmm cannot give in that shape. */
+  const unsupported = (size: number, align: number): boolean => {
+    const frames = Math.ceil(size / FRAME_BYTES);
+    const alignFrames = align > FRAME_BYTES ? align / FRAME_BYTES : 1;
+    if (frames <= 1 && alignFrames <= 1) return false;
+    return Boolean(setup.noRuns) || (sparse && frames > 512);
   };
-  const expectError = (kind: Misuse, fn: () => unknown) => {
-    const was = snapshot();
+
+  const expectError = (code: FrameErrorCode, what: string, call: () => unknown) => {
+    const before = snapshot(heap, pmm);
     try {
-      fn();
+      call();
     } catch (error) {
-      if (!isFrameError(error)) fail(`${kind}: threw ${String(error)}, not a FrameError`);
-      if (error.code !== HEAP_MISUSE_CODES[kind])
-        fail(`${kind}: threw ${error.code}, expected ${HEAP_MISUSE_CODES[kind]}`);
-      if (snapshot() !== was)
-        fail(`${kind}: the heap changed though the call threw (${was} → ${snapshot()})`);
+      if (!isFrameError(error, code)) {
+        fail(`${what}: threw ${(error as Error)?.message ?? error}, expected a FrameError ${code}`);
+      }
+      const after = snapshot(heap, pmm);
+      if (after !== before)
+        fail(`${what}: threw ${code} but changed the heap\nbefore ${before}\nafter  ${after}`);
       return;
     }
-    fail(`${kind}: did not throw`);
+    fail(`${what}: did not throw (expected ${code})`);
   };
-  const isLiveStart = (addr: number) => live.some((l) => l.addr === addr);
 
-  for (const step of ops) {
-    switch (step.t) {
+  const add = (address: number, size: number, owner: number, align: number, zeroed: boolean) => {
+    const effective = Math.max(align, MIN_ALIGN);
+    if (address % effective !== 0)
+      fail(`malloc(${size}, align ${align}) = ${address}: not aligned to ${effective}`);
+    if ((size >= FRAME_BYTES || align >= FRAME_BYTES) && address % FRAME_BYTES !== 0) {
+      fail(`malloc(${size}, align ${align}) = ${address}: a frame run must be frame-aligned`);
+    }
+    if (live.has(address)) fail(`malloc returned the live address ${address} again`);
+    const usable = heap.usableSize(address);
+    if (usable < size) fail(`usableSize(${address}) = ${usable} < ${size}`);
+    const view = heap.bytes(address, size);
+    if (zeroed && view.some((b) => b !== 0)) fail(`calloc'd ${address} is not zeroed`);
+    const fill = (fills++ % 251) + 1;
+    view.fill(fill);
+    freed.delete(address);
+    live.set(address, { size, owner, align, usable, fill });
+  };
+
+  for (const [step, op] of ops.entries()) {
+    const where = `op ${step + 1} ${JSON.stringify(op)}`;
+    switch (op.op) {
       case 'malloc': {
-        const align = 2 ** step.alignLog;
-        const was = snapshot();
-        const addr = step.zero
-          ? heap.calloc(1, step.size, { owner: step.owner, align })
-          : heap.malloc(step.size, { owner: step.owner, align });
-        if (addr === NO_ADDRESS) {
-          const now = heap.stats();
-          if (`${now.objects}/${now.liveBytes}` !== was.split('/').slice(0, 2).join('/')) {
-            fail('malloc returned NO_ADDRESS but the live objects changed');
-          }
+        const align = op.align ?? MIN_ALIGN;
+        const options = op.align === undefined ? { owner: op.owner } : { owner: op.owner, align: op.align };
+        if (unsupported(op.size, align)) {
+          expectError('UNSUPPORTED', `${where}`, () => heap.malloc(op.size, options));
           break;
         }
-        const l = { addr, size: step.size, owner: step.owner, fill: fills++ & 255 || 1 };
-        checkNew(l, align);
-        if (step.zero && heap.bytes(addr, step.size).some((b) => b !== 0))
-          fail(`calloc(${step.size}) is not zeroed`);
-        fillOf(l);
-        live.push(l);
+        const before = heap.stats();
+        let address: number;
+        if (op.via === 'calloc') address = heap.calloc(1, op.size, options);
+        else if (op.via === 'mallocAs') {
+          const count = Math.ceil(op.size / 8);
+          const view = heap.mallocAs('f64', count, options);
+          if (view !== undefined && view.length !== count)
+            fail(`${where}: mallocAs gave ${view.length} elements`);
+          address = view === undefined ? NO_ADDRESS : heap.addressOf(view);
+          if (view !== undefined && (address === NO_ADDRESS || heap.usableSize(address) < count * 8)) {
+            fail(`${where}: addressOf(mallocAs view) = ${address}`);
+          }
+          if (address !== NO_ADDRESS) {
+            add(address, count * 8, op.owner, Math.max(align, 8), false);
+            break;
+          }
+        } else address = heap.malloc(op.size, options);
+        if (address === NO_ADDRESS) {
+          const after = heap.stats();
+          if (after.objects !== before.objects || after.liveBytes !== before.liveBytes) {
+            fail(`${where}: NO_ADDRESS but the objects changed`);
+          }
+          if (after.framesHeld > before.framesHeld) fail(`${where}: NO_ADDRESS but took frames`);
+          break;
+        }
+        add(address, op.size, op.owner, align, op.via === 'calloc');
         break;
       }
       case 'free': {
-        if (live.length === 0) break;
-        const [l] = live.splice(step.k % live.length, 1);
-        verify(l, 'free');
-        heap.free(l.addr);
-        freed.push(l.addr);
+        const address = pick(op.pick);
+        if (address === undefined) break;
+        checkContents(heap, address, live.get(address)!, where);
+        heap.free(address);
+        live.delete(address);
+        freed.add(address);
         break;
       }
       case 'realloc': {
-        if (live.length === 0) break;
-        const i = step.k % live.length;
-        const l = live[i];
-        verify(l, 'realloc');
-        const addr = heap.realloc(l.addr, step.size);
-        if (addr === NO_ADDRESS) {
-          verify(l, 'realloc that failed');
+        const address = pick(op.pick);
+        if (address === undefined) break;
+        const old = live.get(address)!;
+        if (unsupported(op.size, MIN_ALIGN) && op.size > old.usable) {
+          expectError('UNSUPPORTED', where, () => heap.realloc(address, op.size));
           break;
         }
-        const keep = Math.min(l.size, step.size);
-        const view = heap.bytes(addr, keep);
-        for (let b = 0; b < keep; b++) if (view[b] !== l.fill) fail(`realloc lost byte ${b}`);
-        live.splice(i, 1);
-        if (addr !== l.addr) freed.push(l.addr);
-        const moved = { addr, size: step.size, owner: l.owner, fill: fills++ & 255 || 1 };
-        checkNew(moved, 8);
-        fillOf(moved);
-        live.push(moved);
-        break;
-      }
-      case 'release': {
-        heap.releaseOwner(step.owner);
-        for (let i = live.length - 1; i >= 0; i--) {
-          if (live[i].owner === step.owner) freed.push(live.splice(i, 1)[0].addr);
+        const moved = heap.realloc(address, op.size);
+        if (moved === NO_ADDRESS) {
+          checkContents(heap, address, old, where);
+          break;
         }
+        const kept = Math.min(old.size, op.size);
+        const view = heap.bytes(moved, kept);
+        if (view.some((b) => b !== old.fill)) fail(`${where}: realloc lost the contents`);
+        if (heap.ownerOf(moved) !== old.owner) fail(`${where}: realloc changed the owner`);
+        live.delete(address);
+        if (moved !== address) freed.add(address);
+        add(moved, op.size, old.owner, MIN_ALIGN, false);
         break;
       }
-      case 'misuse': {
-        const l = live.length > 0 ? live[step.k % live.length] : undefined;
-        switch (step.kind) {
-          case 'double-free': {
-            const addr = freed.length > 0 ? freed[step.k % freed.length] : undefined;
-            if (addr !== undefined && !isLiveStart(addr)) expectError('double-free', () => heap.free(addr));
-            break;
-          }
-          case 'interior':
-            if (l && l.size > 1 && !isLiveStart(l.addr + 1))
-              expectError('interior', () => heap.free(l.addr + 1));
-            break;
-          case 'foreign': {
-            // A frame the heap never held: taken from the frame allocator right now.
-            const pfn = pmm.alloc();
-            if (pfn >= 0) {
-              expectError('foreign', () => heap.free(pfn * 4096 + 16 * (step.k % 8)));
-              pmm.free(pfn);
-            }
-            break;
-          }
-          case 'bad-address':
-            expectError('bad-address', () => heap.free([-4096, 0.5, Number.NaN][step.k % 3]));
-            break;
-          case 'bad-size':
-            expectError('bad-size', () => heap.malloc([-1, 2.5, Number.NaN][step.k % 3]));
-            break;
-          case 'bad-align':
-            expectError('bad-align', () => heap.malloc(16, { align: [3, 0, -8, 12][step.k % 4] }));
-            break;
-          case 'bad-owner':
-            expectError('bad-owner', () => heap.malloc(16, { owner: [-1, 1.5][step.k % 2] }));
-            break;
-          case 'bytes-too-long':
-            if (l) expectError('bytes-too-long', () => heap.bytes(l.addr, heap.usableSize(l.addr) + 1));
-            break;
+      case 'query': {
+        const address = pick(op.pick);
+        if (address === undefined) break;
+        const o = live.get(address)!;
+        if (heap.ownerOf(address) !== o.owner)
+          fail(`${where}: ownerOf(${address}) = ${heap.ownerOf(address)}`);
+        if (heap.usableSize(address) !== o.usable) fail(`${where}: usableSize changed`);
+        checkContents(heap, address, o, where);
+        break;
+      }
+      case 'releaseOwner': {
+        let expected = 0;
+        for (const [address, o] of live) {
+          if (o.owner !== op.owner) continue;
+          expected++;
+          live.delete(address);
+          freed.add(address);
         }
+        const released = heap.releaseOwner(op.owner);
+        if (released !== expected)
+          fail(`${where}: releaseOwner returned ${released}, the owner had ${expected}`);
+        const owner = heap.stats().owners.find((u) => u.owner === op.owner);
+        if (owner) fail(`${where}: the owner still holds ${owner.framesHeld} frames`);
         break;
       }
+      case 'trim':
+        heap.trim();
+        break;
+      case 'dispose': {
+        heap[Symbol.dispose]();
+        heap[Symbol.dispose]();
+        for (const address of live.keys()) freed.add(address);
+        live.clear();
+        if (pmm.stats().usedFrames !== usedAtStart) fail(`${where}: dispose left frames taken`);
+        break;
+      }
+      case 'misuse':
+        misuse(op.kind, op.pick, where);
+        break;
     }
-    const s = heap.stats();
-    if (s.objects !== live.length) fail(`stats().objects ${s.objects}, but ${live.length} are live`);
-    const bytes = live.reduce((sum, l) => sum + l.size, 0);
-    if (s.liveBytes !== bytes) fail(`stats().liveBytes ${s.liveBytes}, but the live objects hold ${bytes}`);
-    if (pmm.stats().usedFrames !== s.framesHeld) {
-      fail(`the heap holds ${s.framesHeld} frames, the frame allocator has ${pmm.stats().usedFrames} in use`);
+    checkInvariants(heap, pmm, usedAtStart, live, where);
+  }
+
+  function misuse(kind: MisuseKind, n: number, where: string): void {
+    const a = pick(n);
+    const o = a === undefined ? undefined : live.get(a);
+    const w = `${where} (${kind})`;
+    const bad = 'INVALID_REQUEST';
+    const gone = 'NOT_ALLOCATED';
+    switch (kind) {
+      case 'size-zero':
+        return expectError(bad, w, () => heap.malloc(0));
+      case 'size-negative':
+        return expectError(bad, w, () => heap.malloc(-16));
+      case 'size-fraction':
+        return expectError(bad, w, () => heap.malloc(10.5));
+      case 'size-nan':
+        return expectError(bad, w, () => heap.malloc(Number.NaN));
+      case 'size-infinite':
+        return expectError(bad, w, () => heap.malloc(Number.POSITIVE_INFINITY));
+      case 'size-unsafe':
+        return expectError(bad, w, () => heap.malloc(2 ** 53));
+      case 'align-three':
+        return expectError(bad, w, () => heap.malloc(16, { align: 3 }));
+      case 'align-zero':
+        return expectError(bad, w, () => heap.malloc(16, { align: 0 }));
+      case 'align-fraction':
+        return expectError(bad, w, () => heap.malloc(16, { align: 0.5 }));
+      case 'owner-negative':
+        return expectError(bad, w, () => heap.malloc(16, { owner: -1 }));
+      case 'owner-fraction':
+        return expectError(bad, w, () => heap.malloc(16, { owner: 1.5 }));
+      case 'owner-too-big':
+        return expectError(bad, w, () => heap.malloc(16, { owner: 2 ** 32 }));
+      case 'calloc-overflow':
+        return expectError(bad, w, () => heap.calloc(2 ** 30, 2 ** 30));
+      case 'view-type':
+        return expectError(bad, w, () => heap.mallocAs('f16' as 'f32', 4));
+      case 'free-fraction':
+        return expectError(bad, w, () => heap.free(a === undefined ? 4096.5 : a + 0.5));
+      case 'free-nan':
+        return expectError(bad, w, () => heap.free(Number.NaN));
+      case 'free-interior':
+        if (a === undefined || o === undefined) return;
+        return expectError(gone, w, () => heap.free(a + (o.usable > 16 ? 16 : 1)));
+      case 'free-double': {
+        const f = [...freed][n % Math.max(1, freed.size)];
+        if (f === undefined) return;
+        return expectError(gone, w, () => heap.free(f));
+      }
+      case 'free-no-address':
+        return expectError(gone, w, () => heap.free(NO_ADDRESS));
+      case 'free-beyond':
+        return expectError(gone, w, () => heap.free(setup.frames * FRAME_BYTES + 4096 * 3 + 16));
+      case 'free-foreign-frame': {
+        const pfn = pmm.alloc();
+        if (pfn === NO_FRAME) return;
+        try {
+          expectError(gone, w, () => heap.free(pfn * FRAME_BYTES + 16));
+          expectError(gone, w, () => heap.free(pfn * FRAME_BYTES));
+        } finally {
+          pmm.free(pfn);
+        }
+        return;
+      }
+      case 'realloc-interior':
+        if (a === undefined || o === undefined) return;
+        return expectError(gone, w, () => heap.realloc(a + (o.usable > 16 ? 16 : 1), 8));
+      case 'usable-double': {
+        const f = [...freed][n % Math.max(1, freed.size)];
+        if (f === undefined) return;
+        return expectError(gone, w, () => heap.usableSize(f));
+      }
+      case 'owner-of-interior':
+        if (a === undefined || o === undefined) return;
+        return expectError(gone, w, () => heap.ownerOf(a + (o.usable > 16 ? 16 : 1)));
+      case 'bytes-too-long':
+        if (a === undefined || o === undefined) return;
+        return expectError(bad, w, () => heap.bytes(a, o.usable + 1));
+      case 'bytes-length-zero':
+        if (a === undefined) return;
+        return expectError(bad, w, () => heap.bytes(a, 0));
+      case 'release-owner-negative':
+        return expectError(bad, w, () => heap.releaseOwner(-1));
     }
   }
-  for (const l of live) verify(l, 'end');
-  for (const l of live.splice(0)) heap.free(l.addr);
-  const end = heap.stats();
-  if (end.objects !== 0 || end.liveBytes !== 0) fail('objects remain after freeing every one');
-  heap[Symbol.dispose]();
-  heap[Symbol.dispose]();
-  if (pmm.stats().freeFrames !== before) fail(`dispose left ${before - pmm.stats().freeFrames} frames taken`);
+
+  // The end: every owner released gives every frame back.
+  for (let owner = 0; owner <= OWNERS; owner++) heap.releaseOwner(owner);
+  if (pmm.stats().usedFrames !== usedAtStart) {
+    fail(`after releasing every owner, ${pmm.stats().usedFrames - usedAtStart} frames are still taken`);
+  }
+  if (heap.stats().framesHeld !== 0) fail(`after releasing every owner, the heap says it holds frames`);
+}
+
+function checkContents(heap: Heap, address: number, o: Live, where: string): void {
+  const view = heap.bytes(address, o.size);
+  for (let i = 0; i < view.length; i++) {
+    if (view[i] !== o.fill) throw new Error(`${where}: the contents of ${address} changed at byte ${i}`);
+  }
+}
+
+function checkInvariants(
+  heap: Heap,
+  pmm: FrameAllocator,
+  usedAtStart: number,
+  live: ReadonlyMap<number, Live>,
+  where: string,
+): void {
+  const stats = heap.stats();
+  const fail = (message: string): never => {
+    throw new Error(`${where}: ${message}`);
+  };
+  if (stats.objects !== live.size) fail(`stats().objects ${stats.objects}, the model has ${live.size}`);
+  let liveBytes = 0;
+  const perOwner = new Map<number, { objects: number; bytes: number }>();
+  for (const o of live.values()) {
+    liveBytes += o.usable;
+    const p = perOwner.get(o.owner) ?? { objects: 0, bytes: 0 };
+    p.objects++;
+    p.bytes += o.usable;
+    perOwner.set(o.owner, p);
+  }
+  if (stats.liveBytes !== liveBytes) fail(`stats().liveBytes ${stats.liveBytes}, the model has ${liveBytes}`);
+  for (const [owner, p] of perOwner) {
+    const u = stats.owners.find((x) => x.owner === owner);
+    if (!u || u.objects !== p.objects || u.liveBytes !== p.bytes) {
+      fail(`owner ${owner}: stats say ${JSON.stringify(u)}, the model has ${JSON.stringify(p)}`);
+    }
+  }
+  const taken = pmm.stats().usedFrames - usedAtStart;
+  if (stats.framesHeld !== taken)
+    fail(`stats().framesHeld ${stats.framesHeld}, but the heap took ${taken} frames`);
+  if (stats.heldBytes !== stats.framesHeld * FRAME_BYTES) fail('heldBytes is not framesHeld * 4096');
+  // Overhead is what is left of held bytes: negative means live or free bytes are overcounted.
+  if (stats.freeBytes < 0 || stats.overheadBytes < 0)
+    fail(`negative free or overhead: ${JSON.stringify(stats)}`);
+  const classObjects = stats.sizeClasses.reduce((n, c) => n + c.objects, 0) + stats.frameRuns.objects;
+  if (classObjects !== stats.objects) fail(`size classes and frame runs count ${classObjects} objects`);
+  // No overlap, and no frame shared by two owners.
+  const sorted = [...live.entries()].sort((x, y) => x[0] - y[0]);
+  const frameOwner = new Map<number, number>();
+  for (let i = 0; i < sorted.length; i++) {
+    const [address, o] = sorted[i];
+    const next = sorted[i + 1];
+    if (next && address + o.usable > next[0])
+      fail(`objects at ${address} (+${o.usable}) and ${next[0]} overlap`);
+    const first = Math.floor(address / FRAME_BYTES);
+    const last = Math.floor((address + o.usable - 1) / FRAME_BYTES);
+    for (let pfn = first; pfn <= last; pfn++) {
+      const other = frameOwner.get(pfn);
+      if (other !== undefined && other !== o.owner)
+        fail(`frame ${pfn} holds objects of owners ${other} and ${o.owner}`);
+      frameOwner.set(pfn, o.owner);
+    }
+  }
+}
+
+/** The heap's and the frame allocator's whole observable state, as text. */
+function snapshot(heap: Heap, pmm: FrameAllocator): string {
+  return JSON.stringify({ heap: heap.stats(), pmm: pmm.stats() });
 }

@@ -1,8 +1,10 @@
 export {
   checkHeapConformance,
-  HEAP_MISUSE_CODES,
+  checkHeapSetup,
+  HEAP_SETUPS,
   HeapConformanceFailure,
   type HeapConformanceOptions,
   type HeapFactory,
+  type HeapSetup,
 } from './conformance';
 export { describeHeapConformance } from './describe';
