@@ -521,11 +521,15 @@ class Session {
         return this.expectError(kind, [], () => a.allocRun(3));
       }
       case 'free-run-partly-free': {
-        if (this.units.length === 0) return;
-        const unit = this.units[k % this.units.length];
-        const next = unit.start + unit.count;
-        if (!this.usable.has(next) || this.allocated.has(next)) return;
-        return this.expectError(kind, [unit.start, next], () => a.freeRun(unit.start, unit.count + 1));
+        // The first unit from the k-th on whose next frame is usable and free, so the fixed
+        // sequence covers this misuse whatever the layout.
+        for (let i = 0; i < this.units.length; i++) {
+          const unit = this.units[(k + i) % this.units.length];
+          const next = unit.start + unit.count;
+          if (!this.usable.has(next) || this.allocated.has(next)) continue;
+          return this.expectError(kind, [unit.start, next], () => a.freeRun(unit.start, unit.count + 1));
+        }
+        return;
       }
       case 'free-many-duplicate': {
         if (!single) return;
