@@ -1,5 +1,5 @@
-import { FrameError } from '@framekit/core';
 import { z } from 'zod';
+import { formatJsonLines, parseJsonLines } from './json-lines';
 import { PROGRAM, REGION_NAMES } from './program';
 
 /*
@@ -74,34 +74,10 @@ export function needsContents(ops: Iterable<TraceOp>): boolean {
 
 /** Parses JSON Lines; a bad line throws `INVALID_REQUEST` naming the line and the reason. */
 export function parseTrace(text: string): TraceOp[] {
-  const ops: TraceOp[] = [];
-  const lines = text.split('\n');
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n].trim();
-    if (line === '' || line.startsWith('#')) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      throw traceError(n + 1, `not JSON (${(error as Error).message})`);
-    }
-    const parsed = TraceOpSchema.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw traceError(n + 1, `${issue.path.join('.') || 'operation'}: ${issue.message}`);
-    }
-    ops.push(parsed.data);
-  }
-  return ops;
+  return parseJsonLines(text, TraceOpSchema, 'trace', 'parseTrace');
 }
 
 /** One line per operation, in a stable key order. */
 export function formatTrace(ops: Iterable<TraceOp>): string {
-  let out = '';
-  for (const op of ops) out += `${JSON.stringify(op)}\n`;
-  return out;
-}
-
-function traceError(line: number, reason: string): FrameError {
-  return new FrameError('INVALID_REQUEST', `trace line ${line}: ${reason}`, { op: 'parseTrace', line });
+  return formatJsonLines(ops);
 }

@@ -1,5 +1,5 @@
-import { FrameError } from '@framekit/core';
 import { z } from 'zod';
+import { formatJsonLines, parseJsonLines } from '../json-lines';
 
 /*
  * An object trace is JSON Lines, one heap operation per line. Allocations get ids and every
@@ -44,37 +44,10 @@ export type HeapOp = z.infer<typeof HeapOpSchema>;
 
 /** Parses JSON Lines of heap operations; a bad line throws `INVALID_REQUEST` naming the line and the reason. */
 export function parseHeapTrace(text: string): HeapOp[] {
-  const ops: HeapOp[] = [];
-  const lines = text.split('\n');
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n].trim();
-    if (line === '' || line.startsWith('#')) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      throw traceError(n + 1, `not JSON (${(error as Error).message})`);
-    }
-    const parsed = HeapOpSchema.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw traceError(n + 1, `${issue.path.join('.') || 'operation'}: ${issue.message}`);
-    }
-    ops.push(parsed.data);
-  }
-  return ops;
+  return parseJsonLines(text, HeapOpSchema, 'heap trace', 'parseHeapTrace');
 }
 
 /** One line per operation. */
 export function formatHeapTrace(ops: Iterable<HeapOp>): string {
-  let out = '';
-  for (const op of ops) out += `${JSON.stringify(op)}\n`;
-  return out;
-}
-
-function traceError(line: number, reason: string): FrameError {
-  return new FrameError('INVALID_REQUEST', `heap trace line ${line}: ${reason}`, {
-    op: 'parseHeapTrace',
-    line,
-  });
+  return formatJsonLines(ops);
 }
