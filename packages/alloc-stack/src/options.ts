@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { MAX_NODE_ENTRIES } from './layout';
 
 /** The stack's options, validated where the allocator is created (never on the hot path). */
@@ -8,12 +8,12 @@ export const StackOptionsSchema = z.strictObject({
    * frame (1022, or 511 when frame numbers need two words). Small values exercise node
    * changes in tests.
    */
-  nodeEntries: z.number().int().min(1).max(MAX_NODE_ENTRIES).optional(),
+  nodeEntries: z.optional(z.int().check(z.minimum(1), z.maximum(MAX_NODE_ENTRIES))),
   /**
    * Keep the nodes inside the free frames when the space has contents (default), as a kernel
    * does. `false` keeps them in a typed array instead, leaving free frames' bytes untouched.
    */
-  nodesInFrames: z.boolean().default(true),
+  nodesInFrames: z._default(z.boolean(), true),
   /**
    * The caller checks every free before it reaches the stack (default false). A router that
    * tracks the frames it handed out passes `true` for a stack cache it creates, so that each
@@ -22,7 +22,7 @@ export const StackOptionsSchema = z.strictObject({
    * ranges). `isFree` and `forEachFreeRun` then walk the stack (slow paths, for metrics).
    * Never pass it where untrusted callers free frames.
    */
-  trusted: z.boolean().default(false),
+  trusted: z._default(z.boolean(), false),
 });
 
 export type StackOptions = z.input<typeof StackOptionsSchema>;

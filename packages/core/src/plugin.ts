@@ -1,9 +1,13 @@
-import { z } from 'zod';
+import type * as zc from 'zod/v4/core';
 import type { AllocatorCapabilities, FrameAllocator, FrameRange, FrameSpace } from './api';
 import { FrameError } from './errors';
+import { safeParse, z } from './zod';
 
-/** An allocator strategy as the router sees it: a name, an options schema and a factory. */
-export interface AllocatorPlugin<Schema extends z.ZodType = z.ZodType> {
+/**
+ * An allocator strategy as the router sees it: a name, an options schema (any zod 4 schema,
+ * `zod` or `zod/mini`) and a factory.
+ */
+export interface AllocatorPlugin<Schema extends zc.$ZodType = zc.$ZodType> {
   readonly name: string;
   readonly options: Schema;
   readonly capabilities: AllocatorCapabilities;
@@ -11,30 +15,30 @@ export interface AllocatorPlugin<Schema extends z.ZodType = z.ZodType> {
    * A new allocator over `ranges` (usable frames of `space`; all of them when omitted).
    * Options are validated by the plugin's schema; invalid ones throw `INVALID_REQUEST`.
    */
-  create(space: FrameSpace, ranges?: readonly FrameRange[], options?: z.input<Schema>): FrameAllocator;
+  create(space: FrameSpace, ranges?: readonly FrameRange[], options?: zc.input<Schema>): FrameAllocator;
   /**
    * Optional: the same allocator with every frame of `ranges` in use, as the router's caches
    * start, in time proportional to ranges and words rather than frames. Without it the router
    * creates the allocator and allocates every frame out of it.
    */
-  createEmpty?(space: FrameSpace, ranges?: readonly FrameRange[], options?: z.input<Schema>): FrameAllocator;
+  createEmpty?(space: FrameSpace, ranges?: readonly FrameRange[], options?: zc.input<Schema>): FrameAllocator;
 }
 
-export interface PluginDefinition<Schema extends z.ZodType> {
+export interface PluginDefinition<Schema extends zc.$ZodType> {
   readonly name: string;
   readonly options: Schema;
   readonly capabilities: AllocatorCapabilities;
-  create(space: FrameSpace, ranges: readonly FrameRange[], options: z.output<Schema>): FrameAllocator;
-  createEmpty?(space: FrameSpace, ranges: readonly FrameRange[], options: z.output<Schema>): FrameAllocator;
+  create(space: FrameSpace, ranges: readonly FrameRange[], options: zc.output<Schema>): FrameAllocator;
+  createEmpty?(space: FrameSpace, ranges: readonly FrameRange[], options: zc.output<Schema>): FrameAllocator;
 }
 
 /** Wraps a strategy's factory with option validation and a check that its ranges are usable frames of the space. */
-export function definePlugin<Schema extends z.ZodType>(
+export function definePlugin<Schema extends zc.$ZodType>(
   definition: PluginDefinition<Schema>,
 ): AllocatorPlugin<Schema> {
   const { name, options: schema, capabilities } = definition;
-  const checked = (space: FrameSpace, ranges: readonly FrameRange[], options: unknown): z.output<Schema> => {
-    const parsed = schema.safeParse(options ?? {});
+  const checked = (space: FrameSpace, ranges: readonly FrameRange[], options: unknown): zc.output<Schema> => {
+    const parsed = safeParse(schema, options ?? {});
     if (!parsed.success) {
       throw new FrameError('INVALID_REQUEST', `${name}: invalid options\n${z.prettifyError(parsed.error)}`, {
         plugin: name,
@@ -49,14 +53,14 @@ export function definePlugin<Schema extends z.ZodType>(
     name,
     options: schema,
     capabilities,
-    create(space: FrameSpace, ranges: readonly FrameRange[] = space.ranges, options?: z.input<Schema>) {
+    create(space: FrameSpace, ranges: readonly FrameRange[] = space.ranges, options?: zc.input<Schema>) {
       return definition.create(space, ranges, checked(space, ranges, options));
     },
     ...(createEmpty && {
       createEmpty(
         space: FrameSpace,
         ranges: readonly FrameRange[] = space.ranges,
-        options?: z.input<Schema>,
+        options?: zc.input<Schema>,
       ) {
         return createEmpty(space, ranges, checked(space, ranges, options));
       },

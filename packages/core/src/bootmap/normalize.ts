@@ -1,6 +1,7 @@
 import type { FrameRange } from '../api';
 import { FrameError } from '../errors';
 import { FRAME_SIZE } from '../units';
+import { safeParse } from '../zod';
 import {
   type BootMap,
   BootMapSchema,
@@ -57,7 +58,7 @@ const PRESETS: readonly string[] = ['linux-x86'];
  * the ranges Linux x86 registers with memblock ("Early memory node ranges").
  */
 export function normalizeBootMap(map: BootMap, options: NormalizeOptions = {}): NormalizedBootMap {
-  const parsed = BootMapSchema.safeParse(map);
+  const parsed = safeParse(BootMapSchema, map);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new FrameError(

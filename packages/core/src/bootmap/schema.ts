@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { MAX_PHYS_ADDR } from '../units';
+import { z } from '../zod';
 
 /** What a region of physical memory is, after the firmware's types are mapped to ours. */
 export const REGION_KINDS = [
@@ -40,10 +40,10 @@ export const MAX_MAP_ADDR = 2 ** 64;
  * A whole number of bytes, not only a "safe" one: zod's `.int()` stops at 2^53, but firmware
  * reserves space up to 2^64. Past 2^53 numbers are whole pages (parsers widen them to 4 KiB).
  */
-const byteCount = z
-  .number()
-  .nonnegative()
-  .refine((n) => Number.isInteger(n), { message: 'expected a whole number of bytes' });
+const byteCount = z.number().check(
+  z.minimum(0),
+  z.refine((n) => Number.isInteger(n), { message: 'expected a whole number of bytes' }),
+);
 
 export const BootRegionSchema = z
   .object({
@@ -51,21 +51,21 @@ export const BootRegionSchema = z
     length: byteCount,
     kind: z.enum(REGION_KINDS),
     /** The firmware's own type as it was written (`'ACPI NVS'`, `'type 20'`, `7`…). */
-    raw: z.union([z.string(), z.number()]).optional(),
+    raw: z.optional(z.union([z.string(), z.number()])),
     /** Firmware attributes (e.g. UEFI's 64-bit attribute mask, as hex text). */
-    attributes: z.string().optional(),
+    attributes: z.optional(z.string()),
   })
-  .refine((r) => r.base + r.length <= MAX_MAP_ADDR, {
-    message: 'region ends beyond 2^64',
-  })
-  .refine((r) => r.kind !== 'usable' || r.base + r.length <= MAX_PHYS_ADDR, {
-    message: 'usable memory ends beyond 2^52 (the x86-64 physical address limit)',
-  });
+  .check(
+    z.refine((r) => r.base + r.length <= MAX_MAP_ADDR, { message: 'region ends beyond 2^64' }),
+    z.refine((r) => r.kind !== 'usable' || r.base + r.length <= MAX_PHYS_ADDR, {
+      message: 'usable memory ends beyond 2^52 (the x86-64 physical address limit)',
+    }),
+  );
 export type BootRegion = z.infer<typeof BootRegionSchema>;
 
 export const BootMapSchema = z.object({
   regions: z.array(BootRegionSchema),
   /** The format it was parsed from, when it was parsed. */
-  format: z.string().optional(),
+  format: z.optional(z.string()),
 });
 export type BootMap = z.infer<typeof BootMapSchema>;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AllocatorCapabilities } from '../api';
 import { FrameError } from '../errors';
 import type { AllocatorPlugin } from '../plugin';
+import { safeParse } from '../zod';
 import {
   ROUTE_KEYS,
   type RouteKey,
@@ -104,7 +105,7 @@ export function resolveRouterConfig(
         });
         return;
       }
-      const options = plugin.options.safeParse(s.options ?? {});
+      const options = safeParse(plugin.options, s.options ?? {});
       if (!options.success) {
         for (const issue of options.error.issues) {
           issues.push({

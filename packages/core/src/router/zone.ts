@@ -3,6 +3,7 @@ import { NO_FRAME } from '../api';
 import { WholeRunTracker } from '../per-frame/whole-runs';
 import type { AllocatorPlugin } from '../plugin';
 import { FRAMES_PER_2MIB } from '../units';
+import { safeParse } from '../zod';
 import type { ResolvedRouterConfig, ResolvedStrategy, ResolvedZone } from './resolve';
 
 /** `allocRun` options of a 2 MiB block; shared so hot paths make no objects. */
@@ -121,7 +122,7 @@ function trustedOptions(
 ): Record<string, unknown> | undefined {
   if (options !== undefined && 'trusted' in options) return options;
   const withTrust = { ...options, trusted: true };
-  return plugin.options.safeParse(withTrust).success ? withTrust : options;
+  return safeParse(plugin.options, withTrust).success ? withTrust : options;
 }
 
 /** Usable ranges of `space` clipped to `[start, end)`. */

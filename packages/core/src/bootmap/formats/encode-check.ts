@@ -1,9 +1,10 @@
 import { FrameError } from '../../errors';
+import { safeParse } from '../../zod';
 import { type BootMap, BootMapSchema, type BootRegion } from '../schema';
 
 /** Validates a map handed to an encoder and returns its non-empty regions. */
 export function regionsToEncode(op: string, map: BootMap): BootRegion[] {
-  const parsed = BootMapSchema.safeParse(map);
+  const parsed = safeParse(BootMapSchema, map);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new FrameError('BAD_BOOT_MAP', `${op}: ${issue.path.join('.') || 'map'}: ${issue.message}`, {

@@ -1,3 +1,4 @@
+import { safeParse } from '../../zod';
 import { bootMapError } from '../parse-error';
 import { type BootMap, BootMapSchema } from '../schema';
 
@@ -9,7 +10,7 @@ export function parseJsonMap(text: string): BootMap {
   } catch (error) {
     throw bootMapError('json', undefined, `not JSON: ${(error as Error).message}`);
   }
-  const parsed = BootMapSchema.safeParse(value);
+  const parsed = safeParse(BootMapSchema, value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw bootMapError('json', undefined, `${issue.path.join('.') || 'map'}: ${issue.message}`);
