@@ -1,4 +1,4 @@
-import { DMA_LIMIT } from '@framekit/core';
+import { DMA_LIMIT_PFN } from '@framekit/core';
 import type { Profile } from './profiles';
 import type { LoopScenario } from './scenarios';
 import type { Strategy } from './strategies';
@@ -137,7 +137,7 @@ export function loopScenarios(p: Profile): LoopScenario[] {
       id: 'below-1',
       title: `One frame below 16 MiB (DMA), ${gib(frag)} fragmented to 90%`,
       op: 'allocRun(1, { below: 4096 }) + freeRun; 16 of each per call',
-      params: { perCall: 16, countMin: 1, below: Math.min(DMA_LIMIT, frag) },
+      params: { perCall: 16, countMin: 1, below: Math.min(DMA_LIMIT_PFN, frag) },
       frames: frag,
       natives: ['bitmap', 'buddy'],
       accepts: both(needsRuns(['any']), belowRuns, noPeer),
@@ -146,7 +146,7 @@ export function loopScenarios(p: Profile): LoopScenario[] {
       id: 'below-run',
       title: `1–8-frame runs below 16 MiB (DMA), ${gib(frag)} fragmented to 90%`,
       op: 'allocRun(n, { below: 4096 }) with n uniform in 1..8 + freeRun; 16 of each per call',
-      params: { perCall: 16, countMin: 1, countMax: 8, below: Math.min(DMA_LIMIT, frag) },
+      params: { perCall: 16, countMin: 1, countMax: 8, below: Math.min(DMA_LIMIT_PFN, frag) },
       frames: frag,
       natives: ['bitmap', 'buddy'],
       accepts: both(needsRuns(['any']), belowRuns, noPeer),

@@ -3,8 +3,8 @@ import { parseArgs } from 'node:util';
 import {
   BOOT_MAP_FORMATS,
   buddyInfoOf,
-  DMA_LIMIT,
-  DMA32_LIMIT,
+  DMA_LIMIT_PFN,
+  DMA32_LIMIT_PFN,
   type FrameAllocator,
   formatBuddyInfo,
   formatBytes,
@@ -464,8 +464,8 @@ function compareCommand(values: Values): number {
 
 /** Linux's zones on x86-64, for `buddyinfo`. */
 const LINUX_ZONES = [
-  { name: 'DMA', end: DMA_LIMIT },
-  { name: 'DMA32', end: DMA32_LIMIT },
+  { name: 'DMA', end: DMA_LIMIT_PFN },
+  { name: 'DMA32', end: DMA32_LIMIT_PFN },
   { name: 'Normal', end: Number.POSITIVE_INFINITY },
 ];
 

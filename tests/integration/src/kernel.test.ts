@@ -4,8 +4,8 @@ import * as stack from '@framekit/alloc-stack';
 import {
   createFrameSpace,
   createRouter,
-  DMA_LIMIT,
-  DMA32_LIMIT,
+  DMA_LIMIT_PFN,
+  DMA32_LIMIT_PFN,
   type FrameRouter,
   measureFragmentation,
   NO_FRAME,
@@ -44,24 +44,26 @@ describe('routerPresets.kernel on a QEMU guest with 5 GiB', () => {
   it('splits the map into DMA, DMA32 and Normal like Linux', () => {
     const [dma, dma32, normal] = router.zones;
     expect(dma.ranges[0].start).toBe(1);
-    expect(dma.ranges[dma.ranges.length - 1].start + dma.ranges[dma.ranges.length - 1].count).toBe(DMA_LIMIT);
-    expect(dma32.ranges).toEqual([{ start: DMA_LIMIT, count: 0xbffe0 - DMA_LIMIT }]);
-    expect(normal.ranges).toEqual([{ start: DMA32_LIMIT, count: 0x40000 }]);
+    expect(dma.ranges[dma.ranges.length - 1].start + dma.ranges[dma.ranges.length - 1].count).toBe(
+      DMA_LIMIT_PFN,
+    );
+    expect(dma32.ranges).toEqual([{ start: DMA_LIMIT_PFN, count: 0xbffe0 - DMA_LIMIT_PFN }]);
+    expect(normal.ranges).toEqual([{ start: DMA32_LIMIT_PFN, count: 0x40000 }]);
     expect(router.stats().totalFrames).toBe(dma.frames + dma32.frames + normal.frames);
     expect(router.capabilities).toEqual({ runs: 'any', below: true, freeRunPiecewise: true, allocAt: true });
   });
 
   it('gives single pages from Normal through the stack, 2 MiB pages through hier2m, DMA from the DMA zone', () => {
     const page = router.alloc();
-    expect(page).toBeGreaterThanOrEqual(DMA32_LIMIT);
+    expect(page).toBeGreaterThanOrEqual(DMA32_LIMIT_PFN);
     const huge = router.allocRun(512, { align: 512 });
     expect(huge % 512).toBe(0);
-    expect(huge).toBeGreaterThanOrEqual(DMA32_LIMIT);
+    expect(huge).toBeGreaterThanOrEqual(DMA32_LIMIT_PFN);
     expect(router.explain({ op: 'allocRun', count: 512, align: 512 }).strategy).toBe('hier2m');
-    const isa = router.allocRun(16, { below: DMA_LIMIT, align: 16 });
-    expect(isa + 16).toBeLessThanOrEqual(DMA_LIMIT);
-    const low32 = router.allocRun(64, { below: DMA32_LIMIT });
-    expect(low32).toBeGreaterThanOrEqual(DMA_LIMIT);
+    const isa = router.allocRun(16, { below: DMA_LIMIT_PFN, align: 16 });
+    expect(isa + 16).toBeLessThanOrEqual(DMA_LIMIT_PFN);
+    const low32 = router.allocRun(64, { below: DMA32_LIMIT_PFN });
+    expect(low32).toBeGreaterThanOrEqual(DMA_LIMIT_PFN);
     router.free(page);
     router.freeRun(huge, 512);
     router.freeRun(isa, 16);
@@ -76,9 +78,9 @@ describe('routerPresets.kernel on a QEMU guest with 5 GiB', () => {
     const normalBlocks = router.zones[2].frames / 512 - 1;
     const got: number[] = [];
     for (let i = 0; i <= normalBlocks; i++) got.push(router.allocRun(512, { align: 512 }));
-    expect(got.slice(0, normalBlocks).every((b) => b >= DMA32_LIMIT)).toBe(true);
-    expect(got[normalBlocks]).toBeLessThan(DMA32_LIMIT);
-    expect(got[normalBlocks]).toBeGreaterThanOrEqual(DMA_LIMIT);
+    expect(got.slice(0, normalBlocks).every((b) => b >= DMA32_LIMIT_PFN)).toBe(true);
+    expect(got[normalBlocks]).toBeLessThan(DMA32_LIMIT_PFN);
+    expect(got[normalBlocks]).toBeGreaterThanOrEqual(DMA_LIMIT_PFN);
     for (const b of got) router.freeRun(b, 512);
     router.free(page);
     const report = measureFragmentation(router);
@@ -87,7 +89,7 @@ describe('routerPresets.kernel on a QEMU guest with 5 GiB', () => {
     // out runs only inside a zone (DMA ends at 16 MiB).
     expect(report.largestFreeRun).toBe(0xbffe0 - 0x100);
     expect(router.allocRun(0xbffe0 - 0x100)).toBe(NO_FRAME);
-    expect(router.allocRun(router.zones[1].frames)).toBe(DMA_LIMIT);
+    expect(router.allocRun(router.zones[1].frames)).toBe(DMA_LIMIT_PFN);
   });
 
   it('releases a process’s frames when it exits', () => {
@@ -96,7 +98,7 @@ describe('routerPresets.kernel on a QEMU guest with 5 GiB', () => {
     const out = new Float64Array(1000);
     expect(proc.allocMany(out, 1000)).toBe(true);
     proc.allocRun(512, { align: 512 });
-    proc.allocRun(3, { below: DMA_LIMIT });
+    proc.allocRun(3, { below: DMA_LIMIT_PFN });
     owned.alloc();
     expect(owned.framesOf(42)).toBe(1515);
     expect(owned.releaseOwner(42)).toBe(1515);

@@ -3,8 +3,8 @@ import * as stack from '@framekit/alloc-stack';
 import {
   createFrameSpace,
   createRouter,
-  DMA_LIMIT,
-  DMA32_LIMIT,
+  DMA_LIMIT_PFN,
+  DMA32_LIMIT_PFN,
   LINUX_PCP_BATCH,
   LINUX_PCP_HIGH,
   NO_FRAME,
@@ -28,7 +28,7 @@ describeAllocatorConformance(
 
 /** 8 GiB from frame 1: every zone has frames. */
 function machine() {
-  const frames = 2 * DMA32_LIMIT;
+  const frames = 2 * DMA32_LIMIT_PFN;
   return createRouter(
     createFrameSpace({ frames, ranges: [{ start: 1, count: frames - 1 }] }),
     routerPresets.linux,
@@ -40,8 +40,8 @@ describe('routerPresets.linux', () => {
   it('has DMA, DMA32 and Normal, each a buddy with a per-CPU-list stack (batch 63, high 378) in front', () => {
     const router = machine();
     expect(router.zones.map((z) => [z.name, z.end])).toEqual([
-      ['DMA', DMA_LIMIT],
-      ['DMA32', DMA32_LIMIT],
+      ['DMA', DMA_LIMIT_PFN],
+      ['DMA32', DMA32_LIMIT_PFN],
       ['Normal', Number.POSITIVE_INFINITY],
     ]);
     for (const zone of router.zones) {
@@ -56,7 +56,7 @@ describe('routerPresets.linux', () => {
   it('serves single frames from the highest zone, refilling the per-CPU list a batch at a time', () => {
     const router = machine();
     const pfn = router.alloc();
-    expect(pfn).toBeGreaterThanOrEqual(DMA32_LIMIT);
+    expect(pfn).toBeGreaterThanOrEqual(DMA32_LIMIT_PFN);
     expect(router.cachedFrames()).toBe(LINUX_PCP_BATCH - 1);
   });
 
@@ -67,29 +67,29 @@ describe('routerPresets.linux', () => {
     expect(explained.zone).toBe('Normal');
     expect(explained.reason).toMatch(/order-9 free list/);
     const pfn = router.allocRun(512, { align: 512 });
-    expect(pfn).toBe(DMA32_LIMIT + 512);
+    expect(pfn).toBe(DMA32_LIMIT_PFN + 512);
     const first = router.explain({ op: 'allocRun', count: 512, align: 512 });
     expect(first.reason).toMatch(/order-10 free list .* split down to order 9/);
   });
 
   it('falls back from Normal to DMA32 to DMA, and honours below in the buddy', () => {
     const router = machine();
-    const dma = router.allocRun(16, { below: DMA_LIMIT });
+    const dma = router.allocRun(16, { below: DMA_LIMIT_PFN });
     expect(dma).toBeGreaterThanOrEqual(1);
-    expect(dma + 16).toBeLessThanOrEqual(DMA_LIMIT);
+    expect(dma + 16).toBeLessThanOrEqual(DMA_LIMIT_PFN);
     const normal = router.zones[2].frames;
-    expect(router.allocRun(normal - 512)).toBeGreaterThanOrEqual(DMA32_LIMIT);
+    expect(router.allocRun(normal - 512)).toBeGreaterThanOrEqual(DMA32_LIMIT_PFN);
     // Normal can no longer hold a 4 MiB block: the request falls back to DMA32.
     const next = router.allocRun(1024);
-    expect(next).toBeGreaterThanOrEqual(DMA_LIMIT);
-    expect(next).toBeLessThan(DMA32_LIMIT);
+    expect(next).toBeGreaterThanOrEqual(DMA_LIMIT_PFN);
+    expect(next).toBeLessThan(DMA32_LIMIT_PFN);
     expect(router.explain({ op: 'alloc' }).reason).toMatch(/order/);
   });
 
   it('allocAt claims a run across zones, or nothing', () => {
     const router = machine();
     expect(router.capabilities.allocAt).toBe(true);
-    const start = DMA_LIMIT - 8;
+    const start = DMA_LIMIT_PFN - 8;
     expect(router.allocAt?.(start, 16)).toBe(start);
     expect(router.allocAt?.(start + 15, 2)).toBe(NO_FRAME);
     expect(router.stats().usedFrames).toBe(16);

@@ -7,7 +7,7 @@ import {
   type FrameRouter,
   GiB,
   NO_FRAME,
-  PATCHWORK_BITMAP_LIMIT,
+  PATCHWORK_BITMAP_LIMIT_PFN,
   routerPresets,
   withRefCounts,
 } from '@framekit/core';
@@ -20,7 +20,7 @@ import { describe, expect, it } from 'vitest';
  * that serves single pages, and a usable range that straddles 64 MiB is split between them.
  */
 
-const LIMIT = PATCHWORK_BITMAP_LIMIT; // frame 16384: 64 MiB
+const LIMIT = PATCHWORK_BITMAP_LIMIT_PFN; // frame 16384: 64 MiB
 const plugins = [stack.plugin, bitmap.plugin, hier2m.plugin];
 
 /** A machine whose one usable range straddles 64 MiB: 300 frames below, 700 above. */

@@ -33,7 +33,7 @@ const optionsArb: fc.Arbitrary<NormalizeOptions> = fc.record(
       }),
       { maxLength: 3 },
     ),
-    reserveBelow: fc.integer({ min: 0, max: 4 * FRAME_SIZE }),
+    reserveBelowBytes: fc.integer({ min: 0, max: 4 * FRAME_SIZE }),
   },
   { requiredKeys: [] },
 );
@@ -96,7 +96,7 @@ describe('normalizeBootMap properties', () => {
     );
   });
 
-  it('reserve and reserveBelow only take frames away', () => {
+  it('reserve and reserveBelowBytes only take frames away', () => {
     fc.assert(
       fc.property(mapArb, optionsArb, (map, options) => {
         const plain = normalizeBootMap(map).usable;
@@ -105,7 +105,7 @@ describe('normalizeBootMap properties', () => {
         for (let pfn = 0; pfn < SPAN / FRAME_SIZE + 8; pfn++) {
           const lo = pfn * FRAME_SIZE;
           const reserved =
-            (options.reserveBelow ?? 0) > lo ||
+            (options.reserveBelowBytes ?? 0) > lo ||
             (options.reserve ?? []).some(
               (r) => r.length > 0 && r.base < lo + FRAME_SIZE && r.base + r.length > lo,
             );
@@ -217,7 +217,21 @@ describe('normalizeBootMap behaviour', () => {
       () => normalizeBootMap({ regions: [] }, { reserve: [{ base: 1.5, length: 1 }] }),
       'INVALID_REQUEST',
     );
-    fails(() => normalizeBootMap({ regions: [] }, { reserveBelow: -4096 }), 'INVALID_REQUEST');
+    fails(() => normalizeBootMap({ regions: [] }, { reserveBelowBytes: -4096 }), 'INVALID_REQUEST');
+    fails(
+      () => normalizeBootMap({ regions: [] }, { reserveBelowBytes: 4096, reserveBelow: 8192 }),
+      'INVALID_REQUEST',
+    );
+  });
+
+  it('takes reserveBelow as the same byte address as reserveBelowBytes', () => {
+    const map = { regions: [{ base: 0, length: 16 * FRAME_SIZE, kind: 'usable' as const }] };
+    const bytes = normalizeBootMap(map, { reserveBelowBytes: 3 * FRAME_SIZE });
+    expect(bytes.usable).toEqual([{ start: 3, count: 13 }]);
+    expect(normalizeBootMap(map, { reserveBelow: 3 * FRAME_SIZE })).toEqual(bytes);
+    expect(
+      normalizeBootMap(map, { reserveBelow: 3 * FRAME_SIZE, reserveBelowBytes: 3 * FRAME_SIZE }),
+    ).toEqual(bytes);
   });
 });
 

@@ -22,7 +22,9 @@ export interface NormalizeOptions {
   readonly preset?: 'linux-x86';
   /** Byte ranges to mark reserved (the kernel image, initrd, early allocations…). */
   readonly reserve?: readonly ByteRange[];
-  /** Reserve everything below this address (e.g. 1 MiB to keep real-mode memory out). */
+  /** Reserve every byte below this byte address (e.g. `1 * MiB` keeps real-mode memory out). */
+  readonly reserveBelowBytes?: number;
+  /** The same as `reserveBelowBytes` (a byte address, not a frame number), under the contract's first name. */
   readonly reserveBelow?: number;
 }
 
@@ -78,9 +80,10 @@ export function normalizeBootMap(map: BootMap, options: NormalizeOptions = {}): 
     checkByteRange('reserve', range);
     if (range.length > 0) regions.push({ base: range.base, length: range.length, kind: 'reserved' });
   }
-  if (options.reserveBelow !== undefined) {
-    checkByteRange('reserveBelow', { base: 0, length: options.reserveBelow });
-    if (options.reserveBelow > 0) regions.push({ base: 0, length: options.reserveBelow, kind: 'reserved' });
+  const below = reserveBelowBytes(options);
+  if (below !== undefined) {
+    checkByteRange('reserveBelowBytes', { base: 0, length: below });
+    if (below > 0) regions.push({ base: 0, length: below, kind: 'reserved' });
   }
 
   let pieces = resolveOverlaps(regions);
@@ -316,4 +319,17 @@ function toRegion(p: Piece): BootRegion {
   if (p.raw !== undefined) region.raw = p.raw;
   if (p.attributes !== undefined) region.attributes = p.attributes;
   return region;
+}
+
+/** `reserveBelowBytes`, or its other name `reserveBelow`; both given and different is `INVALID_REQUEST`. */
+function reserveBelowBytes(options: NormalizeOptions): number | undefined {
+  const { reserveBelowBytes: bytes, reserveBelow } = options;
+  if (bytes !== undefined && reserveBelow !== undefined && !Object.is(bytes, reserveBelow)) {
+    throw new FrameError(
+      'INVALID_REQUEST',
+      `normalizeBootMap: reserveBelowBytes (${bytes}) and reserveBelow (${reserveBelow}) name the same option and differ`,
+      { op: 'normalizeBootMap', reserveBelowBytes: bytes, reserveBelow },
+    );
+  }
+  return bytes ?? reserveBelow;
 }

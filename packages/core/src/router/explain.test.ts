@@ -2,16 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { isFrameError } from '../errors';
 import { createFrameSpace } from '../frame-space';
 import { TEST_PLUGINS } from './__fixtures__/plugins';
-import { DMA_LIMIT, DMA32_LIMIT, routerPresets } from './presets';
+import { DMA_LIMIT_PFN, DMA32_LIMIT_PFN, routerPresets } from './presets';
 import { createRouter } from './router';
 
 const space = () =>
   createFrameSpace({
-    frames: DMA32_LIMIT + 8192,
+    frames: DMA32_LIMIT_PFN + 8192,
     ranges: [
       { start: 256, count: 3744 },
       { start: 8192, count: 4096 },
-      { start: DMA32_LIMIT, count: 8192 },
+      { start: DMA32_LIMIT_PFN, count: 8192 },
     ],
   });
 
@@ -61,20 +61,20 @@ describe('router.explain', () => {
 
   it('explains below requests: zones that cannot satisfy them are skipped, with the reason', () => {
     const router = createRouter(space(), routerPresets.kernel, TEST_PLUGINS);
-    const e = router.explain({ op: 'allocRun', count: 16, below: DMA_LIMIT });
+    const e = router.explain({ op: 'allocRun', count: 16, below: DMA_LIMIT_PFN });
     expect(e).toMatchObject({ route: 'run', zone: 'dma', strategy: 'bitmap' });
     expect(e.steps.map((s) => s.verdict)).toEqual(['skipped', 'skipped', 'serves']);
     expect(e.steps[0].reason).toBe('zone normal has no 16 frames below 4096');
     expect(e.reason).toContain('(all of zone dma is below 4096)');
-    expect(router.allocRun(16, { below: DMA_LIMIT })).toBe(256);
+    expect(router.allocRun(16, { below: DMA_LIMIT_PFN })).toBe(256);
   });
 
   it('explains 2 MiB pages: the hier2m cache refills a block from the bitmap', () => {
     const router = createRouter(space(), routerPresets.kernel, TEST_PLUGINS);
     const e = router.explain({ op: 'allocRun', count: 512, align: 512 });
     expect(e).toMatchObject({ shape: 'huge', route: 'huge', zone: 'normal', strategy: 'hier2m' });
-    expect(e.steps[0].reason).toBe(`a 2 MiB block it refills from 'bitmap' at frame ${DMA32_LIMIT}`);
-    expect(router.allocRun(512, { align: 512 })).toBe(DMA32_LIMIT);
+    expect(e.steps[0].reason).toBe(`a 2 MiB block it refills from 'bitmap' at frame ${DMA32_LIMIT_PFN}`);
+    expect(router.allocRun(512, { align: 512 })).toBe(DMA32_LIMIT_PFN);
   });
 
   it('says when the caches must be drained first, and when nothing fits', () => {
@@ -108,7 +108,7 @@ describe('router.explain', () => {
 
   it('follows a configured zone order', () => {
     const router = createRouter(space(), routerPresets.patchwork, TEST_PLUGINS);
-    const e = router.explain({ op: 'allocRun', count: 4, below: DMA32_LIMIT });
+    const e = router.explain({ op: 'allocRun', count: 4, below: DMA32_LIMIT_PFN });
     expect(e.zoneOrder).toEqual(['bitmap', 'stack']);
     expect(e.reason).toContain('lowest zone first, as configured');
     expect(e.zone).toBe('bitmap');

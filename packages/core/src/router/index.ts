@@ -15,11 +15,11 @@ export {
 } from './config';
 export type { ExplainStep, Explanation, RouterRequest } from './explain';
 export {
-  DMA_LIMIT,
-  DMA32_LIMIT,
+  DMA_LIMIT_PFN,
+  DMA32_LIMIT_PFN,
   LINUX_PCP_BATCH,
   LINUX_PCP_HIGH,
-  PATCHWORK_BITMAP_LIMIT,
+  PATCHWORK_BITMAP_LIMIT_PFN,
   routerPresets,
 } from './presets';
 export {

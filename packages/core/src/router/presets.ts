@@ -1,11 +1,11 @@
 import { FRAME_SIZE, GiB, MiB } from '../units';
 import type { RouterConfig, StrategyConfig } from './config';
 
-/** PatchworkOS's `PMM_BITMAP_MAX_ADDR`: frames below 64 MiB are the bitmap's, frames above the stack's. */
-export const PATCHWORK_BITMAP_LIMIT = (64 * MiB) / FRAME_SIZE;
-/** Linux x86-64's ZONE_DMA ends at 16 MiB (ISA DMA), ZONE_DMA32 at 4 GiB. */
-export const DMA_LIMIT = (16 * MiB) / FRAME_SIZE;
-export const DMA32_LIMIT = (4 * GiB) / FRAME_SIZE;
+/** PatchworkOS's `PMM_BITMAP_MAX_ADDR` as a frame number: frames below 64 MiB are the bitmap's, frames above the stack's. */
+export const PATCHWORK_BITMAP_LIMIT_PFN = (64 * MiB) / FRAME_SIZE;
+/** Linux x86-64's ZONE_DMA ends at 16 MiB (ISA DMA), ZONE_DMA32 at 4 GiB: as frame numbers (PFNs), like zone `end`s. */
+export const DMA_LIMIT_PFN = (16 * MiB) / FRAME_SIZE;
+export const DMA32_LIMIT_PFN = (4 * GiB) / FRAME_SIZE;
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object') {
@@ -33,7 +33,7 @@ function deepFreeze<T>(value: T): T {
 const patchwork: RouterConfig = {
   name: 'patchwork',
   zones: [
-    { name: 'bitmap', end: PATCHWORK_BITMAP_LIMIT, strategies: [{ plugin: 'bitmap' }] },
+    { name: 'bitmap', end: PATCHWORK_BITMAP_LIMIT_PFN, strategies: [{ plugin: 'bitmap' }] },
     {
       name: 'stack',
       strategies: [{ plugin: 'bitmap' }, { plugin: 'stack', over: 'bitmap', high: 'unbounded' }],
@@ -69,8 +69,8 @@ const kernelZone: StrategyConfig[] = [
 const kernel: RouterConfig = {
   name: 'kernel',
   zones: [
-    { name: 'dma', end: DMA_LIMIT, strategies: kernelZone },
-    { name: 'dma32', end: DMA32_LIMIT, strategies: kernelZone },
+    { name: 'dma', end: DMA_LIMIT_PFN, strategies: kernelZone },
+    { name: 'dma32', end: DMA32_LIMIT_PFN, strategies: kernelZone },
     { name: 'normal', strategies: kernelZone },
   ],
   routes: {
@@ -112,8 +112,8 @@ const linuxZone: StrategyConfig[] = [
 const linux: RouterConfig = {
   name: 'linux',
   zones: [
-    { name: 'DMA', end: DMA_LIMIT, strategies: linuxZone },
-    { name: 'DMA32', end: DMA32_LIMIT, strategies: linuxZone },
+    { name: 'DMA', end: DMA_LIMIT_PFN, strategies: linuxZone },
+    { name: 'DMA32', end: DMA32_LIMIT_PFN, strategies: linuxZone },
     { name: 'Normal', strategies: linuxZone },
   ],
   routes: {

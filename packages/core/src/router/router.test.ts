@@ -5,11 +5,11 @@ import { isFrameError } from '../errors';
 import { createFrameSpace } from '../frame-space';
 import { TEST_PLUGINS } from './__fixtures__/plugins';
 import type { RouterConfig } from './config';
-import { DMA_LIMIT, DMA32_LIMIT, routerPresets } from './presets';
+import { DMA_LIMIT_PFN, DMA32_LIMIT_PFN, routerPresets } from './presets';
 import { createRouter, type FrameRouter } from './router';
 
 /** 8 GiB of frame numbers with memory in each kernel zone: DMA [256, 4000), DMA32 [8192, 12288), Normal above 4 GiB. */
-const NORMAL_START = DMA32_LIMIT;
+const NORMAL_START = DMA32_LIMIT_PFN;
 function kernelSpace() {
   return createFrameSpace({
     frames: NORMAL_START + 8192,
@@ -52,9 +52,9 @@ describe('zones', () => {
   it('split the usable frames by address and give each zone its own instances', () => {
     const router = kernelRouter();
     expect(router.zones.map((z) => [z.name, z.start, z.end, z.frames])).toEqual([
-      ['dma', 0, DMA_LIMIT, 3744],
-      ['dma32', DMA_LIMIT, DMA32_LIMIT, 4096],
-      ['normal', DMA32_LIMIT, Number.POSITIVE_INFINITY, 8192],
+      ['dma', 0, DMA_LIMIT_PFN, 3744],
+      ['dma32', DMA_LIMIT_PFN, DMA32_LIMIT_PFN, 4096],
+      ['normal', DMA32_LIMIT_PFN, Number.POSITIVE_INFINITY, 8192],
     ]);
     expect(router.zones[1].ranges).toEqual([{ start: 8192, count: 4096 }]);
     expect(strategy(router, 'dma32', 'bitmap').allocator.ranges).toEqual([{ start: 8192, count: 4096 }]);
@@ -78,10 +78,10 @@ describe('zones', () => {
 
   it('serve a request with below only from zones that satisfy it, the highest suitable first', () => {
     const router = kernelRouter();
-    const inDma32 = router.allocRun(1, { below: DMA32_LIMIT });
+    const inDma32 = router.allocRun(1, { below: DMA32_LIMIT_PFN });
     expect(inDma32).toBeGreaterThanOrEqual(8192);
     expect(inDma32).toBeLessThan(12288);
-    const inDma = router.allocRun(4, { below: DMA_LIMIT });
+    const inDma = router.allocRun(4, { below: DMA_LIMIT_PFN });
     expect(inDma).toBeGreaterThanOrEqual(256);
     expect(inDma + 4).toBeLessThanOrEqual(4000);
     expect(inDma32).toBe(8192);
@@ -185,7 +185,7 @@ describe('layering', () => {
 
   it('takes every freed frame into the front cache of its zone', () => {
     const router = kernelRouter();
-    const dmaFrame = router.allocRun(1, { below: DMA_LIMIT });
+    const dmaFrame = router.allocRun(1, { below: DMA_LIMIT_PFN });
     const dmaStack = strategy(router, 'dma', 'stack');
     const normalStack = strategy(router, 'normal', 'stack');
     router.free(dmaFrame);
@@ -243,7 +243,7 @@ describe('layering', () => {
 
   it('sends freed runs to the owner (the patchwork preset too: its bitmap keeps freed runs for later runs)', () => {
     const kernel = kernelRouter();
-    const run = kernel.allocRun(8, { below: DMA_LIMIT });
+    const run = kernel.allocRun(8, { below: DMA_LIMIT_PFN });
     kernel.freeRun(run, 8);
     expect(strategy(kernel, 'dma', 'stack').cachedFrames).toBe(0);
     const patchwork = createRouter(

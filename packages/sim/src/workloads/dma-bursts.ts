@@ -1,4 +1,4 @@
-import { DMA_LIMIT } from '@framekit/core';
+import { DMA_LIMIT_PFN } from '@framekit/core';
 import { Rng } from '../rng';
 import type { TraceOp } from '../trace';
 import type { Workload } from './api';
@@ -32,7 +32,7 @@ export const dmaBursts: Workload = {
           const count = rng.int(1, 32);
           const align = count >= 16 ? 16 : 1;
           buffers.push({ id: next, count });
-          yield* emit({ op: 'allocRun', id: next++, count, align, below: DMA_LIMIT });
+          yield* emit({ op: 'allocRun', id: next++, count, align, below: DMA_LIMIT_PFN });
         }
       } else if (small.size === 0 || (small.size < target ? rng.chance(0.7) : rng.chance(0.5))) {
         small.add(next);

@@ -1,4 +1,4 @@
-import { DMA_LIMIT } from '@framekit/core';
+import { DMA_LIMIT_PFN } from '@framekit/core';
 import { describe, expect, it } from 'vitest';
 import { PROGRAM } from '../program';
 import { TraceOpSchema } from '../trace';
@@ -38,7 +38,9 @@ describe('workloads', () => {
     const dma = [...WORKLOADS['dma-bursts'].generate({ seed: 1, ops: 5000, frames: 100_000 })];
     const runs = dma.filter((op) => op.op === 'allocRun');
     expect(runs.length).toBeGreaterThan(0);
-    expect(runs.every((op) => op.op === 'allocRun' && op.below === DMA_LIMIT && op.count <= 32)).toBe(true);
+    expect(runs.every((op) => op.op === 'allocRun' && op.below === DMA_LIMIT_PFN && op.count <= 32)).toBe(
+      true,
+    );
     const batch = [...WORKLOADS.batches.generate({ seed: 1, ops: 100, frames: 100_000 })];
     expect(batch.every((op) => (op.op === 'allocMany' ? op.count === 64 : op.op === 'freeMany'))).toBe(true);
     const procs = [...WORKLOADS.processes.generate({ seed: 1, ops: 5000, frames: 100_000 })];
