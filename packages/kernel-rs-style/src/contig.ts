@@ -32,12 +32,12 @@ export class ContigPages extends FrameOwner {
 
   /**
    * `bytes` rounded up to whole frames, contiguous, with the physical address a multiple of
-   * `align` (bytes, a power of two; 4096 by default, as KeOS's `new`). `null` when no such
+   * `alignBytes` (a power of two; 4096 by default, as KeOS's `new`). `null` when no such
    * run is free (KeOS returns `None`). Throws `INVALID_REQUEST` for a size or alignment that
    * is not a positive integer / power of two, and whatever the allocator throws for a run it
    * cannot make (`UNSUPPORTED` from a stack allocator, say).
    */
-  static alloc(pmm: RefCountedAllocator, bytes: number, align: number = FRAME_SIZE): ContigPages | null {
+  static alloc(pmm: RefCountedAllocator, bytes: number, alignBytes: number = FRAME_SIZE): ContigPages | null {
     checkRefCounted('ContigPages.alloc', pmm);
     if (!Number.isSafeInteger(bytes) || bytes < 1) {
       throw new FrameError(
@@ -49,18 +49,18 @@ export class ContigPages extends FrameOwner {
         },
       );
     }
-    if (!isPowerOfTwo(align)) {
+    if (!isPowerOfTwo(alignBytes)) {
       throw new FrameError(
         'INVALID_REQUEST',
-        `ContigPages.alloc: align ${align} must be a power of two (in bytes)`,
+        `ContigPages.alloc: alignBytes ${alignBytes} must be a power of two`,
         {
           op: 'ContigPages.alloc',
-          align,
+          alignBytes,
         },
       );
     }
     const frames = bytesToFrames(bytes);
-    const alignFrames = Math.max(1, align / FRAME_SIZE);
+    const alignFrames = Math.max(1, alignBytes / FRAME_SIZE);
     // One unaligned frame needs no run: every allocator (even one without runs) serves it.
     const pfn =
       frames === 1 && alignFrames === 1 ? pmm.alloc() : pmm.allocRun(frames, { align: alignFrames });
