@@ -1,19 +1,13 @@
+import { Rng } from '@framekit/core/plugin';
+
 /**
- * mulberry32: a small seeded 32-bit generator. `bench/native/common.h` has the same one,
- * so the TypeScript and C sides draw identical sequences from identical seeds.
- *
- * The one copy of framekit's seeded PRNG outside `@framekit/sim`'s `Rng` (the same mulberry32):
- * it stays here because it must draw exactly what the C code draws (raw 32-bit words, `%`
- * reductions in the C order). Everything else uses the sim's `Rng`.
+ * Raw 32-bit words of core's one seeded generator (`Rng`, mulberry32). `bench/native/common.h`
+ * has the same generator, so the TypeScript and C sides draw identical sequences from
+ * identical seeds; the draws below reduce them with `%` in the C order.
  */
 export function createPrng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t = (t + Math.imul(t ^ (t >>> 7), t | 61)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+  const rng = new Rng(seed);
+  return () => rng.nextUint32();
 }
 
 /** `count` draws of `lo + rand % (hi - lo + 1)`, in the order the C side draws them. */

@@ -1,3 +1,5 @@
+import { Rng } from '@framekit/core/plugin';
+
 /*
  * A deterministic "90% used" pattern for large spaces, shared by the large-space test and
  * the benchmark. Start from everything allocated, then free, per 4 MiB pair of 2 MiB blocks:
@@ -18,25 +20,14 @@ export interface FragmentStats {
   readonly decoys: number[];
 }
 
-/** A small, fast, seeded generator (mulberry32). */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Calls `release(start, count)` for every span to free in `[0, frames)` (a multiple of 1024). */
 export function fragment(
   frames: number,
   release: (start: number, count: number) => void,
   seed = 1,
 ): FragmentStats {
-  const next = random(seed);
+  const rng = new Rng(seed);
+  const next = () => rng.next();
   const stats = { freeFrames: 0, hugeBlocks: [] as number[], decoys: [] as number[] };
   const emit = (start: number, count: number) => {
     release(start, count);

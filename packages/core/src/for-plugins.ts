@@ -21,4 +21,5 @@ export { FreeRunList } from './free-runs';
 export { forEachFreeRunOf } from './metrics/free-runs';
 export { CHUNK_FRAMES, FrameBits, FrameU16, FrameU32, WholeRunTracker } from './per-frame/index';
 export { type AllocatorPlugin, checkRangesInSpace, definePlugin, type PluginDefinition } from './plugin';
+export { Rng } from './rng';
 export { lastAtOrBelow } from './sorted';

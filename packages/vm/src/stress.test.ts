@@ -1,3 +1,4 @@
+import { Rng } from '@framekit/core/plugin';
 import { describe, expect, it } from 'vitest';
 import { setup, used } from './__fixtures__/setup';
 import { type AddressSpace, MemoryFile } from './index';
@@ -5,17 +6,10 @@ import { type AddressSpace, MemoryFile } from './index';
 const PAGE = 4096;
 const MiB2 = 2 * 1024 * 1024;
 
-/** A small deterministic generator (xorshift32), so the stress run is the same every time. */
+/** `n => an integer in [0, n)` from core's seeded generator, so the stress run is the same every time. */
 function random(seed: number) {
-  let s = seed >>> 0 || 1;
-  return (n: number) => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s % n;
-  };
+  const rng = new Rng(seed);
+  return (n: number) => rng.int(0, n - 1);
 }
 
 /*
