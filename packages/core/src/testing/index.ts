@@ -1,10 +1,20 @@
 /**
  * `@framekit/core/testing`: what examples and tests need without any test runner — the
- * baseline allocator (the conformance reference), deliberately broken allocators, and the
- * frame-space shapes the kit runs on. Imports neither vitest nor fast-check; the conformance
+ * baseline allocator (the conformance reference), deliberately broken allocators, the
+ * frame-space shapes the kit runs on, and the one fragmentation recipe (also the bench's). Imports neither vitest nor fast-check; the conformance
  * kit itself is `@framekit/core/testing/vitest`.
  */
 export { createBaselineAllocator } from './baseline';
 export { BROKEN_ALLOCATORS } from './broken';
 export type { AllocatorFactory, ConformanceOptions, MisuseKind, Op } from './conformance';
+export {
+  applyRecipe,
+  DEFAULT_RECIPE_SEED,
+  type FragmentRecipe,
+  forEachHole,
+  fragmentRecipe,
+  type RecipeOptions,
+  type RecipeSummary,
+  summarizeRecipe,
+} from './fragment';
 export { backingsFor, DEFAULT_SHAPES, SPACE_SHAPES, type SpaceShape, type SpaceShapeName } from './shapes';
