@@ -30,7 +30,7 @@ static inline uint32_t prng_next(prng_t *r) {
 typedef struct { pfn_t start; pfn_t count; } range_t;
 
 /*
- * The fragmentation recipe (bench/src/fragment.ts documents it): the space is walked from
+ * The fragmentation recipe (packages/core/src/testing/fragment.ts documents it): the space is walked from
  * frame 0 as alternating used extents and free holes, lengths drawn from one seeded
  * generator. Every integer parameter is computed on the TypeScript side and passed here.
  */
