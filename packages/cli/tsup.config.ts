@@ -6,6 +6,8 @@ export default frameKitBuild({
   compare: 'src/shared/compare.ts',
   maps: 'src/shared/maps.ts',
   strategies: 'src/shared/strategies.ts',
+  // compare --workers without threads: the split, one worker's replay, the row (the playground's Web Workers use it).
+  workers: 'src/shared/workers-split.ts',
   bin: 'src/bin.ts',
   // compare --workers starts its worker threads from this file, beside the bin.
   'workers-thread': 'src/shared/workers-thread.ts',

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type CompareSetup, compare } from '@framekit/cli/compare';
+import { prepareWorkersRun, replayShare, workersAllocator } from '@framekit/cli/workers';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build, createLogger, type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,6 +107,33 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
       return Atomics.compareExchange(words, 0, 0, 7) === 0 && Atomics.load(words, 0) === 7 ? 'ok' : 'atomics';
     });
     expect(shared).toBe('ok');
+    await page.close();
+  });
+
+  it('runs a workload on 2 Web Workers sharing one llfree allocator, as compare --workers does', async () => {
+    const run: CompareSetup = { ...setup, workload: 'processes', ops: 6000, seed: 2 };
+    const { page, problems } = await openPage({ width: 1200, height: 1600 });
+    await page.goto(`${url}${encodeSetup(run)}`);
+    await page.selectOption('#workers-count', '2');
+    await page.click('#workers-run');
+    await page.waitForSelector('body[data-workers="done"], body[data-workers="error"]', { timeout: 60_000 });
+    expect(await page.textContent('#workers-status')).toMatch(/^done/);
+    const rows = await page.$$eval('#workers-table tbody tr', (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+    );
+    // One worker, then two; every operation replayed, and the counters match the bits after each.
+    expect(rows.map((r) => r[0])).toEqual(['1', '2']);
+    const { space, ops } = prepareWorkersRun(run);
+    for (const row of rows) {
+      expect(row[1]).toBe(ops.length.toLocaleString('en-US'));
+      expect(Number(row[2].replaceAll(',', ''))).toBeGreaterThan(0);
+      expect(row[3]).toMatch(/^\d+\.\d\dx$/);
+      expect(row[6]).toBe('ok');
+    }
+    // One worker replays in order, so it fails exactly as often as the same replay in Node.
+    const alone = replayShare(workersAllocator(space, 1).share(), ops);
+    expect(rows[0][5]).toBe(String(alone.failed));
+    expect(problems).toEqual([]);
     await page.close();
   });
 

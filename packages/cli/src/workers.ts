@@ -1,13 +1,11 @@
 import { type CompareSetup, DEFAULT_SETUP } from './shared/compare';
 import { runOnWorkers } from './shared/workers';
+import { workerCounts } from './shared/workers-split';
 import { formatCsv, formatTable } from './table';
 
 /** `framekit compare --workers N`: 1, 2, 4 … N worker threads on one llfree allocator. */
 export function workersCommand(setup: CompareSetup, workers: number, output: string): number {
-  const counts: number[] = [];
-  for (let n = 1; n < workers; n *= 2) counts.push(n);
-  counts.push(workers);
-  const rows = runOnWorkers(setup, counts);
+  const rows = runOnWorkers(setup, workerCounts(workers));
   if (output === 'json') {
     console.log(JSON.stringify({ setup: { ...setup, strategies: ['llfree'] }, rows }, null, 2));
     return 0;

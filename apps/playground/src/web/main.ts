@@ -7,6 +7,7 @@ import { Charts } from './charts';
 import { FrameMap } from './frame-map';
 import type { MapSummary, WorkerRequest, WorkerResponse } from './protocol';
 import { decodeSetup, encodeSetup } from './url-state';
+import { runOnWebWorkers } from './workers-run';
 import './style.css';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -266,6 +267,56 @@ function renderTable(): void {
     for (const cell of row) tr.insertCell().textContent = cell;
   }
 }
+
+// ---- many workers on one llfree allocator ------------------------------------------
+
+const workersButton = $<HTMLButtonElement>('workers-run');
+const workersStatus = $<HTMLSpanElement>('workers-status');
+const workersTable = $<HTMLTableElement>('workers-table');
+
+workersButton.addEventListener('click', async () => {
+  const setup = readForm();
+  if (!Number.isSafeInteger(setup.ops) || setup.ops < 1 || setup.ops > MAX_OPS) {
+    workersStatus.textContent = `Operations must be a whole number from 1 to ${MAX_OPS.toLocaleString('en-US')}.`;
+    workersStatus.className = 'error';
+    return;
+  }
+  workersButton.disabled = true;
+  workersStatus.className = '';
+  workersTable.replaceChildren();
+  document.body.dataset.workers = 'running';
+  try {
+    const rows = await runOnWebWorkers(setup, Number($<HTMLSelectElement>('workers-count').value), (step) => {
+      workersStatus.textContent = `running on ${step}`;
+    });
+    const head = ['workers', 'ops', 'ops/s', 'scaling', 'retries/op', 'failed', 'verify'];
+    const thead = workersTable.createTHead().insertRow();
+    for (const h of head) thead.append(Object.assign(document.createElement('th'), { textContent: h }));
+    const body = workersTable.createTBody();
+    for (const r of rows) {
+      const tr = body.insertRow();
+      tr.dataset.workers = String(r.workers);
+      for (const cell of [
+        String(r.workers),
+        r.ops.toLocaleString('en-US'),
+        r.opsPerSecond.toLocaleString('en-US'),
+        `${r.scaling.toFixed(2)}x`,
+        r.retriesPerOp.toFixed(4),
+        String(r.failed),
+        r.verified ? 'ok' : 'FAILED',
+      ])
+        tr.insertCell().textContent = cell;
+    }
+    workersStatus.textContent = `done: llfree on ${rows.length} worker counts`;
+    document.body.dataset.workers = 'done';
+  } catch (error) {
+    workersStatus.textContent = error instanceof Error ? error.message : String(error);
+    workersStatus.className = 'error';
+    document.body.dataset.workers = 'error';
+  } finally {
+    workersButton.disabled = false;
+  }
+});
 
 writeForm(location.hash ? decodeSetup(location.hash) : DEFAULT_SETUP);
 share.href = encodeSetup(readForm());

@@ -3,9 +3,10 @@
  * of the shared llfree allocator, then writes what it did into the shared result words.
  */
 import { workerData } from 'node:worker_threads';
-import { attach, type LLFreeDescriptor } from '@framekit/alloc-llfree';
-import { Replayer, type TraceOp } from '@framekit/sim';
+import type { LLFreeDescriptor } from '@framekit/alloc-llfree';
+import type { TraceOp } from '@framekit/sim';
 import { RESULT_WORDS } from './workers-result';
+import { replayShare } from './workers-split';
 
 const { descriptor, ops, index, results } = workerData as {
   descriptor: LLFreeDescriptor;
@@ -15,15 +16,10 @@ const { descriptor, ops, index, results } = workerData as {
 };
 const words = new Float64Array(results, 8);
 const done = new Int32Array(results, 0, 2);
-const pmm = attach(descriptor);
-const replayer = new Replayer(pmm);
-const t0 = performance.now();
-for (const op of ops) replayer.apply(op);
-const ms = performance.now() - t0;
-pmm.close();
+const share = replayShare(descriptor, ops);
 const at = index * RESULT_WORDS;
-words[at] = ops.length;
-words[at + 1] = ms;
-words[at + 2] = replayer.failed;
+words[at] = share.ops;
+words[at + 1] = share.ms;
+words[at + 2] = share.failed;
 Atomics.add(done, 0, 1);
 Atomics.notify(done, 0);
