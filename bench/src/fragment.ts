@@ -1,15 +1,6 @@
 import type { FragmentRecipe } from '@framekit/core/testing';
 
-export {
-  applyRecipe,
-  DEFAULT_RECIPE_SEED,
-  type FragmentRecipe,
-  forEachHole,
-  fragmentRecipe,
-  type RecipeOptions,
-  type RecipeSummary,
-  summarizeRecipe,
-} from '@framekit/core/testing';
+// The recipe itself is core's (`@framekit/core/testing`); the bench adds how the C side receives it.
 
 /** The recipe as `key=value` arguments of `framekit-ref`. */
 export function recipeArgs(recipe: FragmentRecipe): string[] {

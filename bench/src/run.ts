@@ -1,6 +1,7 @@
 import { createFrameSpace, type FrameAllocator, type FrameSpace } from '@framekit/core';
 import { fillFrames } from '@framekit/core/plugin';
-import { applyRecipe, type FragmentRecipe, fragmentRecipe, recipeArgs, summarizeRecipe } from './fragment';
+import { applyRecipe, type FragmentRecipe, fragmentRecipe, summarizeRecipe } from '@framekit/core/testing';
+import { recipeArgs } from './fragment';
 import { type HeapResult, runHeapScenarios } from './heap';
 import { type InitResult, initInChild, initInProcess, writeRangesFile } from './init';
 import { bootMap, MAP_TITLES, type MapName } from './maps';

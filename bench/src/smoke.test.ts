@@ -3,9 +3,11 @@
  * (CI runs this; `pnpm bench` is never run in CI). No figure is asserted, only that the
  * rows are there.
  */
+
+import { fragmentRecipe, summarizeRecipe } from '@framekit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { checkBudgets } from './budgets';
-import { fragmentRecipe, recipeArgs, summarizeRecipe } from './fragment';
+import { recipeArgs } from './fragment';
 import { buildNative, findCompiler, runNative } from './native';
 import { PROFILES } from './profiles';
 import { renderMarkdown } from './report';
