@@ -14,6 +14,7 @@ import {
   checkFrame,
   checkNoDuplicates,
   checkRun,
+  FrameBits,
   FreeRunList,
   freeError,
   readAlign,
@@ -27,7 +28,6 @@ import { forEachFreeRun } from './free-runs';
 import { entryWordsFor, HEADER_WORDS, HOST_IS_LITTLE_ENDIAN, maxEntriesFor } from './layout';
 import { ArrayNodeStore, FrameNodeStore, type NodeStore } from './node-store';
 import type { ResolvedStackOptions } from './options';
-import { UsedBits } from './used-bits';
 
 const NAME = 'stack';
 /** Bookkeeping per range: two Float64 starts/ends for membership. */
@@ -51,7 +51,7 @@ export class StackFrameAllocator implements StackAllocator {
   readonly #store: NodeStore;
   readonly #carver: RangeCarver;
   /** Set while a frame is handed out: the double-free check. `null` when `trusted` (the caller checks). */
-  readonly #used: UsedBits | null;
+  readonly #used: FrameBits | null;
   readonly trusted: boolean;
   /** The managed frames, for `isFree` and for classifying a bad free. */
   readonly #managed: FreeRunList;
@@ -87,14 +87,17 @@ export class StackFrameAllocator implements StackAllocator {
       : new ArrayNodeStore(HEADER_WORDS + entries * this.entryWords);
     this.#stack = new FrameStack(store, entries, this.entryWords);
     this.#carver = new RangeCarver(ranges);
-    this.trusted = options.trusted;
-    this.#used = options.trusted ? null : new UsedBits(space.frameCount);
     this.#managed = new FreeRunList(ranges);
     this.#total = this.#managed.frames;
+    this.trusted = options.trusted;
+    // A flat bit array (one load per check) over frames [0, last] when the ranges fill at
+    // least half of it (at most 0.25 B per managed frame); a sparse space keeps chunks instead.
+    const flatFrames = (last + 1) / 2 <= this.#total ? last + 1 : 0;
+    this.#used = options.trusted ? null : new FrameBits(flatFrames);
     this.#store = store;
     if (empty) {
       this.#carver.exhaust();
-      if (this.#used !== null) for (const r of ranges) this.#used.setRange(r.start, r.count);
+      if (this.#used !== null) for (const r of ranges) this.#used.setRun(r.start, r.count);
       this.#usedFrames = this.#total;
     }
   }
@@ -164,18 +167,21 @@ export class StackFrameAllocator implements StackAllocator {
     checkRun('freeRun', this.space, pfn, count);
     const used = this.#used;
     const end = pfn + count;
-    if (used !== null) for (let i = pfn; i < end; i++) if (!used.has(i)) throw this.#runError(pfn, end, i);
-    // Pushed from the top down, so the next batch pops them in ascending order.
-    for (let i = end - 1; i >= pfn; i--) {
-      used?.tryClear(i);
-      this.#stack.push(i);
+    if (used !== null) {
+      // One word-at-a-time check over the run, then one word-at-a-time clear.
+      const missing = used.firstClear(pfn, count);
+      if (missing >= 0) throw this.#runError(pfn, end, missing);
+      used.clearRun(pfn, count);
     }
+    // Pushed from the top down, so the next batch pops them in ascending order.
+    const stack = this.#stack;
+    for (let i = end - 1; i >= pfn; i--) stack.push(i);
     this.#usedFrames -= count;
   }
 
   isFree(pfn: Pfn): boolean {
     if (!Number.isInteger(pfn) || !this.#managed.has(pfn)) return false;
-    if (this.#used !== null) return !this.#used.has(pfn);
+    if (this.#used !== null) return !this.#used.test(pfn);
     // Trusted: no used bits; free means untouched or on the stack (a walk, for metrics only).
     if (this.#carver.holds(pfn)) return true;
     let found = false;
@@ -264,7 +270,7 @@ export class StackFrameAllocator implements StackAllocator {
   /** Why a batch cannot be freed: the first entry not allocated here, else a frame listed twice. */
   #batchError(pfns: PfnArray, count: number): FrameError {
     for (let i = 0; i < count; i++) {
-      if (!this.#used!.has(pfns[i])) return this.#freeError('freeMany', pfns[i], false);
+      if (!this.#used!.test(pfns[i])) return this.#freeError('freeMany', pfns[i], false);
     }
     checkNoDuplicates('freeMany', pfns, count);
     throw new Error('freeMany: a bit failed to clear, yet every entry is allocated and distinct');
