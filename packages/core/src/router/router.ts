@@ -95,7 +95,7 @@ class Router implements FrameRouter {
    * one validity check of every free (the
    * strategies behind are not asked `isFree` frame by frame), and `isFree` itself.
    */
-  readonly #handed = new FrameBits();
+  readonly #handed: FrameBits;
 
   constructor(space: FrameSpace, config: ResolvedRouterConfig) {
     this.space = space;
@@ -116,6 +116,7 @@ class Router implements FrameRouter {
     this.#huge = routes.huge;
     this.#below = routes.below;
     this.#total = space.usableFrames;
+    this.#handed = new FrameBits(flatFramesFor(space));
     this.#hasCaches = this.zones.some((z) => z.fronts.length > 0);
     this.#tracksRuns = this.zones.some((z) => z.wholeRuns !== null);
   }
@@ -348,8 +349,9 @@ class Router implements FrameRouter {
   // ---- freeing -------------------------------------------------------------------------
 
   free(pfn: Pfn): void {
-    // The one check: a frame the router handed out (anything else is classified by freeFault).
-    if (!this.#handed.test(pfn)) throw this.#freeFault('free', pfn, false);
+    // The one check: a frame the router handed out (anything else is classified by freeFault),
+    // tested and cleared in one step; nothing after it can fail.
+    if (!this.#handed.tryClear(pfn)) throw this.#freeFault('free', pfn, false);
     const zone = this.zones[this.#zoneOf(pfn)];
     const runs = zone.wholeRuns;
     if (runs !== null && runs.size > 0 && runs.countAt(pfn) === 1) {
@@ -357,7 +359,6 @@ class Router implements FrameRouter {
     } else {
       this.#releaseFrame(zone, pfn);
     }
-    this.#handed.clear(pfn);
     this.#used--;
   }
 
@@ -370,12 +371,11 @@ class Router implements FrameRouter {
     let oneZone = true;
     for (let i = 0; i < count; i++) {
       const pfn = pfns[i];
-      if (!handed.test(pfn)) {
+      if (!handed.tryClear(pfn)) {
         const error = this.#freeManyError(pfns, i);
         for (let j = 0; j < i; j++) handed.set(pfns[j]);
         throw error;
       }
-      handed.clear(pfn);
       const z = this.#zoneOf(pfn);
       if (zi !== z) {
         if (zi >= 0) oneZone = false;
@@ -698,6 +698,19 @@ class Router implements FrameRouter {
 function allocAtOwner(zone: Zone): FrameAllocator | undefined {
   const owner = zone.nodes.find((n) => n.back === null)?.allocator;
   return owner?.capabilities.allocAt === true && zone.wholeRuns === null ? owner : undefined;
+}
+
+/**
+ * Frames the handed-out bits keep in one flat array: every frame up to the last usable one when
+ * usable frames fill at least half of that span (at most 0.25 B per usable frame), else none
+ * (lazily made chunks, for a sparse space).
+ */
+function flatFramesFor(space: FrameSpace): number {
+  const ranges = space.ranges;
+  if (ranges.length === 0) return 0;
+  const last = ranges[ranges.length - 1];
+  const span = last.start + last.count;
+  return span / 2 <= space.usableFrames ? span : 0;
 }
 
 /** The router offers `allocAt` when every zone with frames has an owner that does. */
