@@ -173,6 +173,46 @@ describe('FrameU16 / FrameU32', () => {
   });
 });
 
+describe('FrameU16 / FrameU32 over runs', () => {
+  it('adds to, and searches, runs a chunk slice at a time like a plain array', () => {
+    const counts = new FrameU16();
+    const tags = new FrameU32();
+    const base = 2 ** 40 - 700; // runs cross 512-frame chunks, far above 2^32
+    const ref = new Array<number>(3000).fill(0);
+    let seed = 5;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let step = 0; step < 300; step++) {
+      const start = rand(2400);
+      const count = 1 + rand(step % 4 === 0 ? 590 : 20);
+      const op = rand(3);
+      if (op === 0) {
+        counts.add(base + start, count, 1);
+        for (let i = start; i < start + count; i++) ref[i]++;
+      } else if (op === 1 && ref.slice(start, start + count).every((v) => v > 0)) {
+        counts.add(base + start, count, -1);
+        for (let i = start; i < start + count; i++) ref[i]--;
+      } else {
+        counts.fill(base + start, count, 2);
+        tags.fill(base + start, count, 2);
+        for (let i = start; i < start + count; i++) ref[i] = 2;
+      }
+      const qs = rand(2500);
+      const qc = 1 + rand(500);
+      const v = rand(3);
+      const slice = ref.slice(qs, qs + qc);
+      const at = (k: number) => (k < 0 ? -1 : base + qs + k);
+      expect(counts.firstEqual(base + qs, qc, v)).toBe(at(slice.indexOf(v)));
+      expect(counts.firstNotEqual(base + qs, qc, v)).toBe(at(slice.findIndex((x) => x !== v)));
+      expect(counts.firstAtLeast(base + qs, qc, 2)).toBe(at(slice.findIndex((x) => x >= 2)));
+      expect(counts.get(base + qs)).toBe(ref[qs]);
+    }
+    expect(tags.firstNotEqual(base + 3000, 5000, 0)).toBe(-1);
+  });
+});
+
 describe('WholeRunTracker', () => {
   it('knows each run, which frames it covers and where it starts', () => {
     const runs = new WholeRunTracker();
