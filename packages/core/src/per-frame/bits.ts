@@ -182,10 +182,14 @@ export class FrameBits {
   }
 
   #tryClearFar(pfn: number): boolean {
-    if (!this.#testFar(pfn)) return false;
-    const words = this.#chunks.get(Math.floor(pfn / CHUNK_FRAMES))!;
+    if (pfn % 1 !== 0 || pfn < this.#flatFrames) return false; // not a frame, or flat and never set
+    const words = this.#chunks.get(Math.floor(pfn / CHUNK_FRAMES));
+    if (words === undefined) return false;
     const bit = pfn % CHUNK_FRAMES;
-    words[bit >>> 5] &= ~(1 << (bit & 31));
+    const w = bit >>> 5;
+    const m = 1 << (bit & 31);
+    if ((words[w] & m) === 0) return false;
+    words[w] ^= m;
     return true;
   }
 

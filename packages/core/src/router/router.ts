@@ -354,11 +354,9 @@ class Router implements FrameRouter {
     if (!this.#handed.tryClear(pfn)) throw this.#freeFault('free', pfn, false);
     const zone = this.zones[this.#zoneOf(pfn)];
     const runs = zone.wholeRuns;
-    if (runs !== null && runs.size > 0 && runs.countAt(pfn) === 1) {
-      this.#releaseWholeRun(zone, pfn, 1);
-    } else {
-      this.#releaseFrame(zone, pfn);
-    }
+    const tag = runs !== null ? runs.take(pfn, 1) : -1;
+    if (tag >= 0) this.#returnWholeRun(zone.nodes[tag], pfn, 1);
+    else this.#releaseFrame(zone, pfn);
     this.#used--;
   }
 
@@ -430,8 +428,9 @@ class Router implements FrameRouter {
     if (count > 1 && this.#tracksRuns) {
       // A run its zone handed out whole: checked and released in O(1).
       const zone = this.zones[this.#zoneOf(pfn)];
-      if (zone.wholeRuns !== null && zone.wholeRuns.countAt(pfn) === count) {
-        this.#releaseWholeRun(zone, pfn, count);
+      const tag = zone.wholeRuns !== null ? zone.wholeRuns.take(pfn, count) : -1;
+      if (tag >= 0) {
+        this.#returnWholeRun(zone.nodes[tag], pfn, count);
         this.#used -= count;
         return;
       }
@@ -494,6 +493,11 @@ class Router implements FrameRouter {
     const runs = zone.wholeRuns!;
     const node = zone.nodes[runs.tagAt(start)];
     runs.remove(start);
+    this.#returnWholeRun(node, start, count);
+  }
+
+  /** A whole run (already forgotten by its zone's tracker) back to `node`, which served it. */
+  #returnWholeRun(node: StrategyNode, start: Pfn, count: number): void {
     if (count === 1) {
       node.allocator.free(start);
       if (node.back !== null) this.#cacheGrew(node, 1);
