@@ -56,7 +56,6 @@ export class StackFrameAllocator implements StackAllocator {
   /** The managed frames, for `isFree` and for classifying a bad free. */
   readonly #managed: FreeRunList;
   readonly #total: number;
-  #usedFrames = 0;
 
   /** `empty`: every frame starts in use, and the stack fills only with what is freed to it. */
   constructor(
@@ -98,7 +97,6 @@ export class StackFrameAllocator implements StackAllocator {
     if (empty) {
       this.#carver.exhaust();
       if (this.#used !== null) for (const r of ranges) this.#used.setRun(r.start, r.count);
-      this.#usedFrames = this.#total;
     }
   }
 
@@ -109,14 +107,13 @@ export class StackFrameAllocator implements StackAllocator {
       if (pfn === NO_FRAME) return NO_FRAME;
     }
     this.#used?.set(pfn);
-    this.#usedFrames++;
     return pfn;
   }
 
   allocMany(out: PfnArray, count: number): boolean {
     checkBatch('allocMany', out, count);
     // The stack and the untouched ranges hold every free frame, so this is the whole test.
-    if (count > this.#total - this.#usedFrames) return false;
+    if (count > this.#freeFrames()) return false;
     const stack = this.#stack;
     const used = this.#used;
     for (let i = 0; i < count; i++) {
@@ -125,7 +122,6 @@ export class StackFrameAllocator implements StackAllocator {
       used?.set(pfn);
       out[i] = pfn;
     }
-    this.#usedFrames += count;
     return true;
   }
 
@@ -143,7 +139,6 @@ export class StackFrameAllocator implements StackAllocator {
   free(pfn: Pfn): void {
     const used = this.#used;
     if (used !== null && !used.tryClear(pfn)) throw this.#freeError('free', pfn, false);
-    this.#usedFrames--;
     this.#stack.push(pfn);
   }
 
@@ -160,7 +155,6 @@ export class StackFrameAllocator implements StackAllocator {
     // Only now, with every entry good, do the frames' bytes change (node links).
     const stack = this.#stack;
     for (let i = 0; i < count; i++) stack.push(pfns[i]);
-    this.#usedFrames -= count;
   }
 
   freeRun(pfn: Pfn, count: number): void {
@@ -176,7 +170,6 @@ export class StackFrameAllocator implements StackAllocator {
     // Pushed from the top down, so the next batch pops them in ascending order.
     const stack = this.#stack;
     for (let i = end - 1; i >= pfn; i--) stack.push(i);
-    this.#usedFrames -= count;
   }
 
   isFree(pfn: Pfn): boolean {
@@ -194,8 +187,8 @@ export class StackFrameAllocator implements StackAllocator {
   stats(): AllocatorStats {
     return {
       totalFrames: this.#total,
-      freeFrames: this.#total - this.#usedFrames,
-      usedFrames: this.#usedFrames,
+      freeFrames: this.#freeFrames(),
+      usedFrames: this.#total - this.#freeFrames(),
       metadataBytes:
         (this.#used?.bytes() ?? 0) +
         this.#store.bytes() +
@@ -252,6 +245,11 @@ export class StackFrameAllocator implements StackAllocator {
       stacked: stack.size,
       untouched: this.#carver.left,
     };
+  }
+
+  /** Free frames: the stack and the untouched ranges hold every one (no counter on the hot path). */
+  #freeFrames(): number {
+    return this.#stack.size + this.#carver.left;
   }
 
   /** Why `pfn` cannot be freed: not a frame, outside the space, not ours, or free already. */
