@@ -430,8 +430,10 @@ export class Hier2m implements Hier2mAllocator {
   /** Returns 2 MiB page `e` (checked): `full_pages` back to 0xFFFF, and on the 2 MiB list. */
   #release2m(e: number): void {
     // Every bit set again: in the seed they stay set while the page is out, but an allocator
-    // that started empty never wrote them (16 words, so a later split finds them all free).
-    this.#fields.fill(FULL_FIELD, e * FIELDS_PER_ENTRY, (e + 1) * FIELDS_PER_ENTRY);
+    // that started empty never wrote them (so a later split finds them all free). A page
+    // handed out whole keeps them all set, so the first word tells.
+    const base = e * FIELDS_PER_ENTRY;
+    if (this.#fields[base] !== FULL_FIELD) this.#fields.fill(FULL_FIELD, base, base + FIELDS_PER_ENTRY);
     this.#full[e] = ALL_FIELDS;
     this.#whole.add(e);
     this.#hasFree.add(e);
