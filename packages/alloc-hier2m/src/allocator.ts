@@ -29,6 +29,7 @@ import {
   FIELDS_PER_ENTRY,
   FRAMES_PER_ENTRY,
   FRAMES_PER_FIELD,
+  FULL_FIELD,
   fieldOf,
   IS_2M,
   LOW,
@@ -125,22 +126,14 @@ export class Hier2m implements Hier2mAllocator {
     this.#flags = table.flags;
     this.#next4k = table.next4k;
     this.#next2m = table.next2m;
-    this.#wholeCount = table.fill(map, ranges, lowLimit);
+    this.#wholeCount = table.fill(map, ranges, lowLimit, empty);
     this.#firstHigh = map.countBelow(lowLimit / FRAMES_PER_ENTRY);
     this.#whole = new EntrySet(table.count);
     this.#hasFree = new EntrySet(table.count);
     if (empty) {
-      // An allocated 2 MiB page is `full_pages == 0` with its fields left as they were (as
-      // `take2m` leaves them); a partial entry has no free bit at all.
-      for (let e = 0; e < table.count; e++) {
-        table.fullPages[e] = 0;
-        if ((table.flags[e] & IS_2M) === 0) {
-          table.hasPages[e] = 0;
-          table.fields.fill(0, e * FIELDS_PER_ENTRY, (e + 1) * FIELDS_PER_ENTRY);
-        }
-      }
+      // The table starts empty: each whole entry an allocated 2 MiB page (`full_pages == 0`,
+      // its fields never written; `#release2m` writes them), every other entry without a free bit.
       this.#free = 0;
-      this.#wholeCount = 0;
       return;
     }
     // Push from the top so each list starts with its lowest entry: frames go out lowest first.
@@ -436,6 +429,11 @@ export class Hier2m implements Hier2mAllocator {
 
   /** Returns 2 MiB page `e` (checked): `full_pages` back to 0xFFFF, and on the 2 MiB list. */
   #release2m(e: number): void {
+    // Every bit set again: in the seed they stay set while the page is out, but an allocator
+    // that started empty never wrote them (so a later split finds them all free). A page
+    // handed out whole keeps them all set, so the first word tells.
+    const base = e * FIELDS_PER_ENTRY;
+    if (this.#fields[base] !== FULL_FIELD) this.#fields.fill(FULL_FIELD, base, base + FIELDS_PER_ENTRY);
     this.#full[e] = ALL_FIELDS;
     this.#whole.add(e);
     this.#hasFree.add(e);

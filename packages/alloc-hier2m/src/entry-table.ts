@@ -57,9 +57,21 @@ export class EntryTable {
    * Marks every frame of `ranges` free, a page field at a time (never frame by frame), then
    * derives each entry's summaries and flags. Returns the number of wholly free entries.
    */
-  fill(map: EntryMap, ranges: readonly FrameRange[], lowLimit: number): number {
+  fill(map: EntryMap, ranges: readonly FrameRange[], lowLimit: number, empty = false): number {
     const fields = this.fields;
+    // Ranges joined where they touch, for the "wholly inside" test below.
+    const starts: number[] = [];
+    const ends: number[] = [];
     for (const r of ranges) {
+      if (ends.length > 0 && ends[ends.length - 1] === r.start) ends[ends.length - 1] += r.count;
+      else {
+        starts.push(r.start);
+        ends.push(r.start + r.count);
+      }
+    }
+    // Empty (every frame in use): no field holds a free bit, so none is written.
+    for (let k = 0; !empty && k < ranges.length; k++) {
+      const r = ranges[k];
       let pfn = r.start;
       const end = r.start + r.count;
       let w = map.wordOf(pfn);
@@ -81,21 +93,34 @@ export class EntryTable {
     }
     let whole = 0;
     const lowEntries = lowLimit / FRAMES_PER_ENTRY;
+    // Entries wholly inside one range are full without reading their fields (a two-pointer
+    // walk over the sorted ranges); only entries at a range's edge are read field by field.
+    // Empty, a whole entry is an allocated 2 MiB page (full_pages 0) and any other has nothing free.
+    let r = 0;
     for (let e = 0; e < this.count; e++) {
-      let has = 0;
-      let full = 0;
-      for (let i = 0; i < FIELDS_PER_ENTRY; i++) {
-        const word = fields[e * FIELDS_PER_ENTRY + i];
-        if (word !== 0) has |= 1 << i;
-        if (word === FULL_FIELD) full |= 1 << i;
+      const g = map.globalOf(e);
+      const first = g * FRAMES_PER_ENTRY;
+      while (r < starts.length && ends[r] <= first) r++;
+      const inside = r < starts.length && starts[r] <= first && ends[r] >= first + FRAMES_PER_ENTRY;
+      let has = ALL_FIELDS;
+      let full = ALL_FIELDS;
+      if (!inside) {
+        has = 0;
+        full = 0;
+        for (let i = 0; !empty && i < FIELDS_PER_ENTRY; i++) {
+          const word = fields[e * FIELDS_PER_ENTRY + i];
+          if (word !== 0) has |= 1 << i;
+          if (word === FULL_FIELD) full |= 1 << i;
+        }
       }
-      this.hasPages[e] = has;
-      this.fullPages[e] = full;
-      let flags = map.globalOf(e) < lowEntries ? LOW : 0;
+      let flags = g < lowEntries ? LOW : 0;
       if (full === ALL_FIELDS) {
         flags |= IS_2M;
-        whole++;
+        if (empty) full = 0;
+        else whole++;
       } else flags |= PARTIAL;
+      this.hasPages[e] = has;
+      this.fullPages[e] = full;
       this.flags[e] = flags;
     }
     return whole;

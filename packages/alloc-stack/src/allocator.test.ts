@@ -57,7 +57,7 @@ describe('lazy initialisation', () => {
     const stack = createStackAllocator(space);
     expect(stack.stats()).toMatchObject({ totalFrames: TIB_FRAMES, freeFrames: TIB_FRAMES, usedFrames: 0 });
     expect(stack.inspect()).toMatchObject({ untouched: TIB_FRAMES, stacked: 0 });
-    // An 8192-slot chunk directory and the range's bump pointer; no bits until something is allocated.
+    // The range's bump pointer; no bits until something is allocated.
     expect(stack.stats().metadataBytes).toBeLessThan(70_000);
     expect(space.contentBytes()).toBe(0);
     expect(stack.alloc()).toBe(0);
@@ -77,13 +77,30 @@ describe('lazy initialisation', () => {
     expect(stack.alloc()).toBe(NO_FRAME);
     // Ascending carve order: each range's frames in turn.
     expect([all[0], all[1024], all[4606]]).toEqual([0, TIB_FRAMES / 2 + 1, TIB_FRAMES - 1]);
-    // Three 4 KiB chunks of used bits (one per range) on top of the directory.
+    // A sparse space keeps its used bits in chunks: three 4 KiB chunks (one per range), not 32 MiB of flat bits.
     expect(stack.stats().metadataBytes).toBeLessThan(70_000 + 3 * 4096);
     stack.freeMany(all, all.length);
     expect(stack.stats().freeFrames).toBe(4607);
     // The nodes live in five freed frames; only their 2 MiB chunks got contents.
     expect(stack.inspect().depth).toBe(5);
     expect(space.contentBytes()).toBeLessThanOrEqual(5 * 2 * 2 ** 20);
+  });
+
+  it('holds 1 bit per frame of metadata after a full churn of a dense space, and still catches double frees', () => {
+    const frames = 2 ** 18; // 1 GiB
+    const space = createFrameSpace({ frames }, { backing: 'sparse' });
+    const stack = createStackAllocator(space);
+    const all = new Float64Array(frames);
+    expect(stack.allocMany(all, frames)).toBe(true);
+    stack.freeMany(all, frames);
+    // Bits for every frame plus the range's bump pointer and bookkeeping, nothing per frame beyond the bit.
+    const bytes = stack.stats().metadataBytes;
+    expect(bytes).toBeGreaterThanOrEqual(frames / 8);
+    expect(bytes).toBeLessThan(frames / 8 + 1024);
+    const pfn = stack.alloc();
+    stack.free(pfn);
+    expect(() => stack.free(pfn)).toThrow(expect.objectContaining({ code: 'DOUBLE_FREE' }));
+    expect(stack.stats().freeFrames).toBe(frames);
   });
 
   it('hands out recycled frames before untouched ones', () => {

@@ -14,6 +14,7 @@ import {
   checkFrame,
   checkNoDuplicates,
   checkRun,
+  FrameBits,
   FreeRunList,
   freeError,
   readAlign,
@@ -27,7 +28,6 @@ import { forEachFreeRun } from './free-runs';
 import { entryWordsFor, HEADER_WORDS, HOST_IS_LITTLE_ENDIAN, maxEntriesFor } from './layout';
 import { ArrayNodeStore, FrameNodeStore, type NodeStore } from './node-store';
 import type { ResolvedStackOptions } from './options';
-import { UsedBits } from './used-bits';
 
 const NAME = 'stack';
 /** Bookkeeping per range: two Float64 starts/ends for membership. */
@@ -51,12 +51,11 @@ export class StackFrameAllocator implements StackAllocator {
   readonly #store: NodeStore;
   readonly #carver: RangeCarver;
   /** Set while a frame is handed out: the double-free check. `null` when `trusted` (the caller checks). */
-  readonly #used: UsedBits | null;
+  readonly #used: FrameBits | null;
   readonly trusted: boolean;
   /** The managed frames, for `isFree` and for classifying a bad free. */
   readonly #managed: FreeRunList;
   readonly #total: number;
-  #usedFrames = 0;
 
   /** `empty`: every frame starts in use, and the stack fills only with what is freed to it. */
   constructor(
@@ -87,15 +86,17 @@ export class StackFrameAllocator implements StackAllocator {
       : new ArrayNodeStore(HEADER_WORDS + entries * this.entryWords);
     this.#stack = new FrameStack(store, entries, this.entryWords);
     this.#carver = new RangeCarver(ranges);
-    this.trusted = options.trusted;
-    this.#used = options.trusted ? null : new UsedBits(space.frameCount);
     this.#managed = new FreeRunList(ranges);
     this.#total = this.#managed.frames;
+    this.trusted = options.trusted;
+    // A flat bit array (one load per check) over frames [0, last] when the ranges fill at
+    // least half of it (at most 0.25 B per managed frame); a sparse space keeps chunks instead.
+    const flatFrames = (last + 1) / 2 <= this.#total ? last + 1 : 0;
+    this.#used = options.trusted ? null : new FrameBits(flatFrames);
     this.#store = store;
     if (empty) {
       this.#carver.exhaust();
-      if (this.#used !== null) for (const r of ranges) this.#used.setRange(r.start, r.count);
-      this.#usedFrames = this.#total;
+      if (this.#used !== null) for (const r of ranges) this.#used.setRun(r.start, r.count);
     }
   }
 
@@ -106,14 +107,13 @@ export class StackFrameAllocator implements StackAllocator {
       if (pfn === NO_FRAME) return NO_FRAME;
     }
     this.#used?.set(pfn);
-    this.#usedFrames++;
     return pfn;
   }
 
   allocMany(out: PfnArray, count: number): boolean {
     checkBatch('allocMany', out, count);
     // The stack and the untouched ranges hold every free frame, so this is the whole test.
-    if (count > this.#total - this.#usedFrames) return false;
+    if (count > this.#freeFrames()) return false;
     const stack = this.#stack;
     const used = this.#used;
     for (let i = 0; i < count; i++) {
@@ -122,7 +122,6 @@ export class StackFrameAllocator implements StackAllocator {
       used?.set(pfn);
       out[i] = pfn;
     }
-    this.#usedFrames += count;
     return true;
   }
 
@@ -140,7 +139,6 @@ export class StackFrameAllocator implements StackAllocator {
   free(pfn: Pfn): void {
     const used = this.#used;
     if (used !== null && !used.tryClear(pfn)) throw this.#freeError('free', pfn, false);
-    this.#usedFrames--;
     this.#stack.push(pfn);
   }
 
@@ -157,25 +155,26 @@ export class StackFrameAllocator implements StackAllocator {
     // Only now, with every entry good, do the frames' bytes change (node links).
     const stack = this.#stack;
     for (let i = 0; i < count; i++) stack.push(pfns[i]);
-    this.#usedFrames -= count;
   }
 
   freeRun(pfn: Pfn, count: number): void {
     checkRun('freeRun', this.space, pfn, count);
     const used = this.#used;
     const end = pfn + count;
-    if (used !== null) for (let i = pfn; i < end; i++) if (!used.has(i)) throw this.#runError(pfn, end, i);
-    // Pushed from the top down, so the next batch pops them in ascending order.
-    for (let i = end - 1; i >= pfn; i--) {
-      used?.tryClear(i);
-      this.#stack.push(i);
+    if (used !== null) {
+      // One word-at-a-time check over the run, then one word-at-a-time clear.
+      const missing = used.firstClear(pfn, count);
+      if (missing >= 0) throw this.#runError(pfn, end, missing);
+      used.clearRun(pfn, count);
     }
-    this.#usedFrames -= count;
+    // Pushed from the top down, so the next batch pops them in ascending order.
+    const stack = this.#stack;
+    for (let i = end - 1; i >= pfn; i--) stack.push(i);
   }
 
   isFree(pfn: Pfn): boolean {
     if (!Number.isInteger(pfn) || !this.#managed.has(pfn)) return false;
-    if (this.#used !== null) return !this.#used.has(pfn);
+    if (this.#used !== null) return !this.#used.test(pfn);
     // Trusted: no used bits; free means untouched or on the stack (a walk, for metrics only).
     if (this.#carver.holds(pfn)) return true;
     let found = false;
@@ -188,8 +187,8 @@ export class StackFrameAllocator implements StackAllocator {
   stats(): AllocatorStats {
     return {
       totalFrames: this.#total,
-      freeFrames: this.#total - this.#usedFrames,
-      usedFrames: this.#usedFrames,
+      freeFrames: this.#freeFrames(),
+      usedFrames: this.#total - this.#freeFrames(),
       metadataBytes:
         (this.#used?.bytes() ?? 0) +
         this.#store.bytes() +
@@ -248,6 +247,11 @@ export class StackFrameAllocator implements StackAllocator {
     };
   }
 
+  /** Free frames: the stack and the untouched ranges hold every one (no counter on the hot path). */
+  #freeFrames(): number {
+    return this.#stack.size + this.#carver.left;
+  }
+
   /** Why `pfn` cannot be freed: not a frame, outside the space, not ours, or free already. */
   #freeError(op: string, pfn: Pfn, inRun: boolean): FrameError {
     checkFrame(op, this.space, pfn);
@@ -264,7 +268,7 @@ export class StackFrameAllocator implements StackAllocator {
   /** Why a batch cannot be freed: the first entry not allocated here, else a frame listed twice. */
   #batchError(pfns: PfnArray, count: number): FrameError {
     for (let i = 0; i < count; i++) {
-      if (!this.#used!.has(pfns[i])) return this.#freeError('freeMany', pfns[i], false);
+      if (!this.#used!.test(pfns[i])) return this.#freeError('freeMany', pfns[i], false);
     }
     checkNoDuplicates('freeMany', pfns, count);
     throw new Error('freeMany: a bit failed to clear, yet every entry is allocated and distinct');

@@ -82,29 +82,29 @@ class RefCounts implements RefCountedAllocator {
   ref(pfn: Pfn, count = 1): number {
     this.#checkAllocated('ref', pfn, count);
     const counts = this.#counts;
-    for (let i = pfn; i < pfn + count; i++) {
-      if (counts.get(i) >= MAX_REFCOUNT) {
-        throw new FrameError('REFCOUNT_OVERFLOW', `ref: frame ${i} already has ${MAX_REFCOUNT} references`, {
-          op: 'ref',
-          pfn: i,
-        });
-      }
+    const full = counts.firstAtLeast(pfn, count, MAX_REFCOUNT);
+    if (full >= 0) {
+      throw new FrameError('REFCOUNT_OVERFLOW', `ref: frame ${full} already has ${MAX_REFCOUNT} references`, {
+        op: 'ref',
+        pfn: full,
+      });
     }
-    for (let i = pfn; i < pfn + count; i++) counts.set(i, counts.get(i) + 1);
+    counts.add(pfn, count, 1);
     return counts.get(pfn);
   }
 
   /**
    * Checks everything first (allocated, the whole-run rule, what the inner allocator can take
    * back), then frees what reaches zero on the inner allocator, and only then lowers the
-   * counts: a call that throws changes nothing.
+   * counts: a call that throws changes nothing. Runs are checked and counted down a chunk
+   * slice at a time, never frame by frame.
    */
   unref(pfn: Pfn, count = 1): number {
     this.#checkAllocated('unref', pfn, count);
     this.#checkWholeRunRule('unref', pfn, count);
     this.#releaseZeroes(pfn, count);
     const counts = this.#counts;
-    for (let i = pfn; i < pfn + count; i++) counts.set(i, counts.get(i) - 1);
+    counts.add(pfn, count, -1);
     return counts.get(pfn);
   }
 
@@ -172,14 +172,12 @@ class RefCounts implements RefCountedAllocator {
   #checkAllocated(op: string, pfn: Pfn, count: number): void {
     checkFrame(op, this.#space, pfn);
     checkCount(op, count, 1, this.#space.frameCount - pfn);
-    const counts = this.#counts;
-    for (let i = pfn; i < pfn + count; i++) {
-      if (counts.get(i) === 0) {
-        const error = freeError(op, this.#space, i, count > 1 || op === 'ref');
-        throw error.code === 'DOUBLE_FREE' || error.code === 'NOT_ALLOCATED'
-          ? new FrameError(error.code, `${op}: frame ${i} is not allocated`, { op, pfn: i })
-          : error;
-      }
+    const i = this.#counts.firstEqual(pfn, count, 0);
+    if (i >= 0) {
+      const error = freeError(op, this.#space, i, count > 1 || op === 'ref');
+      throw error.code === 'DOUBLE_FREE' || error.code === 'NOT_ALLOCATED'
+        ? new FrameError(error.code, `${op}: frame ${i} is not allocated`, { op, pfn: i })
+        : error;
     }
   }
 
@@ -199,13 +197,24 @@ class RefCounts implements RefCountedAllocator {
     while (at >= 0 && at < end) {
       const start = runs.startOf(at);
       const length = runs.countAt(start);
-      let reachesZero = false;
-      let allReachZero = true;
-      for (let i = start; i < start + length; i++) {
-        const inCall = i >= pfn && i < end;
-        if (counts.get(i) - (inCall ? 1 : 0) === 0) reachesZero = true;
-        else allReachZero = false;
-      }
+      // In the call a frame reaches zero from 1; outside it, only a frame already at 0 is there.
+      const inFrom = Math.max(start, pfn);
+      const inTo = Math.min(start + length, end);
+      let reachesZero = counts.firstEqual(inFrom, inTo - inFrom, 1) >= 0;
+      let allReachZero = counts.firstNotEqual(inFrom, inTo - inFrom, 1) < 0;
+      // The run's frames before and after the call (either may be empty).
+      const before = inFrom - start;
+      const after = start + length - inTo;
+      if (
+        (before > 0 && counts.firstEqual(start, before, 0) >= 0) ||
+        (after > 0 && counts.firstEqual(inTo, after, 0) >= 0)
+      )
+        reachesZero = true;
+      if (
+        (before > 0 && counts.firstNotEqual(start, before, 0) >= 0) ||
+        (after > 0 && counts.firstNotEqual(inTo, after, 0) >= 0)
+      )
+        allReachZero = false;
       if (reachesZero && !(allReachZero && pfn === start && count === length)) {
         throw this.#wholeRunError(op, pfn, count, start);
       }
@@ -214,16 +223,30 @@ class RefCounts implements RefCountedAllocator {
     }
     // Stretches of separately handed-out frames reaching zero together: the inner allocator cannot take them as one run.
     if (count > 1 && !runs.isRun(pfn, count)) {
-      let zeroRun = 0;
-      for (let i = pfn; i < end; i++) {
-        zeroRun = counts.get(i) === 1 && !runs.covers(i) ? zeroRun + 1 : 0;
-        if (zeroRun > 1) {
-          throw new FrameError(
-            'NOT_ALLOCATED',
-            `${op}: frames ${i - 1} and ${i} were handed out separately, and ${this.inner.name} cannot take them back as one run`,
-            { op, pfn, count },
-          );
+      // Each stretch of frames at 1, taken apart at the recorded runs: two uncovered frames side by side fail.
+      let i = counts.firstEqual(pfn, count, 1);
+      while (i >= 0 && i < end) {
+        const stop = counts.firstNotEqual(i, end - i, 1);
+        const stretchEnd = stop < 0 ? end : stop;
+        let at = i;
+        while (at < stretchEnd) {
+          const covering = runs.startOf(at);
+          if (covering >= 0) {
+            at = covering + runs.countAt(covering);
+            continue;
+          }
+          const next = runs.firstIn(at, stretchEnd - at);
+          const free = (next < 0 ? stretchEnd : next) - at;
+          if (free > 1) {
+            throw new FrameError(
+              'NOT_ALLOCATED',
+              `${op}: frames ${at} and ${at + 1} were handed out separately, and ${this.inner.name} cannot take them back as one run`,
+              { op, pfn, count },
+            );
+          }
+          at += free;
         }
+        i = stretchEnd < end ? counts.firstEqual(stretchEnd, end - stretchEnd, 1) : -1;
       }
     }
   }
@@ -244,20 +267,16 @@ class RefCounts implements RefCountedAllocator {
   #releaseZeroes(pfn: Pfn, count: number): void {
     const counts = this.#counts;
     const end = pfn + count;
-    let i = pfn;
-    while (i < end) {
-      if (counts.get(i) !== 1) {
-        i++;
-        continue;
-      }
-      let j = i + 1;
-      while (j < end && counts.get(j) === 1) j++;
+    let i = counts.firstEqual(pfn, count, 1);
+    while (i >= 0) {
+      const stop = counts.firstNotEqual(i, end - i, 1);
+      const j = stop < 0 ? end : stop;
       const runs = this.#wholeRuns;
       const wasRun = runs !== undefined && runs.countAt(i) > 0;
       if (j - i === 1 && !wasRun) this.inner.free(i);
       else this.inner.freeRun(i, j - i);
       if (wasRun) runs.remove(i);
-      i = j;
+      i = j < end ? counts.firstEqual(j, end - j, 1) : -1;
     }
   }
 }

@@ -63,8 +63,9 @@ export class OwnerTable {
     const end = pfn + count;
     while (i < end) {
       const tag = tags.get(i);
-      let j = i + 1;
-      while (j < end && tags.get(j) === tag) j++;
+      // The stretch holding the same tag, found a chunk slice at a time.
+      const stop = i + 1 < end ? tags.firstNotEqual(i + 1, end - i - 1, tag) : -1;
+      const j = stop < 0 ? end : stop;
       if (tag !== 0) this.#frames.set(tag - 1, this.framesOf(tag - 1) - (j - i));
       i = j;
     }
@@ -77,6 +78,11 @@ export class OwnerTable {
    * call: maximal runs of neighbouring frames, or, where runs go back only whole, each run as
    * it was handed out and each single frame on its own. Collected first, so the caller may free.
    */
+  /** True when every frame of `[pfn, pfn + count)` is tagged with `owner`. */
+  allTagged(pfn: Pfn, count: number, owner: number): boolean {
+    return this.#tags.firstNotEqual(pfn, count, owner + 1) < 0;
+  }
+
   heldBy(owner: number): { starts: number[]; counts: number[] } {
     const tag = owner + 1;
     const starts: number[] = [];

@@ -156,10 +156,14 @@ class OwnerView implements OwnedAllocator {
 
   freeRun(pfn: Pfn, count: number): void {
     checkRun('freeRun', this.space, pfn, count);
-    for (let i = pfn; i < pfn + count; i++) {
-      if (!this.space.isUsable(i)) throw freeError('freeRun', this.space, i, true);
+    // Every frame tagged with this owner (so usable and allocated): one check a chunk slice at
+    // a time. Otherwise the frame-by-frame classification below names the first fault.
+    if (!this.#table.allTagged(pfn, count, this.owner)) {
+      for (let i = pfn; i < pfn + count; i++) {
+        if (!this.space.isUsable(i)) throw freeError('freeRun', this.space, i, true);
+      }
+      for (let i = pfn; i < pfn + count; i++) this.#checkMine('freeRun', i, true);
     }
-    for (let i = pfn; i < pfn + count; i++) this.#checkMine('freeRun', i, true);
     this.inner.freeRun(pfn, count);
     this.#table.untag(pfn, count);
   }

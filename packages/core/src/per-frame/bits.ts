@@ -1,6 +1,11 @@
 import { CHUNK_FRAMES, Chunks } from './chunks';
 
 const WORDS = CHUNK_FRAMES / 32;
+/** Frames a flat array may cover: below 2^32, a frame's word is `pfn >>> 5`. */
+const FLAT_LIMIT = 2 ** 32;
+/** The first flat array covers at least this many words (32,768 frames). */
+const MIN_FLAT_WORDS = WORDS;
+const EMPTY = new Uint32Array(0);
 
 /** Bits `lo` … `hi - 1` of a 32-bit word (0 <= lo < hi <= 32), as a signed int. */
 function mask(lo: number, hi: number): number {
@@ -8,44 +13,125 @@ function mask(lo: number, hi: number): number {
   return upper & (-1 << lo);
 }
 
+/** Sets (`on`) or clears bits `[from, to)` of `words` (bit offsets below 2^32). */
+function applyWords(words: Uint32Array, from: number, to: number, on: boolean): void {
+  let bit = from;
+  while (bit < to) {
+    const w = bit >>> 5;
+    const lo = bit & 31;
+    const hi = Math.min(32, to - w * 32);
+    if (lo === 0 && hi === 32) {
+      // Whole words in one fill, then the ragged tail.
+      const whole = Math.floor(to / 32);
+      words.fill(on ? 0xffff_ffff : 0, w, whole);
+      bit = whole * 32;
+      continue;
+    }
+    if (on) words[w] |= mask(lo, hi);
+    else words[w] &= ~mask(lo, hi);
+    bit = w * 32 + hi;
+  }
+}
+
+/** The first bit of `[from, to)` of `words` that is set (`wantSet`) or clear, as an offset, or -1. */
+function findWords(words: Uint32Array, from: number, to: number, wantSet: boolean): number {
+  let bit = from;
+  while (bit < to) {
+    const w = bit >>> 5;
+    const lo = bit & 31;
+    const hi = Math.min(32, to - w * 32);
+    const hits = (wantSet ? words[w] : ~words[w]) & mask(lo, hi);
+    if (hits !== 0) return w * 32 + (31 - Math.clz32(hits & -hits));
+    bit = w * 32 + hi;
+  }
+  return -1;
+}
+
+/** The highest set bit of `[floor, at]` of `words`, as an offset, or -1 (downwards, a word at a time). */
+function lastSetWords(words: Uint32Array, at: number, floor: number): number {
+  let bit = at;
+  while (bit >= floor) {
+    const w = bit >>> 5;
+    const m = words[w] & mask(0, (bit & 31) + 1);
+    if (m !== 0) {
+      const found = w * 32 + (31 - Math.clz32(m));
+      return found >= floor ? found : -1;
+    }
+    bit = w * 32 - 1;
+  }
+  return -1;
+}
+
 /**
- * One bit per frame over a frame space of any size (frames may exceed 2^32), in lazily made
- * 32,768-frame chunks of 32-bit words. Runs are set, cleared and tested a word at a time;
- * single-frame operations allocate nothing.
+ * One bit per frame over a frame space of any size (frames may exceed 2^32).
+ *
+ * Given the space's `frameCount`, frames below `min(frameCount, 2^32)` live in ONE flat
+ * `Uint32Array` (`pfn >>> 5` is the word): a single-frame test, set or clear is a load and a
+ * mask, which keeps a free-page stack's double-free check within a small factor of a plain
+ * typed-array stack. The flat array grows (doubling, copied) only up to the highest frame
+ * ever set, so a space used at its bottom costs bits for that bottom. Frames at or above
+ * that limit (or every frame, when no `frameCount` is given) live in lazily made
+ * 32,768-frame chunks. Runs are set, cleared and tested a word at a time (whole words by
+ * `fill`); nothing here allocates except growing the flat array or making a chunk.
  */
 export class FrameBits {
   readonly #chunks = new Chunks(() => new Uint32Array(WORDS));
+  /** Words of frames `[0, flat.length * 32)`; frames past it up to `#flatFrames` are clear. */
+  #flat: Uint32Array = EMPTY;
+  /** Frames the flat array may cover (0: chunks only). */
+  readonly #flatFrames: number;
+
+  /**
+   * `frameCount`: the space's frames, for the flat array (omit for chunks only);
+   * `maxFlatFrames`: at most this many frames flat (2^32, rounded down to whole words).
+   */
+  constructor(frameCount = 0, maxFlatFrames = FLAT_LIMIT) {
+    // Whole words only, so a flat word never holds a frame that lives in a chunk.
+    const limit = Math.floor(Math.min(maxFlatFrames, FLAT_LIMIT) / 32) * 32;
+    this.#flatFrames = Math.min(Math.ceil(Math.max(0, frameCount) / 32) * 32, limit);
+  }
 
   /** True when `pfn`'s bit is set. Any number is accepted: a non-frame (0.5, -1, NaN) is never set. */
   test(pfn: number): boolean {
-    if (pfn % 1 !== 0 || pfn < 0) return false;
-    const words = this.#chunks.get(Math.floor(pfn / CHUNK_FRAMES));
-    if (words === undefined) return false;
-    const bit = pfn % CHUNK_FRAMES;
-    return (words[bit >>> 5] & (1 << (bit & 31))) !== 0;
+    const flat = this.#flat;
+    // `x >>> 0 === x` holds exactly for integers in [0, 2^32).
+    if (pfn >>> 0 === pfn && pfn >>> 5 < flat.length) return (flat[pfn >>> 5] & (1 << (pfn & 31))) !== 0;
+    return this.#testFar(pfn);
   }
 
   set(pfn: number): void {
-    const words = this.#chunks.getOrMake(Math.floor(pfn / CHUNK_FRAMES));
-    const bit = pfn % CHUNK_FRAMES;
-    words[bit >>> 5] |= 1 << (bit & 31);
+    const flat = this.#flat;
+    // Small enough for V8 to inline into a caller's hot path; the rest is out of line.
+    if (pfn < flat.length * 32) flat[pfn >>> 5] |= 1 << (pfn & 31);
+    else this.#setFar(pfn);
   }
 
   clear(pfn: number): void {
-    const words = this.#chunks.get(Math.floor(pfn / CHUNK_FRAMES));
-    if (words === undefined) return;
-    const bit = pfn % CHUNK_FRAMES;
-    words[bit >>> 5] &= ~(1 << (bit & 31));
+    this.tryClear(pfn);
+  }
+
+  /** Clears `pfn`'s bit; false (and no change) when it was not set. Any number is accepted. */
+  tryClear(pfn: number): boolean {
+    const flat = this.#flat;
+    if (pfn >>> 0 === pfn && pfn >>> 5 < flat.length) {
+      const w = pfn >>> 5;
+      const m = 1 << (pfn & 31);
+      const word = flat[w];
+      if ((word & m) === 0) return false;
+      flat[w] = word ^ m;
+      return true;
+    }
+    return this.#tryClearFar(pfn);
   }
 
   /** Sets every bit of `[start, start + count)`. */
   setRun(start: number, count: number): void {
-    this.#apply(start, count, 1);
+    this.#apply(start, count, true);
   }
 
   /** Clears every bit of `[start, start + count)`. */
   clearRun(start: number, count: number): void {
-    this.#apply(start, count, 0);
+    this.#apply(start, count, false);
   }
 
   /** The first frame of `[start, start + count)` whose bit is clear, or -1 when all are set. */
@@ -61,64 +147,109 @@ export class FrameBits {
   /** The highest set frame in `[floor, pfn]`, or -1 (word at a time, downwards). */
   lastSetAtOrBelow(pfn: number, floor: number): number {
     let at = pfn;
-    while (at >= floor) {
+    const flatFrames = this.#flatFrames;
+    while (at >= floor && at >= flatFrames) {
       const index = Math.floor(at / CHUNK_FRAMES);
       const base = index * CHUNK_FRAMES;
       const words = this.#chunks.get(index);
-      if (words === undefined) {
-        at = base - 1;
-        continue;
-      }
-      let bit = at - base;
-      while (bit >= 0) {
-        const w = bit >>> 5;
-        const hi = (bit & 31) + 1;
-        const m = words[w] & mask(0, hi);
-        if (m !== 0) {
-          const found = base + w * 32 + (31 - Math.clz32(m));
-          return found >= floor ? found : -1;
-        }
-        bit = w * 32 - 1;
-        if (base + bit < floor) return -1;
+      if (words !== undefined) {
+        const found = lastSetWords(words, at - base, Math.max(0, Math.max(floor, flatFrames) - base));
+        if (found >= 0) return base + found;
       }
       at = base - 1;
     }
-    return -1;
+    if (at < floor) return -1;
+    // The flat part: frames past the array are clear.
+    const covered = this.#flat.length * 32;
+    if (at >= covered) at = covered - 1;
+    return at >= floor ? lastSetWords(this.#flat, at, floor) : -1;
   }
 
-  /** Bytes of the chunks made so far. */
+  /** Bytes of the flat array and the chunks made so far. */
   bytes(): number {
-    return this.#chunks.size * WORDS * 4;
+    return this.#flat.byteLength + this.#chunks.size * WORDS * 4;
   }
 
-  #apply(start: number, count: number, on: number): void {
-    let pfn = start;
+  #setFar(pfn: number): void {
+    if (pfn < this.#flatFrames) {
+      const w = pfn >>> 5;
+      this.#grow(w)[w] |= 1 << (pfn & 31);
+      return;
+    }
+    const words = this.#chunks.getOrMake(Math.floor(pfn / CHUNK_FRAMES));
+    const bit = pfn % CHUNK_FRAMES;
+    words[bit >>> 5] |= 1 << (bit & 31);
+  }
+
+  #tryClearFar(pfn: number): boolean {
+    if (pfn % 1 !== 0 || pfn < this.#flatFrames) return false; // not a frame, or flat and never set
+    const words = this.#chunks.get(Math.floor(pfn / CHUNK_FRAMES));
+    if (words === undefined) return false;
+    const bit = pfn % CHUNK_FRAMES;
+    const w = bit >>> 5;
+    const m = 1 << (bit & 31);
+    if ((words[w] & m) === 0) return false;
+    words[w] ^= m;
+    return true;
+  }
+
+  #testFar(pfn: number): boolean {
+    if (pfn % 1 !== 0 || pfn < this.#flatFrames) return false; // not a frame, or flat and never set
+    const words = this.#chunks.get(Math.floor(pfn / CHUNK_FRAMES));
+    if (words === undefined) return false;
+    const bit = pfn % CHUNK_FRAMES;
+    return (words[bit >>> 5] & (1 << (bit & 31))) !== 0;
+  }
+
+  /** Grows the flat array to hold word `w` (doubling, at most the flat frames' words). */
+  #grow(w: number): Uint32Array {
+    const limit = Math.ceil(this.#flatFrames / 32);
+    let size = Math.max(MIN_FLAT_WORDS, this.#flat.length * 2);
+    while (size < w + 1) size *= 2;
+    size = Math.min(limit, size);
+    const flat = new Uint32Array(size);
+    flat.set(this.#flat);
+    this.#flat = flat;
+    return flat;
+  }
+
+  #apply(start: number, count: number, on: boolean): void {
     const end = start + count;
+    let pfn = start;
+    const flatFrames = this.#flatFrames;
+    if (pfn < flatFrames) {
+      const stop = Math.min(end, flatFrames);
+      if (on && stop - 1 >= this.#flat.length * 32) this.#grow((stop - 1) >>> 5);
+      const to = Math.min(stop, this.#flat.length * 32);
+      if (pfn < to) applyWords(this.#flat, pfn, to, on);
+      pfn = stop;
+    }
     while (pfn < end) {
       const index = Math.floor(pfn / CHUNK_FRAMES);
       const base = index * CHUNK_FRAMES;
       const stop = Math.min(end, base + CHUNK_FRAMES);
       const words = on ? this.#chunks.getOrMake(index) : this.#chunks.get(index);
-      if (words !== undefined) {
-        let bit = pfn - base;
-        const last = stop - base;
-        while (bit < last) {
-          const w = bit >>> 5;
-          const lo = bit & 31;
-          const hi = Math.min(32, last - w * 32);
-          if (lo === 0 && hi === 32) words[w] = on ? -1 : 0;
-          else if (on) words[w] |= mask(lo, hi);
-          else words[w] &= ~mask(lo, hi);
-          bit = w * 32 + hi;
-        }
-      }
+      if (words !== undefined) applyWords(words, pfn - base, stop - base, on);
       pfn = stop;
     }
   }
 
   #find(start: number, count: number, wantSet: boolean): number {
-    let pfn = start;
     const end = start + count;
+    let pfn = start;
+    const flatFrames = this.#flatFrames;
+    if (pfn < flatFrames) {
+      const stop = Math.min(end, flatFrames);
+      const covered = this.#flat.length * 32;
+      const to = Math.min(stop, covered);
+      if (pfn < to) {
+        const found = findWords(this.#flat, pfn, to, wantSet);
+        if (found >= 0) return found;
+      }
+      // Frames past the array are clear.
+      if (!wantSet && stop > Math.max(pfn, covered)) return Math.max(pfn, covered);
+      pfn = stop;
+    }
     while (pfn < end) {
       const index = Math.floor(pfn / CHUNK_FRAMES);
       const base = index * CHUNK_FRAMES;
@@ -127,17 +258,8 @@ export class FrameBits {
       if (words === undefined) {
         if (!wantSet) return pfn;
       } else {
-        let bit = pfn - base;
-        const last = stop - base;
-        while (bit < last) {
-          const w = bit >>> 5;
-          const lo = bit & 31;
-          const hi = Math.min(32, last - w * 32);
-          const m = mask(lo, hi);
-          const hits = (wantSet ? words[w] : ~words[w]) & m;
-          if (hits !== 0) return base + w * 32 + (31 - Math.clz32(hits & -hits));
-          bit = w * 32 + hi;
-        }
+        const found = findWords(words, pfn - base, stop - base, wantSet);
+        if (found >= 0) return base + found;
       }
       pfn = stop;
     }

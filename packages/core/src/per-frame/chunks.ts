@@ -66,3 +66,91 @@ export function fillChunks(
     pfn = stop;
   }
 }
+
+type NumberChunks = Chunks<Uint16Array> | Chunks<Uint32Array>;
+
+/**
+ * The first frame of `[start, start + count)` whose value is (`equal`) or is not `value`, or
+ * -1: a chunk slice at a time (`indexOf` for equality, a tight loop otherwise), a missing
+ * chunk read as zeros without being made.
+ */
+export function findInChunks(
+  chunks: NumberChunks,
+  size: number,
+  start: number,
+  count: number,
+  value: number,
+  equal: boolean,
+): number {
+  let pfn = start;
+  const end = start + count;
+  while (pfn < end) {
+    const index = Math.floor(pfn / size);
+    const base = index * size;
+    const stop = Math.min(end, base + size);
+    const chunk = chunks.get(index);
+    if (chunk === undefined) {
+      if ((value === 0) === equal) return pfn;
+    } else if (equal) {
+      const k = chunk.subarray(pfn - base, stop - base).indexOf(value);
+      if (k >= 0) return pfn + k;
+    } else {
+      for (let k = pfn - base, last = stop - base; k < last; k++) if (chunk[k] !== value) return base + k;
+    }
+    pfn = stop;
+  }
+  return -1;
+}
+
+/** The first frame of `[start, start + count)` whose value is at least `value` (> 0), or -1. */
+export function findAtLeastInChunks(
+  chunks: NumberChunks,
+  size: number,
+  start: number,
+  count: number,
+  value: number,
+): number {
+  let pfn = start;
+  const end = start + count;
+  while (pfn < end) {
+    const index = Math.floor(pfn / size);
+    const base = index * size;
+    const stop = Math.min(end, base + size);
+    const chunk = chunks.get(index);
+    if (chunk !== undefined) {
+      for (let k = pfn - base, last = stop - base; k < last; k++) if (chunk[k] >= value) return base + k;
+    }
+    pfn = stop;
+  }
+  return -1;
+}
+
+/**
+ * Adds `delta` to every frame of `[start, start + count)`, a chunk slice at a time; a slice
+ * holding one value throughout (a run counted together) is one `fill`. The caller makes sure
+ * no value leaves the array's range.
+ */
+export function addInChunks(
+  chunks: NumberChunks,
+  size: number,
+  start: number,
+  count: number,
+  delta: number,
+): void {
+  let pfn = start;
+  const end = start + count;
+  while (pfn < end) {
+    const index = Math.floor(pfn / size);
+    const base = index * size;
+    const stop = Math.min(end, base + size);
+    const chunk = chunks.getOrMake(index);
+    const from = pfn - base;
+    const to = stop - base;
+    const first = chunk[from];
+    let k = from + 1;
+    while (k < to && chunk[k] === first) k++;
+    if (k === to) chunk.fill(first + delta, from, to);
+    else for (k = from; k < to; k++) chunk[k] += delta;
+    pfn = stop;
+  }
+}

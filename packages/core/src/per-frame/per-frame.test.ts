@@ -72,6 +72,83 @@ describe('FrameBits', () => {
   });
 });
 
+describe('FrameBits with a flat part', () => {
+  it('agrees with a plain set on both sides of the flat limit, for single frames and runs', () => {
+    // Flat up to 2 chunks + 64 frames (a word boundary that is not a chunk boundary), chunks above.
+    const flatFrames = 2 * CHUNK_FRAMES + 64;
+    const frameCount = 5 * CHUNK_FRAMES;
+    const bits = new FrameBits(frameCount, flatFrames);
+    const ref = model();
+    let seed = 11;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const near = () => Math.max(0, flatFrames - CHUNK_FRAMES + rand(2 * CHUNK_FRAMES));
+    for (let step = 0; step < 400; step++) {
+      const start = step % 5 === 0 ? rand(frameCount - 50000) : near();
+      const count = 1 + rand(step % 3 === 0 ? 40000 : 70);
+      const op = rand(4);
+      if (op === 0) {
+        bits.setRun(start, count);
+        for (let i = start; i < start + count; i++) ref.add(i);
+      } else if (op === 1) {
+        bits.clearRun(start, count);
+        for (let i = start; i < start + count; i++) ref.delete(i);
+      } else if (op === 2) {
+        bits.set(start);
+        ref.add(start);
+      } else {
+        expect(bits.tryClear(start)).toBe(ref.has(start));
+        ref.delete(start);
+      }
+      const qs = step % 2 === 0 ? near() : rand(frameCount - 3000);
+      const qc = 1 + rand(2000);
+      let firstSet = -1;
+      let firstClear = -1;
+      for (let i = qs; i < qs + qc; i++) {
+        if (firstSet < 0 && ref.has(i)) firstSet = i;
+        if (firstClear < 0 && !ref.has(i)) firstClear = i;
+      }
+      expect(bits.firstSet(qs, qc)).toBe(firstSet);
+      expect(bits.firstClear(qs, qc)).toBe(firstClear);
+      let last = -1;
+      for (let i = qs + qc; i >= qs; i--) {
+        if (ref.has(i)) {
+          last = i;
+          break;
+        }
+      }
+      expect(bits.lastSetAtOrBelow(qs + qc, qs)).toBe(last);
+      expect(bits.test(qs)).toBe(ref.has(qs));
+      expect(bits.test(flatFrames - 1)).toBe(ref.has(flatFrames - 1));
+      expect(bits.test(flatFrames)).toBe(ref.has(flatFrames));
+    }
+  });
+
+  it('grows the flat array only up to the highest frame set, and rejects non-frames', () => {
+    const bits = new FrameBits(2 ** 30); // 1 TiB of frames: flat
+    expect(bits.bytes()).toBe(0);
+    expect(bits.test(5)).toBe(false);
+    expect(bits.tryClear(5)).toBe(false);
+    bits.set(5);
+    expect(bits.bytes()).toBe(CHUNK_FRAMES / 8); // the smallest flat array
+    for (const notAFrame of [5.5, -5, -0.5, Number.NaN, Number.POSITIVE_INFINITY, 1e300, 2 ** 32 + 5]) {
+      expect(bits.test(notAFrame)).toBe(false);
+      expect(bits.tryClear(notAFrame)).toBe(false);
+    }
+    expect(bits.test(5)).toBe(true);
+    bits.set(3 * CHUNK_FRAMES + 1);
+    expect(bits.bytes()).toBe(4 * (CHUNK_FRAMES / 8)); // doubled twice
+    expect(bits.test(5) && bits.test(3 * CHUNK_FRAMES + 1)).toBe(true);
+    expect(bits.firstClear(3 * CHUNK_FRAMES + 1, 2 ** 29)).toBe(3 * CHUNK_FRAMES + 2);
+    expect(bits.firstSet(4 * CHUNK_FRAMES, 2 ** 29)).toBe(-1);
+    expect(bits.lastSetAtOrBelow(2 ** 30 - 1, 6)).toBe(3 * CHUNK_FRAMES + 1);
+    expect(bits.tryClear(5)).toBe(true);
+    expect(bits.tryClear(5)).toBe(false);
+  });
+});
+
 describe('FrameU16 / FrameU32', () => {
   it('reads 0 where never written and fills runs across chunks', () => {
     const counts = new FrameU16();
@@ -93,6 +170,46 @@ describe('FrameU16 / FrameU32', () => {
     expect(tags.chunkCount).toBe(2);
     // 2^40 - 10 sits 502 frames into a 512-frame chunk: the run touches ceil((502 + 32788) / 512) = 66 chunks.
     expect(counts.bytes()).toBe(66 * 512 * 2);
+  });
+});
+
+describe('FrameU16 / FrameU32 over runs', () => {
+  it('adds to, and searches, runs a chunk slice at a time like a plain array', () => {
+    const counts = new FrameU16();
+    const tags = new FrameU32();
+    const base = 2 ** 40 - 700; // runs cross 512-frame chunks, far above 2^32
+    const ref = new Array<number>(3000).fill(0);
+    let seed = 5;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let step = 0; step < 300; step++) {
+      const start = rand(2400);
+      const count = 1 + rand(step % 4 === 0 ? 590 : 20);
+      const op = rand(3);
+      if (op === 0) {
+        counts.add(base + start, count, 1);
+        for (let i = start; i < start + count; i++) ref[i]++;
+      } else if (op === 1 && ref.slice(start, start + count).every((v) => v > 0)) {
+        counts.add(base + start, count, -1);
+        for (let i = start; i < start + count; i++) ref[i]--;
+      } else {
+        counts.fill(base + start, count, 2);
+        tags.fill(base + start, count, 2);
+        for (let i = start; i < start + count; i++) ref[i] = 2;
+      }
+      const qs = rand(2500);
+      const qc = 1 + rand(500);
+      const v = rand(3);
+      const slice = ref.slice(qs, qs + qc);
+      const at = (k: number) => (k < 0 ? -1 : base + qs + k);
+      expect(counts.firstEqual(base + qs, qc, v)).toBe(at(slice.indexOf(v)));
+      expect(counts.firstNotEqual(base + qs, qc, v)).toBe(at(slice.findIndex((x) => x !== v)));
+      expect(counts.firstAtLeast(base + qs, qc, 2)).toBe(at(slice.findIndex((x) => x >= 2)));
+      expect(counts.get(base + qs)).toBe(ref[qs]);
+    }
+    expect(tags.firstNotEqual(base + 3000, 5000, 0)).toBe(-1);
   });
 });
 

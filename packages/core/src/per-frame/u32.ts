@@ -1,4 +1,4 @@
-import { Chunks, fillChunks, NUMBER_CHUNK_FRAMES as SIZE } from './chunks';
+import { Chunks, fillChunks, findInChunks, NUMBER_CHUNK_FRAMES as SIZE } from './chunks';
 
 /** A 32-bit number per frame (owner tags), like `FrameU16` (0 meaning none). */
 export class FrameU32 {
@@ -17,6 +17,11 @@ export class FrameU32 {
 
   fill(start: number, count: number, value: number): void {
     fillChunks(this.#chunks, SIZE, start, count, value);
+  }
+
+  /** The first frame of `[start, start + count)` not holding `value`, or -1 (a chunk slice at a time). */
+  firstNotEqual(start: number, count: number, value: number): number {
+    return findInChunks(this.#chunks, SIZE, start, count, value, false);
   }
 
   /** Calls `visit(pfn, value)` for every non-zero frame, ascending; cost follows the chunks held. */

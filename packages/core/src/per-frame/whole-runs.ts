@@ -44,6 +44,23 @@ export class WholeRunTracker {
     this.#starts.clear(start);
   }
 
+  /**
+   * Forgets the run starting at `start` when it is exactly `count` frames long and returns its
+   * tag; otherwise -1 and nothing changes (one lookup for check, tag and removal).
+   */
+  take(start: number, count: number): number {
+    if (this.#size === 0 || start % 1 !== 0 || start < 0) return -1;
+    const chunk = this.#runs.get(Math.floor(start / SIZE));
+    if (chunk === undefined) return -1;
+    const at = start % SIZE;
+    const value = chunk[at];
+    if (value === 0 || Math.floor(value / 256) !== count) return -1;
+    chunk[at] = 0;
+    this.#size--;
+    this.#starts.clear(start);
+    return value % 256;
+  }
+
   /** The count of the run starting at `start`, or 0. */
   countAt(start: number): number {
     return Math.floor(this.#value(start) / 256);

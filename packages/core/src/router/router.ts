@@ -95,7 +95,7 @@ class Router implements FrameRouter {
    * one validity check of every free (the
    * strategies behind are not asked `isFree` frame by frame), and `isFree` itself.
    */
-  readonly #handed = new FrameBits();
+  readonly #handed: FrameBits;
 
   constructor(space: FrameSpace, config: ResolvedRouterConfig) {
     this.space = space;
@@ -116,6 +116,7 @@ class Router implements FrameRouter {
     this.#huge = routes.huge;
     this.#below = routes.below;
     this.#total = space.usableFrames;
+    this.#handed = new FrameBits(flatFramesFor(space));
     this.#hasCaches = this.zones.some((z) => z.fronts.length > 0);
     this.#tracksRuns = this.zones.some((z) => z.wholeRuns !== null);
   }
@@ -348,16 +349,14 @@ class Router implements FrameRouter {
   // ---- freeing -------------------------------------------------------------------------
 
   free(pfn: Pfn): void {
-    // The one check: a frame the router handed out (anything else is classified by freeFault).
-    if (!this.#handed.test(pfn)) throw this.#freeFault('free', pfn, false);
+    // The one check: a frame the router handed out (anything else is classified by freeFault),
+    // tested and cleared in one step; nothing after it can fail.
+    if (!this.#handed.tryClear(pfn)) throw this.#freeFault('free', pfn, false);
     const zone = this.zones[this.#zoneOf(pfn)];
     const runs = zone.wholeRuns;
-    if (runs !== null && runs.size > 0 && runs.countAt(pfn) === 1) {
-      this.#releaseWholeRun(zone, pfn, 1);
-    } else {
-      this.#releaseFrame(zone, pfn);
-    }
-    this.#handed.clear(pfn);
+    const tag = runs !== null ? runs.take(pfn, 1) : -1;
+    if (tag >= 0) this.#returnWholeRun(zone.nodes[tag], pfn, 1);
+    else this.#releaseFrame(zone, pfn);
     this.#used--;
   }
 
@@ -370,12 +369,11 @@ class Router implements FrameRouter {
     let oneZone = true;
     for (let i = 0; i < count; i++) {
       const pfn = pfns[i];
-      if (!handed.test(pfn)) {
+      if (!handed.tryClear(pfn)) {
         const error = this.#freeManyError(pfns, i);
         for (let j = 0; j < i; j++) handed.set(pfns[j]);
         throw error;
       }
-      handed.clear(pfn);
       const z = this.#zoneOf(pfn);
       if (zi !== z) {
         if (zi >= 0) oneZone = false;
@@ -430,8 +428,9 @@ class Router implements FrameRouter {
     if (count > 1 && this.#tracksRuns) {
       // A run its zone handed out whole: checked and released in O(1).
       const zone = this.zones[this.#zoneOf(pfn)];
-      if (zone.wholeRuns !== null && zone.wholeRuns.countAt(pfn) === count) {
-        this.#releaseWholeRun(zone, pfn, count);
+      const tag = zone.wholeRuns !== null ? zone.wholeRuns.take(pfn, count) : -1;
+      if (tag >= 0) {
+        this.#returnWholeRun(zone.nodes[tag], pfn, count);
         this.#used -= count;
         return;
       }
@@ -494,6 +493,11 @@ class Router implements FrameRouter {
     const runs = zone.wholeRuns!;
     const node = zone.nodes[runs.tagAt(start)];
     runs.remove(start);
+    this.#returnWholeRun(node, start, count);
+  }
+
+  /** A whole run (already forgotten by its zone's tracker) back to `node`, which served it. */
+  #returnWholeRun(node: StrategyNode, start: Pfn, count: number): void {
     if (count === 1) {
       node.allocator.free(start);
       if (node.back !== null) this.#cacheGrew(node, 1);
@@ -698,6 +702,19 @@ class Router implements FrameRouter {
 function allocAtOwner(zone: Zone): FrameAllocator | undefined {
   const owner = zone.nodes.find((n) => n.back === null)?.allocator;
   return owner?.capabilities.allocAt === true && zone.wholeRuns === null ? owner : undefined;
+}
+
+/**
+ * Frames the handed-out bits keep in one flat array: every frame up to the last usable one when
+ * usable frames fill at least half of that span (at most 0.25 B per usable frame), else none
+ * (lazily made chunks, for a sparse space).
+ */
+function flatFramesFor(space: FrameSpace): number {
+  const ranges = space.ranges;
+  if (ranges.length === 0) return 0;
+  const last = ranges[ranges.length - 1];
+  const span = last.start + last.count;
+  return span / 2 <= space.usableFrames ? span : 0;
 }
 
 /** The router offers `allocAt` when every zone with frames has an owner that does. */
