@@ -167,7 +167,7 @@ export class FrameBits {
 
   /** Bytes of the flat array and the chunks made so far. */
   bytes(): number {
-    return this.#flat.byteLength + this.#chunks.size * WORDS * 4;
+    return this.#flat.byteLength + this.#chunks.size * WORDS * 4 + this.#chunks.directoryBytes();
   }
 
   #setFar(pfn: number): void {

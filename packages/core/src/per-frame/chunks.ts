@@ -2,48 +2,83 @@
  * Lazily made chunks of a per-frame array: chunk `i` covers frames `[i * size, (i + 1) * size)`
  * (`CHUNK_FRAMES` for bits, `NUMBER_CHUNK_FRAMES` for 16/32-bit numbers) and exists only once something in it was written, so a 2^40-frame
  * space costs only what is touched, and every walk over chunks costs what is held, not where
- * it sits. The last chunk used is remembered, so hot paths on nearby frames skip the map.
+ * it sits (the directory aside: a pointer per chunk up to the highest made).
  */
 /** Frames per chunk of bits (4 KiB of words). */
 export const CHUNK_FRAMES = 32768;
 /** Frames per chunk of 16/32-bit numbers (1–2 KiB), so a few tagged frames cost little. */
 export const NUMBER_CHUNK_FRAMES = 512;
+/**
+ * Chunk numbers below this sit in a plain array (one slot each, grown to the highest made, at
+ * most 32 KiB), so a lookup is an index, not a hash; higher ones (frames past 2^21 for numbers,
+ * 2^27 for bits) live in a `Map`, with the last one used remembered.
+ */
+const DIRECTORY_MAX = 4096;
 
 export class Chunks<T> {
-  readonly #map = new Map<number, T>();
-  #lastIndex = -1;
-  #last: T | undefined = undefined;
+  readonly #directory: (T | undefined)[] = [];
+  readonly #far = new Map<number, T>();
+  #lastFar = -1;
+  #lastFarChunk: T | undefined = undefined;
+  #size = 0;
 
   constructor(readonly make: () => T) {}
 
   get size(): number {
-    return this.#map.size;
+    return this.#size;
   }
 
   get(index: number): T | undefined {
-    if (index === this.#lastIndex) return this.#last;
-    const chunk = this.#map.get(index);
+    const directory = this.#directory;
+    if (index < directory.length) return directory[index];
+    return index < DIRECTORY_MAX ? undefined : this.#getFar(index);
+  }
+
+  #getFar(index: number): T | undefined {
+    if (index === this.#lastFar) return this.#lastFarChunk;
+    const chunk = this.#far.get(index);
     if (chunk !== undefined) {
-      this.#lastIndex = index;
-      this.#last = chunk;
+      this.#lastFar = index;
+      this.#lastFarChunk = chunk;
     }
     return chunk;
   }
 
   getOrMake(index: number): T {
-    let chunk = this.get(index);
-    if (chunk === undefined) {
-      chunk = this.make();
-      this.#map.set(index, chunk);
-      this.#lastIndex = index;
-      this.#last = chunk;
+    const directory = this.#directory;
+    if (index < directory.length) {
+      const chunk = directory[index];
+      if (chunk !== undefined) return chunk;
     }
+    return this.#make(index);
+  }
+
+  #make(index: number): T {
+    const existing = this.get(index);
+    if (existing !== undefined) return existing;
+    const chunk = this.make();
+    if (index < DIRECTORY_MAX) {
+      const directory = this.#directory;
+      while (directory.length <= index) directory.push(undefined);
+      directory[index] = chunk;
+    } else this.#far.set(index, chunk);
+    this.#size++;
     return chunk;
   }
 
-  /** Existing chunk numbers, ascending (cost: the chunks held). */
+  /** Existing chunk numbers, ascending (cost: the directory's length plus the far chunks). */
   indices(): number[] {
-    return [...this.#map.keys()].sort((a, b) => a - b);
+    const out: number[] = [];
+    const directory = this.#directory;
+    for (let i = 0; i < directory.length; i++) if (directory[i] !== undefined) out.push(i);
+    const far = [...this.#far.keys()].sort((a, b) => a - b);
+    for (const i of far) out.push(i);
+    return out;
+  }
+
+  /** Bytes of the directory itself (a pointer per slot). */
+  directoryBytes(): number {
+    return this.#directory.length * 8;
   }
 }
 

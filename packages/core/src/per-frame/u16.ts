@@ -51,6 +51,6 @@ export class FrameU16 {
   }
 
   bytes(): number {
-    return this.#chunks.size * SIZE * 2;
+    return this.#chunks.size * SIZE * 2 + this.#chunks.directoryBytes();
   }
 }

@@ -39,6 +39,6 @@ export class FrameU32 {
   }
 
   bytes(): number {
-    return this.#chunks.size * SIZE * 4;
+    return this.#chunks.size * SIZE * 4 + this.#chunks.directoryBytes();
   }
 }

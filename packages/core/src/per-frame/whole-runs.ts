@@ -1,47 +1,45 @@
 import { FrameBits } from './bits';
-import { Chunks, NUMBER_CHUNK_FRAMES as SIZE } from './chunks';
+import { FrameMap } from './frame-map';
 
 /**
  * Runs handed out whole, for an allocator that takes runs back only whole (hier2m's 2 MiB
- * pages): each run's start → its count and a small tag (the strategy that served it), plus one
- * bit per run start. Adding or removing a run is O(1) whatever its length; which run covers a
+ * pages): each run's start → its count and a small tag (the strategy that served it), in a hash
+ * table whose size follows the live runs, plus one bit per run start. Adding or removing a run
+ * is O(1) whatever its length and wherever it lies; which run covers a
  * frame is found by looking down from it for the nearest start, at most the longest run's
  * length away, a word at a time. One tracker shared by the router, refcounts and owners.
  */
 export class WholeRunTracker {
-  /** `count * 256 + tag` at each run's start frame, 0 elsewhere (lazily chunked: no Map churn, nothing allocated per run). */
-  readonly #runs = new Chunks(() => new Float64Array(SIZE));
-  readonly #starts = new FrameBits();
-  #size = 0;
+  /** Each run's start → `count * 256 + tag` (nothing allocated per run). */
+  readonly #runs = new FrameMap();
+  /** One bit per run start: flat up to `flatFrames` (one load per test), chunks above. */
+  readonly #starts: FrameBits;
   /** The longest run ever recorded: no start further below a frame can cover it. */
   #longest = 0;
 
+  /** `flatFrames`: frames whose start bits may live in one flat array (see `FrameBits`); 0 for chunks only. */
+  constructor(flatFrames = 0) {
+    this.#starts = new FrameBits(flatFrames);
+  }
+
   get size(): number {
-    return this.#size;
+    return this.#runs.size;
   }
 
   #value(start: number): number {
-    if (start % 1 !== 0 || start < 0) return 0;
-    const chunk = this.#runs.get(Math.floor(start / SIZE));
-    return chunk === undefined ? 0 : chunk[start % SIZE];
+    return this.#runs.get(start);
   }
 
   /** Records `[start, start + count)` as handed out whole; `tag` is 0 … 255. */
   add(start: number, count: number, tag = 0): void {
-    const chunk = this.#runs.getOrMake(Math.floor(start / SIZE));
-    if (chunk[start % SIZE] === 0) this.#size++;
-    chunk[start % SIZE] = count * 256 + tag;
+    this.#runs.set(start, count * 256 + tag);
     this.#starts.set(start);
     if (count > this.#longest) this.#longest = count;
   }
 
   /** Forgets the run starting at `start` (nothing when there is none). */
   remove(start: number): void {
-    const chunk = this.#runs.get(Math.floor(start / SIZE));
-    if (chunk === undefined || chunk[start % SIZE] === 0) return;
-    chunk[start % SIZE] = 0;
-    this.#size--;
-    this.#starts.clear(start);
+    if (this.#runs.take(start) !== 0) this.#starts.clear(start);
   }
 
   /**
@@ -49,14 +47,9 @@ export class WholeRunTracker {
    * tag; otherwise -1 and nothing changes (one lookup for check, tag and removal).
    */
   take(start: number, count: number): number {
-    if (this.#size === 0 || start % 1 !== 0 || start < 0) return -1;
-    const chunk = this.#runs.get(Math.floor(start / SIZE));
-    if (chunk === undefined) return -1;
-    const at = start % SIZE;
-    const value = chunk[at];
+    const value = this.#runs.get(start);
     if (value === 0 || Math.floor(value / 256) !== count) return -1;
-    chunk[at] = 0;
-    this.#size--;
+    this.#runs.take(start);
     this.#starts.clear(start);
     return value % 256;
   }
@@ -73,7 +66,7 @@ export class WholeRunTracker {
 
   /** The start of the recorded run covering `pfn`, or -1 when none does. */
   startOf(pfn: number): number {
-    if (this.#size === 0 || pfn % 1 !== 0 || pfn < 0) return -1;
+    if (this.#runs.size === 0 || pfn % 1 !== 0 || pfn < 0) return -1;
     const s = this.#starts.lastSetAtOrBelow(pfn, Math.max(0, pfn - this.#longest + 1));
     return s >= 0 && s + this.countAt(s) > pfn ? s : -1;
   }
@@ -84,7 +77,7 @@ export class WholeRunTracker {
 
   /** The first frame of `[start, start + count)` inside a recorded run, or -1. */
   firstIn(start: number, count: number): number {
-    if (this.#size === 0) return -1;
+    if (this.#runs.size === 0) return -1;
     if (this.startOf(start) >= 0) return start;
     return this.#starts.firstSet(start, count);
   }
@@ -100,6 +93,6 @@ export class WholeRunTracker {
   }
 
   bytes(): number {
-    return this.#starts.bytes() + this.#runs.size * SIZE * 8;
+    return this.#starts.bytes() + this.#runs.bytes();
   }
 }

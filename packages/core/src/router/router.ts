@@ -17,7 +17,14 @@ import { FRAMES_PER_2MIB } from '../units';
 import type { RouteKey, RouterConfig } from './config';
 import { type Explanation, explainRequest, type RouterRequest } from './explain';
 import { type ResolvedRouterConfig, resolveRouterConfig } from './resolve';
-import { HUGE_OPTIONS, type RouterStrategy, type RouterZone, type StrategyNode, Zone } from './zone';
+import {
+  flatFramesFor,
+  HUGE_OPTIONS,
+  type RouterStrategy,
+  type RouterZone,
+  type StrategyNode,
+  Zone,
+} from './zone';
 
 /** A router: a `FrameAllocator` over zones of strategies, with a look inside. */
 export interface FrameRouter extends FrameAllocator {
@@ -702,19 +709,6 @@ class Router implements FrameRouter {
 function allocAtOwner(zone: Zone): FrameAllocator | undefined {
   const owner = zone.nodes.find((n) => n.back === null)?.allocator;
   return owner?.capabilities.allocAt === true && zone.wholeRuns === null ? owner : undefined;
-}
-
-/**
- * Frames the handed-out bits keep in one flat array: every frame up to the last usable one when
- * usable frames fill at least half of that span (at most 0.25 B per usable frame), else none
- * (lazily made chunks, for a sparse space).
- */
-function flatFramesFor(space: FrameSpace): number {
-  const ranges = space.ranges;
-  if (ranges.length === 0) return 0;
-  const last = ranges[ranges.length - 1];
-  const span = last.start + last.count;
-  return span / 2 <= space.usableFrames ? span : 0;
 }
 
 /** The router offers `allocAt` when every zone with frames has an owner that does. */

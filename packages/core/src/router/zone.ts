@@ -125,6 +125,19 @@ function trustedOptions(
   return safeParse(plugin.options, withTrust).success ? withTrust : options;
 }
 
+/**
+ * Frames the router's per-frame bits (handed-out frames, run starts) keep in one flat array: every frame up to the last usable one when
+ * usable frames fill at least half of that span (at most 0.25 B per usable frame), else none
+ * (lazily made chunks, for a sparse space).
+ */
+export function flatFramesFor(space: FrameSpace): number {
+  const ranges = space.ranges;
+  if (ranges.length === 0) return 0;
+  const last = ranges[ranges.length - 1];
+  const span = last.start + last.count;
+  return span / 2 <= space.usableFrames ? span : 0;
+}
+
 /** Usable ranges of `space` clipped to `[start, end)`. */
 export function clipRanges(ranges: readonly FrameRange[], start: number, end: number): FrameRange[] {
   const out: FrameRange[] = [];
@@ -189,7 +202,7 @@ export class Zone implements RouterZone {
     const hugeFirst = config.routes.huge?.use.find((id) => byId(id) !== undefined);
     const huge = byId(hugeFirst);
     this.hugeTarget = huge?.holdsBlocks ? huge : null;
-    this.wholeRuns = nodes[0].caps.freeRunPiecewise ? null : new WholeRunTracker();
+    this.wholeRuns = nodes[0].caps.freeRunPiecewise ? null : new WholeRunTracker(flatFramesFor(space));
   }
 
   get strategies(): readonly RouterStrategy[] {

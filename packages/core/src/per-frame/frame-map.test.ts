@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../rng';
+import { FrameMap } from './frame-map';
+
+describe('FrameMap', () => {
+  it('agrees with a Map through random sets and takes, growing and shrinking', () => {
+    const rng = new Rng(7);
+    const map = new FrameMap();
+    const model = new Map<number, number>();
+    // Keys in a narrow band (many shared probe chains), also past 2^32 with the same low bits.
+    const key = () => rng.int(0, 4096) * 512 + (rng.chance(0.2) ? 2 ** 33 : 0);
+    for (let step = 0; step < 60_000; step++) {
+      const k = key();
+      if (rng.chance(step < 30_000 ? 0.6 : 0.3)) {
+        const v = rng.int(1, 1 << 20);
+        map.set(k, v);
+        model.set(k, v);
+      } else {
+        expect(map.take(k)).toBe(model.get(k) ?? 0);
+        model.delete(k);
+      }
+      if (step % 997 === 0) {
+        expect(map.size).toBe(model.size);
+        for (const [mk, mv] of model) expect(map.get(mk)).toBe(mv);
+      }
+    }
+    const seen = new Map<number, number>();
+    map.forEach((k, v) => seen.set(k, v));
+    expect(seen).toEqual(model);
+    for (const k of [...model.keys()]) expect(map.take(k)).toBe(model.get(k));
+    expect(map.size).toBe(0);
+    expect(map.bytes()).toBe(16 * 16);
+  });
+
+  it('answers 0 for keys that are not frames', () => {
+    const map = new FrameMap();
+    map.set(5, 9);
+    for (const k of [0.5, Number.NaN, -1, 6, 2 ** 32 + 5]) expect(map.get(k)).toBe(0);
+    expect(map.take(Number.NaN)).toBe(0);
+    expect(map.get(5)).toBe(9);
+  });
+});
