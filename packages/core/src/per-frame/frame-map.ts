@@ -88,12 +88,6 @@ export class FrameMap {
     return value;
   }
 
-  /** Calls `visit(key, value)` for every entry, in no particular order. */
-  forEach(visit: (key: number, value: number) => void): void {
-    const keys = this.#keys;
-    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) visit(keys[i], this.#values[i]);
-  }
-
   bytes(): number {
     return this.#keys.byteLength + this.#values.byteLength;
   }
