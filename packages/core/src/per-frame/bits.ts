@@ -13,38 +13,48 @@ function mask(lo: number, hi: number): number {
   return upper & (-1 << lo);
 }
 
-/** Sets (`on`) or clears bits `[from, to)` of `words` (bit offsets below 2^32). */
+/** Runs of at least this many whole words are written with one `fill`; shorter ones by a loop. */
+const FILL_WORDS = 64;
+
+/** Sets (`on`) or clears bits `[from, to)` of `words` (bit offsets below 2^32): ragged ends by mask, whole words between. */
 function applyWords(words: Uint32Array, from: number, to: number, on: boolean): void {
-  let bit = from;
-  while (bit < to) {
-    const w = bit >>> 5;
-    const lo = bit & 31;
-    const hi = Math.min(32, to - w * 32);
-    if (lo === 0 && hi === 32) {
-      // Whole words in one fill, then the ragged tail.
-      const whole = Math.floor(to / 32);
-      words.fill(on ? 0xffff_ffff : 0, w, whole);
-      bit = whole * 32;
-      continue;
-    }
-    if (on) words[w] |= mask(lo, hi);
-    else words[w] &= ~mask(lo, hi);
-    bit = w * 32 + hi;
+  if (from >= to) return;
+  const first = from >>> 5;
+  const last = (to - 1) >>> 5;
+  const lo = from & 31;
+  const hi = ((to - 1) & 31) + 1;
+  if (first === last) {
+    if (on) words[first] |= mask(lo, hi);
+    else words[first] &= ~mask(lo, hi);
+    return;
   }
+  const value = on ? 0xffff_ffff : 0;
+  if (on) {
+    words[first] |= mask(lo, 32);
+    words[last] |= mask(0, hi);
+  } else {
+    words[first] &= ~mask(lo, 32);
+    words[last] &= ~mask(0, hi);
+  }
+  if (last - first - 1 >= FILL_WORDS) words.fill(value, first + 1, last);
+  else for (let w = first + 1; w < last; w++) words[w] = value;
 }
 
 /** The first bit of `[from, to)` of `words` that is set (`wantSet`) or clear, as an offset, or -1. */
 function findWords(words: Uint32Array, from: number, to: number, wantSet: boolean): number {
-  let bit = from;
-  while (bit < to) {
-    const w = bit >>> 5;
-    const lo = bit & 31;
-    const hi = Math.min(32, to - w * 32);
-    const hits = (wantSet ? words[w] : ~words[w]) & mask(lo, hi);
-    if (hits !== 0) return w * 32 + (31 - Math.clz32(hits & -hits));
-    bit = w * 32 + hi;
+  if (from >= to) return -1;
+  const first = from >>> 5;
+  const last = (to - 1) >>> 5;
+  // A word with none of the wanted bits: 0 when looking for a set bit, all ones for a clear one.
+  const none = wantSet ? 0 : 0xffff_ffff;
+  let w = first;
+  let hits = (wantSet ? words[w] : ~words[w]) & mask(from & 31, first === last ? ((to - 1) & 31) + 1 : 32);
+  if (hits === 0 && first !== last) {
+    w++;
+    while (w < last && words[w] === none) w++;
+    hits = (wantSet ? words[w] : ~words[w]) & mask(0, w === last ? ((to - 1) & 31) + 1 : 32);
   }
-  return -1;
+  return hits === 0 ? -1 : w * 32 + (31 - Math.clz32(hits & -hits));
 }
 
 /** The highest set bit of `[floor, at]` of `words`, as an offset, or -1 (downwards, a word at a time). */

@@ -301,10 +301,9 @@ describe('freeing', () => {
     const router = createRouter(space, routerPresets.z903, TEST_PLUGINS);
     const run = router.allocRun(512, { align: 512 });
     const single = router.alloc();
+    // z903 is one direct zone: the owner's own check answers, as it would alone.
     const message = expectThrows(() => router.free(run + 5), 'NOT_ALLOCATED');
-    expect(message).toContain(
-      `inside the run [${run}, ${run + 512}) that hier2m in zone all takes back only whole`,
-    );
+    expect(message).toContain(`${run + 5} is inside a 2 MiB run`);
     expectThrows(() => router.freeMany([single, run + 7], 2), 'NOT_ALLOCATED');
     expectThrows(() => router.freeRun(run, 511), 'NOT_ALLOCATED');
     expect(router.isFree(single)).toBe(false);
@@ -312,6 +311,61 @@ describe('freeing', () => {
     router.freeRun(run, 512);
     router.free(single);
     expect(router.stats().usedFrames).toBe(0);
+  });
+
+  it('leaves a direct zone (its owner alone) to its owner: no bits of its own, the owner checks each free', () => {
+    const space = createFrameSpace({ frames: 4096 });
+    const router = createRouter(space, routerPresets.z903, TEST_PLUGINS);
+    const owner = router.zones[0].strategies[0].allocator;
+    const before = router.stats().metadataBytes;
+    const run = router.allocRun(512, { align: 512 });
+    const single = router.alloc();
+    const free = vi.spyOn(owner, 'free');
+    const freeRun = vi.spyOn(owner, 'freeRun');
+    router.free(single);
+    router.freeRun(run, 512);
+    expect(free).toHaveBeenCalledWith(single);
+    expect(freeRun).toHaveBeenCalledWith(run, 512);
+    expect(router.stats().metadataBytes).toBe(before);
+    expectThrows(() => router.free(single), 'DOUBLE_FREE');
+    expectThrows(() => router.free(4096), 'OUT_OF_RANGE');
+    expectThrows(() => router.free(0.5), 'INVALID_REQUEST');
+    expect(router.stats().usedFrames).toBe(0);
+  });
+
+  it('checks a batch and a run across a direct zone and a cached zone before freeing any of it', () => {
+    // PatchworkOS: the bitmap zone below 64 MiB is direct, the stack zone above has a cache.
+    const limit = 16384;
+    const router = createRouter(
+      createFrameSpace({ frames: limit + 4096 }),
+      routerPresets.patchwork,
+      TEST_PLUGINS,
+    );
+    const low = router.allocRun(4, { below: limit });
+    const high = router.alloc();
+    expect(low).toBeLessThan(limit);
+    expect(high).toBeGreaterThanOrEqual(limit);
+    const snapshot = () => [
+      router.stats().usedFrames,
+      router.isFree(low),
+      router.isFree(high),
+      router.isFree(low + 1),
+    ];
+    const before = snapshot();
+    // A direct frame listed twice, a free direct frame, a hole: each refused, nothing freed.
+    expectThrows(() => router.freeMany([high, low, low], 3), 'DOUBLE_FREE');
+    expectThrows(() => router.freeMany([high, low + 10], 2), 'DOUBLE_FREE');
+    expectThrows(() => router.freeMany([low, high, -1], 3), 'OUT_OF_RANGE');
+    expect(snapshot()).toEqual(before);
+    // A run across the zone boundary whose cached part is handed out but whose direct part is free.
+    expect(high).toBe(limit);
+    expectThrows(() => router.freeRun(limit - 2, 3), 'NOT_ALLOCATED');
+    expect(snapshot()).toEqual(before);
+    router.freeMany([low + 1, high, low], 3);
+    router.freeRun(low + 2, 2);
+    expect(router.stats().usedFrames).toBe(0);
+    expect(router.isFree(low)).toBe(true);
+    expect(router.isFree(high)).toBe(true);
   });
 
   it('frees a run across zones in one call, each part to its own zone', () => {

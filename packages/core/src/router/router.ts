@@ -94,13 +94,19 @@ class Router implements FrameRouter {
   readonly #total: number;
   readonly #hasCaches: boolean;
   readonly #tracksRuns: boolean;
+  /** Some zone, or every zone with frames, is its owner alone (`Zone.direct`). */
+  readonly #anyDirect: boolean;
+  readonly #allDirect: boolean;
+  /** The strategy that served the last single frame. */
+  #served: StrategyNode | null = null;
   #used = 0;
   #scratch = new Float64Array(64);
   /**
-   * One bit per frame the router has handed out, except the frames of runs longer than one
-   * that a zone's whole-run tracker records (those are checked there, in O(1) per run): the
-   * one validity check of every free (the
-   * strategies behind are not asked `isFree` frame by frame), and `isFree` itself.
+   * One bit per frame the router has handed out from a zone with caches, except the frames
+   * of runs longer than one that the zone's whole-run tracker records (those are checked
+   * there, in O(1) per run): the one validity check of every free there (the trusted caches
+   * and the owner behind them are not asked `isFree` frame by frame), and `isFree` itself.
+   * A direct zone's frames have no bits: its owner checks its own frees.
    */
   readonly #handed: FrameBits;
 
@@ -126,6 +132,8 @@ class Router implements FrameRouter {
     this.#handed = new FrameBits(flatFramesFor(space));
     this.#hasCaches = this.zones.some((z) => z.fronts.length > 0);
     this.#tracksRuns = this.zones.some((z) => z.wholeRuns !== null);
+    this.#anyDirect = this.zones.some((z) => z.direct !== null);
+    this.#allDirect = this.zones.every((z) => z.frames === 0 || z.direct !== null);
   }
 
   // ---- allocation ------------------------------------------------------------------------
@@ -136,7 +144,7 @@ class Router implements FrameRouter {
     if (pfn === NO_FRAME && this.#drain(Number.POSITIVE_INFINITY, 1)) pfn = this.#allocSingle(this.#single);
     if (pfn !== NO_FRAME) {
       this.#used++;
-      this.#handed.set(pfn);
+      if (this.#served!.zoneRef.direct === null) this.#handed.set(pfn);
     }
     return pfn;
   }
@@ -155,10 +163,11 @@ class Router implements FrameRouter {
       return false;
     }
     const handed = this.#handed;
+    const anyDirect = this.#anyDirect;
     for (let i = 0; i < count; i++) {
       const pfn = buf[i];
       out[i] = pfn;
-      handed.set(pfn);
+      if (!anyDirect || this.zones[this.#zoneOf(pfn)].direct === null) handed.set(pfn);
     }
     this.#used += count;
     return true;
@@ -187,8 +196,10 @@ class Router implements FrameRouter {
     }
     if (pfn !== NO_FRAME) {
       this.#used += count;
-      // A run a zone's tracker records whole is checked there; every other frame here.
-      if (count === 1 || this.zones[this.#zoneOf(pfn)].wholeRuns === null) this.#handed.setRun(pfn, count);
+      // A run a zone's tracker records whole is checked there, a direct zone's by its owner;
+      // every other frame here.
+      const zone = this.zones[this.#zoneOf(pfn)];
+      if (zone.direct === null && (count === 1 || zone.wholeRuns === null)) this.#handed.setRun(pfn, count);
     }
     return pfn;
   }
@@ -196,7 +207,10 @@ class Router implements FrameRouter {
   #allocSingle(steps: readonly StrategyNode[]): Pfn {
     for (let i = 0; i < steps.length; i++) {
       const pfn = this.#takeOne(steps[i]);
-      if (pfn !== NO_FRAME) return pfn;
+      if (pfn !== NO_FRAME) {
+        this.#served = steps[i];
+        return pfn;
+      }
     }
     return NO_FRAME;
   }
@@ -348,17 +362,28 @@ class Router implements FrameRouter {
       }
     }
     this.#used += count;
-    // Owners with allocAt take runs back piecewise, so the run is tracked frame by frame here.
-    this.#handed.setRun(pfn, count);
+    // Owners with allocAt take runs back piecewise, so the run is tracked frame by frame here
+    // (a direct zone's part by its owner).
+    for (let z = first; z <= last; z++) {
+      const zone = this.zones[z];
+      const s = Math.max(pfn, zone.start);
+      if (zone.direct === null) this.#handed.setRun(s, Math.min(end, zone.end) - s);
+    }
     return pfn;
   }
 
   // ---- freeing -------------------------------------------------------------------------
 
   free(pfn: Pfn): void {
-    // The one check: a frame the router handed out (anything else is classified by freeFault),
-    // tested and cleared in one step; nothing after it can fail.
-    if (!this.#handed.tryClear(pfn)) throw this.#freeFault('free', pfn, false);
+    // The one check: a frame the router handed out from a zone with caches (tested and
+    // cleared in one step; nothing after it can fail), or the direct zone owner's own.
+    if (this.#allDirect || !this.#handed.tryClear(pfn)) {
+      const owner = this.#anyDirect ? this.#directOwner(pfn) : null;
+      if (owner === null) throw this.#freeFault('free', pfn, false);
+      owner.free(pfn);
+      this.#used--;
+      return;
+    }
     const zone = this.zones[this.#zoneOf(pfn)];
     const runs = zone.wholeRuns;
     const tag = runs !== null ? runs.take(pfn, 1) : -1;
@@ -369,6 +394,23 @@ class Router implements FrameRouter {
 
   freeMany(pfns: PfnArray, count: number): void {
     checkBatch('freeMany', pfns, count);
+    if (count === 0) return;
+    if (this.#anyDirect) {
+      // A batch inside one direct zone: its owner checks it (duplicates too) and frees it.
+      const z = this.#zoneOf(pfns[0]);
+      const owner = this.zones[z].direct;
+      let one = true;
+      for (let i = 1; i < count && one; i++) one = this.#zoneOf(pfns[i]) === z;
+      if (owner !== null && one) {
+        owner.freeMany(pfns, count);
+        this.#used -= count;
+        return;
+      }
+      if (!one) {
+        this.#freeManyAcross(pfns, count);
+        return;
+      }
+    }
     const handed = this.#handed;
     // Check and clear each frame's handed-out bit in one pass: a frame listed twice finds its
     // bit already clear. On any error, the bits cleared so far are set again.
@@ -405,6 +447,53 @@ class Router implements FrameRouter {
     this.#used -= count;
   }
 
+  /**
+   * A batch across zones, some of them direct: every frame is checked before any is freed
+   * (a direct zone's frame must be allocated in its owner, whose `isFree` tells exactly,
+   * since only owners that take any frame back piecewise, or the only zone, are direct;
+   * duplicates are found with the handed-out bits of the other frames and a second pass).
+   */
+  #freeManyAcross(pfns: PfnArray, count: number): void {
+    const handed = this.#handed;
+    let i = 0;
+    let error: FrameError | undefined;
+    for (; i < count; i++) {
+      const pfn = pfns[i];
+      const owner = this.#directOwner(pfn);
+      if (owner !== null) {
+        if (!Number.isInteger(pfn) || !this.space.isUsable(pfn) || owner.isFree(pfn)) break;
+        // Marked in the handed-out bits for the duplicate check (a direct zone's frames have none).
+        if (handed.test(pfn)) break;
+        handed.set(pfn);
+      } else if (!handed.tryClear(pfn)) break;
+    }
+    if (i < count) error = this.#freeManyError(pfns, i);
+    // Undo the marks: direct frames lose theirs, the others get theirs back on error.
+    for (let j = 0; j < i; j++) {
+      const pfn = pfns[j];
+      if (this.#directOwner(pfn) !== null) handed.clear(pfn);
+      else if (error !== undefined) handed.set(pfn);
+    }
+    if (error !== undefined) throw error;
+    for (let j = 0; j < count; j++) {
+      const pfn = pfns[j];
+      const owner = this.#directOwner(pfn);
+      if (owner !== null) owner.free(pfn);
+      else {
+        const zone = this.zones[this.#zoneOf(pfn)];
+        if (zone.wholeRuns !== null && zone.wholeRuns.countAt(pfn) === 1) this.#releaseWholeRun(zone, pfn, 1);
+        else this.#releaseFrame(zone, pfn);
+      }
+    }
+    this.#used -= count;
+  }
+
+  /** The owner of the direct zone holding `pfn`, or null (not a frame of the space, or a zone with caches). */
+  #directOwner(pfn: Pfn): FrameAllocator | null {
+    if (!(pfn >= 0 && pfn < this.space.frameCount)) return null;
+    return this.zones[this.#zoneOf(pfn)].direct;
+  }
+
   /** Why `pfns[i]` cannot be freed: listed earlier in the same call, or not handed out. */
   #freeManyError(pfns: PfnArray, i: number): FrameError {
     const pfn = pfns[i];
@@ -417,7 +506,14 @@ class Router implements FrameRouter {
         });
       }
     }
-    return this.#freeFault('freeMany', pfn, false);
+    // Returned, not thrown (freeError throws for a number that is not a frame), so the caller
+    // can first undo what it marked.
+    try {
+      return this.#freeFault('freeMany', pfn, false);
+    } catch (error) {
+      if (error instanceof FrameError) return error;
+      throw error;
+    }
   }
 
   /** Why `pfn`, not handed out frame by frame, cannot be freed: inside a whole run, or freeError's reason. */
@@ -432,6 +528,15 @@ class Router implements FrameRouter {
   freeRun(pfn: Pfn, count: number): void {
     checkRun('freeRun', this.space, pfn, count);
     const end = pfn + count;
+    if (this.#anyDirect) {
+      // A run inside one direct zone: its owner checks and frees it.
+      const zone = this.zones[this.#zoneOf(pfn)];
+      if (zone.direct !== null && end <= zone.end) {
+        zone.direct.freeRun(pfn, count);
+        this.#used -= count;
+        return;
+      }
+    }
     if (count > 1 && this.#tracksRuns) {
       // A run its zone handed out whole: checked and released in O(1).
       const zone = this.zones[this.#zoneOf(pfn)];
@@ -442,11 +547,24 @@ class Router implements FrameRouter {
         return;
       }
     }
-    // One word-at-a-time check over the run: every frame handed out (a hole or reserved frame never is).
-    const missing = this.#handed.firstClear(pfn, count);
-    if (missing >= 0) {
-      this.#checkUsable(pfn, count);
-      throw this.#freeFault('freeRun', missing, true);
+    // One word-at-a-time check over each part in a zone with caches: every frame handed out (a
+    // hole or reserved frame never is). A run across zones that reaches a direct zone (never one
+    // allocRun handed out, which serves from one zone) has that part checked with its owner's
+    // `isFree`, a frame at a time.
+    for (let s = pfn, z = this.#zoneOf(pfn); s < end; s = this.zones[z++].end) {
+      const zone = this.zones[z];
+      const c = Math.min(end, zone.end) - s;
+      let missing = -1;
+      if (zone.direct === null) missing = this.#handed.firstClear(s, c);
+      else {
+        for (let i = s; i < s + c && missing < 0; i++) {
+          if (!this.space.isUsable(i) || zone.direct.isFree(i)) missing = i;
+        }
+      }
+      if (missing >= 0) {
+        this.#checkUsable(pfn, count);
+        throw this.#freeFault('freeRun', missing, true);
+      }
     }
     // A zone whose owner takes runs back only whole: a run must be one it handed out, or none of its frames may be in one.
     if (this.#tracksRuns) {
@@ -462,9 +580,13 @@ class Router implements FrameRouter {
     }
     for (let s = pfn, z = this.#zoneOf(pfn); s < end; s = this.zones[z++].end) {
       const zone = this.zones[z];
-      this.#releasePart(zone, s, Math.min(end, zone.end) - s);
+      const c = Math.min(end, zone.end) - s;
+      if (zone.direct !== null) zone.direct.freeRun(s, c);
+      else {
+        this.#releasePart(zone, s, c);
+        this.#handed.clearRun(s, c);
+      }
     }
-    this.#handed.clearRun(pfn, count);
     this.#used -= count;
   }
 
@@ -615,6 +737,8 @@ class Router implements FrameRouter {
 
   isFree(pfn: Pfn): boolean {
     if (!(pfn >= 0 && pfn < this.space.frameCount) || !Number.isInteger(pfn)) return false;
+    const direct = this.zones[this.#zoneOf(pfn)].direct;
+    if (direct !== null) return direct.isFree(pfn);
     if (this.#handed.test(pfn) || !this.space.isUsable(pfn)) return false;
     return !(this.#tracksRuns && this.zones[this.#zoneOf(pfn)].wholeRuns?.covers(pfn));
   }

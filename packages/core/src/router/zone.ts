@@ -166,8 +166,15 @@ export class Zone implements RouterZone {
   readonly frameTarget: StrategyNode | null;
   /** Where a freed 2 MiB block goes when the huge route's first choice here is a 2 MiB cache. */
   readonly hugeTarget: StrategyNode | null;
-  /** Runs handed out whole, when the owner takes runs back only whole. */
+  /** Runs handed out whole, when the owner takes runs back only whole (never in a direct zone). */
   readonly wholeRuns: WholeRunTracker | null;
+  /**
+   * The zone is its owner alone (no cache in front of it): every frame handed out here came
+   * from the owner, so the owner's own checks are the one check of a free, and the router
+   * keeps no bits for this zone. `null` when the zone has caches or no frames, or when its
+   * owner takes runs back only whole and other zones have frames too.
+   */
+  readonly direct: FrameAllocator | null;
 
   constructor(space: FrameSpace, config: ResolvedRouterConfig, index: number) {
     const resolved: ResolvedZone = config.zones[index];
@@ -186,6 +193,7 @@ export class Zone implements RouterZone {
       this.frameTarget = null;
       this.hugeTarget = null;
       this.wholeRuns = null;
+      this.direct = null;
       return;
     }
     const nodes = resolved.strategies.map((s, i) => new StrategyNode(this, i, s, space));
@@ -202,7 +210,16 @@ export class Zone implements RouterZone {
     const hugeFirst = config.routes.huge?.use.find((id) => byId(id) !== undefined);
     const huge = byId(hugeFirst);
     this.hugeTarget = huge?.holdsBlocks ? huge : null;
-    this.wholeRuns = nodes[0].caps.freeRunPiecewise ? null : new WholeRunTracker(flatFramesFor(space));
+    // Direct only where the router can still check a batch or run across zones before freeing
+    // any of it: the owner takes any allocated frame back alone (its `isFree` says exactly
+    // which are allocated), or no other zone has frames.
+    const owner = nodes[0];
+    const alone = this.frames === space.usableFrames;
+    this.direct = nodes.length === 1 && (owner.caps.freeRunPiecewise || alone) ? owner.allocator : null;
+    this.wholeRuns =
+      this.direct !== null || nodes[0].caps.freeRunPiecewise
+        ? null
+        : new WholeRunTracker(flatFramesFor(space));
   }
 
   get strategies(): readonly RouterStrategy[] {
