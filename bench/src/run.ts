@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createFrameSpace, type FrameAllocator, type FrameSpace } from '@framekit/core';
 import { fillFrames } from '@framekit/core/plugin';
 import { applyRecipe, type FragmentRecipe, fragmentRecipe, summarizeRecipe } from '@framekit/core/testing';
@@ -81,6 +83,9 @@ export interface RunOptions {
   readonly log?: (line: string) => void;
 }
 
+/** The child process that measures one loop row (`runLoopRowInChild`). */
+const ROW_CHILD = fileURLToPath(new URL('./row-child.ts', import.meta.url));
+
 const wanted = (only: readonly string[] | undefined, id: string) =>
   !only ||
   only.length === 0 ||
@@ -147,7 +152,9 @@ export async function runSuite(options: RunOptions): Promise<SuiteResult> {
     for (const strategy of loaded.strategies) {
       let row: Row;
       try {
-        row = runLoopRow(scenario, strategy, recipe, profile, natives);
+        row = profile.isolate
+          ? runLoopRowInChild(scenario, strategy, profile, natives)
+          : runLoopRow(scenario, strategy, recipe, profile, natives);
       } catch (error) {
         row = {
           scenario: scenario.id,
@@ -201,7 +208,44 @@ export async function runSuite(options: RunOptions): Promise<SuiteResult> {
   };
 }
 
-function runLoopRow(
+/**
+ * `runLoopRow` in a child process (a fresh JIT and heap per row, as a program using one
+ * allocator has): in one process, code shared by several rows (a router's methods serve every
+ * preset) keeps the type feedback and garbage of the rows before it, which made the third
+ * router row measured 5x slower than the same row measured first.
+ */
+function runLoopRowInChild(
+  scenario: LoopScenario,
+  strategy: Strategy,
+  profile: Profile,
+  natives: ReadonlyMap<NativeAlgo, NativeResult>,
+): Row {
+  const job = {
+    scenarioId: scenario.id,
+    strategyId: strategy.id,
+    profile: profile.name,
+    natives: [...natives],
+  };
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--conditions=@framekit/source', '--import', 'tsx', ROW_CHILD, JSON.stringify(job)],
+    { encoding: 'utf8', timeout: profile.childLimits.timeoutMs, maxBuffer: 16 * 2 ** 20 },
+  );
+  const line = child.stdout?.trim().split('\n').pop() ?? '';
+  if (child.status !== 0 || !line.startsWith('{')) {
+    const reason =
+      child.error?.message ??
+      child.stderr
+        ?.trim()
+        .split('\n')
+        .find((l) => /Error|error/.test(l)) ??
+      `exit code ${child.status}`;
+    throw new Error(reason.slice(0, 200));
+  }
+  return JSON.parse(line) as Row;
+}
+
+export function runLoopRow(
   scenario: LoopScenario,
   strategy: Strategy,
   recipe: FragmentRecipe,

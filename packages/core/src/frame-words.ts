@@ -49,11 +49,14 @@ export class FrameWords {
   words(pfn: Pfn): Uint32Array {
     const dense = this.#dense32;
     if (dense !== undefined) {
-      this.wordBase = pfn * WORDS_PER_FRAME;
+      // A word index below 2^30 (dense contents are at most 4 GiB): `| 0` keeps the field a small
+      // integer even when `pfn` arrives as a double (read from a Float64Array), so the field's
+      // representation never widens and code reading it stays fast.
+      this.wordBase = (pfn * WORDS_PER_FRAME) | 0;
       return dense;
     }
     const chunk = Math.floor(pfn / SPARSE_CHUNK_FRAMES);
-    this.wordBase = (pfn - chunk * SPARSE_CHUNK_FRAMES) * WORDS_PER_FRAME;
+    this.wordBase = ((pfn - chunk * SPARSE_CHUNK_FRAMES) * WORDS_PER_FRAME) | 0;
     if (chunk === this.#lastChunk) return this.#lastWords!;
     const words = this.#chunks32.get(chunk) ?? this.#materialise(chunk).words;
     this.#lastChunk = chunk;
