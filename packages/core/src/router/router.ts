@@ -99,6 +99,8 @@ class Router implements FrameRouter {
   readonly #allDirect: boolean;
   /** The strategy that served the last single frame. */
   #served: StrategyNode | null = null;
+  /** The single route's first step when it is a frame cache (in a zone with caches, so never direct). */
+  readonly #singleCache: StrategyNode | null;
   #used = 0;
   #scratch = new Float64Array(64);
   /**
@@ -134,11 +136,22 @@ class Router implements FrameRouter {
     this.#tracksRuns = this.zones.some((z) => z.wholeRuns !== null);
     this.#anyDirect = this.zones.some((z) => z.direct !== null);
     this.#allDirect = this.zones.every((z) => z.frames === 0 || z.direct !== null);
+    const first = this.#single[0];
+    this.#singleCache = first !== undefined && first.back !== null && !first.holdsBlocks ? first : null;
   }
 
   // ---- allocation ------------------------------------------------------------------------
 
   alloc(): Pfn {
+    // The common case: the route's first choice is a cache with frames in it (it cannot fail).
+    const cache = this.#singleCache;
+    if (cache !== null && cache.cached > 0) {
+      const pfn = cache.allocator.alloc();
+      cache.cached--;
+      this.#used++;
+      this.#handed.set(pfn);
+      return pfn;
+    }
     if (this.#used === this.#total) return NO_FRAME;
     let pfn = this.#allocSingle(this.#single);
     if (pfn === NO_FRAME && this.#drain(Number.POSITIVE_INFINITY, 1)) pfn = this.#allocSingle(this.#single);
@@ -386,10 +399,16 @@ class Router implements FrameRouter {
     }
     const zone = this.zones[this.#zoneOf(pfn)];
     const runs = zone.wholeRuns;
-    const tag = runs !== null ? runs.take(pfn, 1) : -1;
-    if (tag >= 0) this.#returnWholeRun(zone.nodes[tag], pfn, 1);
-    else this.#releaseFrame(zone, pfn);
+    const tag = runs !== null && runs.size > 0 ? runs.take(pfn, 1) : -1;
     this.#used--;
+    if (tag >= 0) {
+      this.#returnWholeRun(zone.nodes[tag], pfn, 1);
+      return;
+    }
+    // Straight to the zone's frame target, the front cache where there is one.
+    const target = zone.frameTarget!;
+    target.allocator.free(pfn);
+    if (target.back !== null && ++target.cached > target.highFrames) this.#spillAbove(target);
   }
 
   freeMany(pfns: PfnArray, count: number): void {
@@ -647,6 +666,11 @@ class Router implements FrameRouter {
 
   #cacheGrew(node: StrategyNode, frames: number): void {
     node.cached += frames;
+    if (node.cached > node.highFrames) this.#spillAbove(node);
+  }
+
+  /** Spills `node` in batches until it is at or below its high mark (or cannot spill). */
+  #spillAbove(node: StrategyNode): void {
     while (node.cached > node.highFrames) {
       const before = node.cached;
       this.#spill(node);
