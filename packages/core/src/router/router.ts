@@ -99,6 +99,8 @@ class Router implements FrameRouter {
   readonly #allDirect: boolean;
   /** The strategy that served the last single frame. */
   #served: StrategyNode | null = null;
+  /** The strategy that served the last batch whole, or null when several did. */
+  #batchFrom: StrategyNode | null = null;
   /** The single route's first step when it is a frame cache (in a zone with caches, so never direct). */
   readonly #singleCache: StrategyNode | null;
   #used = 0;
@@ -176,11 +178,13 @@ class Router implements FrameRouter {
       return false;
     }
     const handed = this.#handed;
-    const anyDirect = this.#anyDirect;
+    // Served whole by one strategy (the common case): its zone says whether to mark the frames.
+    const from = this.#batchFrom;
+    const mark = from !== null ? from.zoneRef.direct === null : true;
     for (let i = 0; i < count; i++) {
       const pfn = buf[i];
       out[i] = pfn;
-      if (!anyDirect || this.zones[this.#zoneOf(pfn)].direct === null) handed.set(pfn);
+      if (from !== null ? mark : this.zones[this.#zoneOf(pfn)].direct === null) handed.set(pfn);
     }
     this.#used += count;
     return true;
@@ -229,9 +233,13 @@ class Router implements FrameRouter {
   }
 
   #fill(buf: Float64Array, k: number, count: number, steps: readonly StrategyNode[]): number {
+    this.#batchFrom = null;
     for (let i = 0; i < steps.length && k < count; i++) {
       const node = steps[i];
-      if (k === 0 && this.#takeMany(node, buf, count)) return count;
+      if (k === 0 && this.#takeMany(node, buf, count)) {
+        this.#batchFrom = node;
+        return count;
+      }
       while (k < count) {
         const pfn = this.#takeOne(node);
         if (pfn === NO_FRAME) break;
@@ -414,53 +422,42 @@ class Router implements FrameRouter {
   freeMany(pfns: PfnArray, count: number): void {
     checkBatch('freeMany', pfns, count);
     if (count === 0) return;
-    if (this.#anyDirect) {
+    // The zone of the batch, when it lies in one (the common case).
+    const z = this.#zoneOf(pfns[0]);
+    let one = true;
+    for (let i = 1; i < count && one; i++) one = this.#zoneOf(pfns[i]) === z;
+    const zone = this.zones[z];
+    if (one && zone.direct !== null) {
       // A batch inside one direct zone: its owner checks it (duplicates too) and frees it.
-      const z = this.#zoneOf(pfns[0]);
-      const owner = this.zones[z].direct;
-      let one = true;
-      for (let i = 1; i < count && one; i++) one = this.#zoneOf(pfns[i]) === z;
-      if (owner !== null && one) {
-        owner.freeMany(pfns, count);
-        this.#used -= count;
-        return;
-      }
-      if (!one) {
-        this.#freeManyAcross(pfns, count);
-        return;
-      }
+      zone.direct.freeMany(pfns, count);
+      this.#used -= count;
+      return;
+    }
+    if (!one && this.#anyDirect) {
+      this.#freeManyAcross(pfns, count);
+      return;
     }
     const handed = this.#handed;
     // Check and clear each frame's handed-out bit in one pass: a frame listed twice finds its
     // bit already clear. On any error, the bits cleared so far are set again.
-    let zi = -1;
-    let oneZone = true;
     for (let i = 0; i < count; i++) {
-      const pfn = pfns[i];
-      if (!handed.tryClear(pfn)) {
+      if (!handed.tryClear(pfns[i])) {
         const error = this.#freeManyError(pfns, i);
         for (let j = 0; j < i; j++) handed.set(pfns[j]);
         throw error;
       }
-      const z = this.#zoneOf(pfn);
-      if (zi !== z) {
-        if (zi >= 0) oneZone = false;
-        zi = z;
-      }
     }
-    if (count === 0) return;
-    const zone = this.zones[zi];
-    if (oneZone && (zone.wholeRuns === null || zone.wholeRuns.size === 0)) {
-      // The common case: one zone, no whole runs to forget: one call on the zone's frame target.
+    if (one && (zone.wholeRuns === null || zone.wholeRuns.size === 0)) {
+      // One zone, no whole runs to forget: one call on the zone's frame target.
       const target = zone.frameTarget!;
       target.allocator.freeMany(pfns, count);
       if (target.back !== null) this.#cacheGrew(target, count);
     } else {
       for (let i = 0; i < count; i++) {
         const pfn = pfns[i];
-        const z = this.zones[this.#zoneOf(pfn)];
-        if (z.wholeRuns !== null && z.wholeRuns.countAt(pfn) === 1) this.#releaseWholeRun(z, pfn, 1);
-        else this.#releaseFrame(z, pfn);
+        const at = this.zones[this.#zoneOf(pfn)];
+        if (at.wholeRuns !== null && at.wholeRuns.countAt(pfn) === 1) this.#releaseWholeRun(at, pfn, 1);
+        else this.#releaseFrame(at, pfn);
       }
     }
     this.#used -= count;
