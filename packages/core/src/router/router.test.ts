@@ -368,6 +368,36 @@ describe('freeing', () => {
     expect(router.isFree(high)).toBe(true);
   });
 
+  it('records runs whole and turns one into per-frame bits when part of it is freed (piecewise owners)', () => {
+    const router = kernelRouter();
+    const a = router.allocRun(512, { align: 512 });
+    const b = router.allocRun(40);
+    const c = router.allocRun(8);
+    expect([a, b, c].every((p) => p !== NO_FRAME)).toBe(true);
+    const used = router.stats().usedFrames;
+    // A frame inside a run, then a piece, then a batch that reaches into another run.
+    router.free(a + 5);
+    expect(router.isFree(a + 5)).toBe(true);
+    expect(router.isFree(a + 4)).toBe(false);
+    expectThrows(() => router.free(a + 5), 'DOUBLE_FREE');
+    router.freeRun(a + 100, 12);
+    router.freeMany([b + 39, c + 1, a + 6], 3);
+    expect(router.stats().usedFrames).toBe(used - 16);
+    // A piece that still holds a freed frame is refused whole, and nothing changes.
+    expectThrows(() => router.freeRun(a, 8), 'NOT_ALLOCATED');
+    expect(router.isFree(a)).toBe(false);
+    expect(router.stats().usedFrames).toBe(used - 16);
+    // The rest, in pieces that cross what was freed, and a whole run freed at once.
+    router.freeRun(a, 5);
+    router.freeRun(a + 7, 93);
+    router.freeRun(a + 112, 400);
+    router.freeRun(b, 39);
+    router.free(c);
+    router.freeRun(c + 2, 6);
+    expect(router.stats().usedFrames).toBe(0);
+    expect(router.stats().freeFrames).toBe(freeInStrategies(router));
+  });
+
   it('frees a run across zones in one call, each part to its own zone', () => {
     const router = kernelRouter();
     const out = new Float64Array(16032);

@@ -213,10 +213,9 @@ class Router implements FrameRouter {
     }
     if (pfn !== NO_FRAME) {
       this.#used += count;
-      // A run a zone's tracker records whole is checked there, a direct zone's by its owner;
-      // every other frame here.
-      const zone = this.zones[this.#zoneOf(pfn)];
-      if (zone.direct === null && (count === 1 || zone.wholeRuns === null)) this.#handed.setRun(pfn, count);
+      // A longer run is recorded whole by its zone's tracker (O(1)), a direct zone's by its
+      // owner; a single frame here.
+      if (count === 1 && this.zones[this.#zoneOf(pfn)].direct === null) this.#handed.set(pfn);
     }
     return pfn;
   }
@@ -315,7 +314,10 @@ class Router implements FrameRouter {
         if (pfn !== NO_FRAME && node.back !== null) node.cached -= count;
       }
       if (pfn !== NO_FRAME) {
-        zone.wholeRuns?.add(pfn, count, node.index);
+        // Single frames are tracked by bits, except where the owner takes runs back only whole
+        // (the frame must go back to the strategy that served it).
+        if (zone.wholeRuns !== null && (count > 1 || !zone.piecewise))
+          zone.wholeRuns.add(pfn, count, node.index);
         return pfn;
       }
     }
@@ -400,14 +402,18 @@ class Router implements FrameRouter {
     // cleared in one step; nothing after it can fail), or the direct zone owner's own.
     if (this.#allDirect || !this.#handed.tryClear(pfn)) {
       const owner = this.#anyDirect ? this.#directOwner(pfn) : null;
-      if (owner === null) throw this.#freeFault('free', pfn, false);
-      owner.free(pfn);
-      this.#used--;
-      return;
+      if (owner !== null) {
+        owner.free(pfn);
+        this.#used--;
+        return;
+      }
+      // A frame of a run recorded whole, where the owner takes part of it back: the run becomes
+      // per-frame bits, and the frame is freed like any other.
+      if (!this.#splitAt(pfn) || !this.#handed.tryClear(pfn)) throw this.#freeFault('free', pfn, false);
     }
     const zone = this.zones[this.#zoneOf(pfn)];
     const runs = zone.wholeRuns;
-    const tag = runs !== null && runs.size > 0 ? runs.take(pfn, 1) : -1;
+    const tag = !zone.piecewise && runs !== null && runs.size > 0 ? runs.take(pfn, 1) : -1;
     this.#used--;
     if (tag >= 0) {
       this.#returnWholeRun(zone.nodes[tag], pfn, 1);
@@ -441,13 +447,14 @@ class Router implements FrameRouter {
     // Check and clear each frame's handed-out bit in one pass: a frame listed twice finds its
     // bit already clear. On any error, the bits cleared so far are set again.
     for (let i = 0; i < count; i++) {
-      if (!handed.tryClear(pfns[i])) {
+      const pfn = pfns[i];
+      if (!handed.tryClear(pfn) && !(this.#splitAt(pfn) && handed.tryClear(pfn))) {
         const error = this.#freeManyError(pfns, i);
         for (let j = 0; j < i; j++) handed.set(pfns[j]);
         throw error;
       }
     }
-    if (one && (zone.wholeRuns === null || zone.wholeRuns.size === 0)) {
+    if (one && (zone.piecewise || zone.wholeRuns === null || zone.wholeRuns.size === 0)) {
       // One zone, no whole runs to forget: one call on the zone's frame target.
       const target = zone.frameTarget!;
       target.allocator.freeMany(pfns, count);
@@ -456,7 +463,8 @@ class Router implements FrameRouter {
       for (let i = 0; i < count; i++) {
         const pfn = pfns[i];
         const at = this.zones[this.#zoneOf(pfn)];
-        if (at.wholeRuns !== null && at.wholeRuns.countAt(pfn) === 1) this.#releaseWholeRun(at, pfn, 1);
+        if (!at.piecewise && at.wholeRuns !== null && at.wholeRuns.countAt(pfn) === 1)
+          this.#releaseWholeRun(at, pfn, 1);
         else this.#releaseFrame(at, pfn);
       }
     }
@@ -481,7 +489,7 @@ class Router implements FrameRouter {
         // Marked in the handed-out bits for the duplicate check (a direct zone's frames have none).
         if (handed.test(pfn)) break;
         handed.set(pfn);
-      } else if (!handed.tryClear(pfn)) break;
+      } else if (!handed.tryClear(pfn) && !(this.#splitAt(pfn) && handed.tryClear(pfn))) break;
     }
     if (i < count) error = this.#freeManyError(pfns, i);
     // Undo the marks: direct frames lose theirs, the others get theirs back on error.
@@ -497,7 +505,8 @@ class Router implements FrameRouter {
       if (owner !== null) owner.free(pfn);
       else {
         const zone = this.zones[this.#zoneOf(pfn)];
-        if (zone.wholeRuns !== null && zone.wholeRuns.countAt(pfn) === 1) this.#releaseWholeRun(zone, pfn, 1);
+        if (!zone.piecewise && zone.wholeRuns !== null && zone.wholeRuns.countAt(pfn) === 1)
+          this.#releaseWholeRun(zone, pfn, 1);
         else this.#releaseFrame(zone, pfn);
       }
     }
@@ -536,7 +545,7 @@ class Router implements FrameRouter {
   #freeFault(op: string, pfn: Pfn, inRun: boolean): FrameError {
     if (Number.isSafeInteger(pfn) && pfn >= 0 && pfn < this.space.frameCount) {
       const zone = this.zones[this.#zoneOf(pfn)];
-      if (zone.wholeRuns?.covers(pfn)) return this.#wholeRunError(op, zone, pfn);
+      if (!zone.piecewise && zone.wholeRuns?.covers(pfn)) return this.#wholeRunError(op, zone, pfn);
     }
     return freeError(op, this.space, pfn, inRun);
   }
@@ -558,7 +567,10 @@ class Router implements FrameRouter {
       const zone = this.zones[this.#zoneOf(pfn)];
       const tag = zone.wholeRuns !== null ? zone.wholeRuns.take(pfn, count) : -1;
       if (tag >= 0) {
-        this.#returnWholeRun(zone.nodes[tag], pfn, count);
+        // Where the owner takes runs back piecewise, a whole run goes where any freed run of its
+        // shape goes; otherwise back to the strategy that served it.
+        if (zone.piecewise) this.#releasePiece(zone, pfn, count);
+        else this.#returnWholeRun(zone.nodes[tag], pfn, count);
         this.#used -= count;
         return;
       }
@@ -571,8 +583,11 @@ class Router implements FrameRouter {
       const zone = this.zones[z];
       const c = Math.min(end, zone.end) - s;
       let missing = -1;
-      if (zone.direct === null) missing = this.#handed.firstClear(s, c);
-      else {
+      if (zone.direct === null) {
+        // Runs recorded whole that this part cuts into become per-frame bits first.
+        if (zone.piecewise) this.#splitRuns(zone, s, c);
+        missing = this.#handed.firstClear(s, c);
+      } else {
         for (let i = s; i < s + c && missing < 0; i++) {
           if (!this.space.isUsable(i) || zone.direct.isFree(i)) missing = i;
         }
@@ -588,7 +603,7 @@ class Router implements FrameRouter {
         const zone = this.zones[z];
         const runs = zone.wholeRuns;
         const c = Math.min(end, zone.end) - s;
-        if (runs !== null && runs.countAt(s) !== c) {
+        if (!zone.piecewise && runs !== null && runs.countAt(s) !== c) {
           const at = runs.firstIn(s, c);
           if (at >= 0) throw this.#wholeRunError('freeRun', zone, at);
         }
@@ -606,22 +621,27 @@ class Router implements FrameRouter {
     this.#used -= count;
   }
 
-  /** Frees `[start, start + count)`, all inside `zone` and all allocated. */
+  /** Frees `[start, start + count)`, all inside `zone` (a zone with caches) and all allocated. */
   #releasePart(zone: Zone, start: Pfn, count: number): void {
-    const runs = zone.wholeRuns;
-    if (runs !== null) {
-      if (runs.countAt(start) === count) {
-        this.#releaseWholeRun(zone, start, count);
-        return;
-      }
-      // No frame of the part is in a whole run (checked): the owner takes it like any other run.
-      if (count === 1) this.#releaseFrame(zone, start);
-      else if (zone.frameTarget!.takesRuns) this.#give(zone.frameTarget!, start, count);
-      else {
-        for (let i = start; i < start + count; i++) this.#releaseFrame(zone, i);
-      }
+    if (zone.piecewise) {
+      this.#releasePiece(zone, start, count);
       return;
     }
+    const runs = zone.wholeRuns!;
+    if (runs.countAt(start) === count) {
+      this.#releaseWholeRun(zone, start, count);
+      return;
+    }
+    // No frame of the part is in a whole run (checked): the owner takes it like any other run.
+    if (count === 1) this.#releaseFrame(zone, start);
+    else if (zone.frameTarget!.takesRuns) this.#give(zone.frameTarget!, start, count);
+    else {
+      for (let i = start; i < start + count; i++) this.#releaseFrame(zone, i);
+    }
+  }
+
+  /** Frees `[start, start + count)` in a zone whose owner takes any allocated frames back. */
+  #releasePiece(zone: Zone, start: Pfn, count: number): void {
     if (count === FRAMES_PER_2MIB && start % FRAMES_PER_2MIB === 0 && zone.hugeTarget !== null) {
       this.#give(zone.hugeTarget, start, count);
     } else if (count === 1) {
@@ -631,6 +651,31 @@ class Router implements FrameRouter {
     } else {
       this.#give(zone.nodes[0], start, count);
     }
+  }
+
+  /** Where `pfn` lies in a run recorded whole in a piecewise zone, turns that run into per-frame bits. */
+  #splitAt(pfn: Pfn): boolean {
+    if (!(Number.isSafeInteger(pfn) && pfn >= 0 && pfn < this.space.frameCount)) return false;
+    return this.#splitRuns(this.zones[this.#zoneOf(pfn)], pfn, 1);
+  }
+
+  /**
+   * Turns every run recorded whole in `zone` that has a frame in `[start, start + count)` into
+   * per-frame handed-out bits (a word at a time), when the zone's owner takes runs back
+   * piecewise; true when any did. Nothing observable changes: the frames stay handed out.
+   */
+  #splitRuns(zone: Zone, start: Pfn, count: number): boolean {
+    const runs = zone.wholeRuns;
+    if (runs === null || !zone.piecewise || runs.size === 0) return false;
+    let split = false;
+    for (let at = runs.firstIn(start, count); at >= 0; at = runs.firstIn(start, count)) {
+      const runStart = runs.startOf(at);
+      const runCount = runs.countAt(runStart);
+      runs.remove(runStart);
+      this.#handed.setRun(runStart, runCount);
+      split = true;
+    }
+    return split;
   }
 
   /** A run the zone handed out whole goes back to the strategy that served it. */
@@ -853,7 +898,7 @@ class Router implements FrameRouter {
 /** The allocator that owns `zone`'s frames, when it can claim runs with `allocAt` and takes any run back piecewise. */
 function allocAtOwner(zone: Zone): FrameAllocator | undefined {
   const owner = zone.nodes.find((n) => n.back === null)?.allocator;
-  return owner?.capabilities.allocAt === true && zone.wholeRuns === null ? owner : undefined;
+  return owner?.capabilities.allocAt === true && zone.piecewise ? owner : undefined;
 }
 
 /** The router offers `allocAt` when every zone with frames has an owner that does. */

@@ -166,8 +166,17 @@ export class Zone implements RouterZone {
   readonly frameTarget: StrategyNode | null;
   /** Where a freed 2 MiB block goes when the huge route's first choice here is a 2 MiB cache. */
   readonly hugeTarget: StrategyNode | null;
-  /** Runs handed out whole, when the owner takes runs back only whole (never in a direct zone). */
+  /**
+   * Runs longer than one frame handed out whole, recorded whole (O(1) per run, never frame by
+   * frame); in a zone whose owner takes runs back only whole, single frames of runs too. Every
+   * zone with caches has one; a direct zone leaves this to its owner.
+   */
   readonly wholeRuns: WholeRunTracker | null;
+  /**
+   * The owner takes any allocated frame back alone (`freeRunPiecewise`): freeing part of a
+   * recorded run turns that run into per-frame bits first; otherwise it is `NOT_ALLOCATED`.
+   */
+  readonly piecewise: boolean;
   /**
    * The zone is its owner alone (no cache in front of it): every frame handed out here came
    * from the owner, so the owner's own checks are the one check of a free, and the router
@@ -194,6 +203,7 @@ export class Zone implements RouterZone {
       this.hugeTarget = null;
       this.wholeRuns = null;
       this.direct = null;
+      this.piecewise = true;
       return;
     }
     const nodes = resolved.strategies.map((s, i) => new StrategyNode(this, i, s, space));
@@ -216,10 +226,8 @@ export class Zone implements RouterZone {
     const owner = nodes[0];
     const alone = this.frames === space.usableFrames;
     this.direct = nodes.length === 1 && (owner.caps.freeRunPiecewise || alone) ? owner.allocator : null;
-    this.wholeRuns =
-      this.direct !== null || nodes[0].caps.freeRunPiecewise
-        ? null
-        : new WholeRunTracker(flatFramesFor(space));
+    this.piecewise = owner.caps.freeRunPiecewise === true;
+    this.wholeRuns = this.direct !== null ? null : new WholeRunTracker(flatFramesFor(space));
   }
 
   get strategies(): readonly RouterStrategy[] {
