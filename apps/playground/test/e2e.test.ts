@@ -160,7 +160,7 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     } finally {
       await dev.close();
     }
-  }, 60_000);
+  }, 120_000);
 
   it('runs a comparison, draws the frame maps and agrees with the command line', async () => {
     const page = await runInPage(setup, { width: 1400, height: 1800 });
