@@ -2,17 +2,19 @@
  * `pnpm bench [--tiny] [--only=id,…] [--check] [--strict] [--out=DIR]`
  *
  * Runs the suite against `src` (Node with `--conditions=@framekit/source` and tsx, no build
- * needed), writes `results/latest.md` and `results/latest.json`, and with `--check` prints
+ * needed), writes `results/latest.md` and `results/latest.json` (and the worker-thread rows,
+ * `--only=workers`, to `results/workers.md`), and with `--check` prints
  * which of DESIGN.md's budgets hold. The exit code is 0 unless `--strict` is given and a
  * budget misses.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkBudgets } from './budgets';
+import { checkBudgets, checkWorkerBudgets } from './budgets';
 import { PROFILES } from './profiles';
 import { renderChecks, renderMarkdown } from './report';
 import { runSuite } from './run';
+import { workerBench } from './workers';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -25,7 +27,15 @@ const only = value('only')?.split(',').filter(Boolean);
 const outDir = resolve(value('out') ?? join(dirname(fileURLToPath(import.meta.url)), '../results'));
 
 const result = await runSuite({ profile, only, log: (line) => process.stderr.write(`${line}\n`) });
-const checks = flag('check') || flag('strict') ? checkBudgets(result) : undefined;
+// The worker-thread rows (llfree on 1, 2, 4 workers; locked hier2m): results/workers.md.
+const workers =
+  !only || only.includes('workers')
+    ? await workerBench(outDir, profile === PROFILES.tiny, (line) => process.stderr.write(`${line}\n`))
+    : undefined;
+const checks =
+  flag('check') || flag('strict')
+    ? [...checkBudgets(result), ...(workers ? checkWorkerBudgets(workers.rows) : [])]
+    : undefined;
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'latest.md'), renderMarkdown(result, checks));
 writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify({ ...result, checks }, null, 2)}\n`);

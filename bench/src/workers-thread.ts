@@ -1,7 +1,8 @@
 /*
  * One worker of the throughput bench (see workers.ts): single-frame alloc+free in LIFO
  * batches of 64, either on a shared llfree allocator or on hier2m behind one Atomics lock
- * shared by all workers, until the main thread raises the stop flag.
+ * shared by all workers: warms up, says it is ready, waits for the go flag, runs its share of
+ * the configuration's rounds and reports when it started and ended.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createHier2mAllocator } from '@framekit/alloc-hier2m';
@@ -13,7 +14,9 @@ interface Job {
   readonly kind: 'llfree' | 'llfree-private' | 'hier2m-locked' | 'hier2m';
   readonly descriptor?: LLFreeDescriptor;
   readonly frames: number;
-  /** [0] go, [1] stop, [2] ready count, [3] the lock word. */
+  /** Rounds of 64 alloc+free pairs this worker runs: the configuration's total over its workers. */
+  readonly rounds: number;
+  /** [0] go, [2] ready count, [3] the lock word. */
   readonly control: SharedArrayBuffer;
 }
 
@@ -50,13 +53,10 @@ function round(): void {
 
 for (let i = 0; i < 2000; i++) round(); // warm up before the clock starts
 Atomics.add(control, 2, 1);
-while (Atomics.load(control, 0) === 0) Atomics.wait(control, 0, 0, 10);
-const t0 = performance.now();
-let rounds = 0;
-while (Atomics.load(control, 1) === 0) {
-  round();
-  rounds++;
-}
-const ms = performance.now() - t0;
+while (Atomics.load(control, 0) === 0) Atomics.wait(control, 0, 0);
+// Wall-clock times comparable across threads: the run lasts from the first start to the last end.
+const start = performance.timeOrigin + performance.now();
+for (let r = 0; r < job.rounds; r++) round();
+const end = performance.timeOrigin + performance.now();
 const retries = 'contention' in pmm ? (pmm as ReturnType<typeof attach>).contention().retries : 0;
-parentPort?.postMessage({ ops: rounds * 64, ms, retries });
+parentPort?.postMessage({ ops: job.rounds * 64, start, end, retries });

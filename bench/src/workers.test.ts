@@ -9,10 +9,10 @@ import { measureWorkers } from './workers';
 describe('worker-thread bench', () => {
   it('runs llfree and locked hier2m across workers and judges the budgets', { timeout: 60_000 }, async () => {
     const rows = [
-      await measureWorkers('hier2m', 1, 30),
-      await measureWorkers('llfree', 1, 30),
-      await measureWorkers('llfree', 2, 30),
-      await measureWorkers('hier2m-locked', 2, 30),
+      await measureWorkers('hier2m', 1, 64 * 200),
+      await measureWorkers('llfree', 1, 64 * 200),
+      await measureWorkers('llfree', 2, 64 * 200),
+      await measureWorkers('hier2m-locked', 2, 64 * 200),
     ];
     for (const r of rows) {
       expect(r.opsPerSec).toBeGreaterThan(0);

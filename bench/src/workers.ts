@@ -1,6 +1,6 @@
 /**
  * `node --conditions=@framekit/source --import tsx src/workers.ts [--tiny] [--out=DIR]`
- * (or `pnpm bench:workers`): throughput of single-frame alloc+free with 1, 2 and 4 worker
+ * (or `pnpm bench:workers`; `pnpm bench` runs it too unless `--only` leaves out `workers`): throughput of single-frame alloc+free with 1, 2 and 4 worker
  * threads on ONE llfree allocator, against the same workers taking turns through one Atomics
  * lock around hier2m (the simple alternative), and hier2m with nothing shared (one private
  * instance per worker: the machine's own scaling, the ceiling for the others). Writes
@@ -21,26 +21,36 @@ const FRAMES = 262144; // 1 GiB
 
 interface Result {
   readonly ops: number;
-  readonly ms: number;
+  /** Wall-clock ms (timeOrigin + now) when the worker started and ended its share. */
+  readonly start: number;
+  readonly end: number;
   readonly retries: number;
 }
 
-/** One configuration: `workers` threads for `windowMs`; total alloc+free pairs per second. */
+/** Alloc+free pairs per configuration (any worker count): 2^23, split evenly over the workers. */
+export const TOTAL_PAIRS = 64 * 131072;
+
+/**
+ * One configuration: `totalPairs` alloc+free pairs split evenly over `workers` threads. Every
+ * thread is started, warmed up and waiting before the clock starts; the run lasts from the
+ * first worker's start to the last one's end.
+ */
 export async function measureWorkers(
   kind: WorkerRow['kind'],
   workers: number,
-  windowMs: number,
+  totalPairs = TOTAL_PAIRS,
 ): Promise<WorkerRow> {
   const control = new SharedArrayBuffer(16);
   const flags = new Int32Array(control);
   const pmm = kind === 'llfree' ? createLLFreeAllocator(createFrameSpace({ frames: FRAMES })) : undefined;
+  const rounds = Math.max(1, Math.round(totalPairs / 64 / workers));
   const threads = Array.from(
     { length: workers },
     () =>
       new Worker(new URL('./ts-worker.mjs', import.meta.url), {
         workerData: {
           module: new URL('./workers-thread.ts', import.meta.url).href,
-          job: { kind, descriptor: pmm?.share(), frames: FRAMES, control },
+          job: { kind, descriptor: pmm?.share(), frames: FRAMES, rounds, control },
         },
         execArgv: ['--conditions=@framekit/source'],
       }),
@@ -52,24 +62,22 @@ export async function measureWorkers(
         w.once('error', fail);
       }),
   );
+  // Off the clock: every worker has started and warmed up before the go flag.
   while (Atomics.load(flags, 2) < workers) await new Promise((r) => setTimeout(r, 5));
   Atomics.store(flags, 0, 1);
   Atomics.notify(flags, 0);
-  await new Promise((r) => setTimeout(r, windowMs));
-  Atomics.store(flags, 1, 1);
   const results = await Promise.all(done);
   await Promise.all(threads.map((w) => w.terminate()));
   const ops = results.reduce((s, r) => s + r.ops, 0);
-  const ms = Math.max(...results.map((r) => r.ms));
+  const ms = Math.max(...results.map((r) => r.end)) - Math.min(...results.map((r) => r.start));
   const verified = pmm ? pmm.verify().ok && pmm.stats().usedFrames === 0 : true;
+  const contention = pmm?.contention();
   return {
     kind,
     workers,
     opsPerSec: (ops / ms) * 1000,
     nsPerOpPerWorker: (ms * 1e6 * workers) / ops,
-    retriesPerOp: pmm
-      ? pmm.contention().retries / Math.max(1, pmm.contention().allocs + pmm.contention().frees)
-      : 0,
+    retriesPerOp: contention ? contention.retries / Math.max(1, contention.allocs + contention.frees) : 0,
     verified,
   };
 }
@@ -79,9 +87,9 @@ export async function measureWorkers(
  * one least disturbed by other work on the machine.
  */
 export async function runWorkerBench(
-  windowMs: number,
+  totalPairs: number,
   log: (line: string) => void,
-  rounds = 3,
+  rounds = 5,
 ): Promise<WorkerRow[]> {
   const best = new Map<string, WorkerRow>();
   const plan: [WorkerRow['kind'], number][] = [
@@ -99,7 +107,7 @@ export async function runWorkerBench(
   ];
   for (let round = 0; round < rounds; round++) {
     for (const [kind, workers] of plan) {
-      const row = await measureWorkers(kind, workers, windowMs);
+      const row = await measureWorkers(kind, workers, totalPairs);
       log(
         `round ${round + 1}: ${kind} × ${workers}: ${(row.opsPerSec / 1e6).toFixed(2)} M alloc+free/s, ${row.retriesPerOp.toFixed(4)} retries/op`,
       );
@@ -113,11 +121,12 @@ export async function runWorkerBench(
   return plan.map(([kind, workers]) => best.get(`${kind}×${workers}`) as WorkerRow);
 }
 
-function render(rows: readonly WorkerRow[]): string {
+/** The rows and their budgets as Markdown, with the machine's load average. */
+export function renderWorkers(rows: readonly WorkerRow[], totalPairs: number, rounds: number): string {
   const lines = [
     '# Worker threads on one allocator',
     '',
-    `Single-frame alloc+free (LIFO batches of 64) on a 1 GiB space; ${availableParallelism()} cores, load average ${loadavg()
+    `Single-frame alloc+free (LIFO batches of 64) on a 1 GiB space, the same ${totalPairs.toLocaleString('en-US')} pairs per row split over its workers (warmed up and waiting before the clock), best of ${rounds} interleaved rounds; ${availableParallelism()} cores, load average ${loadavg()
       .map((x) => x.toFixed(1))
       .join(
         ' ',
@@ -139,22 +148,31 @@ function render(rows: readonly WorkerRow[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  const tiny = args.includes('--tiny');
-  const out = args.find((a) => a.startsWith('--out='))?.slice(6);
-  const outDir = resolve(out ?? join(dirname(fileURLToPath(import.meta.url)), '../results'));
-  const rows = await runWorkerBench(
-    tiny ? 150 : 1000,
-    (line) => process.stderr.write(`${line}\n`),
-    tiny ? 1 : 3,
-  );
+/** The worker rows of `pnpm bench` (tiny: fewer pairs, one round); writes workers.md and .json. */
+export async function workerBench(
+  outDir: string,
+  tiny: boolean,
+  log: (line: string) => void,
+): Promise<{ rows: WorkerRow[]; markdown: string }> {
+  const totalPairs = tiny ? TOTAL_PAIRS / 32 : TOTAL_PAIRS;
+  const rounds = tiny ? 1 : 5;
+  const rows = await runWorkerBench(totalPairs, log, rounds);
   mkdirSync(outDir, { recursive: true });
-  const md = render(rows);
-  writeFileSync(join(outDir, 'workers.md'), md);
+  const markdown = renderWorkers(rows, totalPairs, rounds);
+  writeFileSync(join(outDir, 'workers.md'), markdown);
   writeFileSync(
     join(outDir, 'workers.json'),
-    `${JSON.stringify({ rows, checks: checkWorkerBudgets(rows) }, null, 2)}\n`,
+    `${JSON.stringify({ totalPairs, rounds, loadavg: loadavg(), rows, checks: checkWorkerBudgets(rows) }, null, 2)}\n`,
   );
-  process.stdout.write(md);
+  return { rows, markdown };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const out = args.find((a) => a.startsWith('--out='))?.slice(6);
+  const outDir = resolve(out ?? join(dirname(fileURLToPath(import.meta.url)), '../results'));
+  const { markdown } = await workerBench(outDir, args.includes('--tiny'), (line) =>
+    process.stderr.write(`${line}\n`),
+  );
+  process.stdout.write(markdown);
 }

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { type CompareSetup, compare } from '@framekit/cli/compare';
 import { prepareWorkersRun, replayShare, workersAllocator } from '@framekit/cli/workers';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { build, createLogger, type PreviewServer, preview } from 'vite';
+import { build, createLogger, createServer, type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockLayout, blockUsage, shade, usableBits } from '../src/web/frame-map';
 import { freeBits } from '../src/web/free-bits';
@@ -136,6 +136,31 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it('serves the isolation headers from `vite` (dev) and `vite preview`, for the page and the worker script', async () => {
+    const dev = await createServer({
+      root,
+      configFile: resolve(root, 'vite.config.ts'),
+      logLevel: 'error',
+      server: { port: 0, host: '127.0.0.1' },
+    });
+    await dev.listen();
+    try {
+      const devUrl = dev.resolvedUrls!.local[0];
+      for (const [base, path] of [
+        [devUrl, ''],
+        [devUrl, 'src/web/llfree-worker.ts'],
+        [url, ''],
+      ]) {
+        const response = await fetch(`${base}${path}`);
+        expect(response.status, `${base}${path}`).toBe(200);
+        expect(response.headers.get('cross-origin-opener-policy'), `${base}${path}`).toBe('same-origin');
+        expect(response.headers.get('cross-origin-embedder-policy'), `${base}${path}`).toBe('require-corp');
+      }
+    } finally {
+      await dev.close();
+    }
+  }, 120_000);
 
   it('runs a comparison, draws the frame maps and agrees with the command line', async () => {
     const page = await runInPage(setup, { width: 1400, height: 1800 });

@@ -13,6 +13,7 @@ import {
   checkFrame,
   checkNoDuplicates,
   checkRun,
+  lastAtOrBelow,
   readAlign,
   readBelow,
   unsupported,
@@ -65,6 +66,12 @@ export class LLFree implements LLFreeAllocator, RetryCounter {
   readonly #upper: Upper;
   readonly #slotAt: number;
   #scratch = new Float64Array(64);
+  /** The segment of consecutive children `#childOf` found last: its frames and first child. */
+  #segmentLo = 0;
+  #segmentHi = 0;
+  #segmentChild = 0;
+  /** Word distance from a bitfield word to its run marks. */
+  readonly #runsDelta: number;
 
   constructor(
     space: FrameSpace,
@@ -79,6 +86,7 @@ export class LLFree implements LLFreeAllocator, RetryCounter {
     this.#state = new Int32Array(buffer);
     this.slot = slot;
     this.#slotAt = layout.slots + slot * SLOT_WORDS;
+    this.#runsDelta = layout.runs - layout.bits;
     this.#lower = new Lower(layout, this.#state);
     this.#upper = new Upper(this.#lower, slot, this);
   }
@@ -139,12 +147,27 @@ export class LLFree implements LLFreeAllocator, RetryCounter {
   // ---- frees --------------------------------------------------------------------------
 
   free(pfn: Pfn): void {
-    const c = this.#childOf('free', pfn);
-    const offset = pfn - this.#layout.childBase[c];
-    if (this.#lower.inRun(c, offset)) throw this.#partOfRun('free', pfn);
-    if (!this.#lower.clearFrame(c, offset)) throw this.#notAllocated('free', c, pfn, false);
+    const layout = this.#layout;
+    let c: number;
+    // Fast path: a frame of a whole child in the segment the last free found (an integer in
+    // range is a valid frame number, so this skips the generic checks and the segment search).
+    if (pfn >= this.#segmentLo && pfn < this.#segmentHi && Math.floor(pfn) === pfn) {
+      c = this.#segmentChild + Math.floor((pfn - this.#segmentLo) / FRAMES_PER_CHILD);
+      if (layout.partial[c] === 1) c = this.#childOf('free', pfn);
+    } else c = this.#childOf('free', pfn);
+    const offset = pfn - layout.childBase[c];
+    const bit = offset % FRAMES_PER_WORD;
+    const word = layout.bits + c * WORDS_PER_CHILD + Math.floor(offset / FRAMES_PER_WORD);
+    const state = this.#state;
+    // A plain read of the run marks: those of a frame the caller holds were written before it got it.
+    if (((state[word + this.#runsDelta] >>> bit) & (bit === 31 ? 1 : 3)) !== 0)
+      throw this.#partOfRun('free', pfn);
+    const mask = 1 << bit;
+    // Test-and-clear in one atomic step: of two racing frees of one frame, exactly one wins.
+    if ((Atomics.and(state, word, ~mask) & mask) === 0) throw this.#notAllocated('free', c, pfn, false);
     this.#upper.freedOne(c);
-    this.#account(S_FREES);
+    state[this.#slotAt + S_FREES]++;
+    state[this.#slotAt + S_RETRIES] = this.retries;
   }
 
   freeMany(pfns: PfnArray, count: number): void {
@@ -420,7 +443,11 @@ export class LLFree implements LLFreeAllocator, RetryCounter {
   #childOf(op: string, pfn: Pfn): number {
     checkFrame(op, this.space, pfn);
     const layout = this.#layout;
-    const c = childOf(layout, pfn);
+    const s = lastAtOrBelow(layout.segmentStart, pfn);
+    const c =
+      s < 0 || pfn >= layout.segmentEnd[s]
+        ? -1
+        : layout.segmentChild[s] + Math.floor((pfn - layout.segmentStart[s]) / FRAMES_PER_CHILD);
     if (c < 0 || (layout.partial[c] === 1 && !inRanges(layout, pfn))) {
       throw new FrameError(
         'NOT_USABLE',
@@ -431,6 +458,9 @@ export class LLFree implements LLFreeAllocator, RetryCounter {
         },
       );
     }
+    this.#segmentLo = layout.segmentStart[s];
+    this.#segmentHi = layout.segmentEnd[s];
+    this.#segmentChild = layout.segmentChild[s];
     return c;
   }
 

@@ -1,4 +1,11 @@
-import { FRAMES_PER_CHILD, type RetryCounter, setOne, WORDS_PER_CHILD } from './bitfield';
+import {
+  FRAMES_PER_CHILD,
+  FRAMES_PER_WORD,
+  lowestClear,
+  type RetryCounter,
+  setOne,
+  WORDS_PER_CHILD,
+} from './bitfield';
 import {
   CHILDREN_PER_TREE,
   type Layout,
@@ -40,6 +47,8 @@ export class Upper {
   readonly counter: RetryCounter;
   /** Where this worker starts looking for a tree: spread over the memory by slot. */
   readonly startTree: number;
+  /** The bitfield word of the credit's child where `allocOne` looks first. */
+  wordHint = 0;
 
   constructor(lower: Lower, slotIndex: number, counter: RetryCounter) {
     this.lower = lower;
@@ -79,9 +88,22 @@ export class Upper {
       credit = state[at + S_CREDIT];
     }
     const c = state[at + S_CREDIT_CHILD];
-    // The credit's frames are counted out of the child, so a clear bit is there for each.
-    const offset = setOne(state, this.layout.bits + c * WORDS_PER_CHILD, 0, this.counter);
+    // The credit's frames are counted out of the child, so a clear bit is there for each. The
+    // search starts at the word of the last frame handed out (this thread's own hint, no
+    // shared state) and wraps around, so frames freed below it are found too.
+    const base = this.layout.bits + c * WORDS_PER_CHILD;
+    const hint = this.wordHint;
     state[at + S_CREDIT] = credit - 1;
+    // Fast path: one plain read of the hinted word (a guess) and one test-and-set.
+    const word = state[base + hint];
+    if (word !== -1) {
+      const mask = 1 << lowestClear(word);
+      if ((Atomics.or(state, base + hint, mask) & mask) === 0)
+        return this.layout.childBase[c] + hint * FRAMES_PER_WORD + (31 - Math.clz32(mask));
+      this.counter.retries++;
+    }
+    const offset = setOne(state, base, hint, this.counter);
+    this.wordHint = Math.floor(offset / FRAMES_PER_WORD);
     return this.layout.childBase[c] + offset;
   }
 
