@@ -41,6 +41,18 @@ describe('fragmentation recipe', () => {
 });
 
 describe('bench suite (tiny profile)', () => {
+  it('measures each loop row in a child process of its own when the profile isolates', async () => {
+    const profile = { ...PROFILES.tiny, isolate: true };
+    const result = await runSuite({ profile, only: ['batch-64'] });
+    const rows = result.rows.filter((r) => r.scenario === 'batch-64' && r.kind !== 'c');
+    expect(rows.map((r) => r.strategy)).toContain('router:kernel');
+    for (const row of rows) {
+      expect(row.skipped ?? '', row.strategy).not.toMatch(/^failed/);
+      if (!row.skipped) expect(row.medianNs, row.strategy).toBeGreaterThan(0);
+    }
+    expect(rows.find((r) => r.strategy === 'router:kernel')?.servedBy).toBe('stack');
+  }, 120_000);
+
   it('runs every scenario, strategy and reference, and renders the report', async () => {
     if (!cc) console.warn(`bench smoke: ${noCc}; the TypeScript rows still run`);
     const result = await runSuite({ profile: PROFILES.tiny });

@@ -1,0 +1,13 @@
+import { createFrameSpace } from '@framekit/core';
+import { plugin as stack } from '@framekit/alloc-stack';
+import { PlainTypedArrayStack } from './plain-stack';
+const frames = 262144;
+const which = process.argv[2];
+const space = createFrameSpace({ frames } as any, { backing: (process.env.BACKING ?? 'sparse') as any });
+const target: any = which === 'plain' ? new PlainTypedArrayStack(frames) : (stack as any).create(space, space.ranges, process.env.TRUSTED ? { trusted: true } : {});
+const fn = new Function('target', 'out', `return function(){ for (let k = 0; k < 64; k++) out[k] = target.alloc(); for (let k = 63; k >= 0; k--) target.free(out[k]); }`)(target, new Float64Array(64));
+for (let i = 0; i < 30000; i++) fn();
+const N = 300000;
+const t0 = performance.now();
+for (let i = 0; i < N; i++) fn();
+console.log(which, process.env.TRUSTED ? 'trusted' : '', ((performance.now() - t0) * 1e6 / (N * 64)).toFixed(2), 'ns/pair');
