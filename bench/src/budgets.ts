@@ -22,7 +22,8 @@ export const THRESHOLDS = {
   initNsPerFrame: 0.5,
   /** "1 bit per frame (+ a small summary)": the summary may add a quarter of the bitmap. */
   bitmapBytesPerFrame: 0.125 * 1.25,
-  refcountBytesPerFrame: 2,
+  /** 16-bit counts, plus a pointer per 512-frame chunk (8 B per 1 KiB of counts, under 1%). */
+  refcountBytesPerFrame: 2 * 1.01,
   /** "zero extra for the stack": below one bit per 64 frames. */
   stackBytesPerFrame: 1 / 512,
   /** The stack alone: single-frame alloc+free within this factor of a plain typed-array stack. */

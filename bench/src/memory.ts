@@ -28,7 +28,9 @@ export function extraMemory(
   if (createStack) {
     // The stack's metadata after a full churn (every frame handed out, then all freed in a
     // scattered order), not just after start-up, where its lazily made used bits cost nothing.
-    const stack = createStack(createFrameSpace({ frames }));
+    // Frame contents (dense: every chunk a node might land in exists anyway), so the nodes
+    // live inside free frames, as the stack keeps them wherever memory has contents.
+    const stack = createStack(createFrameSpace({ frames }, { backing: 'dense' }));
     const all = new Float64Array(frames);
     let n = 0;
     for (let pfn = stack.alloc(); pfn !== -1; pfn = stack.alloc()) all[n++] = pfn;
@@ -41,7 +43,7 @@ export function extraMemory(
       frames,
       metadataBytes: churned,
       bytesPerFrame: churned / frames,
-      note: 'nodes in a typed array here (no contents): used bits plus the node array',
+      note: 'nodes inside free frames: only the used bits are metadata',
     });
   }
   return [

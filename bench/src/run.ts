@@ -178,7 +178,8 @@ export async function runSuite(options: RunOptions): Promise<SuiteResult> {
       init.push(...(await runInit(map, reps, loaded, profile, binary)));
     }
   }
-  const stackStrategy = loaded.strategies.find((x) => x.id === 'stack[array]');
+  // The stack with its nodes inside free frames: the churn row judges its own metadata.
+  const stackStrategy = loaded.strategies.find((x) => x.id === 'stack');
   const memory = wanted(options.only, 'memory')
     ? memoryRows(init, profile, stackStrategy?.create as ((space: FrameSpace) => FrameAllocator) | undefined)
     : [];
