@@ -103,6 +103,14 @@ class Router implements FrameRouter {
   #batchFrom: StrategyNode | null = null;
   /** The single route's first step when it is a frame cache (in a zone with caches, so never direct). */
   readonly #singleCache: StrategyNode | null;
+  /** The single route's first step when it is a direct zone's owner. */
+  readonly #singleDirect: FrameAllocator | null;
+  /**
+   * The owner of the one zone with frames, when that zone is direct (z903): every free goes
+   * to it as it is, and its checks classify anything else (a frame outside its ranges is
+   * `NOT_USABLE` to it, as to the router).
+   */
+  readonly #sole: FrameAllocator | null;
   #used = 0;
   #scratch = new Float64Array(64);
   /**
@@ -140,6 +148,10 @@ class Router implements FrameRouter {
     this.#allDirect = this.zones.every((z) => z.frames === 0 || z.direct !== null);
     const first = this.#single[0];
     this.#singleCache = first !== undefined && first.back !== null && !first.holdsBlocks ? first : null;
+    this.#singleDirect =
+      first !== undefined && first.zoneRef.direct === first.allocator ? first.allocator : null;
+    const withFrames = this.zones.filter((z) => z.frames > 0);
+    this.#sole = withFrames.length === 1 ? withFrames[0].direct : null;
   }
 
   // ---- allocation ------------------------------------------------------------------------
@@ -153,6 +165,15 @@ class Router implements FrameRouter {
       this.#used++;
       this.#handed.set(pfn);
       return pfn;
+    }
+    // Or the route's first choice is a direct zone's owner: it answers alone.
+    const direct = this.#singleDirect;
+    if (direct !== null) {
+      const pfn = direct.alloc();
+      if (pfn !== NO_FRAME) {
+        this.#used++;
+        return pfn;
+      }
     }
     if (this.#used === this.#total) return NO_FRAME;
     let pfn = this.#allocSingle(this.#single);
@@ -398,6 +419,12 @@ class Router implements FrameRouter {
   // ---- freeing -------------------------------------------------------------------------
 
   free(pfn: Pfn): void {
+    const sole = this.#sole;
+    if (sole !== null) {
+      sole.free(pfn);
+      this.#used--;
+      return;
+    }
     // The one check: a frame the router handed out from a zone with caches (tested and
     // cleared in one step; nothing after it can fail), or the direct zone owner's own.
     if (this.#allDirect || !this.#handed.tryClear(pfn)) {
@@ -426,6 +453,12 @@ class Router implements FrameRouter {
   }
 
   freeMany(pfns: PfnArray, count: number): void {
+    const sole = this.#sole;
+    if (sole !== null) {
+      sole.freeMany(pfns, count);
+      this.#used -= count;
+      return;
+    }
     checkBatch('freeMany', pfns, count);
     if (count === 0) return;
     // The zone of the batch, when it lies in one (the common case).
@@ -551,6 +584,12 @@ class Router implements FrameRouter {
   }
 
   freeRun(pfn: Pfn, count: number): void {
+    const sole = this.#sole;
+    if (sole !== null) {
+      sole.freeRun(pfn, count);
+      this.#used -= count;
+      return;
+    }
     checkRun('freeRun', this.space, pfn, count);
     const end = pfn + count;
     if (this.#anyDirect) {
