@@ -143,6 +143,9 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
       configFile: resolve(root, 'vite.config.ts'),
       logLevel: 'error',
       server: { port: 0, host: '127.0.0.1' },
+      // Only the headers are under test: no dependency pre-bundling (inside vitest's own Vite,
+      // the optimizer's esbuild run never settles, and every request would wait for it).
+      optimizeDeps: { noDiscovery: true, include: [] },
     });
     await dev.listen();
     try {
