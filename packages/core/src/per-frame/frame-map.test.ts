@@ -26,7 +26,8 @@ describe('FrameMap', () => {
     }
     for (const k of [...model.keys()]) expect(map.take(k)).toBe(model.get(k));
     expect(map.size).toBe(0);
-    expect(map.bytes()).toBe(16 * 16);
+    // Emptied, it has shrunk back to the size below which it keeps its slots (1,024).
+    expect(map.bytes()).toBe(1024 * 16);
   });
 
   it('answers 0 for keys that are not frames', () => {
@@ -35,5 +36,17 @@ describe('FrameMap', () => {
     for (const k of [0.5, Number.NaN, -1, 6, 2 ** 32 + 5]) expect(map.get(k)).toBe(0);
     expect(map.take(Number.NaN)).toBe(0);
     expect(map.get(5)).toBe(9);
+  });
+});
+
+describe('FrameMap sizes', () => {
+  it('keeps its slots when it empties and fills again (no resize per batch)', () => {
+    const map = new FrameMap();
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 300; i++) map.set(i * 512, i + 1);
+      const full = map.bytes();
+      for (let i = 0; i < 300; i++) expect(map.take(i * 512)).toBe(i + 1);
+      expect(map.bytes()).toBe(full);
+    }
   });
 });

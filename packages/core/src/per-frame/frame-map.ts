@@ -1,5 +1,7 @@
 /** Slots of a new table (a power of two). */
 const MIN_SLOTS = 16;
+/** Tables at most this large never shrink: a table that empties and fills again (a batch of runs handed out and freed) must not resize each time. */
+const SHRINK_SLOTS = 1024;
 /** No key: frame numbers are never negative. */
 const EMPTY = -1;
 
@@ -7,9 +9,9 @@ const EMPTY = -1;
  * A hash map from frame numbers to non-zero numbers, in two typed arrays (open addressing,
  * linear probing, deletion by backward shift: no tombstones). Lookups, inserts and deletes are
  * O(1) expected and allocate nothing unless the table grows (doubling at 1/2 full) or
- * shrinks (halving at 1/8 full), so its memory follows the live entries, not the frame span:
- * the table behind the whole-run tracker, where a 2^40-frame space with a few runs costs a
- * few hundred bytes.
+ * shrinks (halving at 1/8 full, above 1,024 slots), so its memory follows the live
+ * entries, not the frame span: the table behind the whole-run tracker, where a 2^40-frame
+ * space with a few runs costs a few hundred bytes.
  */
 export class FrameMap {
   #keys: Float64Array;
@@ -84,7 +86,7 @@ export class FrameMap {
     keys[hole] = EMPTY;
     values[hole] = 0;
     this.#size--;
-    if (keys.length > MIN_SLOTS && this.#size * 8 < keys.length) this.#resize(keys.length / 2);
+    if (keys.length > SHRINK_SLOTS && this.#size * 8 < keys.length) this.#resize(keys.length / 2);
     return value;
   }
 
