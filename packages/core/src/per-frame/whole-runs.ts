@@ -48,10 +48,13 @@ export class WholeRunTracker {
    */
   take(start: number, count: number): number {
     const value = this.#runs.get(start);
-    if (value === 0 || Math.floor(value / 256) !== count) return -1;
+    const runCount = Math.floor(value / 256);
+    if (value === 0 || runCount !== count) return -1;
     this.#runs.take(start);
     this.#starts.clear(start);
-    return value % 256;
+    // The tag by subtraction: `%` on a number that is not known to be a small integer is a
+    // call to fmod, several times dearer than the rest of this method.
+    return value - runCount * 256;
   }
 
   /** The count of the run starting at `start`, or 0. */
@@ -61,7 +64,8 @@ export class WholeRunTracker {
 
   /** The tag of the run starting at `start`. */
   tagAt(start: number): number {
-    return this.#value(start) % 256;
+    const value = this.#value(start);
+    return value - Math.floor(value / 256) * 256;
   }
 
   /** The start of the recorded run covering `pfn`, or -1 when none does. */
