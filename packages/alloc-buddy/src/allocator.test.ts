@@ -83,6 +83,35 @@ describe('split and merge', () => {
     }
   });
 
+  it('spots a free block in a run of any length and offset (summary words included), else frees it all', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 199_999 }),
+        fc.integer({ min: 0, max: 9 }),
+        fc.integer({ min: 0, max: 199_999 }),
+        fc.integer({ min: 1, max: 200_000 }),
+        (at, order, from, len) => {
+          const a = buddy(1 << 18, 10);
+          expect(a.allocRun(200_000)).toBe(0);
+          const size = 2 ** order;
+          const head = Math.min(Math.floor(at / size) * size, 200_000 - size);
+          a.freeRun(head, size);
+          const to = Math.min(from + len, 200_000);
+          const before = a.freeBlocksPerOrder();
+          const code = errorCode(() => a.freeRun(from, to - from));
+          if (head < to && head + size > from) {
+            expect(code).toBe('NOT_ALLOCATED');
+            expect(a.freeBlocksPerOrder()).toEqual(before);
+          } else {
+            expect(code).toBeUndefined();
+            expect(a.stats().freeFrames).toBe((1 << 18) - 200_000 + size + (to - from));
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   it('a run aligned beyond its size comes from a block of the alignment', () => {
     const a = buddy(64, 6);
     a.alloc();

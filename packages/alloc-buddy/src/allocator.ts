@@ -115,8 +115,8 @@ export class BuddyFrameAllocator implements BuddyAllocator {
     let align = 1;
     let below = Number.POSITIVE_INFINITY;
     if (options !== undefined) {
-      align = readAlign('allocRun', options);
-      below = readBelow('allocRun', options);
+      if (options.align !== undefined) align = readAlign('allocRun', options);
+      if (options.below !== undefined) below = readBelow('allocRun', options);
     }
     if (count > this.#free) return NO_FRAME;
     const top = POW2[this.maxOrder];
@@ -155,6 +155,11 @@ export class BuddyFrameAllocator implements BuddyAllocator {
       }
       return -1;
     }
+    return this.#findBlockInAreas(order, count, below);
+  }
+
+  /** `#findBlock` over several areas: the per-order area summaries name the lowest area holding each order. */
+  #findBlockInAreas(order: number, count: number, below: number): number {
     const areas = this.#totals.areas as LevelBitmap[];
     for (let o = order; o <= this.maxOrder; o++) {
       const a = areas[o].first();
@@ -303,6 +308,24 @@ export class BuddyFrameAllocator implements BuddyAllocator {
   }
 
   freeRun(pfn: Pfn, count: number): void {
+    const area = this.#last;
+    // A run inside the area the last lookup found: its bounds prove pfn and count valid.
+    if (
+      pfn >= area.start &&
+      count >= 1 &&
+      pfn + count <= area.end &&
+      Number.isInteger(pfn) &&
+      Number.isInteger(count) &&
+      !area.anyFreeIn(pfn, pfn + count)
+    ) {
+      area.release(pfn, pfn + count);
+      this.#free += count;
+      return;
+    }
+    this.#freeRunSlow(pfn, count);
+  }
+
+  #freeRunSlow(pfn: Pfn, count: number): void {
     const first = this.#areasOfRun('freeRun', pfn, count);
     const end = pfn + count;
     for (let a = first, s = pfn; s < end; s = this.#areas[a++].end) {

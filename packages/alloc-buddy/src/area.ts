@@ -259,15 +259,16 @@ export class Area {
 
   /** The order of the free block holding `pfn` (its head goes to `hit`), or -1. O(maxOrder). */
   blockOf(pfn: number): number {
-    const rel = pfn - this.base;
     const words = this.words;
     const off0 = this.off0;
-    for (let o = 0; o <= this.maxOrder; o++) {
-      const i = rel >>> o;
-      if (((words[off0[o] + (i >>> 5)] >>> (i & 31)) & 1) !== 0) {
+    const max = this.maxOrder;
+    let i = pfn - this.base;
+    for (let o = 0; o <= max; o++) {
+      if ((words[off0[o] + (i >>> 5)] & (1 << (i & 31))) !== 0) {
         this.hit = this.base + i * POW2[o];
         return o;
       }
+      i >>>= 1;
     }
     return -1;
   }
@@ -330,7 +331,17 @@ export class Area {
   anyFreeIn(from: number, to: number): boolean {
     const lo = from - this.base;
     const hi = to - 1 - this.base;
-    for (let o = 0; o <= this.maxOrder; o++) if (this.anyIn(o, lo >>> o, hi >>> o)) return true;
+    const max = this.maxOrder;
+    let o = 0;
+    // Orders whose blocks are smaller than the run: a span of bits each.
+    for (; o <= max && lo >>> o !== hi >>> o; o++) if (this.anyIn(o, lo >>> o, hi >>> o)) return true;
+    // From here up the run lies inside one block of the order: one bit each.
+    const words = this.words;
+    const off0 = this.off0;
+    for (; o <= max; o++) {
+      const i = lo >>> o;
+      if (((words[off0[o] + (i >>> 5)] >>> (i & 31)) & 1) !== 0) return true;
+    }
     return false;
   }
 
