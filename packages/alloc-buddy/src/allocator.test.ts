@@ -112,6 +112,25 @@ describe('split and merge', () => {
     );
   });
 
+  it('free of a frame inside a free block of any order throws DOUBLE_FREE and changes nothing', () => {
+    const a = buddy(4096, 10);
+    expect(a.allocRun(3)).toBe(0); // frames 0-2 used; 3 free at order 0, 4-7 at order 2, …
+    for (const pfn of [3, 4, 5, 7, 8, 100, 1023, 1024, 4095]) {
+      const before = a.freeBlocksPerOrder();
+      expect(
+        errorCode(() => a.free(pfn)),
+        `frame ${pfn}`,
+      ).toBe('DOUBLE_FREE');
+      expect(a.freeBlocksPerOrder()).toEqual(before);
+    }
+    a.free(2); // its buddy 3 is free: they merge into the order-1 block [2, 4)
+    expect(a.freeBlocksPerOrder().slice(0, 3)).toEqual([0, 1, 1]);
+    expect(errorCode(() => a.free(2))).toBe('DOUBLE_FREE');
+    a.free(1);
+    a.free(0);
+    expect(a.freeBlocksPerOrder()).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4]);
+  });
+
   it('a run aligned beyond its size comes from a block of the alignment', () => {
     const a = buddy(64, 6);
     a.alloc();

@@ -271,8 +271,7 @@ export class BuddyFrameAllocator implements BuddyAllocator {
       area = this.#areas[a];
       this.#last = area;
     }
-    if (area.blockOf(pfn) >= 0) throw this.#misuse('free', pfn, false);
-    area.freeBlock(pfn, 0);
+    if (!area.freeFrame(pfn)) throw this.#misuse('free', pfn, false);
     this.#free++;
   }
 

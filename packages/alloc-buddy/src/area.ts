@@ -292,6 +292,33 @@ export class Area {
     if (this.blocks[o]++ === 0 && this.#shared !== undefined) this.#shared[o].set(this.index);
   }
 
+  /**
+   * Frees frame `pfn` and merges it, or returns false when it is free already (a double free;
+   * nothing changes). Its own bit and its buddy's share one word: when the buddy is free at
+   * order 0, no block above can be free (it would hold the buddy whole), so the merge runs
+   * unchecked; otherwise the frame's blocks of orders 1 … maxOrder are tested first.
+   */
+  freeFrame(pfn: number): boolean {
+    const words = this.words;
+    const off0 = this.off0;
+    const max = this.maxOrder;
+    const i = pfn - this.base;
+    const w0 = words[off0[0] + (i >>> 5)];
+    if ((w0 & (1 << (i & 31))) !== 0) return false;
+    if (max > 0 && (w0 & (1 << ((i ^ 1) & 31))) !== 0) {
+      this.freeBlock(pfn, 0);
+      return true;
+    }
+    let j = i;
+    for (let o = 1; o <= max; o++) {
+      j >>>= 1;
+      if ((words[off0[o] + (j >>> 5)] & (1 << (j & 31))) !== 0) return false;
+    }
+    this.#set(0, i);
+    if (this.blocks[0]++ === 0 && this.#shared !== undefined) this.#shared[0].set(this.index);
+    return true;
+  }
+
   /** Frees `[from, to)` (allocated frames), cut into maximal aligned blocks, each merged. */
   release(from: number, to: number): void {
     let p = from;
