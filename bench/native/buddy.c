@@ -180,8 +180,16 @@ static inline int bd_is_free(const buddy_t *a, pfn_t p) {
   for (int o = 0; o <= BUDDY_MAX_ORDER; o++) if (lb_test(&a->map[o], p >> o)) return 1;
   return 0;
 }
+/* Frees frame p, or refuses a double free (as framekit throws). Its bit and its buddy's share a
+ * word: when the buddy is free at order 0 no larger block can be free (it would hold the buddy
+ * whole), so the merge runs unchecked; otherwise p's blocks of orders 1 … max are tested first
+ * (as alloc-buddy's Area.freeFrame). */
 static inline void bd_free(buddy_t *a, pfn_t p) {
-  if (bd_is_free(a, p)) return; /* a double free: refused, as framekit throws */
+  uint32_t w0 = a->map[0].level[0][p >> 5];
+  if ((w0 >> (p & 31)) & 1) return;
+  if (!((w0 >> ((p ^ 1) & 31)) & 1)) {
+    for (int o = 1; o <= BUDDY_MAX_ORDER; o++) if (lb_test(&a->map[o], p >> o)) return;
+  }
   bd_free_block(a, p, 0);
   a->free_frames++;
 }
