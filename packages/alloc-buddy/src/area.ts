@@ -60,6 +60,12 @@ export class Area {
   readonly bits: Float64Array;
   /** Free blocks per order in this area. */
   readonly blocks: Float64Array;
+  /**
+   * Per order, a word of the bitmap at or before its lowest non-zero word: raised by `first`
+   * when it finds that word, lowered by every set below it. The lowest block is then usually
+   * one read away; when not, the summaries find it (never a scan).
+   */
+  readonly #low: Int32Array;
   /** Which areas hold blocks of each order, when the allocator has several; else `undefined`. */
   readonly #shared: LevelBitmap[] | undefined;
   /** After `blockOf`: the head of the block it found. */
@@ -99,6 +105,7 @@ export class Area {
     }
     this.words = new Int32Array(total);
     this.blocks = new Float64Array(orders);
+    this.#low = new Int32Array(orders);
     this.#shared = totals.areas;
   }
 
@@ -110,7 +117,8 @@ export class Area {
       this.levels.byteLength +
       this.off0.byteLength +
       this.bits.byteLength +
-      this.blocks.byteLength
+      this.blocks.byteLength +
+      this.#low.byteLength
     );
   }
 
@@ -126,6 +134,7 @@ export class Area {
     const off = this.off;
     const n = this.levels[o];
     const p = o * LEVELS;
+    if (i >>> 5 < this.#low[o]) this.#low[o] = i >>> 5;
     let index = i;
     for (let l = 0; l < n; l++) {
       const w = off[p + l] + (index >>> 5);
@@ -159,17 +168,13 @@ export class Area {
     this.words[this.off0[0] + (i >>> 5)] ^= 1 << (i & 31);
   }
 
-  /** The lowest set bit of order `o`, or -1: down from the top summary word, one word per level. */
+  /** The lowest set bit of order `o`, or -1: the word `#low` names, else up the summaries from there. */
   first(o: number): number {
-    const words = this.words;
-    const off = this.off;
-    const p = o * LEVELS;
-    let i = 0;
-    for (let l = this.levels[o] - 1; l >= 0; l--) {
-      const word = words[off[p + l] + i];
-      if (word === 0) return -1;
-      i = i * 32 + lowestBit(word);
-    }
+    const w = this.#low[o];
+    const word = this.words[this.off0[o] + w];
+    if (word !== 0) return w * 32 + lowestBit(word);
+    const i = this.next(o, (w + 1) * 32);
+    if (i >= 0) this.#low[o] = i >>> 5;
     return i;
   }
 
