@@ -429,7 +429,7 @@ export class BuddyFrameAllocator implements BuddyAllocator {
 
 /** The smallest order whose blocks hold `count` frames at alignment `align` (both at most 2^18). */
 function orderFor(count: number, align: number): number {
-  const size = count > align ? count : align;
+  const size = Math.max(count, align);
   return size === 1 ? 0 : 32 - Math.clz32(size - 1);
 }
 
