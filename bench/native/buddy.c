@@ -220,6 +220,11 @@ static inline int bd_any_free_in(const buddy_t *a, pfn_t from, pfn_t to) {
   return 0;
 }
 static inline int bd_free_run(buddy_t *a, pfn_t p, pfn_t n) {
+  if (n == 1) { /* one frame: as bd_free (as alloc-buddy's freeRun does) */
+    pfn_t before = a->free_frames;
+    bd_free(a, p);
+    return a->free_frames == before;
+  }
   if (bd_any_free_in(a, p, p + n)) return 1; /* a free frame in the run: refused, as framekit throws */
   bd_release(a, p, p + n);
   a->free_frames += n;

@@ -308,6 +308,11 @@ export class BuddyFrameAllocator implements BuddyAllocator {
 
   freeRun(pfn: Pfn, count: number): void {
     const area = this.#last;
+    // One frame: as `free`, a frame already free being this call's misuse (`NOT_ALLOCATED`).
+    if (count === 1 && pfn >= area.start && pfn < area.end && Number.isInteger(pfn) && area.freeFrame(pfn)) {
+      this.#free++;
+      return;
+    }
     // A run inside the area the last lookup found: its bounds prove pfn and count valid.
     if (
       pfn >= area.start &&
