@@ -121,14 +121,16 @@ describe('split and merge', () => {
         errorCode(() => a.free(pfn)),
         `frame ${pfn}`,
       ).toBe('DOUBLE_FREE');
+      expect(errorCode(() => a.freeRun(pfn, 1))).toBe('NOT_ALLOCATED');
       expect(a.freeBlocksPerOrder()).toEqual(before);
     }
     a.free(2); // its buddy 3 is free: they merge into the order-1 block [2, 4)
     expect(a.freeBlocksPerOrder().slice(0, 3)).toEqual([0, 1, 1]);
     expect(errorCode(() => a.free(2))).toBe('DOUBLE_FREE');
-    a.free(1);
+    a.freeRun(1, 1);
     a.free(0);
     expect(a.freeBlocksPerOrder()).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4]);
+    expect(a.stats().freeFrames).toBe(4096);
   });
 
   it('a run aligned beyond its size comes from a block of the alignment', () => {
