@@ -110,7 +110,11 @@ export function checkBudgets(result: SuiteResult): Check[] {
   for (const [big, small, budget] of [
     ['frag-512', 'frag-512-small', 'buddy 512-frame runs on a 90%-fragmented space: never a scan'],
     ['below-1', 'below-1-small', 'buddy `below` runs never scan (16x the space and free blocks above it)'],
-    ['below-run', 'below-run-small', 'buddy `below` runs never scan (16x the space and free blocks above it)'],
+    [
+      'below-run',
+      'below-run-small',
+      'buddy `below` runs never scan (16x the space and free blocks above it)',
+    ],
   ] as const) {
     const b = find(result, big, 'buddy');
     const s = find(result, small, 'buddy');
