@@ -69,6 +69,21 @@ static inline pfn_t lb_first(const lbits_t *b) {
   }
   return i;
 }
+/* True when a bit in [lo, hi] is set: partial end words masked, whole words between asked of
+ * the summary level above, and so on up (O(levels) words, as alloc-buddy's Area.anyIn). */
+static inline int lb_any_in(const lbits_t *b, pfn_t lo, pfn_t hi) {
+  for (int l = 0; l < b->levels; l++) {
+    const uint32_t *w = b->level[l];
+    pfn_t first = lo >> 5, last = hi >> 5;
+    if (first == last) return (w[first] & (~0u << (lo & 31)) & (~0u >> (31 - (hi & 31)))) != 0;
+    if (lo & 31) { if (w[first] & (~0u << (lo & 31))) return 1; first++; }
+    if ((hi & 31) != 31) { if (w[last] & (~0u >> (31 - (hi & 31)))) return 1; last--; }
+    if (first > last) return 0;
+    lo = first;
+    hi = last;
+  }
+  return 0;
+}
 static size_t lb_bytes(const lbits_t *b) {
   size_t n = 0;
   for (int l = 0; l < b->levels; l++) n += b->words[l] * sizeof(uint32_t);
@@ -165,8 +180,16 @@ static inline int bd_is_free(const buddy_t *a, pfn_t p) {
   for (int o = 0; o <= BUDDY_MAX_ORDER; o++) if (lb_test(&a->map[o], p >> o)) return 1;
   return 0;
 }
+/* Frees frame p, or refuses a double free (as framekit throws). Its bit and its buddy's share a
+ * word: when the buddy is free at order 0 no larger block can be free (it would hold the buddy
+ * whole), so the merge runs unchecked; otherwise p's blocks of orders 1 … max are tested first
+ * (as alloc-buddy's Area.freeFrame). */
 static inline void bd_free(buddy_t *a, pfn_t p) {
-  if (bd_is_free(a, p)) return; /* a double free: refused, as framekit throws */
+  uint32_t w0 = a->map[0].level[0][p >> 5];
+  if ((w0 >> (p & 31)) & 1) return;
+  if (!((w0 >> ((p ^ 1) & 31)) & 1)) {
+    for (int o = 1; o <= BUDDY_MAX_ORDER; o++) if (lb_test(&a->map[o], p >> o)) return;
+  }
   bd_free_block(a, p, 0);
   a->free_frames++;
 }
@@ -186,7 +209,23 @@ static inline pfn_t bd_alloc_run(buddy_t *a, pfn_t n, pfn_t align, pfn_t below) 
   if (k > BUDDY_MAX_ORDER) return NO_FRAME;
   return bd_take(a, k, n, below);
 }
+/* True when a frame of [from, to) is free: a span of bits per order smaller than the run, one
+ * bit per order from the first whose block holds it whole (as alloc-buddy's Area.anyFreeIn). */
+static inline int bd_any_free_in(const buddy_t *a, pfn_t from, pfn_t to) {
+  pfn_t hi = to - 1;
+  int o = 0;
+  for (; o <= BUDDY_MAX_ORDER && (from >> o) != (hi >> o); o++)
+    if (lb_any_in(&a->map[o], from >> o, hi >> o)) return 1;
+  for (; o <= BUDDY_MAX_ORDER; o++) if (lb_test(&a->map[o], from >> o)) return 1;
+  return 0;
+}
 static inline int bd_free_run(buddy_t *a, pfn_t p, pfn_t n) {
+  if (n == 1) { /* one frame: as bd_free (as alloc-buddy's freeRun does) */
+    pfn_t before = a->free_frames;
+    bd_free(a, p);
+    return a->free_frames == before;
+  }
+  if (bd_any_free_in(a, p, p + n)) return 1; /* a free frame in the run: refused, as framekit throws */
   bd_release(a, p, p + n);
   a->free_frames += n;
   return 0;

@@ -106,17 +106,28 @@ export function checkBudgets(result: SuiteResult): Check[] {
     });
   }
 
-  // `below` is served from the lowest block of each order, never a scan: a 16x larger fragmented
-  // space may cost at most the growth factor more (frag-512 vs frag-512-small, same requests).
-  {
-    const b = find(result, 'frag-512', 'buddy');
-    const s = find(result, 'frag-512-small', 'buddy');
+  // The buddy never scans: the same requests on a 16x larger fragmented space (16x the free
+  // blocks, nearly all of them above `below`) may cost at most the growth factor more.
+  for (const [big, small, budget] of [
+    ['frag-512', 'frag-512-small', 'buddy 512-frame runs on a 90%-fragmented space: never a scan'],
+    ['below-1', 'below-1-small', 'buddy `below` runs never scan (16x the space and free blocks above it)'],
+    [
+      'below-run',
+      'below-run-small',
+      'buddy `below` runs never scan (16x the space and free blocks above it)',
+    ],
+  ] as const) {
+    const b = find(result, big, 'buddy');
+    const s = find(result, small, 'buddy');
     const growth = b && s ? (b.medianNs ?? NaN) / (s.medianNs ?? NaN) : undefined;
     checks.push({
-      budget: 'buddy runs (below included) on a 90%-fragmented space: never a scan',
-      subject: 'buddy · frag-512 vs frag-512-small',
+      budget,
+      subject: `buddy · ${big} vs ${small}`,
       holds: growth === undefined ? undefined : growth <= t.growthFactor,
-      detail: growth === undefined ? 'not measured' : `${fmt(growth)}x (limit ${t.growthFactor}x)`,
+      detail:
+        growth === undefined
+          ? 'not measured'
+          : `${fmt(b?.medianNs ?? NaN)} vs ${fmt(s?.medianNs ?? NaN)} ns/op: ${fmt(growth)}x (limit ${t.growthFactor}x)`,
     });
   }
 

@@ -151,5 +151,23 @@ export function loopScenarios(p: Profile): LoopScenario[] {
       natives: ['bitmap', 'buddy'],
       accepts: both(needsRuns(['any']), belowRuns, noPeer),
     }),
+    fragmentedRuns({
+      id: 'below-1-small',
+      title: `One frame below 16 MiB on ${gib(small)} fragmented (growth check)`,
+      op: 'allocRun(1, { below: 4096 }) + freeRun; 16 of each per call',
+      params: { perCall: 16, countMin: 1, below: Math.min(DMA_LIMIT, small) },
+      frames: small,
+      natives: ['bitmap', 'buddy'],
+      accepts: both(needsRuns(['any']), belowRuns, noPeer),
+    }),
+    fragmentedRuns({
+      id: 'below-run-small',
+      title: `1–8-frame runs below 16 MiB on ${gib(small)} fragmented (growth check)`,
+      op: 'allocRun(n, { below: 4096 }) with n uniform in 1..8 + freeRun; 16 of each per call',
+      params: { perCall: 16, countMin: 1, countMax: 8, below: Math.min(DMA_LIMIT, small) },
+      frames: small,
+      natives: ['bitmap', 'buddy'],
+      accepts: both(needsRuns(['any']), belowRuns, noPeer),
+    }),
   ];
 }

@@ -83,6 +83,56 @@ describe('split and merge', () => {
     }
   });
 
+  it('spots a free block in a run of any length and offset (summary words included), else frees it all', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 199_999 }),
+        fc.integer({ min: 0, max: 9 }),
+        fc.integer({ min: 0, max: 199_999 }),
+        fc.integer({ min: 1, max: 200_000 }),
+        (at, order, from, len) => {
+          const a = buddy(1 << 18, 10);
+          expect(a.allocRun(200_000)).toBe(0);
+          const size = 2 ** order;
+          const head = Math.min(Math.floor(at / size) * size, 200_000 - size);
+          a.freeRun(head, size);
+          const to = Math.min(from + len, 200_000);
+          const before = a.freeBlocksPerOrder();
+          const code = errorCode(() => a.freeRun(from, to - from));
+          if (head < to && head + size > from) {
+            expect(code).toBe('NOT_ALLOCATED');
+            expect(a.freeBlocksPerOrder()).toEqual(before);
+          } else {
+            expect(code).toBeUndefined();
+            expect(a.stats().freeFrames).toBe((1 << 18) - 200_000 + size + (to - from));
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('free of a frame inside a free block of any order throws DOUBLE_FREE and changes nothing', () => {
+    const a = buddy(4096, 10);
+    expect(a.allocRun(3)).toBe(0); // frames 0-2 used; 3 free at order 0, 4-7 at order 2, …
+    for (const pfn of [3, 4, 5, 7, 8, 100, 1023, 1024, 4095]) {
+      const before = a.freeBlocksPerOrder();
+      expect(
+        errorCode(() => a.free(pfn)),
+        `frame ${pfn}`,
+      ).toBe('DOUBLE_FREE');
+      expect(errorCode(() => a.freeRun(pfn, 1))).toBe('NOT_ALLOCATED');
+      expect(a.freeBlocksPerOrder()).toEqual(before);
+    }
+    a.free(2); // its buddy 3 is free: they merge into the order-1 block [2, 4)
+    expect(a.freeBlocksPerOrder().slice(0, 3)).toEqual([0, 1, 1]);
+    expect(errorCode(() => a.free(2))).toBe('DOUBLE_FREE');
+    a.freeRun(1, 1);
+    a.free(0);
+    expect(a.freeBlocksPerOrder()).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4]);
+    expect(a.stats().freeFrames).toBe(4096);
+  });
+
   it('a run aligned beyond its size comes from a block of the alignment', () => {
     const a = buddy(64, 6);
     a.alloc();

@@ -43,6 +43,10 @@ export class BuddyFrameAllocator implements BuddyAllocator {
   readonly #totals: OrderTotals;
   readonly #total: number;
   #free = 0;
+  /** The only area, when there is one: searches skip the per-order area summaries. */
+  readonly #single: Area | undefined;
+  /** The area the last frame-number lookup found: frees nearby skip the binary search. */
+  #last: Area;
   /** What the last search found: the block's head and the area holding it. */
   #hitHead = 0;
   #hitArea = 0;
@@ -57,9 +61,12 @@ export class BuddyFrameAllocator implements BuddyAllocator {
     this.ranges = ranges;
     this.maxOrder = options.maxOrder;
     const stretches = joinTouching(ranges);
+    // Which areas hold blocks of each order: needed only when there are several.
     this.#totals = {
-      blocks: new Float64Array(this.maxOrder + 1),
-      areas: Array.from({ length: this.maxOrder + 1 }, () => new LevelBitmap(stretches.length)),
+      areas:
+        stretches.length > 1
+          ? Array.from({ length: this.maxOrder + 1 }, () => new LevelBitmap(stretches.length))
+          : undefined,
     };
     let total = 0;
     for (const { start, end } of stretches) {
@@ -69,6 +76,8 @@ export class BuddyFrameAllocator implements BuddyAllocator {
       total += end - start;
     }
     this.#starts = Float64Array.from(this.#areas, (a) => a.start);
+    this.#single = this.#areas.length === 1 ? this.#areas[0] : undefined;
+    this.#last = this.#areas[0] ?? new Area(0, 0, 0, this.maxOrder, this.#totals);
     this.#total = total;
     this.#free = empty ? 0 : total;
   }
@@ -77,6 +86,19 @@ export class BuddyFrameAllocator implements BuddyAllocator {
 
   alloc(): Pfn {
     if (this.#free === 0) return NO_FRAME;
+    const area = this.#single;
+    if (area !== undefined) {
+      // One area (the usual case): its lowest order-0 block, else the lowest of the smallest
+      // order above, split down; the upper halves go to the lower orders.
+      const blocks = area.blocks;
+      for (let o = 0; o <= this.maxOrder; o++) {
+        if (blocks[o] === 0) continue;
+        const head = area.lowest(o);
+        area.split(head, o, 0);
+        this.#free--;
+        return head;
+      }
+    }
     return this.#takeBlock(0, 1, Number.POSITIVE_INFINITY);
   }
 
@@ -90,14 +112,16 @@ export class BuddyFrameAllocator implements BuddyAllocator {
 
   allocRun(count: number, options?: RunOptions): Pfn {
     checkCount('allocRun', count);
-    const align = readAlign('allocRun', options);
-    const below = readBelow('allocRun', options);
+    let align = 1;
+    let below = Number.POSITIVE_INFINITY;
+    if (options !== undefined) {
+      if (options.align !== undefined) align = readAlign('allocRun', options);
+      if (options.below !== undefined) below = readBelow('allocRun', options);
+    }
     if (count > this.#free) return NO_FRAME;
     const top = POW2[this.maxOrder];
     if (count > top || align > top) return this.#takeLarge(count, align, below);
-    let order = 0;
-    while (POW2[order] < count || POW2[order] < align) order++;
-    return this.#takeBlock(order, count, below);
+    return this.#takeBlock(orderFor(count, align), count, below);
   }
 
   /**
@@ -118,10 +142,28 @@ export class BuddyFrameAllocator implements BuddyAllocator {
 
   /** The order of the block `#takeBlock` would take (its head and area go to `#hitHead`, `#hitArea`), or -1. */
   #findBlock(order: number, count: number, below: number): number {
-    const totals = this.#totals;
+    const single = this.#single;
+    if (single !== undefined) {
+      const blocks = single.blocks;
+      for (let o = order; o <= this.maxOrder; o++) {
+        if (blocks[o] === 0) continue;
+        const head = single.lowest(o);
+        if (head + count > below) continue;
+        this.#hitArea = 0;
+        this.#hitHead = head;
+        return o;
+      }
+      return -1;
+    }
+    return this.#findBlockInAreas(order, count, below);
+  }
+
+  /** `#findBlock` over several areas: the per-order area summaries name the lowest area holding each order. */
+  #findBlockInAreas(order: number, count: number, below: number): number {
+    const areas = this.#totals.areas as LevelBitmap[];
     for (let o = order; o <= this.maxOrder; o++) {
-      if (totals.blocks[o] === 0) continue;
-      const a = totals.areas[o].first();
+      const a = areas[o].first();
+      if (a < 0) continue;
       const head = this.#areas[a].lowest(o);
       if (head + count > below) continue;
       this.#hitArea = a;
@@ -147,8 +189,7 @@ export class BuddyFrameAllocator implements BuddyAllocator {
             : `a chain of free order-${this.maxOrder} blocks (and the smaller blocks at its ends) at frame ${at}`,
       };
     }
-    let order = 0;
-    while (POW2[order] < count || POW2[order] < align) order++;
+    const order = orderFor(count, align);
     const from = count > this.#free ? -1 : this.#findBlock(order, count, below);
     if (from < 0) {
       return {
@@ -160,7 +201,7 @@ export class BuddyFrameAllocator implements BuddyAllocator {
     const tail = POW2[order] - count;
     return {
       at: head,
-      detail: `a block from the order-${from} free list (${this.#totals.blocks[from]} blocks) at frame ${head}${from > order ? `, split down to order ${order}` : ''}${tail > 0 ? `, its last ${tail} frames given back` : ''}`,
+      detail: `a block from the order-${from} free list (${this.freeBlocksPerOrder()[from]} blocks) at frame ${head}${from > order ? `, split down to order ${order}` : ''}${tail > 0 ? `, its last ${tail} frames given back` : ''}`,
     };
   }
 
@@ -185,13 +226,13 @@ export class BuddyFrameAllocator implements BuddyAllocator {
     for (const area of this.#areas) {
       if (area.start + count > below) break;
       if (area.end - area.start < count) continue;
-      const map = area.maps[max];
-      let i = map.first();
+      const bits = area.bits[max];
+      let i = area.first(max);
       while (i >= 0) {
         const chainStart = area.base + i * top;
         if (chainStart >= below) break;
         let j = i + 1;
-        while (j < map.bits && map.test(j)) j++;
+        while (j < bits && area.test(max, j)) j++;
         const from = area.freeDownFrom(chainStart);
         const to = Math.min(area.freeUpFrom(area.base + j * top), below);
         const start = Math.ceil(from / align) * align;
@@ -199,7 +240,7 @@ export class BuddyFrameAllocator implements BuddyAllocator {
           this.#hitArea = area.index;
           return start;
         }
-        i = map.next(j + 1);
+        i = area.next(max, j + 1);
       }
     }
     return NO_FRAME;
@@ -222,18 +263,16 @@ export class BuddyFrameAllocator implements BuddyAllocator {
   // ---- release ------------------------------------------------------------------------
 
   free(pfn: Pfn): void {
-    if (Number.isSafeInteger(pfn)) {
-      const a = this.#areaOf(pfn);
-      if (a >= 0) {
-        const area = this.#areas[a];
-        if (area.blockOf(pfn) < 0) {
-          area.freeBlock(pfn, 0);
-          this.#free++;
-          return;
-        }
-      }
+    let area = this.#last;
+    // A frame of the area the last lookup found (no binary search), else the search.
+    if (!(pfn >= area.start && pfn < area.end && Number.isInteger(pfn))) {
+      const a = Number.isSafeInteger(pfn) ? this.#areaOf(pfn) : -1;
+      if (a < 0) throw this.#misuse('free', pfn, false);
+      area = this.#areas[a];
+      this.#last = area;
     }
-    throw this.#misuse('free', pfn, false);
+    if (!area.freeFrame(pfn)) throw this.#misuse('free', pfn, false);
+    this.#free++;
   }
 
   freeMany(pfns: PfnArray, count: number): void {
@@ -249,7 +288,7 @@ export class BuddyFrameAllocator implements BuddyAllocator {
         this.#unmark(pfns, i);
         throw this.#batchMisuse(pfn, area);
       }
-      area.maps[0].toggleRaw(pfn - area.base);
+      area.toggle0(pfn - area.base);
     }
     this.#unmark(pfns, count);
     for (let i = 0; i < count; i++) {
@@ -263,11 +302,34 @@ export class BuddyFrameAllocator implements BuddyAllocator {
     for (let i = 0; i < count; i++) {
       const pfn = pfns[i];
       const area = this.#areas[this.#areaOf(pfn)];
-      area.maps[0].toggleRaw(pfn - area.base);
+      area.toggle0(pfn - area.base);
     }
   }
 
   freeRun(pfn: Pfn, count: number): void {
+    const area = this.#last;
+    // One frame: as `free`, a frame already free being this call's misuse (`NOT_ALLOCATED`).
+    if (count === 1 && pfn >= area.start && pfn < area.end && Number.isInteger(pfn) && area.freeFrame(pfn)) {
+      this.#free++;
+      return;
+    }
+    // A run inside the area the last lookup found: its bounds prove pfn and count valid.
+    if (
+      pfn >= area.start &&
+      count >= 1 &&
+      pfn + count <= area.end &&
+      Number.isInteger(pfn) &&
+      Number.isInteger(count) &&
+      !area.anyFreeIn(pfn, pfn + count)
+    ) {
+      area.release(pfn, pfn + count);
+      this.#free += count;
+      return;
+    }
+    this.#freeRunSlow(pfn, count);
+  }
+
+  #freeRunSlow(pfn: Pfn, count: number): void {
     const first = this.#areasOfRun('freeRun', pfn, count);
     const end = pfn + count;
     for (let a = first, s = pfn; s < end; s = this.#areas[a++].end) {
@@ -290,8 +352,8 @@ export class BuddyFrameAllocator implements BuddyAllocator {
   }
 
   stats(): AllocatorStats {
-    let bytes = this.#starts.byteLength + this.#totals.blocks.byteLength;
-    for (const map of this.#totals.areas) bytes += map.byteLength;
+    let bytes = this.#starts.byteLength;
+    for (const map of this.#totals.areas ?? []) bytes += map.byteLength;
     for (const area of this.#areas) bytes += area.byteLength;
     return {
       totalFrames: this.#total,
@@ -302,7 +364,9 @@ export class BuddyFrameAllocator implements BuddyAllocator {
   }
 
   freeBlocksPerOrder(): number[] {
-    return Array.from(this.#totals.blocks);
+    const counts = new Array<number>(this.maxOrder + 1).fill(0);
+    for (const area of this.#areas) for (let o = 0; o <= this.maxOrder; o++) counts[o] += area.blocks[o];
+    return counts;
   }
 
   buddyinfo(zoneName = 'Normal'): string {
@@ -318,8 +382,12 @@ export class BuddyFrameAllocator implements BuddyAllocator {
 
   /** The area whose stretch holds `pfn` (a safe integer), or -1. Binary search. */
   #areaOf(pfn: Pfn): number {
+    const last = this.#last;
+    if (pfn >= last.start && pfn < last.end) return last.index;
     const a = lastAtOrBelow(this.#starts, pfn);
-    return a >= 0 && pfn < this.#areas[a].end ? a : -1;
+    if (a < 0 || pfn >= this.#areas[a].end) return -1;
+    this.#last = this.#areas[a];
+    return a;
   }
 
   /**
@@ -362,6 +430,12 @@ export class BuddyFrameAllocator implements BuddyAllocator {
     }
     return this.#misuse('freeMany', pfn, false);
   }
+}
+
+/** The smallest order whose blocks hold `count` frames at alignment `align` (both at most 2^18). */
+function orderFor(count: number, align: number): number {
+  const size = Math.max(count, align);
+  return size === 1 ? 0 : 32 - Math.clz32(size - 1);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { LevelBitmap } from './level-bitmap';
+import type { LevelBitmap } from './level-bitmap';
 
 /**
  * Block sizes in frames, `2^order` for orders 0 … 18, as 32-bit integers: heads and offsets
@@ -13,29 +13,61 @@ export const POW2: Int32Array = Int32Array.from({ length: 19 }, (_, order) => 2 
  */
 export const MAX_AREA_FRAMES = 2 ** 31;
 
-/** What every area of one allocator shares: free blocks per order, and which areas hold some. */
+/** Summary levels per order at most: 2^31 bits need 7 (32^7 > 2^31). */
+const LEVELS = 8;
+
+/** What every area of one allocator shares when there are several: which areas hold a block of each order. */
 export interface OrderTotals {
-  /** Free blocks per order, over all areas. */
-  readonly blocks: Float64Array;
-  /** Per order: bit `a` set while area `a` holds a free block of that order. */
-  readonly areas: LevelBitmap[];
+  /** Per order: bit `a` set while area `a` holds a free block of that order; `undefined` with one area. */
+  readonly areas: LevelBitmap[] | undefined;
+}
+
+/** Index of the lowest set bit of a non-zero 32-bit word. */
+function lowestBit(word: number): number {
+  return 31 - Math.clz32(word & -word);
 }
 
 /**
- * The free blocks of one contiguous stretch of usable frames `[start, end)`: one summary
- * bitmap per order, bit `i` of order `o` set while the block `[base + i·2^o, base + (i+1)·2^o)`
- * is free and whole (its buddy is not free at the same order, or `o` is the top order). `base`
- * is `start` rounded down to a top-order block, so blocks are naturally aligned in absolute
- * frame numbers. Metadata: about 2 bits per frame of the stretch over all orders.
+ * The free blocks of one contiguous stretch of usable frames `[start, end)`: one bitmap per
+ * order, bit `i` of order `o` set while the block `[base + i·2^o, base + (i+1)·2^o)` is free
+ * and whole (its buddy is not free at the same order, or `o` is the top order). `base` is
+ * `start` rounded down to a top-order block, so blocks are naturally aligned in absolute frame
+ * numbers. Each order's bitmap has summary levels above it (bit `w` of level `L + 1` set while
+ * word `w` of level `L` is non-zero), so the lowest free block of an order, the next one after
+ * an index, and "is any frame of this run free" take O(levels) words, never a scan. All of an
+ * area's bitmaps live in ONE `Int32Array` (`words`), addressed through offset tables, so the
+ * hot paths are straight typed-array code. Metadata: about 2 bits per frame of the stretch.
+ *
+ * Bit indices inside an area are below 2^31 (`MAX_AREA_FRAMES`), so they are split into word
+ * and bit with `>>> 5` and `& 31`; absolute frame numbers never meet a bit operation.
  *
  * Blocks never cross a stretch: frames outside it are never free here, so no buddy merges
  * across it.
  */
 export class Area {
   readonly base: number;
-  readonly maps: LevelBitmap[] = [];
+  /** Every bitmap of every order and level. */
+  readonly words: Int32Array;
+  /** `off[o * LEVELS + l]`: where level `l` of order `o` starts in `words`. */
+  readonly off: Int32Array;
+  /** `count[o * LEVELS + l]`: its length in words. */
+  readonly count: Int32Array;
+  /** Summary levels per order (1 = the bitmap alone). */
+  readonly levels: Int32Array;
+  /** `off0[o]`: where order `o`'s bitmap (level 0) starts. */
+  readonly off0: Int32Array;
+  /** Bits (blocks) per order. */
+  readonly bits: Float64Array;
   /** Free blocks per order in this area. */
   readonly blocks: Float64Array;
+  /**
+   * Per order, a word of the bitmap at or before its lowest non-zero word: raised by `first`
+   * when it finds that word, lowered by every set below it. The lowest block is then usually
+   * one read away; when not, the summaries find it (never a scan).
+   */
+  readonly #low: Int32Array;
+  /** Which areas hold blocks of each order, when the allocator has several; else `undefined`. */
+  readonly #shared: LevelBitmap[] | undefined;
   /** After `blockOf`: the head of the block it found. */
   hit = 0;
 
@@ -44,75 +76,252 @@ export class Area {
     readonly start: number,
     readonly end: number,
     readonly maxOrder: number,
-    readonly totals: OrderTotals,
+    totals: OrderTotals,
   ) {
     const top = POW2[maxOrder];
     this.base = Math.floor(start / top) * top;
     const span = Math.ceil(end / top) * top - this.base;
-    for (let o = 0; o <= maxOrder; o++) this.maps.push(new LevelBitmap(span / POW2[o]));
-    // Offsets inside the area are below MAX_AREA_FRAMES (2^31): the allocator cuts stretches there.
-    this.blocks = new Float64Array(maxOrder + 1);
+    const orders = maxOrder + 1;
+    this.off = new Int32Array(orders * LEVELS);
+    this.count = new Int32Array(orders * LEVELS);
+    this.levels = new Int32Array(orders);
+    this.off0 = new Int32Array(orders);
+    this.bits = new Float64Array(orders);
+    let total = 0;
+    for (let o = 0; o < orders; o++) {
+      let n = span / POW2[o];
+      this.bits[o] = n;
+      let l = 0;
+      do {
+        const words = Math.max(1, Math.ceil(n / 32));
+        this.off[o * LEVELS + l] = total;
+        this.count[o * LEVELS + l] = words;
+        total += words;
+        n = words;
+        l++;
+      } while (n > 1);
+      this.levels[o] = l;
+      this.off0[o] = this.off[o * LEVELS];
+    }
+    this.words = new Int32Array(total);
+    this.blocks = new Float64Array(orders);
+    this.#low = new Int32Array(orders);
+    this.#shared = totals.areas;
   }
 
   get byteLength(): number {
-    let bytes = this.blocks.byteLength;
-    for (const map of this.maps) bytes += map.byteLength;
-    return bytes;
+    return (
+      this.words.byteLength +
+      this.off.byteLength +
+      this.count.byteLength +
+      this.levels.byteLength +
+      this.off0.byteLength +
+      this.bits.byteLength +
+      this.blocks.byteLength +
+      this.#low.byteLength
+    );
   }
+
+  // ---- one order's bitmap -------------------------------------------------------------
+
+  /** True when bit `i` of order `o` is set (the block is free). */
+  test(o: number, i: number): boolean {
+    return ((this.words[this.off0[o] + (i >>> 5)] >>> (i & 31)) & 1) !== 0;
+  }
+
+  #set(o: number, i: number): void {
+    const words = this.words;
+    const off = this.off;
+    const n = this.levels[o];
+    const p = o * LEVELS;
+    if (i >>> 5 < this.#low[o]) this.#low[o] = i >>> 5;
+    let index = i;
+    for (let l = 0; l < n; l++) {
+      const w = off[p + l] + (index >>> 5);
+      const old = words[w];
+      words[w] = old | (1 << (index & 31));
+      if (old !== 0) return;
+      index >>>= 5;
+    }
+  }
+
+  #clear(o: number, i: number): void {
+    const words = this.words;
+    const off = this.off;
+    const n = this.levels[o];
+    const p = o * LEVELS;
+    let index = i;
+    for (let l = 0; l < n; l++) {
+      const w = off[p + l] + (index >>> 5);
+      const now = words[w] & ~(1 << (index & 31));
+      words[w] = now;
+      if (now !== 0) return;
+      index >>>= 5;
+    }
+  }
+
+  /**
+   * Flips bit `i` of order 0 only, leaving the summaries alone: marks frames tentatively and
+   * undoes the mark before any search runs (the summaries stay exact).
+   */
+  toggle0(i: number): void {
+    this.words[this.off0[0] + (i >>> 5)] ^= 1 << (i & 31);
+  }
+
+  /** The lowest set bit of order `o`, or -1: the word `#low` names, else up the summaries from there. */
+  first(o: number): number {
+    const w = this.#low[o];
+    const word = this.words[this.off0[o] + w];
+    if (word !== 0) return w * 32 + lowestBit(word);
+    const i = this.next(o, (w + 1) * 32);
+    if (i >= 0) this.#low[o] = i >>> 5;
+    return i;
+  }
+
+  /** The lowest set bit `>= i` of order `o`, or -1: up the summaries to a non-zero word, then down. */
+  next(o: number, i: number): number {
+    if (i >= this.bits[o]) return -1;
+    const words = this.words;
+    const off = this.off;
+    const count = this.count;
+    const n = this.levels[o];
+    const p = o * LEVELS;
+    let l = 0;
+    let index = i;
+    for (;;) {
+      const w = index >>> 5;
+      if (w >= count[p + l]) return -1;
+      const masked = words[off[p + l] + w] & (-1 << (index & 31));
+      if (masked !== 0) {
+        index = w * 32 + lowestBit(masked);
+        break;
+      }
+      if (l + 1 === n) return -1;
+      index = w + 1;
+      l++;
+    }
+    while (l > 0) {
+      l--;
+      index = index * 32 + lowestBit(words[off[p + l] + index]);
+    }
+    return index;
+  }
+
+  /**
+   * True when a bit in `[lo, hi]` of order `o` is set. The partial words at both ends are
+   * masked; the whole words between are asked of the summary level above, and so on up:
+   * O(levels) words whatever the span.
+   */
+  anyIn(o: number, lo: number, hi: number): boolean {
+    const words = this.words;
+    const off = this.off;
+    const n = this.levels[o];
+    const p = o * LEVELS;
+    let a = lo;
+    let b = hi;
+    for (let l = 0; l < n; l++) {
+      const at = off[p + l];
+      let w = a >>> 5;
+      let last = b >>> 5;
+      if (w === last) return (words[at + w] & (-1 << (a & 31)) & (-1 >>> (31 - (b & 31)))) !== 0;
+      if ((a & 31) !== 0) {
+        if ((words[at + w] & (-1 << (a & 31))) !== 0) return true;
+        w++;
+      }
+      if ((b & 31) !== 31) {
+        if ((words[at + last] & (-1 >>> (31 - (b & 31)))) !== 0) return true;
+        last--;
+      }
+      if (w > last) return false;
+      a = w;
+      b = last;
+    }
+    return false;
+  }
+
+  // ---- blocks -------------------------------------------------------------------------
 
   /** True when `[head, head + 2^order)` is a free block. */
   has(order: number, head: number): boolean {
-    return this.maps[order].test((head - this.base) >>> order);
+    return this.test(order, (head - this.base) >>> order);
   }
 
   add(order: number, head: number): void {
-    this.maps[order].set((head - this.base) >>> order);
-    if (this.blocks[order]++ === 0) this.totals.areas[order].set(this.index);
-    this.totals.blocks[order]++;
+    this.#set(order, (head - this.base) >>> order);
+    if (this.blocks[order]++ === 0 && this.#shared !== undefined) this.#shared[order].set(this.index);
   }
 
   remove(order: number, head: number): void {
-    this.maps[order].clear((head - this.base) >>> order);
-    if (--this.blocks[order] === 0) this.totals.areas[order].clear(this.index);
-    this.totals.blocks[order]--;
+    this.#clear(order, (head - this.base) >>> order);
+    if (--this.blocks[order] === 0 && this.#shared !== undefined) this.#shared[order].clear(this.index);
   }
 
   /** The lowest free block of `order` (its head), or -1. */
   lowest(order: number): number {
-    const i = this.maps[order].first();
+    const i = this.first(order);
     return i < 0 ? -1 : this.base + i * POW2[order];
   }
 
   /** The order of the free block holding `pfn` (its head goes to `hit`), or -1. O(maxOrder). */
   blockOf(pfn: number): number {
-    const rel = pfn - this.base;
-    const maps = this.maps;
-    for (let o = 0; o <= this.maxOrder; o++) {
-      const i = rel >>> o;
-      if (maps[o].test(i)) {
+    const words = this.words;
+    const off0 = this.off0;
+    const max = this.maxOrder;
+    let i = pfn - this.base;
+    for (let o = 0; o <= max; o++) {
+      if ((words[off0[o] + (i >>> 5)] & (1 << (i & 31))) !== 0) {
         this.hit = this.base + i * POW2[o];
         return o;
       }
+      i >>>= 1;
     }
     return -1;
   }
 
   /** Frees the block `[head, head + 2^order)`, merging with its buddy while the buddy is free. */
   freeBlock(head: number, order: number): void {
+    const words = this.words;
+    const off0 = this.off0;
+    const max = this.maxOrder;
     let o = order;
     let i = (head - this.base) >>> o;
-    while (o < this.maxOrder) {
-      const half = i >>> 1;
+    while (o < max) {
       const buddy = i ^ 1;
-      const map = this.maps[o];
-      if (!map.test(buddy)) break;
-      map.clear(buddy);
-      if (--this.blocks[o] === 0) this.totals.areas[o].clear(this.index);
-      this.totals.blocks[o]--;
-      i = half;
+      if (((words[off0[o] + (buddy >>> 5)] >>> (buddy & 31)) & 1) === 0) break;
+      this.#clear(o, buddy);
+      if (--this.blocks[o] === 0 && this.#shared !== undefined) this.#shared[o].clear(this.index);
+      i >>>= 1;
       o++;
     }
-    this.add(o, this.base + i * POW2[o]);
+    this.#set(o, i);
+    if (this.blocks[o]++ === 0 && this.#shared !== undefined) this.#shared[o].set(this.index);
+  }
+
+  /**
+   * Frees frame `pfn` and merges it, or returns false when it is free already (a double free;
+   * nothing changes). Its own bit and its buddy's share one word: when the buddy is free at
+   * order 0, no block above can be free (it would hold the buddy whole), so the merge runs
+   * unchecked; otherwise the frame's blocks of orders 1 … maxOrder are tested first.
+   */
+  freeFrame(pfn: number): boolean {
+    const words = this.words;
+    const off0 = this.off0;
+    const max = this.maxOrder;
+    const i = pfn - this.base;
+    const w0 = words[off0[0] + (i >>> 5)];
+    if ((w0 & (1 << (i & 31))) !== 0) return false;
+    if (max > 0 && (w0 & (1 << ((i ^ 1) & 31))) !== 0) {
+      this.freeBlock(pfn, 0);
+      return true;
+    }
+    let j = i;
+    for (let o = 1; o <= max; o++) {
+      j >>>= 1;
+      if ((words[off0[o] + (j >>> 5)] & (1 << (j & 31))) !== 0) return false;
+    }
+    this.#set(0, i);
+    if (this.blocks[0]++ === 0 && this.#shared !== undefined) this.#shared[0].set(this.index);
+    return true;
   }
 
   /** Frees `[from, to)` (allocated frames), cut into maximal aligned blocks, each merged. */
@@ -137,9 +346,10 @@ export class Area {
 
   /** The largest order of an aligned block at `p` that ends by `to`. */
   #largestAt(p: number, to: number): number {
-    let o = this.maxOrder;
     const rel = p - this.base;
-    while (o > 0 && ((rel & (POW2[o] - 1)) !== 0 || p + POW2[o] > to)) o--;
+    // The alignment of `rel` (< 2^31, an in-area offset): its lowest set bit.
+    let o = rel === 0 ? this.maxOrder : Math.min(this.maxOrder, lowestBit(rel));
+    while (o > 0 && p + POW2[o] > to) o--;
     return o;
   }
 
@@ -149,12 +359,21 @@ export class Area {
     for (let o = order - 1; o >= want; o--) this.add(o, head + POW2[o]);
   }
 
-  /** True when a frame of `[from, to)` is free: one masked word per order for short runs. */
+  /** True when a frame of `[from, to)` is free: O(maxOrder · levels) words, whatever the length. */
   anyFreeIn(from: number, to: number): boolean {
     const lo = from - this.base;
     const hi = to - 1 - this.base;
-    const maps = this.maps;
-    for (let o = 0; o <= this.maxOrder; o++) if (maps[o].anyIn(lo >>> o, hi >>> o)) return true;
+    const max = this.maxOrder;
+    let o = 0;
+    // Orders whose blocks are smaller than the run: a span of bits each.
+    for (; o <= max && lo >>> o !== hi >>> o; o++) if (this.anyIn(o, lo >>> o, hi >>> o)) return true;
+    // From here up the run lies inside one block of the order: one bit each.
+    const words = this.words;
+    const off0 = this.off0;
+    for (; o <= max; o++) {
+      const i = lo >>> o;
+      if (((words[off0[o] + (i >>> 5)] >>> (i & 31)) & 1) !== 0) return true;
+    }
     return false;
   }
 
@@ -164,7 +383,7 @@ export class Area {
     const rel = from - this.base;
     for (let o = 0; o <= this.maxOrder; o++) {
       const size = POW2[o];
-      const i = this.maps[o].next(rel >>> o);
+      const i = this.next(o, rel >>> o);
       if (i < 0) continue;
       const head = this.base + i * size;
       if (head >= to) continue;
