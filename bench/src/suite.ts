@@ -35,6 +35,30 @@ export function loopScenarios(p: Profile): LoopScenario[] {
     const bytes = frames * 4096;
     return bytes >= 2 ** 30 ? `${bytes / 2 ** 30} GiB` : `${bytes / 2 ** 20} MiB`;
   };
+  // `below` requests into the DMA zone: on the big fragmented space and on the small one (the
+  // growth check: the same cost on 16x the space means no scan).
+  const belowTitle = (frames: number, suffix: string) =>
+    suffix === '' ? `${gib(frames)} fragmented to 90%` : `on ${gib(frames)} fragmented (growth check)`;
+  const belowRuns1 = (frames: number, suffix: string): LoopScenario =>
+    fragmentedRuns({
+      id: `below-1${suffix}`,
+      title: `One frame below 16 MiB (DMA), ${belowTitle(frames, suffix)}`,
+      op: 'allocRun(1, { below: 4096 }) + freeRun; 16 of each per call',
+      params: { perCall: 16, countMin: 1, below: Math.min(DMA_LIMIT_PFN, frames) },
+      frames,
+      natives: ['bitmap', 'buddy'],
+      accepts: both(needsRuns(['any']), belowRuns, noPeer),
+    });
+  const belowRunsN = (frames: number, suffix: string): LoopScenario =>
+    fragmentedRuns({
+      id: `below-run${suffix}`,
+      title: `1–8-frame runs below 16 MiB (DMA), ${belowTitle(frames, suffix)}`,
+      op: 'allocRun(n, { below: 4096 }) with n uniform in 1..8 + freeRun; 16 of each per call',
+      params: { perCall: 16, countMin: 1, countMax: 8, below: Math.min(DMA_LIMIT_PFN, frames) },
+      frames,
+      natives: ['bitmap', 'buddy'],
+      accepts: both(needsRuns(['any']), belowRuns, noPeer),
+    });
   return [
     {
       id: 'single-lifo',
@@ -133,41 +157,9 @@ export function loopScenarios(p: Profile): LoopScenario[] {
       natives: ['bitmap', 'hier2m', 'buddy'],
       accepts: both(needsRuns(['any', 'huge']), noPeer),
     }),
-    fragmentedRuns({
-      id: 'below-1',
-      title: `One frame below 16 MiB (DMA), ${gib(frag)} fragmented to 90%`,
-      op: 'allocRun(1, { below: 4096 }) + freeRun; 16 of each per call',
-      params: { perCall: 16, countMin: 1, below: Math.min(DMA_LIMIT_PFN, frag) },
-      frames: frag,
-      natives: ['bitmap', 'buddy'],
-      accepts: both(needsRuns(['any']), belowRuns, noPeer),
-    }),
-    fragmentedRuns({
-      id: 'below-run',
-      title: `1–8-frame runs below 16 MiB (DMA), ${gib(frag)} fragmented to 90%`,
-      op: 'allocRun(n, { below: 4096 }) with n uniform in 1..8 + freeRun; 16 of each per call',
-      params: { perCall: 16, countMin: 1, countMax: 8, below: Math.min(DMA_LIMIT_PFN, frag) },
-      frames: frag,
-      natives: ['bitmap', 'buddy'],
-      accepts: both(needsRuns(['any']), belowRuns, noPeer),
-    }),
-    fragmentedRuns({
-      id: 'below-1-small',
-      title: `One frame below 16 MiB on ${gib(small)} fragmented (growth check)`,
-      op: 'allocRun(1, { below: 4096 }) + freeRun; 16 of each per call',
-      params: { perCall: 16, countMin: 1, below: Math.min(DMA_LIMIT_PFN, small) },
-      frames: small,
-      natives: ['bitmap', 'buddy'],
-      accepts: both(needsRuns(['any']), belowRuns, noPeer),
-    }),
-    fragmentedRuns({
-      id: 'below-run-small',
-      title: `1–8-frame runs below 16 MiB on ${gib(small)} fragmented (growth check)`,
-      op: 'allocRun(n, { below: 4096 }) with n uniform in 1..8 + freeRun; 16 of each per call',
-      params: { perCall: 16, countMin: 1, countMax: 8, below: Math.min(DMA_LIMIT_PFN, small) },
-      frames: small,
-      natives: ['bitmap', 'buddy'],
-      accepts: both(needsRuns(['any']), belowRuns, noPeer),
-    }),
+    belowRuns1(frag, ''),
+    belowRunsN(frag, ''),
+    belowRuns1(small, '-small'),
+    belowRunsN(small, '-small'),
   ];
 }

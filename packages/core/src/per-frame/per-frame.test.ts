@@ -11,6 +11,27 @@ function model() {
   return set;
 }
 
+/** `firstSet`, `firstClear`, `lastSetAtOrBelow` and `test` over `[qs, qs + qc)` agree with a plain set. */
+function expectQueries(bits: FrameBits, ref: Set<number>, qs: number, qc: number): void {
+  let firstSet = -1;
+  let firstClear = -1;
+  for (let i = qs; i < qs + qc; i++) {
+    if (firstSet < 0 && ref.has(i)) firstSet = i;
+    if (firstClear < 0 && !ref.has(i)) firstClear = i;
+  }
+  expect(bits.firstSet(qs, qc)).toBe(firstSet);
+  expect(bits.firstClear(qs, qc)).toBe(firstClear);
+  let last = -1;
+  for (let i = qs + qc; i >= qs; i--) {
+    if (ref.has(i)) {
+      last = i;
+      break;
+    }
+  }
+  expect(bits.lastSetAtOrBelow(qs + qc, qs)).toBe(last);
+  expect(bits.test(qs)).toBe(ref.has(qs));
+}
+
 describe('FrameBits', () => {
   it('sets, clears and finds runs a word at a time, across words and chunks, like a plain set', () => {
     const bits = new FrameBits();
@@ -33,23 +54,7 @@ describe('FrameBits', () => {
       }
       const qs = base + rand(2 * CHUNK_FRAMES);
       const qc = 1 + rand(2000);
-      let firstSet = -1;
-      let firstClear = -1;
-      for (let i = qs; i < qs + qc; i++) {
-        if (firstSet < 0 && ref.has(i)) firstSet = i;
-        if (firstClear < 0 && !ref.has(i)) firstClear = i;
-      }
-      expect(bits.firstSet(qs, qc)).toBe(firstSet);
-      expect(bits.firstClear(qs, qc)).toBe(firstClear);
-      let last = -1;
-      for (let i = qs + qc; i >= qs; i--) {
-        if (ref.has(i)) {
-          last = i;
-          break;
-        }
-      }
-      expect(bits.lastSetAtOrBelow(qs + qc, qs)).toBe(last);
-      expect(bits.test(qs)).toBe(ref.has(qs));
+      expectQueries(bits, ref, qs, qc);
     }
   });
 
@@ -106,23 +111,7 @@ describe('FrameBits with a flat part', () => {
       }
       const qs = step % 2 === 0 ? near() : rand(frameCount - 3000);
       const qc = 1 + rand(2000);
-      let firstSet = -1;
-      let firstClear = -1;
-      for (let i = qs; i < qs + qc; i++) {
-        if (firstSet < 0 && ref.has(i)) firstSet = i;
-        if (firstClear < 0 && !ref.has(i)) firstClear = i;
-      }
-      expect(bits.firstSet(qs, qc)).toBe(firstSet);
-      expect(bits.firstClear(qs, qc)).toBe(firstClear);
-      let last = -1;
-      for (let i = qs + qc; i >= qs; i--) {
-        if (ref.has(i)) {
-          last = i;
-          break;
-        }
-      }
-      expect(bits.lastSetAtOrBelow(qs + qc, qs)).toBe(last);
-      expect(bits.test(qs)).toBe(ref.has(qs));
+      expectQueries(bits, ref, qs, qc);
       expect(bits.test(flatFrames - 1)).toBe(ref.has(flatFrames - 1));
       expect(bits.test(flatFrames)).toBe(ref.has(flatFrames));
     }
