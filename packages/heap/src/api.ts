@@ -75,6 +75,15 @@ export interface HeapOptions {
    * give them back. Default 32; 0 turns the cache off.
    */
   readonly frameCache?: number;
+  /**
+   * Bytes of freed objects each owner keeps for reuse, per size class in a LIFO stack of
+   * addresses (Bonwick's magazines, jemalloc's tcache, SLUB's per-CPU freelist): a `free`
+   * followed by a `malloc` of the same class is a few typed-array reads and writes, and never
+   * reaches the strategy. A kept object is not live: freeing it again is a double free. `trim()`
+   * and memory pressure give them back to the strategy. Default 256 KiB; 0 turns the cache off
+   * (every free goes to the strategy at once). Not with `headers` (which keeps only frames).
+   */
+  readonly cacheBytes?: number;
 }
 
 /** Memory use of the heap, an owner or a size class (all in bytes unless named frames). */
@@ -213,9 +222,11 @@ export interface FrameHost {
   /**
    * Takes `frames` contiguous frames (a power of two is kindest to a sparse space) and files
    * them under `tag` (the allocator's own number for the block, given back in `release`). Returns
-   * the block's id, or -1 when the frame allocator is exhausted (nothing taken).
+   * the block's id, or -1 when the frame allocator is exhausted (nothing taken). `objectBytes`:
+   * the usable size of every object of the block when they are all alike (a slab), so a `free`
+   * finds it without asking; 0 (default) when they vary (`usableSize` is asked).
    */
-  takeBlock(frames: number, tag: number): number;
+  takeBlock(frames: number, tag: number, objectBytes?: number): number;
   /** The byte address of block `id`'s first frame. */
   blockAddress(id: number): number;
   /** Returns block `id`'s frames to the frame allocator. */
@@ -242,12 +253,21 @@ export interface AllocatorUsage {
  * One owner's byte allocator. The heap validates every argument once and calls it only with:
  * `allocate(size, align)` for 1 ≤ size and `fits(size, align)` (align a power of two ≥ 16);
  * `release`/`usableSize` with a `tag` of a block it holds (from the frame table, or, with
- * `headers`, from a header once `hasBlock(tag)` said yes) and any safe-integer address, which
- * the allocator checks is a live object's start in that block.
+ * `headers`, from a header once `hasBlock(tag)` said yes) and a safe-integer address. Without
+ * headers the heap's own live bits have already said that an object starts there; with headers
+ * the allocator must check it (a header can be forged). An object the heap keeps in its cache
+ * stays allocated here until the heap releases it.
  */
 export interface ByteAllocator {
   /** The largest size (bytes) `allocate` serves at the minimum alignment; below 4096 (frame runs serve the rest). */
   readonly maxSize: number;
+  /**
+   * The sizes this allocator's objects come in (optional): ascending multiples of 16, at most
+   * `maxSize`, the same for every allocator of a strategy. When given, the heap asks for a
+   * request rounded up to its class, and keeps freed objects per class for reuse (`cacheBytes`);
+   * an object of usable size `u` serves any request of the largest class at most `u`.
+   */
+  readonly sizeClasses?: readonly number[];
   /** The usable size of the object the last successful `allocate` returned. */
   readonly lastUsable: number;
   /** The tag of the block that object lies in (written into `headers`). */

@@ -1,60 +1,97 @@
-import { FRAME_BYTES } from './api';
+/** Bytes per frame (a literal, as an imported binding is not constant-folded). */
+const FRAME_BYTES = 4096;
 
 /** Frames per leaf of the table: one sparse-space chunk (2 MiB). */
 const LEAF_FRAMES = 512;
 /** Up to this many chunks (128 GiB of frames) the directory is one typed array. */
 const TYPED_DIRECTORY_CHUNKS = 2 ** 16;
+/** Words of live bits per frame: one bit per 16-byte granule. */
+export const LIVE_WORDS = 8 as const;
 
 /**
  * Frame → block: which heap block holds each frame (SLUB finds an object's slab through its
- * `struct page` the same way). A two-level table: a leaf of 512 entries per 2 MiB of frames,
- * made when a block first lands there and kept (the heap reuses its frames, so leaves are not
- * churned). Entries hold `block id + 1`; 0 is "no block". Up to 128 GiB of frames the directory
- * is an `Int32Array` of offsets into one pool of leaves, so a lookup reads two typed arrays;
- * past that (a sparse terabyte space), leaves hang off a sparse array and cost only where touched.
+ * `struct page` the same way), and which 16-byte granules of it start a live allocation. A
+ * two-level table: a leaf of 512 entries per 2 MiB of frames, made when a block first lands
+ * there and kept (the heap reuses its frames, so leaves are not churned). Leaves live in one
+ * pool: entry `pos` holds `block id + 1` (0: no block) in `pool[pos]` and the frame's live bits
+ * in `live[pos * 8 …]`. Up to 128 GiB of frames the directory is an `Int32Array`, so a lookup
+ * reads two typed arrays; past that (a sparse terabyte space) it is a map of the chunks touched.
+ *
+ * The live bits are the heap's word on `free`: an address is a live allocation's start exactly
+ * when its bit is set, so a foreign, interior, freed or cached (kept for reuse) address is
+ * caught with one load, whatever the strategy.
  */
 export class FrameTable {
-  /** Chunk → offset of its leaf in `#pool`, or -1. */
+  /** Chunk → offset of its leaf in the pool, or -1. */
   readonly #dir: Int32Array | undefined;
-  #pool = new Int32Array(0);
+  /** Chunk → offset when the directory is not typed. */
+  readonly #dirMap = new Map<number, number>();
+  /** Per entry: block id + 1, or 0. */
+  pool = new Int32Array(0);
+  /** Per entry: 8 words, bit g of the frame's 256 granules set while an allocation starts there. */
+  live = new Int32Array(0);
   #leafCount = 0;
-  /** Leaves by chunk when the directory is not typed. */
-  readonly #leaves: (Int32Array | undefined)[] = [];
 
   constructor(frameCount: number) {
     const chunks = Math.ceil(frameCount / LEAF_FRAMES);
     this.#dir = chunks <= TYPED_DIRECTORY_CHUNKS ? new Int32Array(chunks).fill(-1) : undefined;
   }
 
-  /** The block holding the byte at `address`, or -1. Any number is accepted (negative, huge: -1). */
-  blockAt(address: number): number {
-    // Float arithmetic only (addresses pass 2^32; a float `%` is a slow call).
-    const pfn = Math.floor(address / FRAME_BYTES);
+  /** The entry of frame `pfn` in the pool, or -1 when no leaf covers it (any number: NaN, negative, huge → -1). */
+  position(pfn: number): number {
+    // Float arithmetic only (frame numbers may pass 2^31).
     const index = Math.floor(pfn / LEAF_FRAMES);
     const dir = this.#dir;
+    let at: number;
     if (dir !== undefined) {
       if (!(index >= 0 && index < dir.length)) return -1;
-      const at = dir[index];
-      return at < 0 ? -1 : this.#pool[at + pfn - index * LEAF_FRAMES] - 1;
-    }
-    const leaf = this.#leaves[index];
-    return leaf === undefined ? -1 : leaf[pfn - index * LEAF_FRAMES] - 1;
+      at = dir[index];
+    } else at = this.#dirMap.get(index) ?? -1;
+    return at < 0 ? -1 : at + pfn - index * LEAF_FRAMES;
   }
 
-  /** Files frames `[pfn, pfn + frames)` under `block`. */
+  /** The block holding the byte at `address`, or -1. Any number is accepted (negative, huge: -1). */
+  blockAt(address: number): number {
+    const pos = this.position(Math.floor(address / FRAME_BYTES));
+    return pos < 0 ? -1 : this.pool[pos] - 1;
+  }
+
+  /**
+   * The index in `live` of the word holding the bit of `address` (or -1 when no leaf covers
+   * it, or `address` is not a 16-aligned integer); the bit is `liveMask(address)`.
+   */
+  liveWord(address: number): number {
+    const pfn = Math.floor(address / FRAME_BYTES);
+    const pos = this.position(pfn);
+    const offset = address - pfn * FRAME_BYTES;
+    // `offset & 0xff0` equals `offset` only for an integer multiple of 16 below 4096.
+    if (pos < 0 || (offset & 0xff0) !== offset) return -1;
+    return pos * LIVE_WORDS + (offset >>> 9);
+  }
+
+  /** True when an allocation starts at `address` (per the live bits). */
+  isLive(address: number): boolean {
+    const word = this.liveWord(address);
+    return word >= 0 && (this.live[word] & liveMask(address)) !== 0;
+  }
+
+  /** Files frames `[pfn, pfn + frames)` under `block` (their live bits clear). */
   set(pfn: number, frames: number, block: number): void {
     this.#fill(pfn, frames, block + 1);
   }
 
-  /** Forgets frames `[pfn, pfn + frames)`. */
+  /** Forgets frames `[pfn, pfn + frames)` and their live bits. */
   clear(pfn: number, frames: number): void {
     this.#fill(pfn, frames, 0);
   }
 
-  /** Bytes of the leaves and the directory. */
+  /** Bytes of the leaves (entries and live bits) and the directory. */
   bytes(): number {
-    if (this.#dir !== undefined) return this.#pool.byteLength + this.#dir.byteLength;
-    return this.#leafCount * (LEAF_FRAMES * 4 + 16);
+    return (
+      this.pool.byteLength +
+      this.live.byteLength +
+      (this.#dir !== undefined ? this.#dir.byteLength : this.#dirMap.size * 16)
+    );
   }
 
   #fill(pfn: number, frames: number, value: number): void {
@@ -64,34 +101,38 @@ export class FrameTable {
       const index = Math.floor(at / LEAF_FRAMES);
       const from = at - index * LEAF_FRAMES;
       const to = Math.min(LEAF_FRAMES, end - index * LEAF_FRAMES);
-      if (this.#dir !== undefined) {
-        const base = this.#leafOffset(index);
-        this.#pool.fill(value, base + from, base + to);
-      } else {
-        let leaf = this.#leaves[index];
-        if (leaf === undefined) {
-          leaf = new Int32Array(LEAF_FRAMES);
-          this.#leaves[index] = leaf;
-          this.#leafCount++;
-        }
-        leaf.fill(value, from, to);
-      }
+      const base = this.#leafOffset(index);
+      this.pool.fill(value, base + from, base + to);
+      this.live.fill(0, (base + from) * LIVE_WORDS, (base + to) * LIVE_WORDS);
       at = index * LEAF_FRAMES + to;
     }
   }
 
   /** The offset of chunk `index`'s leaf in the pool, made (the pool grown) on first use. */
   #leafOffset(index: number): number {
-    const dir = this.#dir!;
-    if (dir[index] >= 0) return dir[index];
+    const known = this.#dir !== undefined ? this.#dir[index] : (this.#dirMap.get(index) ?? -1);
+    if (known >= 0) return known;
     const offset = this.#leafCount * LEAF_FRAMES;
-    if (offset + LEAF_FRAMES > this.#pool.length) {
-      const pool = new Int32Array(Math.max(LEAF_FRAMES, this.#pool.length * 2));
-      pool.set(this.#pool);
-      this.#pool = pool;
+    if (offset + LEAF_FRAMES > this.pool.length) {
+      const n = Math.max(LEAF_FRAMES, this.pool.length * 2);
+      const pool = new Int32Array(n);
+      pool.set(this.pool);
+      this.pool = pool;
+      const live = new Int32Array(n * LIVE_WORDS);
+      live.set(this.live);
+      this.live = live;
     }
-    dir[index] = offset;
+    if (this.#dir !== undefined) this.#dir[index] = offset;
+    else this.#dirMap.set(index, offset);
     this.#leafCount++;
     return offset;
   }
+}
+
+/**
+ * The bit of a 16-aligned `address` in its live word: granule `address / 16` mod 32. `& 31` on
+ * the exact integer `address / 16` is exact for any safe integer (ToInt32 is arithmetic mod 2^32).
+ */
+export function liveMask(address: number): number {
+  return 1 << ((address / 16) & 31);
 }

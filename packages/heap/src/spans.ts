@@ -49,6 +49,8 @@ export function spanOptions(op: string, options: SpanOptions): { spanFrames: num
  */
 export abstract class SpanAllocator implements ByteAllocator {
   readonly maxSize: number;
+  /** Sixteen classes per doubling (every 16 bytes up to 256): the heap rounds cached sizes to these, losing at most 1/16. */
+  readonly sizeClasses: readonly number[];
   lastUsable = 0;
   lastTag = 0;
   /** Bytes per span. */
@@ -95,6 +97,7 @@ export abstract class SpanAllocator implements ByteAllocator {
     let max = Math.min(FRAME_BYTES - 1, this.spanBytes - 16 - HEADER);
     while (max > 0 && this.searchBytes(blockBytes(max), 16) > this.spanBytes - 16) max -= 16;
     this.maxSize = max;
+    this.sizeClasses = spanClasses(max);
   }
 
   /**
@@ -351,6 +354,19 @@ export abstract class SpanAllocator implements ByteAllocator {
     this.#starts = grown(this.#starts, n * this.#startWords);
     this.#freeSlots = grown(this.#freeSlots, n);
   }
+}
+
+/** Size classes of span objects up to `maxSize`: every 16 bytes up to 256, then 16 per doubling (TLSF's second level). */
+export function spanClasses(maxSize: number): number[] {
+  const out: number[] = [];
+  for (let size = 16; size <= 256 && size <= maxSize; size += 16) out.push(size);
+  for (let base = 256; base < FRAME_BYTES; base *= 2) {
+    for (let k = 1; k <= 16; k++) {
+      const size = base + (k * base) / 16;
+      if (size <= maxSize && size < FRAME_BYTES) out.push(size);
+    }
+  }
+  return out;
 }
 
 /** The block size for a request of `size` bytes: header included, a multiple of 16, at least 32. */
