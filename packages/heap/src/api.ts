@@ -268,6 +268,14 @@ export interface ByteAllocator {
    * an object of usable size `u` serves any request of the largest class at most `u`.
    */
   readonly sizeClasses?: readonly number[];
+  /**
+   * For allocators that keep a size word in front of each object, as dlmalloc and the spans do
+   * (optional): how many bytes before an object's address a 32-bit word holds its block's size in
+   * bytes (the low 4 bits are flags), the object's usable size being that size less these bytes.
+   * The heap's `free` then reads it instead of asking `usableSize` (as glibc's tcache reads a
+   * chunk's size). A multiple of 4, 4 … 16.
+   */
+  readonly sizeWordBefore?: number;
   /** The usable size of the object the last successful `allocate` returned. */
   readonly lastUsable: number;
   /** The tag of the block that object lies in (written into `headers`). */

@@ -22,28 +22,35 @@ export const LIVE_WORDS = 8 as const;
  * caught with one load, whatever the strategy.
  */
 export class FrameTable {
-  /** Chunk → offset of its leaf in the pool, or -1. */
-  readonly #dir: Int32Array | undefined;
+  /** Chunk → offset of its leaf in the pool, or -1 (empty when the directory is not typed). */
+  readonly dir: Int32Array;
+  readonly #typed: boolean;
   /** Chunk → offset when the directory is not typed. */
   readonly #dirMap = new Map<number, number>();
   /** Per entry: block id + 1, or 0. */
   pool = new Int32Array(0);
   /** Per entry: 8 words, bit g of the frame's 256 granules set while an allocation starts there. */
   live = new Int32Array(0);
+  /**
+   * Per entry: what a `free` needs without asking the block: `slot * 256 + class`, the owner
+   * slot and the cache class of every object of the block (255 when they vary).
+   */
+  key = new Int32Array(0);
   #leafCount = 0;
 
   constructor(frameCount: number) {
     const chunks = Math.ceil(frameCount / LEAF_FRAMES);
-    this.#dir = chunks <= TYPED_DIRECTORY_CHUNKS ? new Int32Array(chunks).fill(-1) : undefined;
+    this.#typed = chunks <= TYPED_DIRECTORY_CHUNKS;
+    this.dir = new Int32Array(this.#typed ? chunks : 0).fill(-1);
   }
 
   /** The entry of frame `pfn` in the pool, or -1 when no leaf covers it (any number: NaN, negative, huge → -1). */
   position(pfn: number): number {
     // Float arithmetic only (frame numbers may pass 2^31).
     const index = Math.floor(pfn / LEAF_FRAMES);
-    const dir = this.#dir;
+    const dir = this.dir;
     let at: number;
-    if (dir !== undefined) {
+    if (this.#typed) {
       if (!(index >= 0 && index < dir.length)) return -1;
       at = dir[index];
     } else at = this.#dirMap.get(index) ?? -1;
@@ -75,14 +82,14 @@ export class FrameTable {
     return word >= 0 && (this.live[word] & liveMask(address)) !== 0;
   }
 
-  /** Files frames `[pfn, pfn + frames)` under `block` (their live bits clear). */
-  set(pfn: number, frames: number, block: number): void {
-    this.#fill(pfn, frames, block + 1);
+  /** Files frames `[pfn, pfn + frames)` under `block` with `key` (their live bits clear). */
+  set(pfn: number, frames: number, block: number, key: number): void {
+    this.#fill(pfn, frames, block + 1, key);
   }
 
   /** Forgets frames `[pfn, pfn + frames)` and their live bits. */
   clear(pfn: number, frames: number): void {
-    this.#fill(pfn, frames, 0);
+    this.#fill(pfn, frames, 0, 0);
   }
 
   /** Bytes of the leaves (entries and live bits) and the directory. */
@@ -90,11 +97,13 @@ export class FrameTable {
     return (
       this.pool.byteLength +
       this.live.byteLength +
-      (this.#dir !== undefined ? this.#dir.byteLength : this.#dirMap.size * 16)
+      this.key.byteLength +
+      this.dir.byteLength +
+      this.#dirMap.size * 16
     );
   }
 
-  #fill(pfn: number, frames: number, value: number): void {
+  #fill(pfn: number, frames: number, value: number, key: number): void {
     let at = pfn;
     const end = pfn + frames;
     while (at < end) {
@@ -103,6 +112,7 @@ export class FrameTable {
       const to = Math.min(LEAF_FRAMES, end - index * LEAF_FRAMES);
       const base = this.#leafOffset(index);
       this.pool.fill(value, base + from, base + to);
+      this.key.fill(key, base + from, base + to);
       this.live.fill(0, (base + from) * LIVE_WORDS, (base + to) * LIVE_WORDS);
       at = index * LEAF_FRAMES + to;
     }
@@ -110,7 +120,7 @@ export class FrameTable {
 
   /** The offset of chunk `index`'s leaf in the pool, made (the pool grown) on first use. */
   #leafOffset(index: number): number {
-    const known = this.#dir !== undefined ? this.#dir[index] : (this.#dirMap.get(index) ?? -1);
+    const known = this.#typed ? this.dir[index] : (this.#dirMap.get(index) ?? -1);
     if (known >= 0) return known;
     const offset = this.#leafCount * LEAF_FRAMES;
     if (offset + LEAF_FRAMES > this.pool.length) {
@@ -121,8 +131,11 @@ export class FrameTable {
       const live = new Int32Array(n * LIVE_WORDS);
       live.set(this.live);
       this.live = live;
+      const key = new Int32Array(n);
+      key.set(this.key);
+      this.key = key;
     }
-    if (this.#dir !== undefined) this.#dir[index] = offset;
+    if (this.#typed) this.dir[index] = offset;
     else this.#dirMap.set(index, offset);
     this.#leafCount++;
     return offset;

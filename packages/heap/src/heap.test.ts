@@ -462,10 +462,10 @@ describe.each(STRATEGIES)('the object cache (%s)', (strategy) => {
     expect(used()).toBe(0);
   });
 
-  it('keeps at most cacheBytes of objects per owner; the rest go to the strategy at once', () => {
+  it('keeps at most cacheBytes / 16 of objects per class and owner; the rest go to the strategy at once', () => {
     const { pmm } = setup();
-    // 256 bytes is a class of every strategy.
-    const heap = createHeap(pmm, { strategy, cacheBytes: 4 * 256 });
+    // 256 bytes is a class of every strategy: 4 of them fit in 1/16 of 16 KiB.
+    const heap = createHeap(pmm, { strategy, cacheBytes: 16 * 4 * 256 });
     const xs = Array.from({ length: 8 }, () => heap.malloc(256));
     for (const x of xs) heap.free(x);
     // The first four freed were kept (LIFO); the other four went back to the strategy.

@@ -21,7 +21,11 @@ import type {
 } from './api';
 import { BlockRegistry } from './blocks';
 import { FrameTable, liveMask, type LIVE_WORDS as TABLE_LIVE_WORDS } from './frame-table';
-import { type NO_CLASS as CACHE_NO_CLASS, Magazines } from './magazines';
+import {
+  type NO_CLASS as CACHE_NO_CLASS,
+  type STACK_HEADER as CACHE_STACK_HEADER,
+  Magazines,
+} from './magazines';
 import { checkOwner, OwnerSlots } from './owners';
 import { CLASS_ROWS, counterRow, RUN_CLASS, SIZE_CLASSES, smallClass } from './size-classes';
 import { resolveStrategy } from './strategies';
@@ -34,6 +38,7 @@ const MIN_ALIGN: typeof API_MIN_ALIGN = 16;
 const NO_ADDRESS: typeof API_NO_ADDRESS = -1;
 const LIVE_WORDS: typeof TABLE_LIVE_WORDS = 8;
 const NO_CLASS: typeof CACHE_NO_CLASS = 255;
+const STACK_HEADER: typeof CACHE_STACK_HEADER = 2;
 
 /** The block tag of frame runs (handed out, or kept in the frame class of the owner's cache). */
 const RUN = -1;
@@ -79,7 +84,7 @@ class FrameHeap implements Heap {
   #kernel: ByteAllocator | undefined;
   #kernelMax = 0;
   #kernelSlot = -1;
-  #kernelStacks = 0;
+  #kernelRegion = 0;
   /** Per block: taken with `allocRun` (1) or `alloc` (0). */
   #viaRun = new Uint8Array(64);
   /** Per block: the usable size of each of its objects when they are alike (a slab: its class; a one-frame run: 4096), else 0. */
@@ -87,6 +92,11 @@ class FrameHeap implements Heap {
   /** Freed objects and frames kept per owner and class for reuse. */
   readonly #cache: Magazines;
   #classesSet = false;
+  /** The whole space's words when its contents are dense (one buffer), for the size word of `sizeWordBefore`. */
+  readonly #denseWords: Uint32Array | undefined;
+  /** The strategy's `sizeWordBefore` in bytes and in words (0: it has none). */
+  #sizeWordBefore = 0;
+  #sizeWords = 0;
   /** Reused options of `pmm.allocRun` (no object per call). */
   readonly #runOptions = { align: 1 };
   /** Base address of each buffer a view was made over, for `addressOf`. */
@@ -109,7 +119,7 @@ class FrameHeap implements Heap {
       throw new FrameError('INVALID_REQUEST', `createHeap: headers must be a boolean`, { op: 'createHeap' });
     }
     this.headers = options.headers ?? false;
-    const frameCache = options.frameCache ?? 32;
+    const frameCache = options.frameCache ?? 64;
     if (!Number.isSafeInteger(frameCache) || frameCache < 0 || frameCache > 4096) {
       throw new FrameError(
         'INVALID_REQUEST',
@@ -119,7 +129,7 @@ class FrameHeap implements Heap {
         },
       );
     }
-    const cacheBytes = options.cacheBytes ?? 256 * 1024;
+    const cacheBytes = options.cacheBytes ?? 512 * 1024;
     if (!Number.isSafeInteger(cacheBytes) || cacheBytes < 0) {
       throw new FrameError(
         'INVALID_REQUEST',
@@ -137,6 +147,8 @@ class FrameHeap implements Heap {
     this.#maxBlockFrames = this.#runs ? (this.#sparse ? SPARSE_CHUNK_FRAMES : pmm.space.frameCount) : 1;
     this.#spaceBytes = pmm.space.frameCount * FRAME_BYTES;
     this.#table = new FrameTable(pmm.space.frameCount);
+    const words = this.#sparse ? undefined : this.#contents.words(0);
+    this.#denseWords = words !== undefined && this.#contents.wordBase === 0 ? words : undefined;
   }
 
   // ---- allocation ----
@@ -154,15 +166,14 @@ class FrameHeap implements Heap {
       const cache = this.#cache;
       const c = cache.ceilClass[(size + 15) >>> 4];
       if (c !== NO_CLASS) {
-        const stack = this.#kernelStacks + c;
-        const n = cache.count[stack] - 1;
+        const b = this.#kernelRegion + cache.base[c];
+        const stacks = cache.stacks;
+        const n = stacks[b] - 1;
         if (n >= 0) {
-          cache.count[stack] = n;
-          cache.bytes[this.#kernelSlot] -= cache.charge[c];
-          const entry = this.#kernelSlot * cache.stride + cache.base[c] + n;
-          const address = cache.address[entry];
+          stacks[b] = n;
+          const address = cache.addresses[b + STACK_HEADER + n];
           // liveMask(address), inlined.
-          this.#table.live[cache.word[entry]] |= 1 << ((address / 16) & 31);
+          this.#table.live[stacks[b + STACK_HEADER + n]] |= 1 << ((address / 16) & 31);
           return address;
         }
         if (size <= this.#kernelMax) return this.#mallocKernel(cache.classBytes[c]);
@@ -232,8 +243,49 @@ class FrameHeap implements Heap {
   // ---- release ----
 
   free(address: number): void {
-    // The fast path, small enough to inline: the live bit says an allocation starts here (one
-    // load decides foreign, interior, freed and cached addresses); then onto its class's stack.
+    // The fast path, small enough to inline, for an address below 2^31 (so integer operations on
+    // it are exact) in a block whose objects share a class: the live bit says an allocation starts
+    // here (one load decides foreign, interior, freed and cached addresses); the frame's key names
+    // the owner slot and class; then onto that class's stack.
+    if ((address | 0) === address && address >= 0 && (address & 15) === 0) {
+      const table = this.#table;
+      const pfn = address >>> 12;
+      const chunk = pfn >>> 9;
+      const dir = table.dir;
+      if (chunk < dir.length) {
+        const at = dir[chunk];
+        const pos = at + (pfn & 511);
+        const word = pos * LIVE_WORDS + ((address >>> 9) & 7);
+        const mask = 1 << ((address >>> 4) & 31);
+        if (at >= 0 && (table.live[word] & mask) !== 0) {
+          let b = table.key[pos];
+          if (b < -2) {
+            // Objects of varying size (a span's): the strategy's size word in front of it names the class.
+            const cache = this.#cache;
+            let usable = (this.#denseWords![(address >>> 2) - this.#sizeWords] & ~15) - this.#sizeWordBefore;
+            if (usable >= FRAME_BYTES) usable = FRAME_BYTES - 1;
+            const c = cache.floorClass[usable >>> 4];
+            b = c === NO_CLASS ? -1 : -3 - b + cache.base[c];
+          }
+          if (b >= 0) {
+            const stacks = this.#cache.stacks;
+            const n = stacks[b];
+            if (n < stacks[b + 1]) {
+              table.live[word] &= ~mask;
+              stacks[b] = n + 1;
+              stacks[b + STACK_HEADER + n] = word;
+              this.#cache.addresses[b + STACK_HEADER + n] = address;
+              return;
+            }
+          }
+        }
+      }
+    }
+    this.#free(address);
+  }
+
+  /** `free` in general: any address, any block. */
+  #free(address: number): void {
     const table = this.#table;
     const pfn = Math.floor(address / FRAME_BYTES);
     const pos = table.position(pfn);
@@ -249,17 +301,15 @@ class FrameHeap implements Heap {
         let usable = this.#objectBytes[block];
         if (usable === 0) usable = this.#usableOf(address, block);
         const cache = this.#cache;
-        const c = usable > 0 ? cache.floorClass[usable >>> 4] : NO_CLASS;
-        if (c !== NO_CLASS) {
-          const stack = slot * cache.classCount + c;
-          const n = cache.count[stack];
-          if (n < cache.capacity[c] && cache.bytes[slot] + cache.charge[c] <= cache.limitBytes) {
+        const b = usable > 0 ? cache.stackOf(slot, cache.floorClass[usable >>> 4]) : -1;
+        if (b >= 0) {
+          const stacks = cache.stacks;
+          const n = stacks[b];
+          if (n < stacks[b + 1]) {
             table.live[word] = bits & ~mask;
-            const entry = slot * cache.stride + cache.base[c] + n;
-            cache.address[entry] = address;
-            cache.word[entry] = word;
-            cache.count[stack] = n + 1;
-            cache.bytes[slot] += cache.charge[c];
+            stacks[b] = n + 1;
+            stacks[b + STACK_HEADER + n] = word;
+            cache.addresses[b + STACK_HEADER + n] = address;
             return;
           }
         }
@@ -331,7 +381,7 @@ class FrameHeap implements Heap {
       this.#kernel = undefined;
       this.#kernelMax = 0;
       this.#kernelSlot = -1;
-      this.#kernelStacks = 0;
+      this.#kernelRegion = 0;
     }
     return objects + this.#owners.release(slot);
   }
@@ -345,11 +395,12 @@ class FrameHeap implements Heap {
   /** Adds up what `slot` keeps in its cache: objects and usable bytes per counter row, and as free bytes in `usage`. */
   #cachedUsage(slot: number, objects: Float64Array, bytes: Float64Array, usage: AllocatorUsage): void {
     const cache = this.#cache;
-    if (slot * cache.classCount >= cache.count.length) return;
+    if ((slot + 1) * cache.stride > cache.stacks.length) return;
     for (let c = 0; c < cache.classCount; c++) {
-      const n = cache.count[slot * cache.classCount + c];
+      const b = slot * cache.stride + cache.base[c];
+      const n = cache.stacks[b];
       for (let i = 0; i < n; i++) {
-        const address = cache.address[slot * cache.stride + cache.base[c] + i];
+        const address = cache.addresses[b + STACK_HEADER + i];
         const block = this.#table.blockAt(address);
         const tag = this.#blocks.tag(block);
         const allocator = this.#allocators[slot];
@@ -369,12 +420,12 @@ class FrameHeap implements Heap {
     const cache = this.#cache;
     let frames = 0;
     for (const slot of this.#owners.slots()) {
+      if ((slot + 1) * cache.stride > cache.stacks.length) continue;
       for (let c = 0; c < cache.classCount; c++) {
-        const stack = slot * cache.classCount + c;
-        while (cache.count[stack] > 0) {
-          const n = --cache.count[stack];
-          cache.bytes[slot] -= cache.charge[c];
-          const address = cache.address[slot * cache.stride + cache.base[c] + n];
+        const b = slot * cache.stride + cache.base[c];
+        while (cache.stacks[b] > 0) {
+          const n = --cache.stacks[b];
+          const address = cache.addresses[b + STACK_HEADER + n];
           const block = this.#table.blockAt(address);
           // Live for the moment, so `#release` finds it as it would a handed-out one.
           this.#markLive(address);
@@ -573,13 +624,11 @@ class FrameHeap implements Heap {
   /** An address from `slot`'s stack of class `c` (made live), or `NO_ADDRESS` when it is empty. */
   #pop(slot: number, c: number): number {
     const cache = this.#cache;
-    const stack = slot * cache.classCount + c;
-    if (slot * cache.classCount >= cache.count.length || cache.count[stack] === 0) return NO_ADDRESS;
-    const n = --cache.count[stack];
-    cache.bytes[slot] -= cache.charge[c];
-    const entry = slot * cache.stride + cache.base[c] + n;
-    const address = cache.address[entry];
-    this.#table.live[cache.word[entry]] |= liveMask(address);
+    const b = cache.stackOf(slot, c);
+    if (b < 0 || b >= cache.stacks.length || cache.stacks[b] === 0) return NO_ADDRESS;
+    const n = --cache.stacks[b];
+    const address = cache.addresses[b + STACK_HEADER + n];
+    this.#table.live[cache.stacks[b + STACK_HEADER + n]] |= liveMask(address);
     return address;
   }
 
@@ -672,6 +721,16 @@ class FrameHeap implements Heap {
     if (!this.#classesSet) {
       // The first allocator's classes are the strategy's (nothing is cached yet).
       this.#cache.setClasses(this.headers ? [] : (allocator.sizeClasses ?? []), allocator.maxSize);
+      const before = allocator.sizeWordBefore ?? 0;
+      if (!Number.isSafeInteger(before) || before < 0 || before > 16 || before % 4 !== 0) {
+        throw new FrameError(
+          'INVALID_REQUEST',
+          `createHeap: the strategy's sizeWordBefore ${before} must be a multiple of 4 in [4, 16]`,
+          { op: 'createHeap', strategy: this.strategy },
+        );
+      }
+      this.#sizeWordBefore = this.headers ? 0 : before;
+      this.#sizeWords = this.#sizeWordBefore / 4;
       this.#classesSet = true;
     }
     while (this.#allocators.length <= slot) this.#allocators.push(undefined);
@@ -681,7 +740,7 @@ class FrameHeap implements Heap {
       this.#kernel = allocator;
       this.#kernelMax = allocator.maxSize;
       this.#kernelSlot = slot;
-      this.#kernelStacks = slot * this.#cache.classCount;
+      this.#kernelRegion = slot * this.#cache.stride;
     }
     return allocator;
   }
@@ -709,7 +768,16 @@ class FrameHeap implements Heap {
     }
     this.#viaRun[block] = viaRun ? 1 : 0;
     this.#objectBytes[block] = objectBytes;
-    if (tag < 0 || !this.headers) this.#table.set(pfn, frames, block);
+    if (tag < 0 || !this.headers) {
+      // The key of the fast `free`: the slot and the cache class, when all the block's objects share one.
+      let key = objectBytes > 0 ? this.#cache.stackOf(slot, this.#cache.floorClass[objectBytes >>> 4]) : -1;
+      // Varying objects with a size word, on dense contents: `-3 - the slot's first stack`.
+      if (objectBytes === 0 && tag >= 0 && this.#sizeWordBefore > 0 && this.#denseWords !== undefined) {
+        const region = slot * this.#cache.stride;
+        if (region < 2 ** 30) key = -3 - region;
+      }
+      this.#table.set(pfn, frames, block, key);
+    }
     return block;
   }
 

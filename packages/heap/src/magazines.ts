@@ -4,52 +4,50 @@ import { grown } from './blocks';
 
 /** A class number meaning "not cached". */
 export const NO_CLASS = 255 as const;
-/** Addresses kept per small class and owner (the frame class keeps `frameCache`). */
+/** The most addresses a small class keeps per owner (the frame class keeps `frameCache`). */
 export const MAGAZINE_ENTRIES = 32;
+/** Words before a stack's entries: its count and its capacity. */
+export const STACK_HEADER = 2 as const;
 
 /**
  * The heap's object cache: per owner slot and size class, a LIFO stack of freed addresses
- * (Bonwick's magazines; jemalloc's tcache; SLUB's per-CPU freelist), bounded per owner in
- * bytes (`cacheBytes`). The last class is the frame class: one-frame runs, `frameCache` of
- * them per owner, not counted in bytes (Linux's per-CPU page lists).
+ * (Bonwick's magazines; jemalloc's tcache; SLUB's per-CPU freelist). Each class keeps up to
+ * `cacheBytes / 16` bytes of objects per owner (at least one, at most 32 objects), so a stack
+ * is as deep as a class needs and no class hoards. The last class is the frame class:
+ * one-frame runs, `frameCache` of them per owner (Linux's per-CPU page lists).
  *
  * Classes come from the strategy (`ByteAllocator.sizeClasses`): a request maps up to the
  * smallest class holding it (`ceilClass`), a freed object down to the largest class its usable
- * size holds (`floorClass`), so any object in a class's stack serves any request of the class.
+ * size holds (`floorClass`), so any object on a class's stack serves any request of the class.
  *
- * Everything is in typed arrays the heap's `malloc` and `free` read directly: stack `m =
- * slot * classCount + c` holds `count[m]` entries from `slot * stride + base[c]`, each an
- * address and the index of its word in the frame table's live bits.
+ * Two typed arrays hold every stack, for the heap's `malloc` and `free` to read directly:
+ * the stack of `slot` and class `c` starts at `b = slot * stride + base[c]`; `stacks[b]` is its
+ * count, `stacks[b + 1]` its capacity, and entry `i` is `addresses[b + 2 + i]` with the index
+ * of its word in the frame table's live bits in `stacks[b + 2 + i]`.
  */
 export class Magazines {
   /** Request granule (`ceil(size / 16)`, 0 … 256) → class, or `NO_CLASS`. */
-  ceilClass = new Uint8Array(FRAME_BYTES / MIN_ALIGN + 1).fill(NO_CLASS);
+  readonly ceilClass = new Uint8Array(FRAME_BYTES / MIN_ALIGN + 1).fill(NO_CLASS);
   /** Usable granule (`floor(usable / 16)`, 0 … 256) → class, or `NO_CLASS`. */
-  floorClass = new Uint8Array(FRAME_BYTES / MIN_ALIGN + 1).fill(NO_CLASS);
-  /** Per class: its size in bytes, the bytes an entry counts against `limitBytes` (0 for frames), and how many entries its stack holds. */
+  readonly floorClass = new Uint8Array(FRAME_BYTES / MIN_ALIGN + 1).fill(NO_CLASS);
+  /** Per class: its size in bytes, where its stack starts in a slot's region, and how many entries it keeps. */
   classBytes = new Float64Array(1);
-  charge = new Float64Array(1);
-  capacity = new Int32Array(1);
   base = new Int32Array(1);
+  capacity = new Int32Array(1);
   classCount = 1;
   /** The frame class's number (the last). */
   frameClass = 0;
-  /** Entries per owner slot. */
-  stride = 0;
-  // Per slot × class:
-  count = new Int32Array(0);
-  // Per slot:
-  bytes = new Float64Array(0);
-  // Per slot × stride:
-  address = new Float64Array(0);
-  word = new Int32Array(0);
-  /** Slots with arrays. */
+  /** Words per owner slot. */
+  stride: number = STACK_HEADER;
+  stacks = new Int32Array(0);
+  addresses = new Float64Array(0);
+  /** Slots with room. */
   #slots = 0;
-  readonly limitBytes: number;
+  readonly #cacheBytes: number;
   readonly #frameEntries: number;
 
-  constructor(limitBytes: number, frameEntries: number) {
-    this.limitBytes = limitBytes;
+  constructor(cacheBytes: number, frameEntries: number) {
+    this.#cacheBytes = cacheBytes;
     this.#frameEntries = frameEntries;
     this.setClasses([], FRAME_BYTES - 1);
   }
@@ -80,14 +78,18 @@ export class Magazines {
     this.classCount = classes;
     this.frameClass = sizes.length;
     this.classBytes = Float64Array.from([...sizes, FRAME_BYTES]);
-    this.charge = Float64Array.from([...sizes, 0]);
-    const small = this.limitBytes > 0 ? MAGAZINE_ENTRIES : 0;
-    this.capacity = Int32Array.from([...sizes.map(() => small), this.#frameEntries]);
+    const perClass = this.#cacheBytes / 16;
+    this.capacity = Int32Array.from([
+      ...sizes.map((size) =>
+        this.#cacheBytes === 0 ? 0 : Math.min(MAGAZINE_ENTRIES, Math.max(1, Math.floor(perClass / size))),
+      ),
+      this.#frameEntries,
+    ]);
     this.base = new Int32Array(classes);
     let stride = 0;
     for (let c = 0; c < classes; c++) {
       this.base[c] = stride;
-      stride += this.capacity[c];
+      stride += STACK_HEADER + this.capacity[c];
     }
     this.stride = stride;
     this.ceilClass.fill(NO_CLASS);
@@ -104,46 +106,52 @@ export class Magazines {
       this.floorClass[g] = f >= 0 ? f : NO_CLASS;
     }
     this.#slots = 0;
-    this.count = new Int32Array(0);
-    this.bytes = new Float64Array(0);
-    this.address = new Float64Array(0);
-    this.word = new Int32Array(0);
+    this.stacks = new Int32Array(0);
+    this.addresses = new Float64Array(0);
+  }
+
+  /** Where the stack of `slot` and class `c` starts, or -1 when the class keeps nothing (or there is no room for its key). */
+  stackOf(slot: number, c: number): number {
+    if (c === NO_CLASS || this.capacity[c] === 0) return -1;
+    const b = slot * this.stride + this.base[c];
+    return b < 2 ** 31 - this.stride ? b : -1;
   }
 
   /** Makes room for `slot`'s stacks. */
   ensure(slot: number): void {
     if (slot < this.#slots) return;
-    const n = Math.max(slot + 1, this.#slots * 2, 4);
-    this.count = grown(this.count, n * this.classCount);
-    this.bytes = grown(this.bytes, n);
-    this.address = grown(this.address, n * this.stride);
-    this.word = grown(this.word, n * this.stride);
+    const from = this.#slots;
+    const n = Math.max(slot + 1, from * 2, 4);
+    this.stacks = grown(this.stacks, n * this.stride);
+    this.addresses = grown(this.addresses, n * this.stride);
+    for (let s = from; s < n; s++) {
+      for (let c = 0; c < this.classCount; c++)
+        this.stacks[s * this.stride + this.base[c] + 1] = this.capacity[c];
+    }
     this.#slots = n;
   }
 
-  /** Entries of `slot` (0 when it has no arrays). */
+  /** Entries of `slot` (0 when it has no room). */
   cachedOf(slot: number): number {
     if (slot >= this.#slots) return 0;
     let n = 0;
-    for (let c = 0; c < this.classCount; c++) n += this.count[slot * this.classCount + c];
+    for (let c = 0; c < this.classCount; c++) n += this.stacks[slot * this.stride + this.base[c]];
     return n;
   }
 
   /** Forgets everything `slot` keeps (its blocks went back whole). */
   drop(slot: number): void {
     if (slot >= this.#slots) return;
-    this.count.fill(0, slot * this.classCount, (slot + 1) * this.classCount);
-    this.bytes[slot] = 0;
+    for (let c = 0; c < this.classCount; c++) this.stacks[slot * this.stride + this.base[c]] = 0;
   }
 
   metadataBytes(): number {
     return (
-      this.count.byteLength +
-      this.bytes.byteLength +
-      this.address.byteLength +
-      this.word.byteLength +
+      this.stacks.byteLength +
+      this.addresses.byteLength +
       this.ceilClass.byteLength * 2 +
-      this.classBytes.byteLength * 3
+      this.classBytes.byteLength +
+      this.base.byteLength * 2
     );
   }
 }

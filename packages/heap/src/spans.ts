@@ -51,6 +51,8 @@ export abstract class SpanAllocator implements ByteAllocator {
   readonly maxSize: number;
   /** Sixteen classes per doubling (every 16 bytes up to 256): the heap rounds cached sizes to these, losing at most 1/16. */
   readonly sizeClasses: readonly number[];
+  /** The block header (size | flags) is the word 8 bytes before a payload. */
+  readonly sizeWordBefore = HEADER;
   lastUsable = 0;
   lastTag = 0;
   /** Bytes per span. */
