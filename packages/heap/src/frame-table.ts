@@ -5,16 +5,17 @@ const FRAME_BYTES = 4096;
 const LEAF_FRAMES = 512;
 /** Up to this many chunks (128 GiB of frames) the directory is one typed array. */
 const TYPED_DIRECTORY_CHUNKS = 2 ** 16;
-/** Words of live bits per frame: one bit per 16-byte granule. */
-export const LIVE_WORDS = 8 as const;
+/** Words of `meta` per frame: its key, then its live bits (one per 16-byte granule). */
+export const META_WORDS = 9 as const;
 
 /**
  * Frame → block: which heap block holds each frame (SLUB finds an object's slab through its
  * `struct page` the same way), and which 16-byte granules of it start a live allocation. A
  * two-level table: a leaf of 512 entries per 2 MiB of frames, made when a block first lands
  * there and kept (the heap reuses its frames, so leaves are not churned). Leaves live in one
- * pool: entry `pos` holds `block id + 1` (0: no block) in `pool[pos]` and the frame's live bits
- * in `live[pos * 8 …]`. Up to 128 GiB of frames the directory is an `Int32Array`, so a lookup
+ * pool: entry `pos` holds `block id + 1` (0: no block) in `pool[pos]`, and in `meta[pos * 9]`
+ * the frame's key and in `meta[pos * 9 + 1 …]` its eight words of live bits (side by side, so a
+ * `free` touches one array). Up to 128 GiB of frames the directory is an `Int32Array`, so a lookup
  * reads two typed arrays; past that (a sparse terabyte space) it is a map of the chunks touched.
  *
  * The live bits are the heap's word on `free`: an address is a live allocation's start exactly
@@ -29,13 +30,14 @@ export class FrameTable {
   readonly #dirMap = new Map<number, number>();
   /** Per entry: block id + 1, or 0. */
   pool = new Int32Array(0);
-  /** Per entry: 8 words, bit g of the frame's 256 granules set while an allocation starts there. */
-  live = new Int32Array(0);
   /**
-   * Per entry: what a `free` needs without asking the block: `slot * 256 + class`, the owner
-   * slot and the cache class of every object of the block (255 when they vary).
+   * Per entry, 9 words. The key: what a `free` needs without asking the block, where the cache
+   * stack of the owner and class of every object of the block starts (-1 when they vary or the
+   * class keeps nothing; below -2, `-3 - the first stack of the owner` when the objects vary but
+   * carry a size word). Then 8 words of live bits: bit g set while an allocation starts at
+   * granule g of the frame's 256.
    */
-  key = new Int32Array(0);
+  meta = new Int32Array(0);
   #leafCount = 0;
 
   constructor(frameCount: number) {
@@ -73,13 +75,13 @@ export class FrameTable {
     const offset = address - pfn * FRAME_BYTES;
     // `offset & 0xff0` equals `offset` only for an integer multiple of 16 below 4096.
     if (pos < 0 || (offset & 0xff0) !== offset) return -1;
-    return pos * LIVE_WORDS + (offset >>> 9);
+    return pos * META_WORDS + 1 + (offset >>> 9);
   }
 
   /** True when an allocation starts at `address` (per the live bits). */
   isLive(address: number): boolean {
     const word = this.liveWord(address);
-    return word >= 0 && (this.live[word] & liveMask(address)) !== 0;
+    return word >= 0 && (this.meta[word] & liveMask(address)) !== 0;
   }
 
   /** Files frames `[pfn, pfn + frames)` under `block` with `key` (their live bits clear). */
@@ -94,13 +96,7 @@ export class FrameTable {
 
   /** Bytes of the leaves (entries and live bits) and the directory. */
   bytes(): number {
-    return (
-      this.pool.byteLength +
-      this.live.byteLength +
-      this.key.byteLength +
-      this.dir.byteLength +
-      this.#dirMap.size * 16
-    );
+    return this.pool.byteLength + this.meta.byteLength + this.dir.byteLength + this.#dirMap.size * 16;
   }
 
   #fill(pfn: number, frames: number, value: number, key: number): void {
@@ -112,8 +108,9 @@ export class FrameTable {
       const to = Math.min(LEAF_FRAMES, end - index * LEAF_FRAMES);
       const base = this.#leafOffset(index);
       this.pool.fill(value, base + from, base + to);
-      this.key.fill(key, base + from, base + to);
-      this.live.fill(0, (base + from) * LIVE_WORDS, (base + to) * LIVE_WORDS);
+      const meta = this.meta;
+      meta.fill(0, (base + from) * META_WORDS, (base + to) * META_WORDS);
+      for (let pos = base + from; pos < base + to; pos++) meta[pos * META_WORDS] = key;
       at = index * LEAF_FRAMES + to;
     }
   }
@@ -128,12 +125,9 @@ export class FrameTable {
       const pool = new Int32Array(n);
       pool.set(this.pool);
       this.pool = pool;
-      const live = new Int32Array(n * LIVE_WORDS);
-      live.set(this.live);
-      this.live = live;
-      const key = new Int32Array(n);
-      key.set(this.key);
-      this.key = key;
+      const meta = new Int32Array(n * META_WORDS);
+      meta.set(this.meta);
+      this.meta = meta;
     }
     if (this.#typed) this.dir[index] = offset;
     else this.#dirMap.set(index, offset);

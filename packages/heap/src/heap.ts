@@ -20,7 +20,7 @@ import type {
   ViewTypeMap,
 } from './api';
 import { BlockRegistry } from './blocks';
-import { FrameTable, liveMask, type LIVE_WORDS as TABLE_LIVE_WORDS } from './frame-table';
+import { FrameTable, liveMask, type META_WORDS as TABLE_META_WORDS } from './frame-table';
 import {
   type NO_CLASS as CACHE_NO_CLASS,
   type STACK_HEADER as CACHE_STACK_HEADER,
@@ -36,7 +36,7 @@ import { VIEW_TYPES } from './views';
 const FRAME_BYTES: typeof API_FRAME_BYTES = 4096;
 const MIN_ALIGN: typeof API_MIN_ALIGN = 16;
 const NO_ADDRESS: typeof API_NO_ADDRESS = -1;
-const LIVE_WORDS: typeof TABLE_LIVE_WORDS = 8;
+const META_WORDS: typeof TABLE_META_WORDS = 9;
 const NO_CLASS: typeof CACHE_NO_CLASS = 255;
 const STACK_HEADER: typeof CACHE_STACK_HEADER = 2;
 
@@ -85,6 +85,17 @@ class FrameHeap implements Heap {
   #kernelMax = 0;
   #kernelSlot = -1;
   #kernelRegion = 0;
+  /** Request granule → where the kernel's stack for it starts, or -1 (no kernel, no class, or a class that keeps nothing). */
+  readonly #kernelStack = new Int32Array(FRAME_BYTES / 16 + 1).fill(-1);
+  /**
+   * The hot arrays of the table and the cache, kept here (one load fewer on every `malloc` and
+   * `free`), refreshed where they may grow: `#takeBlock` (the table's leaves) and `#newAllocator`
+   * (the cache's stacks).
+   */
+  readonly #dir: Int32Array;
+  #meta: Int32Array;
+  #stacks: Int32Array;
+  #addresses: Float64Array;
   /** Per block: taken with `allocRun` (1) or `alloc` (0). */
   #viaRun = new Uint8Array(64);
   /** Per block: the usable size of each of its objects when they are alike (a slab: its class; a one-frame run: 4096), else 0. */
@@ -147,6 +158,10 @@ class FrameHeap implements Heap {
     this.#maxBlockFrames = this.#runs ? (this.#sparse ? SPARSE_CHUNK_FRAMES : pmm.space.frameCount) : 1;
     this.#spaceBytes = pmm.space.frameCount * FRAME_BYTES;
     this.#table = new FrameTable(pmm.space.frameCount);
+    this.#dir = this.#table.dir;
+    this.#meta = this.#table.meta;
+    this.#stacks = this.#cache.stacks;
+    this.#addresses = this.#cache.addresses;
     const words = this.#sparse ? undefined : this.#contents.words(0);
     this.#denseWords = words !== undefined && this.#contents.wordBase === 0 ? words : undefined;
   }
@@ -156,35 +171,30 @@ class FrameHeap implements Heap {
   malloc(size: number, options?: MallocOptions): number {
     // The fast path, small enough to inline: the kernel's request of at most a frame, from its
     // cache (pop an address, set its live bit), else from its allocator.
-    if (
-      options === undefined &&
-      size > 0 &&
-      size <= FRAME_BYTES &&
-      (size | 0) === size &&
-      this.#kernelSlot >= 0
-    ) {
-      const cache = this.#cache;
-      const c = cache.ceilClass[(size + 15) >>> 4];
-      if (c !== NO_CLASS) {
-        const b = this.#kernelRegion + cache.base[c];
-        const stacks = cache.stacks;
+    // `(size & 0x1fff) === size`: an integer in [0, 8191].
+    if (options === undefined && (size & 0x1fff) === size && size > 0 && size <= FRAME_BYTES) {
+      const b = this.#kernelStack[(size + 15) >>> 4];
+      if (b >= 0) {
+        const stacks = this.#stacks;
         const n = stacks[b] - 1;
         if (n >= 0) {
           stacks[b] = n;
-          const address = cache.addresses[b + STACK_HEADER + n];
+          const address = this.#addresses[b + STACK_HEADER + n];
           // liveMask(address), inlined.
-          this.#table.live[stacks[b + STACK_HEADER + n]] |= 1 << ((address / 16) & 31);
+          this.#meta[stacks[b + STACK_HEADER + n]] |= 1 << ((address / 16) & 31);
           return address;
         }
-        if (size <= this.#kernelMax) return this.#mallocKernel(cache.classBytes[c]);
-      } else if (size <= this.#kernelMax) return this.#mallocKernel(size);
+      }
+      if (size <= this.#kernelMax) return this.#mallocKernel(size);
     }
     return this.#mallocChecked(size, options);
   }
 
-  /** The kernel's small request the cache could not serve: from its allocator, then marked live. */
+  /** The kernel's small request the cache could not serve: from its allocator (rounded up to its class), then marked live. */
   #mallocKernel(size: number): number {
-    const address = this.#kernel!.allocate(size, MIN_ALIGN);
+    const c = this.#cache.ceilClass[(size + 15) >>> 4];
+    const want = c !== NO_CLASS && c !== this.#cache.frameClass ? this.#cache.classBytes[c] : size;
+    const address = this.#kernel!.allocate(want, MIN_ALIGN);
     if (address === NO_ADDRESS) return this.#mallocChecked(size, undefined);
     this.#markLive(address);
     return address;
@@ -247,18 +257,20 @@ class FrameHeap implements Heap {
     // it are exact) in a block whose objects share a class: the live bit says an allocation starts
     // here (one load decides foreign, interior, freed and cached addresses); the frame's key names
     // the owner slot and class; then onto that class's stack.
-    if ((address | 0) === address && address >= 0 && (address & 15) === 0) {
-      const table = this.#table;
+    // An integer multiple of 16 in [0, 2^31) keeps its value through `& 0x7ffffff0`.
+    if ((address & 0x7ffffff0) === address) {
       const pfn = address >>> 12;
       const chunk = pfn >>> 9;
-      const dir = table.dir;
+      const dir = this.#dir;
       if (chunk < dir.length) {
         const at = dir[chunk];
         const pos = at + (pfn & 511);
-        const word = pos * LIVE_WORDS + ((address >>> 9) & 7);
+        const entry = pos * META_WORDS;
+        const word = entry + 1 + ((address >>> 9) & 7);
         const mask = 1 << ((address >>> 4) & 31);
-        if (at >= 0 && (table.live[word] & mask) !== 0) {
-          let b = table.key[pos];
+        const meta = this.#meta;
+        if (at >= 0 && (meta[word] & mask) !== 0) {
+          let b = meta[entry];
           if (b < -2) {
             // Objects of varying size (a span's): the strategy's size word in front of it names the class.
             const cache = this.#cache;
@@ -268,13 +280,13 @@ class FrameHeap implements Heap {
             b = c === NO_CLASS ? -1 : -3 - b + cache.base[c];
           }
           if (b >= 0) {
-            const stacks = this.#cache.stacks;
+            const stacks = this.#stacks;
             const n = stacks[b];
             if (n < stacks[b + 1]) {
-              table.live[word] &= ~mask;
+              meta[word] &= ~mask;
               stacks[b] = n + 1;
               stacks[b + STACK_HEADER + n] = word;
-              this.#cache.addresses[b + STACK_HEADER + n] = address;
+              this.#addresses[b + STACK_HEADER + n] = address;
               return;
             }
           }
@@ -292,9 +304,9 @@ class FrameHeap implements Heap {
     const offset = address - pfn * FRAME_BYTES;
     // `offset & 0xff0` equals `offset` only for an integer multiple of 16 below 4096.
     if (pos >= 0 && (offset & 0xff0) === offset) {
-      const word = pos * LIVE_WORDS + (offset >>> 9);
+      const word = pos * META_WORDS + 1 + (offset >>> 9);
       const mask = 1 << ((offset >>> 4) & 31);
-      const bits = table.live[word];
+      const bits = table.meta[word];
       if ((bits & mask) !== 0) {
         const block = table.pool[pos] - 1;
         const slot = this.#blocks.info[2 * block];
@@ -306,7 +318,7 @@ class FrameHeap implements Heap {
           const stacks = cache.stacks;
           const n = stacks[b];
           if (n < stacks[b + 1]) {
-            table.live[word] = bits & ~mask;
+            table.meta[word] = bits & ~mask;
             stacks[b] = n + 1;
             stacks[b + STACK_HEADER + n] = word;
             cache.addresses[b + STACK_HEADER + n] = address;
@@ -343,7 +355,7 @@ class FrameHeap implements Heap {
     // The live bit said yes; an allocator that disagrees is told no change happened.
     if (this.#allocators[slot]!.release(address, tag) < 0) throw notAllocated('free', address);
     const word = this.#table.liveWord(address);
-    this.#table.live[word] &= ~liveMask(address);
+    this.#table.meta[word] &= ~liveMask(address);
   }
 
   /** `free` of an address whose live bit is clear: with headers, maybe a small object; else not ours. */
@@ -382,6 +394,7 @@ class FrameHeap implements Heap {
       this.#kernelMax = 0;
       this.#kernelSlot = -1;
       this.#kernelRegion = 0;
+      this.#kernelStack.fill(-1);
     }
     return objects + this.#owners.release(slot);
   }
@@ -628,13 +641,13 @@ class FrameHeap implements Heap {
     if (b < 0 || b >= cache.stacks.length || cache.stacks[b] === 0) return NO_ADDRESS;
     const n = --cache.stacks[b];
     const address = cache.addresses[b + STACK_HEADER + n];
-    this.#table.live[cache.stacks[b + STACK_HEADER + n]] |= liveMask(address);
+    this.#table.meta[cache.stacks[b + STACK_HEADER + n]] |= liveMask(address);
     return address;
   }
 
   /** Sets the live bit of `address` (in a frame of the table). */
   #markLive(address: number): void {
-    this.#table.live[this.#table.liveWord(address)] |= liveMask(address);
+    this.#table.meta[this.#table.liveWord(address)] |= liveMask(address);
   }
 
   /** Under memory pressure: the cache and cached empty blocks go back; true when anything did. */
@@ -735,12 +748,17 @@ class FrameHeap implements Heap {
     }
     while (this.#allocators.length <= slot) this.#allocators.push(undefined);
     this.#cache.ensure(slot);
+    this.#stacks = this.#cache.stacks;
+    this.#addresses = this.#cache.addresses;
     this.#allocators[slot] = allocator;
     if (this.#owners.owner[slot] === KERNEL_OWNER && !this.headers) {
       this.#kernel = allocator;
       this.#kernelMax = allocator.maxSize;
       this.#kernelSlot = slot;
       this.#kernelRegion = slot * this.#cache.stride;
+      for (let g = 0; g < this.#kernelStack.length; g++) {
+        this.#kernelStack[g] = this.#cache.stackOf(slot, this.#cache.ceilClass[g]);
+      }
     }
     return allocator;
   }
@@ -777,6 +795,7 @@ class FrameHeap implements Heap {
         if (region < 2 ** 30) key = -3 - region;
       }
       this.#table.set(pfn, frames, block, key);
+      this.#meta = this.#table.meta;
     }
     return block;
   }
