@@ -84,7 +84,6 @@ class FrameHeap implements Heap {
   #kernel: ByteAllocator | undefined;
   #kernelMax = 0;
   #kernelSlot = -1;
-  #kernelRegion = 0;
   /** Request granule → where the kernel's stack for it starts, or -1 (no kernel, no class, or a class that keeps nothing). */
   readonly #kernelStack = new Int32Array(FRAME_BYTES / 16 + 1).fill(-1);
   /**
@@ -393,7 +392,6 @@ class FrameHeap implements Heap {
       this.#kernel = undefined;
       this.#kernelMax = 0;
       this.#kernelSlot = -1;
-      this.#kernelRegion = 0;
       this.#kernelStack.fill(-1);
     }
     return objects + this.#owners.release(slot);
@@ -755,7 +753,6 @@ class FrameHeap implements Heap {
       this.#kernel = allocator;
       this.#kernelMax = allocator.maxSize;
       this.#kernelSlot = slot;
-      this.#kernelRegion = slot * this.#cache.stride;
       for (let g = 0; g < this.#kernelStack.length; g++) {
         this.#kernelStack[g] = this.#cache.stackOf(slot, this.#cache.ceilClass[g]);
       }
