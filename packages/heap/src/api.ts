@@ -217,6 +217,12 @@ export interface HeapStrategy {
 export interface FrameHost {
   /** Cached word and byte views over the frame space's contents. */
   readonly contents: FrameWords;
+  /**
+   * True when the heap checks with its own live bits that an object starts at each address it
+   * passes to `release` and `usableSize` (without `headers`): the allocator need not keep a
+   * bitmap of object starts of its own. False with `headers`, whose words can be forged.
+   */
+  readonly checksLive: boolean;
   /** The most frames one block may have: 1 when the frame allocator has no runs, ≤ 512 on a sparse space. */
   readonly maxBlockFrames: number;
   /**

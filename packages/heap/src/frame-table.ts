@@ -121,7 +121,8 @@ export class FrameTable {
     if (known >= 0) return known;
     const offset = this.#leafCount * LEAF_FRAMES;
     if (offset + LEAF_FRAMES > this.pool.length) {
-      const n = Math.max(LEAF_FRAMES, this.pool.length * 2);
+      // One leaf more (leaves are few and kept, so growing is rare; doubling would hold unused ones).
+      const n = offset + LEAF_FRAMES;
       const pool = new Int32Array(n);
       pool.set(this.pool);
       this.pool = pool;

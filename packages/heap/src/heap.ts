@@ -139,7 +139,7 @@ class FrameHeap implements Heap {
         },
       );
     }
-    const cacheBytes = options.cacheBytes ?? 512 * 1024;
+    const cacheBytes = options.cacheBytes ?? 128 * 1024;
     if (!Number.isSafeInteger(cacheBytes) || cacheBytes < 0) {
       throw new FrameError(
         'INVALID_REQUEST',
@@ -698,6 +698,7 @@ class FrameHeap implements Heap {
   #newAllocator(slot: number): ByteAllocator {
     const host: FrameHost = {
       contents: this.#contents,
+      checksLive: !this.headers,
       maxBlockFrames: this.#maxBlockFrames,
       takeBlock: (frames, tag, objectBytes = 0) => {
         if (!Number.isSafeInteger(frames) || frames < 1 || frames > this.#maxBlockFrames) {

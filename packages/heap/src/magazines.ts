@@ -11,9 +11,9 @@ export const STACK_HEADER = 2 as const;
 
 /**
  * The heap's object cache: per owner slot and size class, a LIFO stack of freed addresses
- * (Bonwick's magazines; jemalloc's tcache; SLUB's per-CPU freelist). Each class keeps up to
- * `cacheBytes / 16` bytes of objects per owner (at least one, at most 32 objects), so a stack
- * is as deep as a class needs and no class hoards. The last class is the frame class:
+ * (Bonwick's magazines; jemalloc's tcache; SLUB's per-CPU freelist). Each class keeps its
+ * share of `cacheBytes` per owner, the share of the sizes up to a frame it covers (at least one
+ * object, at most 32), so the stacks of an owner hold at most about `cacheBytes`. The last class is the frame class:
  * one-frame runs, `frameCache` of them per owner (Linux's per-CPU page lists).
  *
  * Classes come from the strategy (`ByteAllocator.sizeClasses`): a request maps up to the
@@ -78,11 +78,13 @@ export class Magazines {
     this.classCount = classes;
     this.frameClass = sizes.length;
     this.classBytes = Float64Array.from([...sizes, FRAME_BYTES]);
-    const perClass = this.#cacheBytes / 16;
+    // Each class's share of `cacheBytes` is the share of the sizes up to a frame it covers.
     this.capacity = Int32Array.from([
-      ...sizes.map((size) =>
-        this.#cacheBytes === 0 ? 0 : Math.min(MAGAZINE_ENTRIES, Math.max(1, Math.floor(perClass / size))),
-      ),
+      ...sizes.map((size, c) => {
+        if (this.#cacheBytes === 0) return 0;
+        const share = (this.#cacheBytes * (size - (c > 0 ? sizes[c - 1] : 0))) / FRAME_BYTES;
+        return Math.min(MAGAZINE_ENTRIES, Math.max(1, Math.floor(share / size)));
+      }),
       this.#frameEntries,
     ]);
     this.base = new Int32Array(classes);
@@ -121,7 +123,7 @@ export class Magazines {
   ensure(slot: number): void {
     if (slot < this.#slots) return;
     const from = this.#slots;
-    const n = Math.max(slot + 1, from * 2, 4);
+    const n = Math.max(slot + 1, Math.ceil(from * 1.5));
     this.stacks = grown(this.stacks, n * this.stride);
     this.addresses = grown(this.addresses, n * this.stride);
     for (let s = from; s < n; s++) {

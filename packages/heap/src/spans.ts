@@ -93,7 +93,8 @@ export abstract class SpanAllocator implements ByteAllocator {
     this.granules = this.spanBytes / 16;
     this.granuleShift = Math.log2(this.granules);
     this.granuleMask = this.granules - 1;
-    this.#startWords = this.granules / 32;
+    // Without headers the heap's live bits say where objects start; with them, this bitmap does.
+    this.#startWords = host.checksLive ? 0 : this.granules / 32;
     this.#starts = new Uint32Array(4 * this.#startWords);
     // The largest size whose search fits a fresh span (the policy may round the search up).
     let max = Math.min(FRAME_BYTES - 1, this.spanBytes - 16 - HEADER);
@@ -185,7 +186,7 @@ export abstract class SpanAllocator implements ByteAllocator {
       view[base + ((offset + blockSize) >>> 2)] |= PREV_IN_USE;
     }
     const granule = (offset - 8) >>> 4;
-    this.#starts[slot * this.#startWords + (granule >>> 5)] |= 1 << (granule & 31);
+    if (this.#startWords > 0) this.#starts[slot * this.#startWords + (granule >>> 5)] |= 1 << (granule & 31);
     if (this.#live[slot]++ === 0) this.#emptySpans--;
     const usable = blockSize - HEADER;
     const row = smallClass(usable);
@@ -199,11 +200,13 @@ export abstract class SpanAllocator implements ByteAllocator {
   release(address: number, slot: number): number {
     const granule = this.#granuleOf(address, slot);
     if (granule < 0) return -1;
-    const at = slot * this.#startWords + (granule >>> 5);
-    const mask = 1 << (granule & 31);
-    const bits = this.#starts[at];
-    if ((bits & mask) === 0) return -1;
-    this.#starts[at] = bits & ~mask;
+    if (this.#startWords > 0) {
+      const at = slot * this.#startWords + (granule >>> 5);
+      const mask = 1 << (granule & 31);
+      const bits = this.#starts[at];
+      if ((bits & mask) === 0) return -1;
+      this.#starts[at] = bits & ~mask;
+    }
     const view = this.#views[slot];
     const base = this.#wordBase[slot];
     let offset = granule * 16 + 8;
@@ -244,7 +247,12 @@ export abstract class SpanAllocator implements ByteAllocator {
   usableSize(address: number, slot: number): number {
     const granule = this.#granuleOf(address, slot);
     if (granule < 0) return -1;
-    if ((this.#starts[slot * this.#startWords + (granule >>> 5)] & (1 << (granule & 31))) === 0) return -1;
+    if (
+      this.#startWords > 0 &&
+      (this.#starts[slot * this.#startWords + (granule >>> 5)] & (1 << (granule & 31))) === 0
+    ) {
+      return -1;
+    }
     const offset = granule * 16 + 8;
     return (this.#views[slot][this.#wordBase[slot] + (offset >>> 2)] & SIZE_MASK) - HEADER;
   }
