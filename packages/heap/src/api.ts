@@ -75,6 +75,15 @@ export interface HeapOptions {
    * give them back. Default 32; 0 turns the cache off.
    */
   readonly frameCache?: number;
+  /**
+   * Bytes of freed objects each owner keeps for reuse, per size class in a LIFO stack of
+   * addresses (Bonwick's magazines, jemalloc's tcache, SLUB's per-CPU freelist): a `free`
+   * followed by a `malloc` of the same class is a few typed-array reads and writes, and never
+   * reaches the strategy. A kept object is not live: freeing it again is a double free. `trim()`
+   * and memory pressure give them back to the strategy. Default 256 KiB; 0 turns the cache off
+   * (every free goes to the strategy at once). Not with `headers` (which keeps only frames).
+   */
+  readonly cacheBytes?: number;
 }
 
 /** Memory use of the heap, an owner or a size class (all in bytes unless named frames). */
@@ -208,14 +217,22 @@ export interface HeapStrategy {
 export interface FrameHost {
   /** Cached word and byte views over the frame space's contents. */
   readonly contents: FrameWords;
+  /**
+   * True when the heap checks with its own live bits that an object starts at each address it
+   * passes to `release` and `usableSize` (without `headers`): the allocator need not keep a
+   * bitmap of object starts of its own. False with `headers`, whose words can be forged.
+   */
+  readonly checksLive: boolean;
   /** The most frames one block may have: 1 when the frame allocator has no runs, ≤ 512 on a sparse space. */
   readonly maxBlockFrames: number;
   /**
    * Takes `frames` contiguous frames (a power of two is kindest to a sparse space) and files
    * them under `tag` (the allocator's own number for the block, given back in `release`). Returns
-   * the block's id, or -1 when the frame allocator is exhausted (nothing taken).
+   * the block's id, or -1 when the frame allocator is exhausted (nothing taken). `objectBytes`:
+   * the usable size of every object of the block when they are all alike (a slab), so a `free`
+   * finds it without asking; 0 (default) when they vary (`usableSize` is asked).
    */
-  takeBlock(frames: number, tag: number): number;
+  takeBlock(frames: number, tag: number, objectBytes?: number): number;
   /** The byte address of block `id`'s first frame. */
   blockAddress(id: number): number;
   /** Returns block `id`'s frames to the frame allocator. */
@@ -242,12 +259,29 @@ export interface AllocatorUsage {
  * One owner's byte allocator. The heap validates every argument once and calls it only with:
  * `allocate(size, align)` for 1 ≤ size and `fits(size, align)` (align a power of two ≥ 16);
  * `release`/`usableSize` with a `tag` of a block it holds (from the frame table, or, with
- * `headers`, from a header once `hasBlock(tag)` said yes) and any safe-integer address, which
- * the allocator checks is a live object's start in that block.
+ * `headers`, from a header once `hasBlock(tag)` said yes) and a safe-integer address. Without
+ * headers the heap's own live bits have already said that an object starts there; with headers
+ * the allocator must check it (a header can be forged). An object the heap keeps in its cache
+ * stays allocated here until the heap releases it.
  */
 export interface ByteAllocator {
   /** The largest size (bytes) `allocate` serves at the minimum alignment; below 4096 (frame runs serve the rest). */
   readonly maxSize: number;
+  /**
+   * The sizes this allocator's objects come in (optional): ascending multiples of 16, at most
+   * `maxSize`, the same for every allocator of a strategy. When given, the heap asks for a
+   * request rounded up to its class, and keeps freed objects per class for reuse (`cacheBytes`);
+   * an object of usable size `u` serves any request of the largest class at most `u`.
+   */
+  readonly sizeClasses?: readonly number[];
+  /**
+   * For allocators that keep a size word in front of each object, as dlmalloc and the spans do
+   * (optional): how many bytes before an object's address a 32-bit word holds its block's size in
+   * bytes (the low 4 bits are flags), the object's usable size being that size less these bytes.
+   * The heap's `free` then reads it instead of asking `usableSize` (as glibc's tcache reads a
+   * chunk's size). A multiple of 4, 4 … 16.
+   */
+  readonly sizeWordBefore?: number;
   /** The usable size of the object the last successful `allocate` returned. */
   readonly lastUsable: number;
   /** The tag of the block that object lies in (written into `headers`). */

@@ -24,6 +24,16 @@ describeHeapConformance(
   },
 );
 describeHeapConformance(
+  'slab without an object cache',
+  (pmm) => createHeap(pmm, { strategy: 'slab', cacheBytes: 0, frameCache: 0 }),
+  { runs: Math.ceil(runs / 2), setups: ['dense', 'tight', 'no-runs'] },
+);
+describeHeapConformance(
+  'tlsf with a small object cache',
+  (pmm) => createHeap(pmm, { strategy: 'tlsf', cacheBytes: 600, frameCache: 1 }),
+  { runs: Math.ceil(runs / 2), setups: ['dense', 'tight', 'sparse-high'] },
+);
+describeHeapConformance(
   'first-fit with one-frame spans',
   (pmm) => createHeap(pmm, { strategy: firstFitStrategy({ spanFrames: 1, emptySpans: 0 }) }),
   { runs: Math.ceil(runs / 2), setups: ['dense', 'tight', 'shared-holes'] },

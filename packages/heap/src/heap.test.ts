@@ -58,6 +58,8 @@ describe('createHeap', () => {
     const { pmm } = setup(64);
     expectCode('INVALID_REQUEST', () => createHeap(pmm, { strategy: 'buddy' as 'slab' }));
     expectCode('INVALID_REQUEST', () => createHeap(pmm, { frameCache: -1 }));
+    expectCode('INVALID_REQUEST', () => createHeap(pmm, { cacheBytes: -1 }));
+    expectCode('INVALID_REQUEST', () => createHeap(pmm, { cacheBytes: 0.5 }));
     expectCode('INVALID_REQUEST', () => createHeap(pmm, { strategy: slabStrategy({ emptySlabs: 1.5 }) }));
     expectCode('INVALID_REQUEST', () => createHeap(pmm, { strategy: tlsfStrategy({ spanFrames: 3 }) }));
     expect(createHeap(pmm).strategy).toBe('slab');
@@ -317,7 +319,7 @@ describe('slab', () => {
   it('keeps empty slabs up to its cache and gives the rest back', () => {
     for (const emptySlabs of [0, 2]) {
       const { pmm, used } = setup();
-      const heap = createHeap(pmm, { strategy: slabStrategy({ emptySlabs }), frameCache: 0 });
+      const heap = createHeap(pmm, { strategy: slabStrategy({ emptySlabs }), frameCache: 0, cacheBytes: 0 });
       // Four slabs of 2048-byte objects (2 per frame), then all freed.
       const xs = Array.from({ length: 8 }, () => heap.malloc(2048));
       expect(used()).toBe(4);
@@ -335,7 +337,7 @@ describe.each(['first-fit', 'tlsf'] as const)('%s spans', (name) => {
 
   it('coalesces free neighbours with boundary tags into one block', () => {
     const { pmm, used } = setup();
-    const heap = createHeap(pmm, { strategy: make({ spanFrames: 4, emptySpans: 1 }) });
+    const heap = createHeap(pmm, { strategy: make({ spanFrames: 4, emptySpans: 1 }), cacheBytes: 0 });
     const xs = Array.from({ length: 10 }, () => heap.malloc(1000));
     const spanFrames = used();
     for (const i of [1, 3, 5, 7, 9, 0, 2, 4, 6, 8]) heap.free(xs[i]);
@@ -350,7 +352,7 @@ describe.each(['first-fit', 'tlsf'] as const)('%s spans', (name) => {
 
   it('gives an empty span back beyond its cache', () => {
     const { pmm, used } = setup();
-    const heap = createHeap(pmm, { strategy: make({ spanFrames: 1, emptySpans: 0 }) });
+    const heap = createHeap(pmm, { strategy: make({ spanFrames: 1, emptySpans: 0 }), cacheBytes: 0 });
     const a = heap.malloc(100);
     expect(used()).toBe(1);
     heap.free(a);
@@ -399,5 +401,84 @@ describe('the frame cache', () => {
     expect(used()).toBe(2);
     expect(heap.trim()).toBe(1);
     expect(used()).toBe(1);
+  });
+});
+
+describe.each(STRATEGIES)('the object cache (%s)', (strategy) => {
+  it('hands the last freed object of a class out first, without the strategy', () => {
+    const { pmm, used } = setup();
+    const heap = createHeap(pmm, { strategy });
+    const xs = [100, 100, 3000, 40].map((n) => heap.malloc(n));
+    const frames = used();
+    heap.free(xs[1]);
+    heap.free(xs[0]);
+    heap.free(xs[2]);
+    // Same class: the newest first; a smaller request of the class gets the class's object.
+    expect(heap.malloc(97)).toBe(xs[0]);
+    expect(heap.malloc(100)).toBe(xs[1]);
+    expect(heap.malloc(3000)).toBe(xs[2]);
+    expect(used()).toBe(frames);
+    expect(heap.stats().objects).toBe(4);
+  });
+
+  it('catches a double free of a cached object and changes nothing', () => {
+    const { pmm } = setup();
+    const heap = createHeap(pmm, { strategy });
+    const a = heap.malloc(64);
+    const b = heap.malloc(64);
+    heap.bytes(b).fill(7);
+    heap.free(a);
+    const before = JSON.stringify(heap.stats());
+    expectCode('NOT_ALLOCATED', () => heap.free(a));
+    expectCode('NOT_ALLOCATED', () => heap.usableSize(a));
+    expectCode('NOT_ALLOCATED', () => heap.ownerOf(a));
+    expectCode('NOT_ALLOCATED', () => heap.bytes(a));
+    expectCode('NOT_ALLOCATED', () => heap.realloc(a, 10));
+    expectCode('NOT_ALLOCATED', () => heap.free(b + 16));
+    expect(JSON.stringify(heap.stats())).toBe(before);
+    // Handed out again it is live again, once.
+    expect(heap.malloc(64)).toBe(a);
+    heap.free(a);
+    expectCode('NOT_ALLOCATED', () => heap.free(a));
+    expect(heap.bytes(b).every((x) => x === 7)).toBe(true);
+  });
+
+  it('counts cached objects as free, not live, and trim gives them back', () => {
+    const { pmm, used } = setup();
+    const heap = createHeap(pmm, { strategy });
+    const xs = Array.from({ length: 10 }, () => heap.malloc(200));
+    const live = heap.stats();
+    for (const x of xs) heap.free(x);
+    const s = heap.stats();
+    expect(s.objects).toBe(0);
+    expect(s.liveBytes).toBe(0);
+    expect(s.freeBytes).toBeGreaterThanOrEqual(live.freeBytes + live.liveBytes);
+    expect(s.owners[0].objects).toBe(0);
+    expect(heap.releaseOwner(0)).toBe(0);
+    expect(used()).toBe(0);
+    const again = Array.from({ length: 10 }, () => heap.malloc(200));
+    for (const x of again) heap.free(x);
+    heap.trim();
+    expect(used()).toBe(0);
+  });
+
+  it('keeps its share of cacheBytes per class and owner; the rest go to the strategy at once', () => {
+    const { pmm } = setup();
+    // A tiny budget: one object per class.
+    const heap = createHeap(pmm, { strategy, cacheBytes: 1 });
+    const xs = Array.from({ length: 8 }, () => heap.malloc(256));
+    for (const x of xs) heap.free(x);
+    expect(heap.malloc(256)).toBe(xs[0]);
+    expect(heap.stats().objects).toBe(1);
+  });
+
+  it('gives its objects and frames back under memory pressure', () => {
+    const { pmm } = setup(24);
+    const heap = createHeap(pmm, { strategy });
+    const small: number[] = [];
+    for (let a = heap.malloc(48); a !== NO_ADDRESS; a = heap.malloc(48)) small.push(a);
+    for (const a of small) heap.free(a);
+    // Every frame is now held by cached or free small objects; a big request still gets its frames.
+    expect(heap.malloc(16 * FRAME_BYTES)).not.toBe(NO_ADDRESS);
   });
 });

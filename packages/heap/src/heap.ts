@@ -1,34 +1,47 @@
 import { type FrameAllocator, FrameError, isPowerOfTwo, KERNEL_OWNER, NO_FRAME } from '@framekit/core';
 import { FrameWords, SPARSE_CHUNK_FRAMES } from '@framekit/core/plugin';
-import {
-  type AllocatorUsage,
-  type ByteAllocator,
-  FRAME_BYTES,
-  type FrameHost,
-  type Heap,
-  type HeapBlock,
-  type HeapOptions,
-  type HeapStats,
-  type HeapStrategy,
-  type HeapUsage,
-  type MallocOptions,
-  MIN_ALIGN,
-  NO_ADDRESS,
-  type OwnerUsage,
-  type SizeClassUsage,
-  type ViewType,
-  type ViewTypeMap,
+import type {
+  AllocatorUsage,
+  FRAME_BYTES as API_FRAME_BYTES,
+  MIN_ALIGN as API_MIN_ALIGN,
+  NO_ADDRESS as API_NO_ADDRESS,
+  ByteAllocator,
+  FrameHost,
+  Heap,
+  HeapBlock,
+  HeapOptions,
+  HeapStats,
+  HeapStrategy,
+  HeapUsage,
+  MallocOptions,
+  OwnerUsage,
+  SizeClassUsage,
+  ViewType,
+  ViewTypeMap,
 } from './api';
 import { BlockRegistry } from './blocks';
-import { FrameTable } from './frame-table';
+import { FrameTable, liveMask, type META_WORDS as TABLE_META_WORDS } from './frame-table';
+import {
+  type NO_CLASS as CACHE_NO_CLASS,
+  type STACK_HEADER as CACHE_STACK_HEADER,
+  Magazines,
+} from './magazines';
 import { checkOwner, OwnerSlots } from './owners';
-import { CLASS_ROWS, counterRow, RUN_CLASS, SIZE_CLASSES } from './size-classes';
+import { CLASS_ROWS, counterRow, RUN_CLASS, SIZE_CLASSES, smallClass } from './size-classes';
 import { resolveStrategy } from './strategies';
 import { VIEW_TYPES } from './views';
 
-/** Block tags of frame runs: handed out, or freed and kept in the owner's frame cache. */
+// The constants of the hot paths as module-local literals (their types keep them equal to the
+// exported ones): V8 folds a local `const` into optimized code, not an imported binding.
+const FRAME_BYTES: typeof API_FRAME_BYTES = 4096;
+const MIN_ALIGN: typeof API_MIN_ALIGN = 16;
+const NO_ADDRESS: typeof API_NO_ADDRESS = -1;
+const META_WORDS: typeof TABLE_META_WORDS = 9;
+const NO_CLASS: typeof CACHE_NO_CLASS = 255;
+const STACK_HEADER: typeof CACHE_STACK_HEADER = 2;
+
+/** The block tag of frame runs (handed out, or kept in the frame class of the owner's cache). */
 const RUN = -1;
-const CACHED_RUN = -2;
 /** Header words (with `headers`): allocator slot, block tag, header bytes, check. */
 const HEADER_BYTES = 16;
 const HEADER_CHECK = 0x5a17c0de;
@@ -64,15 +77,36 @@ class FrameHeap implements Heap {
   readonly #blocks = new BlockRegistry();
   readonly #owners = new OwnerSlots();
   #allocators: (ByteAllocator | undefined)[] = [];
-  /** The kernel's (owner 0's) allocator and its `maxSize` (0 while it has none, or with headers), for `malloc`'s fast path. */
+  /**
+   * The kernel's (owner 0's) allocator, its `maxSize` and slot, and the start of its stacks in
+   * the cache (with headers, or while it has none: undefined, 0, -1, 0), for `malloc`'s fast path.
+   */
   #kernel: ByteAllocator | undefined;
   #kernelMax = 0;
+  #kernelSlot = -1;
+  /** Request granule → where the kernel's stack for it starts, or -1 (no kernel, no class, or a class that keeps nothing). */
+  readonly #kernelStack = new Int32Array(FRAME_BYTES / 16 + 1).fill(-1);
+  /**
+   * The hot arrays of the table and the cache, kept here (one load fewer on every `malloc` and
+   * `free`), refreshed where they may grow: `#takeBlock` (the table's leaves) and `#newAllocator`
+   * (the cache's stacks).
+   */
+  readonly #dir: Int32Array;
+  #meta: Int32Array;
+  #stacks: Int32Array;
+  #addresses: Float64Array;
   /** Per block: taken with `allocRun` (1) or `alloc` (0). */
   #viaRun = new Uint8Array(64);
-  /** Per slot: single frames freed by `free` and kept for the next one-frame request (`frameCache` each). */
-  #cached = new Int32Array(8 * 32);
-  #cachedCount = new Int32Array(8);
-  readonly #frameCache: number;
+  /** Per block: the usable size of each of its objects when they are alike (a slab: its class; a one-frame run: 4096), else 0. */
+  #objectBytes = new Uint16Array(64);
+  /** Freed objects and frames kept per owner and class for reuse. */
+  readonly #cache: Magazines;
+  #classesSet = false;
+  /** The whole space's words when its contents are dense (one buffer), for the size word of `sizeWordBefore`. */
+  readonly #denseWords: Uint32Array | undefined;
+  /** The strategy's `sizeWordBefore` in bytes and in words (0: it has none). */
+  #sizeWordBefore = 0;
+  #sizeWords = 0;
   /** Reused options of `pmm.allocRun` (no object per call). */
   readonly #runOptions = { align: 1 };
   /** Base address of each buffer a view was made over, for `addressOf`. */
@@ -95,7 +129,7 @@ class FrameHeap implements Heap {
       throw new FrameError('INVALID_REQUEST', `createHeap: headers must be a boolean`, { op: 'createHeap' });
     }
     this.headers = options.headers ?? false;
-    const frameCache = options.frameCache ?? 32;
+    const frameCache = options.frameCache ?? 64;
     if (!Number.isSafeInteger(frameCache) || frameCache < 0 || frameCache > 4096) {
       throw new FrameError(
         'INVALID_REQUEST',
@@ -105,8 +139,17 @@ class FrameHeap implements Heap {
         },
       );
     }
-    this.#frameCache = frameCache;
-    this.#cached = new Int32Array(8 * frameCache);
+    const cacheBytes = options.cacheBytes ?? 128 * 1024;
+    if (!Number.isSafeInteger(cacheBytes) || cacheBytes < 0) {
+      throw new FrameError(
+        'INVALID_REQUEST',
+        `createHeap: cacheBytes ${cacheBytes} must be an integer >= 0`,
+        {
+          op: 'createHeap',
+        },
+      );
+    }
+    this.#cache = new Magazines(this.headers ? 0 : cacheBytes, frameCache);
     this.#pmm = pmm;
     this.#contents = new FrameWords(pmm.space, 'createHeap');
     this.#sparse = pmm.space.backing === 'sparse';
@@ -114,17 +157,46 @@ class FrameHeap implements Heap {
     this.#maxBlockFrames = this.#runs ? (this.#sparse ? SPARSE_CHUNK_FRAMES : pmm.space.frameCount) : 1;
     this.#spaceBytes = pmm.space.frameCount * FRAME_BYTES;
     this.#table = new FrameTable(pmm.space.frameCount);
+    this.#dir = this.#table.dir;
+    this.#meta = this.#table.meta;
+    this.#stacks = this.#cache.stacks;
+    this.#addresses = this.#cache.addresses;
+    const words = this.#sparse ? undefined : this.#contents.words(0);
+    this.#denseWords = words !== undefined && this.#contents.wordBase === 0 ? words : undefined;
   }
 
   // ---- allocation ----
 
   malloc(size: number, options?: MallocOptions): number {
-    // The fast path, small enough to inline with the allocator's `allocate`: the kernel's small request.
-    if (options === undefined && size <= this.#kernelMax && size > 0 && (size | 0) === size) {
-      const address = this.#kernel!.allocate(size, MIN_ALIGN);
-      if (address !== NO_ADDRESS) return address;
+    // The fast path, small enough to inline: the kernel's request of at most a frame, from its
+    // cache (pop an address, set its live bit), else from its allocator.
+    // `(size & 0x1fff) === size`: an integer in [0, 8191].
+    if (options === undefined && (size & 0x1fff) === size && size > 0 && size <= FRAME_BYTES) {
+      const b = this.#kernelStack[(size + 15) >>> 4];
+      if (b >= 0) {
+        const stacks = this.#stacks;
+        const n = stacks[b] - 1;
+        if (n >= 0) {
+          stacks[b] = n;
+          const address = this.#addresses[b + STACK_HEADER + n];
+          // liveMask(address), inlined.
+          this.#meta[stacks[b + STACK_HEADER + n]] |= 1 << ((address / 16) & 31);
+          return address;
+        }
+      }
+      if (size <= this.#kernelMax) return this.#mallocKernel(size);
     }
     return this.#mallocChecked(size, options);
+  }
+
+  /** The kernel's small request the cache could not serve: from its allocator (rounded up to its class), then marked live. */
+  #mallocKernel(size: number): number {
+    const c = this.#cache.ceilClass[(size + 15) >>> 4];
+    const want = c !== NO_CLASS && c !== this.#cache.frameClass ? this.#cache.classBytes[c] : size;
+    const address = this.#kernel!.allocate(want, MIN_ALIGN);
+    if (address === NO_ADDRESS) return this.#mallocChecked(size, undefined);
+    this.#markLive(address);
+    return address;
   }
 
   /** `malloc` with every argument checked. */
@@ -180,39 +252,116 @@ class FrameHeap implements Heap {
   // ---- release ----
 
   free(address: number): void {
-    // Kept small so the allocator's `release` inlines here; the rare paths are methods of their own.
-    const block = this.#table.blockAt(address);
-    if (block >= 0) {
-      const info = this.#blocks.info;
-      const tag = info[2 * block + 1];
-      if (tag >= 0) {
-        if (this.#allocators[info[2 * block]]!.release(address, tag) < 0) throw freeError('free', address);
+    // The fast path, small enough to inline, for an address below 2^31 (so integer operations on
+    // it are exact) in a block whose objects share a class: the live bit says an allocation starts
+    // here (one load decides foreign, interior, freed and cached addresses); the frame's key names
+    // the owner slot and class; then onto that class's stack.
+    // An integer multiple of 16 in [0, 2^31) keeps its value through `& 0x7ffffff0`.
+    if ((address & 0x7ffffff0) === address) {
+      const pfn = address >>> 12;
+      const chunk = pfn >>> 9;
+      const dir = this.#dir;
+      if (chunk < dir.length) {
+        const at = dir[chunk];
+        const pos = at + (pfn & 511);
+        const entry = pos * META_WORDS;
+        const word = entry + 1 + ((address >>> 9) & 7);
+        const mask = 1 << ((address >>> 4) & 31);
+        const meta = this.#meta;
+        if (at >= 0 && (meta[word] & mask) !== 0) {
+          let b = meta[entry];
+          if (b < -2) {
+            // Objects of varying size (a span's): the strategy's size word in front of it names the class.
+            const cache = this.#cache;
+            let usable = (this.#denseWords![(address >>> 2) - this.#sizeWords] & ~15) - this.#sizeWordBefore;
+            if (usable >= FRAME_BYTES) usable = FRAME_BYTES - 1;
+            const c = cache.floorClass[usable >>> 4];
+            b = c === NO_CLASS ? -1 : -3 - b + cache.base[c];
+          }
+          if (b >= 0) {
+            const stacks = this.#stacks;
+            const n = stacks[b];
+            if (n < stacks[b + 1]) {
+              meta[word] &= ~mask;
+              stacks[b] = n + 1;
+              stacks[b + STACK_HEADER + n] = word;
+              this.#addresses[b + STACK_HEADER + n] = address;
+              return;
+            }
+          }
+        }
+      }
+    }
+    this.#free(address);
+  }
+
+  /** `free` in general: any address, any block. */
+  #free(address: number): void {
+    const table = this.#table;
+    const pfn = Math.floor(address / FRAME_BYTES);
+    const pos = table.position(pfn);
+    const offset = address - pfn * FRAME_BYTES;
+    // `offset & 0xff0` equals `offset` only for an integer multiple of 16 below 4096.
+    if (pos >= 0 && (offset & 0xff0) === offset) {
+      const word = pos * META_WORDS + 1 + (offset >>> 9);
+      const mask = 1 << ((offset >>> 4) & 31);
+      const bits = table.meta[word];
+      if ((bits & mask) !== 0) {
+        const block = table.pool[pos] - 1;
+        const slot = this.#blocks.info[2 * block];
+        let usable = this.#objectBytes[block];
+        if (usable === 0) usable = this.#usableOf(address, block);
+        const cache = this.#cache;
+        const b = usable > 0 ? cache.stackOf(slot, cache.floorClass[usable >>> 4]) : -1;
+        if (b >= 0) {
+          const stacks = cache.stacks;
+          const n = stacks[b];
+          if (n < stacks[b + 1]) {
+            table.meta[word] = bits & ~mask;
+            stacks[b] = n + 1;
+            stacks[b + STACK_HEADER + n] = word;
+            cache.addresses[b + STACK_HEADER + n] = address;
+            return;
+          }
+        }
+        this.#release(address, block, slot);
         return;
       }
-      this.#freeRun(address, block, info[2 * block], tag);
+    }
+    this.#freeUnfiled(address, pos);
+  }
+
+  /**
+   * What the cache files the live allocation at `address` in `block` under, whose objects vary:
+   * its usable size, below a frame (a span's object may pass 4096 by its rounding; the frame class
+   * is for whole frames only), or 0 for a run of more than a frame.
+   */
+  #usableOf(address: number, block: number): number {
+    const tag = this.#blocks.tag(block);
+    if (tag === RUN) return 0;
+    const usable = this.#allocators[this.#blocks.slot(block)]!.usableSize(address, tag);
+    return usable < FRAME_BYTES ? usable : FRAME_BYTES - 1;
+  }
+
+  /** Gives the live allocation at `address` (in `block`, of `slot`) back to its allocator or, a run, to `pmm`. */
+  #release(address: number, block: number, slot: number): void {
+    const tag = this.#blocks.tag(block);
+    if (tag === RUN) {
+      this.#count(slot, this.#blocks.frames[block] * FRAME_BYTES, -1);
+      this.#giveBlock(block);
       return;
     }
-    this.#freeUnfiled(address);
+    // The live bit said yes; an allocator that disagrees is told no change happened.
+    if (this.#allocators[slot]!.release(address, tag) < 0) throw notAllocated('free', address);
+    const word = this.#table.liveWord(address);
+    this.#table.meta[word] &= ~liveMask(address);
   }
 
-  /** `free` of an address in a frame run's block. */
-  #freeRun(address: number, block: number, slot: number, tag: number): void {
-    if (tag !== RUN || address !== this.#blocks.pfn[block] * FRAME_BYTES) throw freeError('free', address);
-    const frames = this.#blocks.frames[block];
-    this.#count(slot, frames * FRAME_BYTES, -1);
-    // A single frame goes to the owner's frame cache (as Linux keeps per-CPU page lists), others back to pmm.
-    const count = this.#cachedCount[slot];
-    if (frames === 1 && count < this.#frameCache && this.#viaRun[block] === 0) {
-      this.#blocks.setTag(block, CACHED_RUN);
-      this.#cached[slot * this.#frameCache + count] = block;
-      this.#cachedCount[slot] = count + 1;
-    } else this.#giveBlock(block);
-  }
-
-  /** `free` of an address in no block of the table: with headers, a small object; else not ours. */
-  #freeUnfiled(address: number): void {
+  /** `free` of an address whose live bit is clear: with headers, maybe a small object; else not ours. */
+  #freeUnfiled(address: number, pos: number): void {
     if (!Number.isSafeInteger(address)) throw badAddress('free', address);
-    if (!this.headers) throw notAllocated('free', address);
+    // A frame of the table is a run's or a slab's, never a headed object's.
+    if (!this.headers || (pos >= 0 && this.#table.pool[pos] !== 0)) throw notAllocated('free', address);
     const slot = this.#readHeader(address);
     if (slot < 0) throw notAllocated('free', address);
     const header = this.#rHeader;
@@ -227,7 +376,8 @@ class FrameHeap implements Heap {
     if (slot < 0) return 0;
     // Without headers the allocator counts its own objects: ask before it goes.
     const allocator = this.#allocators[slot];
-    let objects = 0;
+    // Objects and frames kept in the cache are counted by the allocator and the owner, but are not live.
+    let objects = -this.#cache.cachedOf(slot);
     if (allocator !== undefined && !this.headers) {
       const usage = emptyUsage();
       allocator.usage(usage);
@@ -237,23 +387,64 @@ class FrameHeap implements Heap {
       this.#giveBlock(block);
     }
     this.#allocators[slot] = undefined;
-    this.#cachedCount[slot] = 0;
-    if (allocator === this.#kernel) {
+    this.#cache.drop(slot);
+    if (slot === this.#kernelSlot) {
       this.#kernel = undefined;
       this.#kernelMax = 0;
+      this.#kernelSlot = -1;
+      this.#kernelStack.fill(-1);
     }
     return objects + this.#owners.release(slot);
   }
 
   trim(): number {
-    let frames = 0;
-    for (let slot = 0; slot < this.#cachedCount.length; slot++) {
-      while (this.#cachedCount[slot] > 0) {
-        this.#giveBlock(this.#cached[slot * this.#frameCache + --this.#cachedCount[slot]]);
-        frames++;
+    let frames = this.#flush();
+    for (const allocator of this.#allocators) if (allocator) frames += allocator.trim();
+    return frames;
+  }
+
+  /** Adds up what `slot` keeps in its cache: objects and usable bytes per counter row, and as free bytes in `usage`. */
+  #cachedUsage(slot: number, objects: Float64Array, bytes: Float64Array, usage: AllocatorUsage): void {
+    const cache = this.#cache;
+    if ((slot + 1) * cache.stride > cache.stacks.length) return;
+    for (let c = 0; c < cache.classCount; c++) {
+      const b = slot * cache.stride + cache.base[c];
+      const n = cache.stacks[b];
+      for (let i = 0; i < n; i++) {
+        const address = cache.addresses[b + STACK_HEADER + i];
+        const block = this.#table.blockAt(address);
+        const tag = this.#blocks.tag(block);
+        const allocator = this.#allocators[slot];
+        const usable = tag === RUN ? FRAME_BYTES : allocator!.usableSize(address, tag);
+        // The row the allocator (or, for a frame, the owner) counted it in.
+        const row = tag === RUN ? counterRow(usable) : smallClass(usable);
+        objects[row]++;
+        bytes[row] += usable;
+        usage.freeBytes += usable;
+        if (tag !== RUN && (allocator!.blockClass?.(tag) ?? -1) >= 0) usage.classFreeBytes[row] += usable;
       }
     }
-    for (const allocator of this.#allocators) if (allocator) frames += allocator.trim();
+  }
+
+  /** Gives every cached object back to its allocator and every cached frame to `pmm`; returns the frames given. */
+  #flush(): number {
+    const cache = this.#cache;
+    let frames = 0;
+    for (const slot of this.#owners.slots()) {
+      if ((slot + 1) * cache.stride > cache.stacks.length) continue;
+      for (let c = 0; c < cache.classCount; c++) {
+        const b = slot * cache.stride + cache.base[c];
+        while (cache.stacks[b] > 0) {
+          const n = --cache.stacks[b];
+          const address = cache.addresses[b + STACK_HEADER + n];
+          const block = this.#table.blockAt(address);
+          // Live for the moment, so `#release` finds it as it would a handed-out one.
+          this.#markLive(address);
+          if (this.#blocks.tag(block) === RUN) frames += this.#blocks.frames[block];
+          this.#release(address, block, slot);
+        }
+      }
+    }
     return frames;
   }
 
@@ -314,16 +505,18 @@ class FrameHeap implements Heap {
       const allocator = this.#allocators[slot];
       allocator?.usage(usage);
       metadata += allocator?.metadataBytes() ?? 0;
-      // Frames in the owner's frame cache are held and free.
-      usage.freeBytes += this.#cachedCount[slot] * FRAME_BYTES;
+      // Objects and frames in the owner's cache are held and free, not live.
+      const cachedObjects = new Float64Array(CLASS_ROWS);
+      const cachedBytes = new Float64Array(CLASS_ROWS);
+      this.#cachedUsage(slot, cachedObjects, cachedBytes, usage);
       freeTotal += usage.freeBytes;
       let objects = 0;
       let live = 0;
       for (let row = 0; row < CLASS_ROWS; row++) {
         // Frame runs (and, with headers, every object at its user-visible size) are the heap's counts;
         // small objects without headers are the allocator's.
-        let o = this.#owners.objects[slot * CLASS_ROWS + row];
-        let b = this.#owners.bytes[slot * CLASS_ROWS + row];
+        let o = this.#owners.objects[slot * CLASS_ROWS + row] - cachedObjects[row];
+        let b = this.#owners.bytes[slot * CLASS_ROWS + row] - cachedBytes[row];
         if (!this.headers) {
           o += usage.classObjects[row];
           b += usage.classLiveBytes[row];
@@ -362,8 +555,8 @@ class FrameHeap implements Heap {
       this.#blocks.bytes() +
       this.#owners.bytesUsed() +
       this.#viaRun.byteLength +
-      this.#cached.byteLength +
-      this.#cachedCount.byteLength;
+      this.#objectBytes.byteLength +
+      this.#cache.metadataBytes();
     return {
       strategy: this.strategy,
       headers: this.headers,
@@ -380,11 +573,13 @@ class FrameHeap implements Heap {
       const slot = this.#blocks.slot(id);
       const tag = this.#blocks.tag(id);
       const c = tag >= 0 ? (this.#allocators[slot]?.blockClass?.(tag) ?? -1) : -1;
+      const pfn = this.#blocks.pfn[id];
       return {
-        pfn: this.#blocks.pfn[id],
+        pfn,
         frames: this.#blocks.frames[id],
         owner: this.#owners.owner[slot],
-        kind: tag === RUN ? 'run' : tag === CACHED_RUN ? 'cached' : c >= 0 ? 'slab' : 'span',
+        kind:
+          tag === RUN ? (this.#table.isLive(pfn * FRAME_BYTES) ? 'run' : 'cached') : c >= 0 ? 'slab' : 'span',
         sizeClass: c >= 0 ? SIZE_CLASSES[c] : 0,
       };
     });
@@ -405,23 +600,59 @@ class FrameHeap implements Heap {
           : align < FRAME_BYTES && raw < FRAME_BYTES && allocator.fits(raw, align)
       ) {
         let address = allocator.allocate(raw, align);
-        if (address === NO_ADDRESS && this.trim() > 0) address = allocator.allocate(raw, align);
+        if (address === NO_ADDRESS && this.#reclaim()) address = allocator.allocate(raw, align);
         if (address === NO_ADDRESS) return NO_ADDRESS;
         const user = address + header;
         this.#writeHeader(user, slot, allocator.lastTag, header);
         this.#count(slot, allocator.lastUsable - header, 1);
         return user;
       }
-    } else if (
-      align <= MIN_ALIGN
-        ? size <= allocator.maxSize
-        : align < FRAME_BYTES && size < FRAME_BYTES && allocator.fits(size, align)
-    ) {
-      let address = allocator.allocate(size, align);
-      if (address === NO_ADDRESS && this.trim() > 0) address = allocator.allocate(size, align);
-      return address;
+    } else {
+      let want = size;
+      if (align <= MIN_ALIGN && size <= FRAME_BYTES) {
+        const cache = this.#cache;
+        const c = cache.ceilClass[(size + 15) >>> 4];
+        if (c !== NO_CLASS) {
+          const address = this.#pop(slot, c);
+          if (address !== NO_ADDRESS) return address;
+          if (c !== cache.frameClass) want = cache.classBytes[c];
+        }
+      }
+      if (
+        align <= MIN_ALIGN
+          ? want <= allocator.maxSize
+          : align < FRAME_BYTES && want < FRAME_BYTES && allocator.fits(want, align)
+      ) {
+        let address = allocator.allocate(want, align);
+        if (address === NO_ADDRESS && this.#reclaim()) address = allocator.allocate(want, align);
+        if (address !== NO_ADDRESS) this.#markLive(address);
+        return address;
+      }
     }
     return this.#mallocRun(size, slot, align);
+  }
+
+  /** An address from `slot`'s stack of class `c` (made live), or `NO_ADDRESS` when it is empty. */
+  #pop(slot: number, c: number): number {
+    const cache = this.#cache;
+    const b = cache.stackOf(slot, c);
+    if (b < 0 || b >= cache.stacks.length || cache.stacks[b] === 0) return NO_ADDRESS;
+    const n = --cache.stacks[b];
+    const address = cache.addresses[b + STACK_HEADER + n];
+    this.#table.meta[cache.stacks[b + STACK_HEADER + n]] |= liveMask(address);
+    return address;
+  }
+
+  /** Sets the live bit of `address` (in a frame of the table). */
+  #markLive(address: number): void {
+    this.#table.meta[this.#table.liveWord(address)] |= liveMask(address);
+  }
+
+  /** Under memory pressure: the cache and cached empty blocks go back; true when anything did. */
+  #reclaim(): boolean {
+    let any = false;
+    for (const slot of this.#owners.slots()) if (this.#cache.cachedOf(slot) > 0) any = true;
+    return this.trim() > 0 || any;
   }
 
   /** Throws `UNSUPPORTED` unless `pmm` can give a run of frames for `size` bytes at `align` (before any change). */
@@ -448,31 +679,45 @@ class FrameHeap implements Heap {
   #mallocRun(size: number, slot: number, align: number): number {
     const frames = Math.ceil(size / FRAME_BYTES);
     const alignFrames = align > FRAME_BYTES ? align / FRAME_BYTES : 1;
-    if (frames === 1 && alignFrames === 1 && slot < this.#cachedCount.length && this.#cachedCount[slot] > 0) {
-      const cached = this.#cached[slot * this.#frameCache + --this.#cachedCount[slot]];
-      this.#blocks.setTag(cached, RUN);
-      this.#count(slot, FRAME_BYTES, 1);
-      return this.#blocks.pfn[cached] * FRAME_BYTES;
+    if (frames === 1 && alignFrames === 1) {
+      // A frame kept in the owner's cache (still counted as the owner's).
+      const address = this.#pop(slot, this.#cache.frameClass);
+      if (address !== NO_ADDRESS) return address;
     }
-    let block = this.#takeBlock(slot, frames, RUN, alignFrames);
-    if (block < 0 && this.trim() > 0) block = this.#takeBlock(slot, frames, RUN, alignFrames);
+    let block = this.#takeBlock(slot, frames, RUN, alignFrames, frames === 1 ? FRAME_BYTES : 0);
+    if (block < 0 && this.#reclaim()) {
+      block = this.#takeBlock(slot, frames, RUN, alignFrames, frames === 1 ? FRAME_BYTES : 0);
+    }
     if (block < 0) return NO_ADDRESS;
     this.#count(slot, frames * FRAME_BYTES, 1);
-    return this.#blocks.pfn[block] * FRAME_BYTES;
+    const address = this.#blocks.pfn[block] * FRAME_BYTES;
+    this.#markLive(address);
+    return address;
   }
 
   #newAllocator(slot: number): ByteAllocator {
     const host: FrameHost = {
       contents: this.#contents,
+      checksLive: !this.headers,
       maxBlockFrames: this.#maxBlockFrames,
-      takeBlock: (frames, tag) => {
+      takeBlock: (frames, tag, objectBytes = 0) => {
         if (!Number.isSafeInteger(frames) || frames < 1 || frames > this.#maxBlockFrames) {
           throw new FrameError('INVALID_REQUEST', `takeBlock: ${frames} frames is not a block size here`, {
             op: 'takeBlock',
             frames,
           });
         }
-        return this.#takeBlock(slot, frames, tag, 1);
+        if (!Number.isSafeInteger(objectBytes) || objectBytes < 0 || objectBytes >= FRAME_BYTES) {
+          throw new FrameError(
+            'INVALID_REQUEST',
+            `takeBlock: objectBytes ${objectBytes} is not an object size`,
+            {
+              op: 'takeBlock',
+              objectBytes,
+            },
+          );
+        }
+        return this.#takeBlock(slot, frames, tag, 1, objectBytes);
       },
       blockAddress: (id) => this.#blocks.pfn[id] * FRAME_BYTES,
       giveBlock: (id) => this.#giveBlock(id),
@@ -485,26 +730,39 @@ class FrameHeap implements Heap {
         { op: 'createHeap', strategy: this.strategy },
       );
     }
-    while (this.#allocators.length <= slot) this.#allocators.push(undefined);
-    if (slot >= this.#cachedCount.length) {
-      const n = Math.max(slot + 1, this.#cachedCount.length * 2);
-      const counts = new Int32Array(n);
-      counts.set(this.#cachedCount);
-      this.#cachedCount = counts;
-      const cached = new Int32Array(n * this.#frameCache);
-      cached.set(this.#cached);
-      this.#cached = cached;
+    if (!this.#classesSet) {
+      // The first allocator's classes are the strategy's (nothing is cached yet).
+      this.#cache.setClasses(this.headers ? [] : (allocator.sizeClasses ?? []), allocator.maxSize);
+      const before = allocator.sizeWordBefore ?? 0;
+      if (!Number.isSafeInteger(before) || before < 0 || before > 16 || before % 4 !== 0) {
+        throw new FrameError(
+          'INVALID_REQUEST',
+          `createHeap: the strategy's sizeWordBefore ${before} must be a multiple of 4 in [4, 16]`,
+          { op: 'createHeap', strategy: this.strategy },
+        );
+      }
+      this.#sizeWordBefore = this.headers ? 0 : before;
+      this.#sizeWords = this.#sizeWordBefore / 4;
+      this.#classesSet = true;
     }
+    while (this.#allocators.length <= slot) this.#allocators.push(undefined);
+    this.#cache.ensure(slot);
+    this.#stacks = this.#cache.stacks;
+    this.#addresses = this.#cache.addresses;
     this.#allocators[slot] = allocator;
     if (this.#owners.owner[slot] === KERNEL_OWNER && !this.headers) {
       this.#kernel = allocator;
       this.#kernelMax = allocator.maxSize;
+      this.#kernelSlot = slot;
+      for (let g = 0; g < this.#kernelStack.length; g++) {
+        this.#kernelStack[g] = this.#cache.stackOf(slot, this.#cache.ceilClass[g]);
+      }
     }
     return allocator;
   }
 
   /** Takes `frames` frames for `slot` and files them; the block id, or -1 when `pmm` is exhausted. */
-  #takeBlock(slot: number, frames: number, tag: number, alignFrames: number): number {
+  #takeBlock(slot: number, frames: number, tag: number, alignFrames: number, objectBytes: number): number {
     let align = alignFrames;
     // On a sparse space a block stays inside one 2 MiB chunk: aligned to its size rounded up to a power of two.
     if (this.#sparse && frames > 1) align = Math.max(align, 2 ** Math.ceil(Math.log2(frames)));
@@ -517,12 +775,26 @@ class FrameHeap implements Heap {
     if (pfn === NO_FRAME) return -1;
     const block = this.#blocks.add(slot, tag, pfn, frames);
     if (block >= this.#viaRun.length) {
-      const grown = new Uint8Array(this.#viaRun.length * 2);
-      grown.set(this.#viaRun);
-      this.#viaRun = grown;
+      const viaRunGrown = new Uint8Array(this.#viaRun.length * 2);
+      viaRunGrown.set(this.#viaRun);
+      this.#viaRun = viaRunGrown;
+      const bytesGrown = new Uint16Array(this.#objectBytes.length * 2);
+      bytesGrown.set(this.#objectBytes);
+      this.#objectBytes = bytesGrown;
     }
     this.#viaRun[block] = viaRun ? 1 : 0;
-    if (tag < 0 || !this.headers) this.#table.set(pfn, frames, block);
+    this.#objectBytes[block] = objectBytes;
+    if (tag < 0 || !this.headers) {
+      // The key of the fast `free`: the slot and the cache class, when all the block's objects share one.
+      let key = objectBytes > 0 ? this.#cache.stackOf(slot, this.#cache.floorClass[objectBytes >>> 4]) : -1;
+      // Varying objects with a size word, on dense contents: `-3 - the slot's first stack`.
+      if (objectBytes === 0 && tag >= 0 && this.#sizeWordBefore > 0 && this.#denseWords !== undefined) {
+        const region = slot * this.#cache.stride;
+        if (region < 2 ** 30) key = -3 - region;
+      }
+      this.#table.set(pfn, frames, block, key);
+      this.#meta = this.#table.meta;
+    }
     return block;
   }
 
@@ -549,16 +821,14 @@ class FrameHeap implements Heap {
     if (!Number.isSafeInteger(address)) throw badAddress(op, address);
     const block = this.#table.blockAt(address);
     if (block >= 0) {
+      if (!this.#table.isLive(address)) throw notAllocated(op, address);
       const slot = this.#blocks.slot(block);
       const tag = this.#blocks.tag(block);
-      let usable: number;
-      if (tag < 0) {
-        usable =
-          tag === RUN && address === this.#blocks.pfn[block] * FRAME_BYTES
-            ? this.#blocks.frames[block] * FRAME_BYTES
-            : -1;
-      } else usable = this.#allocators[slot]!.usableSize(address, tag);
-      if (usable < 0) throw freeError(op, address);
+      const usable =
+        tag === RUN
+          ? this.#blocks.frames[block] * FRAME_BYTES
+          : this.#allocators[slot]!.usableSize(address, tag);
+      if (usable < 0) throw notAllocated(op, address);
       this.#rSlot = slot;
       this.#rBlock = block;
       this.#rHeader = 0;
@@ -744,11 +1014,6 @@ function badAddress(op: string, address: number): FrameError {
     op,
     address,
   });
-}
-
-/** The error for an address that is no live allocation's start: `INVALID_REQUEST` when it is not even an integer. */
-function freeError(op: string, address: number): FrameError {
-  return Number.isSafeInteger(address) ? notAllocated(op, address) : badAddress(op, address);
 }
 
 function notAllocated(op: string, address: number): FrameError {

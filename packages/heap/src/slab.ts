@@ -49,6 +49,8 @@ const WORDS = 8;
 /** A bitmap word with every object taken. */
 const ALL = -1;
 
+/** The slab classes' sizes. */
+const SLAB_CLASS_SIZES: readonly number[] = Object.freeze(SIZE_CLASSES.slice(0, SLAB_CLASS_COUNT));
 /** Object bytes per class, as a typed array for the hot paths. */
 const CLASS_BYTES = Uint16Array.from(SIZE_CLASSES.slice(0, SLAB_CLASS_COUNT));
 /**
@@ -60,6 +62,7 @@ const RECIPROCAL = Float64Array.from(CLASS_BYTES, (size) => 1 / size + 2 ** -24)
 
 class SlabAllocator implements ByteAllocator {
   readonly maxSize = MAX_SLAB_SIZE;
+  readonly sizeClasses = SLAB_CLASS_SIZES;
   lastUsable = 0;
   lastTag = 0;
   readonly #host: FrameHost;
@@ -259,7 +262,7 @@ class SlabAllocator implements ByteAllocator {
   /** A new slab for class `c` from the host, made current; -1 when out of frames. */
   #newSlab(c: number): number {
     const s = this.#newSlabId();
-    const block = this.#host.takeBlock(this.#frames[c], s);
+    const block = this.#host.takeBlock(this.#frames[c], s, CLASS_BYTES[c]);
     if (block < 0) {
       this.#block[s] = -1;
       this.#freeSlabs[this.#freeSlabCount++] = s;

@@ -49,6 +49,10 @@ export function spanOptions(op: string, options: SpanOptions): { spanFrames: num
  */
 export abstract class SpanAllocator implements ByteAllocator {
   readonly maxSize: number;
+  /** Sixteen classes per doubling (every 16 bytes up to 256): the heap rounds cached sizes to these, losing at most 1/16. */
+  readonly sizeClasses: readonly number[];
+  /** The block header (size | flags) is the word 8 bytes before a payload. */
+  readonly sizeWordBefore = HEADER;
   lastUsable = 0;
   lastTag = 0;
   /** Bytes per span. */
@@ -89,12 +93,14 @@ export abstract class SpanAllocator implements ByteAllocator {
     this.granules = this.spanBytes / 16;
     this.granuleShift = Math.log2(this.granules);
     this.granuleMask = this.granules - 1;
-    this.#startWords = this.granules / 32;
+    // Without headers the heap's live bits say where objects start; with them, this bitmap does.
+    this.#startWords = host.checksLive ? 0 : this.granules / 32;
     this.#starts = new Uint32Array(4 * this.#startWords);
     // The largest size whose search fits a fresh span (the policy may round the search up).
     let max = Math.min(FRAME_BYTES - 1, this.spanBytes - 16 - HEADER);
     while (max > 0 && this.searchBytes(blockBytes(max), 16) > this.spanBytes - 16) max -= 16;
     this.maxSize = max;
+    this.sizeClasses = spanClasses(max);
   }
 
   /**
@@ -180,7 +186,7 @@ export abstract class SpanAllocator implements ByteAllocator {
       view[base + ((offset + blockSize) >>> 2)] |= PREV_IN_USE;
     }
     const granule = (offset - 8) >>> 4;
-    this.#starts[slot * this.#startWords + (granule >>> 5)] |= 1 << (granule & 31);
+    if (this.#startWords > 0) this.#starts[slot * this.#startWords + (granule >>> 5)] |= 1 << (granule & 31);
     if (this.#live[slot]++ === 0) this.#emptySpans--;
     const usable = blockSize - HEADER;
     const row = smallClass(usable);
@@ -194,11 +200,13 @@ export abstract class SpanAllocator implements ByteAllocator {
   release(address: number, slot: number): number {
     const granule = this.#granuleOf(address, slot);
     if (granule < 0) return -1;
-    const at = slot * this.#startWords + (granule >>> 5);
-    const mask = 1 << (granule & 31);
-    const bits = this.#starts[at];
-    if ((bits & mask) === 0) return -1;
-    this.#starts[at] = bits & ~mask;
+    if (this.#startWords > 0) {
+      const at = slot * this.#startWords + (granule >>> 5);
+      const mask = 1 << (granule & 31);
+      const bits = this.#starts[at];
+      if ((bits & mask) === 0) return -1;
+      this.#starts[at] = bits & ~mask;
+    }
     const view = this.#views[slot];
     const base = this.#wordBase[slot];
     let offset = granule * 16 + 8;
@@ -239,7 +247,12 @@ export abstract class SpanAllocator implements ByteAllocator {
   usableSize(address: number, slot: number): number {
     const granule = this.#granuleOf(address, slot);
     if (granule < 0) return -1;
-    if ((this.#starts[slot * this.#startWords + (granule >>> 5)] & (1 << (granule & 31))) === 0) return -1;
+    if (
+      this.#startWords > 0 &&
+      (this.#starts[slot * this.#startWords + (granule >>> 5)] & (1 << (granule & 31))) === 0
+    ) {
+      return -1;
+    }
     const offset = granule * 16 + 8;
     return (this.#views[slot][this.#wordBase[slot] + (offset >>> 2)] & SIZE_MASK) - HEADER;
   }
@@ -351,6 +364,19 @@ export abstract class SpanAllocator implements ByteAllocator {
     this.#starts = grown(this.#starts, n * this.#startWords);
     this.#freeSlots = grown(this.#freeSlots, n);
   }
+}
+
+/** Size classes of span objects up to `maxSize`: every 16 bytes up to 256, then 16 per doubling (TLSF's second level). */
+export function spanClasses(maxSize: number): number[] {
+  const out: number[] = [];
+  for (let size = 16; size <= 256 && size <= maxSize; size += 16) out.push(size);
+  for (let base = 256; base < FRAME_BYTES; base *= 2) {
+    for (let k = 1; k <= 16; k++) {
+      const size = base + (k * base) / 16;
+      if (size <= maxSize && size < FRAME_BYTES) out.push(size);
+    }
+  }
+  return out;
 }
 
 /** The block size for a request of `size` bytes: header included, a multiple of 16, at least 32. */

@@ -46,14 +46,27 @@ describe('the heap conformance kit catches broken heaps', () => {
     checkHeapConformance((pmm) => createHeap(pmm, { strategy: 'slab' }), { runs: 10, seed: 7 });
   });
 
-  it('a double free that is not caught', () => {
+  it('a free that gives nothing back', () => {
+    const strategy = patched(slabStrategy(), (a) => ({
+      release: (address, tag) => a.usableSize(address, tag),
+    }));
+    fails((pmm) => createHeap(pmm, { strategy, cacheBytes: 0 }));
+  });
+
+  it('(not broken) a strategy that would take a double free: the live bits of the heap catch it first', () => {
     const strategy = patched(slabStrategy(), (a) => ({
       release: (address, tag) => {
         const usable = a.release(address, tag);
         return usable < 0 ? 16 : usable;
       },
     }));
-    fails((pmm) => createHeap(pmm, { strategy }));
+    for (const cacheBytes of [0, 1024]) {
+      checkHeapConformance((pmm) => createHeap(pmm, { strategy, cacheBytes }), {
+        runs: 20,
+        setups: ['dense', 'tight'],
+        seed: 7,
+      });
+    }
   });
 
   it('an address handed out twice', () => {
