@@ -89,14 +89,15 @@ export class BuddyFrameAllocator implements BuddyAllocator {
     const area = this.#single;
     if (area !== undefined) {
       // One area (the usual case): its lowest order-0 block, else the lowest of the smallest
-      // order above, split down; the upper halves go to the lower orders.
+      // order above, split down; the upper halves go to the lower orders. Some order holds a
+      // block (frames are free), so the loop returns.
       const blocks = area.blocks;
-      for (let o = 0; o <= this.maxOrder; o++) {
-        if (blocks[o] === 0) continue;
-        const head = area.lowest(o);
-        area.split(head, o, 0);
-        this.#free--;
-        return head;
+      const max = this.maxOrder;
+      for (let o = 0; o <= max; o++) {
+        if (blocks[o] !== 0) {
+          this.#free--;
+          return area.base + area.take(o, 0);
+        }
       }
     }
     return this.#takeBlock(0, 1, Number.POSITIVE_INFINITY);
@@ -134,7 +135,8 @@ export class BuddyFrameAllocator implements BuddyAllocator {
     if (from < 0) return NO_FRAME;
     const head = this.#hitHead;
     const area = this.#areas[this.#hitArea];
-    area.split(head, from, order);
+    // The block found is the lowest of its order in its area: `take` takes exactly it.
+    area.take(from, order);
     if (count < POW2[order]) area.release(head + count, head + POW2[order]);
     this.#free -= count;
     return head;
