@@ -335,11 +335,15 @@ export class Area {
    * unchecked; otherwise the frame's blocks of orders 1 … maxOrder are tested first.
    */
   freeFrame(pfn: number): boolean {
+    // An in-area offset (< 2^31): `>>> 0` keeps it a small integer.
+    return this.freeFrameAt((pfn - this.base) >>> 0);
+  }
+
+  /** `freeFrame` of the frame at in-area offset `i` (< 2^31). */
+  freeFrameAt(i: number): boolean {
     const words = this.words;
     const off0 = this.off0;
     const max = this.maxOrder;
-    // An in-area offset (< 2^31): `>>> 0` keeps it a small integer.
-    const i = (pfn - this.base) >>> 0;
     const w0 = words[off0[0] + (i >>> 5)];
     if ((w0 & (1 << (i & 31))) !== 0) return false;
     if (max > 0 && (w0 & (1 << ((i ^ 1) & 31))) !== 0) {
@@ -358,10 +362,21 @@ export class Area {
 
   /** Frees `[from, to)` (allocated frames), cut into maximal aligned blocks, each merged. */
   release(from: number, to: number): void {
-    let p = from;
-    while (p < to) {
-      const o = this.#largestAt(p, to);
-      this.freeBlock(p, o);
+    this.releaseAt((from - this.base) >>> 0, (to - this.base) >>> 0);
+  }
+
+  /**
+   * `release` in in-area offsets `[lo, hi)` (at most 2^31): the frame numbers never cross a
+   * call, so nothing is boxed.
+   */
+  releaseAt(lo: number, hi: number): void {
+    const max = this.maxOrder;
+    let p = lo;
+    while (p < hi) {
+      // The alignment of `p` (an in-area offset): its lowest set bit.
+      let o = p === 0 ? max : Math.min(max, lowestBit(p));
+      while (o > 0 && p + POW2[o] > hi) o--;
+      this.#merge(p >>> o, o);
       p += POW2[o];
     }
   }
@@ -388,8 +403,11 @@ export class Area {
   /** True when a frame of `[from, to)` is free: O(maxOrder · levels) words, whatever the length. */
   anyFreeIn(from: number, to: number): boolean {
     // In-area offsets (< 2^31).
-    const lo = (from - this.base) >>> 0;
-    const hi = (to - 1 - this.base) >>> 0;
+    return this.anyFreeAt((from - this.base) >>> 0, (to - 1 - this.base) >>> 0);
+  }
+
+  /** `anyFreeIn` over the in-area offsets `[lo, hi]` (inclusive, < 2^31). */
+  anyFreeAt(lo: number, hi: number): boolean {
     const max = this.maxOrder;
     const blocks = this.blocks;
     let o = 0;
