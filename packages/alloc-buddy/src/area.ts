@@ -332,7 +332,8 @@ export class Area {
    * Frees frame `pfn` and merges it, or returns false when it is free already (a double free;
    * nothing changes). Its own bit and its buddy's share one word: when the buddy is free at
    * order 0, no block above can be free (it would hold the buddy whole), so the merge runs
-   * unchecked; otherwise the frame's blocks of orders 1 … maxOrder are tested first.
+   * unchecked; otherwise the frame's blocks of orders 1 … maxOrder are tested first, up to
+   * the first order whose buddy block is free.
    */
   freeFrame(pfn: number): boolean {
     // An in-area offset (< 2^31): `>>> 0` keeps it a small integer.
@@ -350,10 +351,15 @@ export class Area {
       this.#merge(i, 0);
       return true;
     }
+    // The frame is free when a block above holds it. Block `j` and its buddy `j ^ 1` share a
+    // word: once the buddy is free at some order, no block above can be free (it would hold
+    // that buddy whole), so the walk stops there.
     let j = i;
     for (let o = 1; o <= max; o++) {
       j >>>= 1;
-      if ((words[off0[o] + (j >>> 5)] & (1 << (j & 31))) !== 0) return false;
+      const word = words[off0[o] + (j >>> 5)];
+      if ((word & (1 << (j & 31))) !== 0) return false;
+      if ((word & (1 << ((j ^ 1) & 31))) !== 0) break;
     }
     this.#set(0, i);
     if (this.blocks[0]++ === 0 && this.#shared !== undefined) this.#shared[0].set(this.index);
