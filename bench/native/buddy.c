@@ -182,13 +182,18 @@ static inline int bd_is_free(const buddy_t *a, pfn_t p) {
 }
 /* Frees frame p, or refuses a double free (as framekit throws). Its bit and its buddy's share a
  * word: when the buddy is free at order 0 no larger block can be free (it would hold the buddy
- * whole), so the merge runs unchecked; otherwise p's blocks of orders 1 … max are tested first
- * (as alloc-buddy's Area.freeFrame). */
+ * whole), so the merge runs unchecked; otherwise p's blocks of orders 1 … max are tested first,
+ * up to the first order whose buddy block is free (as alloc-buddy's Area.freeFrame). */
 static inline void bd_free(buddy_t *a, pfn_t p) {
   uint32_t w0 = a->map[0].level[0][p >> 5];
   if ((w0 >> (p & 31)) & 1) return;
   if (!((w0 >> ((p ^ 1) & 31)) & 1)) {
-    for (int o = 1; o <= BUDDY_MAX_ORDER; o++) if (lb_test(&a->map[o], p >> o)) return;
+    for (int o = 1; o <= BUDDY_MAX_ORDER; o++) {
+      pfn_t j = p >> o;
+      uint32_t w = a->map[o].level[0][j >> 5];
+      if ((w >> (j & 31)) & 1) return;
+      if ((w >> ((j ^ 1) & 31)) & 1) break; /* a free buddy block: no block above is free */
+    }
   }
   bd_free_block(a, p, 0);
   a->free_frames++;
@@ -215,7 +220,7 @@ static inline int bd_any_free_in(const buddy_t *a, pfn_t from, pfn_t to) {
   pfn_t hi = to - 1;
   int o = 0;
   for (; o <= BUDDY_MAX_ORDER && (from >> o) != (hi >> o); o++)
-    if (lb_any_in(&a->map[o], from >> o, hi >> o)) return 1;
+    if (a->blocks[o] && lb_any_in(&a->map[o], from >> o, hi >> o)) return 1; /* none when the order holds no block */
   for (; o <= BUDDY_MAX_ORDER; o++) if (lb_test(&a->map[o], from >> o)) return 1;
   return 0;
 }

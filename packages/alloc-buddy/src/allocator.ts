@@ -89,14 +89,15 @@ export class BuddyFrameAllocator implements BuddyAllocator {
     const area = this.#single;
     if (area !== undefined) {
       // One area (the usual case): its lowest order-0 block, else the lowest of the smallest
-      // order above, split down; the upper halves go to the lower orders.
+      // order above, split down; the upper halves go to the lower orders. Some order holds a
+      // block (frames are free), so the loop returns.
       const blocks = area.blocks;
-      for (let o = 0; o <= this.maxOrder; o++) {
-        if (blocks[o] === 0) continue;
-        const head = area.lowest(o);
-        area.split(head, o, 0);
-        this.#free--;
-        return head;
+      const max = this.maxOrder;
+      for (let o = 0; o <= max; o++) {
+        if (blocks[o] !== 0) {
+          this.#free--;
+          return area.base + area.take(o, 0);
+        }
       }
     }
     return this.#takeBlock(0, 1, Number.POSITIVE_INFINITY);
@@ -121,7 +122,22 @@ export class BuddyFrameAllocator implements BuddyAllocator {
     if (count > this.#free) return NO_FRAME;
     const top = POW2[this.maxOrder];
     if (count > top || align > top) return this.#takeLarge(count, align, below);
-    return this.#takeBlock(orderFor(count, align), count, below);
+    const order = orderFor(count, align);
+    const area = this.#single;
+    if (area !== undefined && below === Number.POSITIVE_INFINITY) {
+      // One area, no bound: the lowest block of the smallest order that holds the run, taken
+      // in one step (no separate search); the tail past `count` goes back at once.
+      const blocks = area.blocks;
+      for (let o = order; o <= this.maxOrder; o++) {
+        if (blocks[o] === 0) continue;
+        const head = area.base + area.take(o, order);
+        if (count < POW2[order]) area.release(head + count, head + POW2[order]);
+        this.#free -= count;
+        return head;
+      }
+      return NO_FRAME;
+    }
+    return this.#takeBlock(order, count, below);
   }
 
   /**
@@ -134,7 +150,8 @@ export class BuddyFrameAllocator implements BuddyAllocator {
     if (from < 0) return NO_FRAME;
     const head = this.#hitHead;
     const area = this.#areas[this.#hitArea];
-    area.split(head, from, order);
+    // The block found is the lowest of its order in its area: `take` takes exactly it.
+    area.take(from, order);
     if (count < POW2[order]) area.release(head + count, head + POW2[order]);
     this.#free -= count;
     return head;
@@ -271,7 +288,8 @@ export class BuddyFrameAllocator implements BuddyAllocator {
       area = this.#areas[a];
       this.#last = area;
     }
-    if (!area.freeFrame(pfn)) throw this.#misuse('free', pfn, false);
+    // In-area offsets (< 2^31) cross the call, not frame numbers: nothing is boxed.
+    if (!area.freeFrameAt((pfn - area.base) >>> 0)) throw this.#misuse('free', pfn, false);
     this.#free++;
   }
 
@@ -308,23 +326,27 @@ export class BuddyFrameAllocator implements BuddyAllocator {
 
   freeRun(pfn: Pfn, count: number): void {
     const area = this.#last;
-    // One frame: as `free`, a frame already free being this call's misuse (`NOT_ALLOCATED`).
-    if (count === 1 && pfn >= area.start && pfn < area.end && Number.isInteger(pfn) && area.freeFrame(pfn)) {
-      this.#free++;
-      return;
-    }
     // A run inside the area the last lookup found: its bounds prove pfn and count valid.
     if (
       pfn >= area.start &&
       count >= 1 &&
       pfn + count <= area.end &&
       Number.isInteger(pfn) &&
-      Number.isInteger(count) &&
-      !area.anyFreeIn(pfn, pfn + count)
+      Number.isInteger(count)
     ) {
-      area.release(pfn, pfn + count);
-      this.#free += count;
-      return;
+      // In-area offsets (< 2^31) cross the calls, not frame numbers: nothing is boxed.
+      const lo = (pfn - area.base) >>> 0;
+      if (count === 1) {
+        // One frame: as `free`, a frame already free being this call's misuse (`NOT_ALLOCATED`).
+        if (area.freeFrameAt(lo)) {
+          this.#free++;
+          return;
+        }
+      } else if (!area.anyFreeAt(lo, lo + count - 1)) {
+        area.releaseAt(lo, lo + count);
+        this.#free += count;
+        return;
+      }
     }
     this.#freeRunSlow(pfn, count);
   }

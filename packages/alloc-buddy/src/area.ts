@@ -280,44 +280,86 @@ export class Area {
 
   /** Frees the block `[head, head + 2^order)`, merging with its buddy while the buddy is free. */
   freeBlock(head: number, order: number): void {
+    this.#merge((head - this.base) >>> order, order);
+  }
+
+  /**
+   * Frees block `i` of order `o` (an in-area index, < 2^31), merging with its buddy while the
+   * buddy is free. Indices, not frame numbers, cross the call: small integers to V8.
+   */
+  #merge(i: number, o: number): void {
     const words = this.words;
     const off0 = this.off0;
+    const blocks = this.blocks;
+    const shared = this.#shared;
     const max = this.maxOrder;
-    let o = order;
-    let i = (head - this.base) >>> o;
-    while (o < max) {
-      const buddy = i ^ 1;
-      if (((words[off0[o] + (buddy >>> 5)] >>> (buddy & 31)) & 1) === 0) break;
-      this.#clear(o, buddy);
-      if (--this.blocks[o] === 0 && this.#shared !== undefined) this.#shared[o].clear(this.index);
-      i >>>= 1;
-      o++;
+    let j = i;
+    let k = o;
+    while (k < max) {
+      const buddy = j ^ 1;
+      if (((words[off0[k] + (buddy >>> 5)] >>> (buddy & 31)) & 1) === 0) break;
+      this.#clear(k, buddy);
+      if (--blocks[k] === 0 && shared !== undefined) shared[k].clear(this.index);
+      j >>>= 1;
+      k++;
     }
-    this.#set(o, i);
-    if (this.blocks[o]++ === 0 && this.#shared !== undefined) this.#shared[o].set(this.index);
+    this.#set(k, j);
+    if (blocks[k]++ === 0 && shared !== undefined) shared[k].set(this.index);
+  }
+
+  /**
+   * Takes the lowest free block of `order`, splits it down to `want` (the upper halves going
+   * to the lower orders) and returns its head as an offset from `base` (< 2^31). The order
+   * must hold a block.
+   */
+  take(order: number, want: number): number {
+    const i = this.first(order);
+    this.#clear(order, i);
+    const blocks = this.blocks;
+    const shared = this.#shared;
+    if (--blocks[order] === 0 && shared !== undefined) shared[order].clear(this.index);
+    // In-area indices (< 2^31): the lower half of block `j` is block `2j` one order down.
+    let j = i;
+    for (let o = order - 1; o >= want; o--) {
+      j <<= 1;
+      this.#set(o, j + 1);
+      if (blocks[o]++ === 0 && shared !== undefined) shared[o].set(this.index);
+    }
+    return i << order;
   }
 
   /**
    * Frees frame `pfn` and merges it, or returns false when it is free already (a double free;
    * nothing changes). Its own bit and its buddy's share one word: when the buddy is free at
    * order 0, no block above can be free (it would hold the buddy whole), so the merge runs
-   * unchecked; otherwise the frame's blocks of orders 1 … maxOrder are tested first.
+   * unchecked; otherwise the frame's blocks of orders 1 … maxOrder are tested first, up to
+   * the first order whose buddy block is free.
    */
   freeFrame(pfn: number): boolean {
+    // An in-area offset (< 2^31): `>>> 0` keeps it a small integer.
+    return this.freeFrameAt((pfn - this.base) >>> 0);
+  }
+
+  /** `freeFrame` of the frame at in-area offset `i` (< 2^31). */
+  freeFrameAt(i: number): boolean {
     const words = this.words;
     const off0 = this.off0;
     const max = this.maxOrder;
-    const i = pfn - this.base;
     const w0 = words[off0[0] + (i >>> 5)];
     if ((w0 & (1 << (i & 31))) !== 0) return false;
     if (max > 0 && (w0 & (1 << ((i ^ 1) & 31))) !== 0) {
-      this.freeBlock(pfn, 0);
+      this.#merge(i, 0);
       return true;
     }
+    // The frame is free when a block above holds it. Block `j` and its buddy `j ^ 1` share a
+    // word: once the buddy is free at some order, no block above can be free (it would hold
+    // that buddy whole), so the walk stops there.
     let j = i;
     for (let o = 1; o <= max; o++) {
       j >>>= 1;
-      if ((words[off0[o] + (j >>> 5)] & (1 << (j & 31))) !== 0) return false;
+      const word = words[off0[o] + (j >>> 5)];
+      if ((word & (1 << (j & 31))) !== 0) return false;
+      if ((word & (1 << ((j ^ 1) & 31))) !== 0) break;
     }
     this.#set(0, i);
     if (this.blocks[0]++ === 0 && this.#shared !== undefined) this.#shared[0].set(this.index);
@@ -326,10 +368,21 @@ export class Area {
 
   /** Frees `[from, to)` (allocated frames), cut into maximal aligned blocks, each merged. */
   release(from: number, to: number): void {
-    let p = from;
-    while (p < to) {
-      const o = this.#largestAt(p, to);
-      this.freeBlock(p, o);
+    this.releaseAt((from - this.base) >>> 0, (to - this.base) >>> 0);
+  }
+
+  /**
+   * `release` in in-area offsets `[lo, hi)` (at most 2^31): the frame numbers never cross a
+   * call, so nothing is boxed.
+   */
+  releaseAt(lo: number, hi: number): void {
+    const max = this.maxOrder;
+    let p = lo;
+    while (p < hi) {
+      // The alignment of `p` (an in-area offset): its lowest set bit.
+      let o = p === 0 ? max : Math.min(max, lowestBit(p));
+      while (o > 0 && p + POW2[o] > hi) o--;
+      this.#merge(p >>> o, o);
       p += POW2[o];
     }
   }
@@ -353,20 +406,22 @@ export class Area {
     return o;
   }
 
-  /** Takes the free block `[head, head + 2^order)` and splits it down to `want`, keeping the lower part. */
-  split(head: number, order: number, want: number): void {
-    this.remove(order, head);
-    for (let o = order - 1; o >= want; o--) this.add(o, head + POW2[o]);
-  }
-
   /** True when a frame of `[from, to)` is free: O(maxOrder · levels) words, whatever the length. */
   anyFreeIn(from: number, to: number): boolean {
-    const lo = from - this.base;
-    const hi = to - 1 - this.base;
+    // In-area offsets (< 2^31).
+    return this.anyFreeAt((from - this.base) >>> 0, (to - 1 - this.base) >>> 0);
+  }
+
+  /** `anyFreeIn` over the in-area offsets `[lo, hi]` (inclusive, < 2^31). */
+  anyFreeAt(lo: number, hi: number): boolean {
     const max = this.maxOrder;
+    const blocks = this.blocks;
     let o = 0;
-    // Orders whose blocks are smaller than the run: a span of bits each.
-    for (; o <= max && lo >>> o !== hi >>> o; o++) if (this.anyIn(o, lo >>> o, hi >>> o)) return true;
+    // Orders whose blocks are smaller than the run: a span of bits each (none when the order
+    // holds no block at all).
+    for (; o <= max && lo >>> o !== hi >>> o; o++) {
+      if (blocks[o] !== 0 && this.anyIn(o, lo >>> o, hi >>> o)) return true;
+    }
     // From here up the run lies inside one block of the order: one bit each.
     const words = this.words;
     const off0 = this.off0;
