@@ -594,13 +594,8 @@ class FrameHeap implements Heap {
     if (this.headers) {
       const header = Math.max(align, HEADER_BYTES);
       const raw = size + header;
-      if (
-        align <= MIN_ALIGN
-          ? raw <= allocator.maxSize
-          : align < FRAME_BYTES && raw < FRAME_BYTES && allocator.fits(raw, align)
-      ) {
-        let address = allocator.allocate(raw, align);
-        if (address === NO_ADDRESS && this.#reclaim()) address = allocator.allocate(raw, align);
+      if (servesBytes(allocator, raw, align)) {
+        const address = this.#allocateIn(allocator, raw, align);
         if (address === NO_ADDRESS) return NO_ADDRESS;
         const user = address + header;
         this.#writeHeader(user, slot, allocator.lastTag, header);
@@ -618,18 +613,19 @@ class FrameHeap implements Heap {
           if (c !== cache.frameClass) want = cache.classBytes[c];
         }
       }
-      if (
-        align <= MIN_ALIGN
-          ? want <= allocator.maxSize
-          : align < FRAME_BYTES && want < FRAME_BYTES && allocator.fits(want, align)
-      ) {
-        let address = allocator.allocate(want, align);
-        if (address === NO_ADDRESS && this.#reclaim()) address = allocator.allocate(want, align);
+      if (servesBytes(allocator, want, align)) {
+        const address = this.#allocateIn(allocator, want, align);
         if (address !== NO_ADDRESS) this.#markLive(address);
         return address;
       }
     }
     return this.#mallocRun(size, slot, align);
+  }
+
+  /** `bytes` from the strategy, once more after reclaiming cached memory when it is out. */
+  #allocateIn(allocator: ByteAllocator, bytes: number, align: number): number {
+    const address = allocator.allocate(bytes, align);
+    return address === NO_ADDRESS && this.#reclaim() ? allocator.allocate(bytes, align) : address;
   }
 
   /** An address from `slot`'s stack of class `c` (made live), or `NO_ADDRESS` when it is empty. */
@@ -1022,4 +1018,11 @@ function notAllocated(op: string, address: number): FrameError {
     `${op}: ${address} is not the start of a live allocation of this heap (foreign, interior or already freed)`,
     { op, address },
   );
+}
+
+/** True when the strategy serves `bytes` at `align` (below a frame); larger requests are frame runs. */
+function servesBytes(allocator: ByteAllocator, bytes: number, align: number): boolean {
+  return align <= MIN_ALIGN
+    ? bytes <= allocator.maxSize
+    : align < FRAME_BYTES && bytes < FRAME_BYTES && allocator.fits(bytes, align);
 }
