@@ -26,10 +26,6 @@ export class WholeRunTracker {
     return this.#runs.size;
   }
 
-  #value(start: number): number {
-    return this.#runs.get(start);
-  }
-
   /** Records `[start, start + count)` as handed out whole; `tag` is 0 … 255. */
   add(start: number, count: number, tag = 0): void {
     this.#runs.set(start, count * 256 + tag);
@@ -59,12 +55,12 @@ export class WholeRunTracker {
 
   /** The count of the run starting at `start`, or 0. */
   countAt(start: number): number {
-    return Math.floor(this.#value(start) / 256);
+    return Math.floor(this.#runs.get(start) / 256);
   }
 
   /** The tag of the run starting at `start`. */
   tagAt(start: number): number {
-    const value = this.#value(start);
+    const value = this.#runs.get(start);
     return value - Math.floor(value / 256) * 256;
   }
 

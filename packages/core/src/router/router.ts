@@ -176,7 +176,8 @@ class Router implements FrameRouter {
       }
     }
     if (this.#used === this.#total) return NO_FRAME;
-    let pfn = this.#allocSingle(this.#single);
+    // The direct owner asked above has nothing: the route goes on from its second step.
+    let pfn = this.#allocSingle(this.#single, direct !== null ? 1 : 0);
     if (pfn === NO_FRAME && this.#drain(Number.POSITIVE_INFINITY, 1)) pfn = this.#allocSingle(this.#single);
     if (pfn !== NO_FRAME) {
       this.#used++;
@@ -241,8 +242,8 @@ class Router implements FrameRouter {
     return pfn;
   }
 
-  #allocSingle(steps: readonly StrategyNode[]): Pfn {
-    for (let i = 0; i < steps.length; i++) {
+  #allocSingle(steps: readonly StrategyNode[], from = 0): Pfn {
+    for (let i = from; i < steps.length; i++) {
       const pfn = this.#takeOne(steps[i]);
       if (pfn !== NO_FRAME) {
         this.#served = steps[i];
@@ -493,13 +494,7 @@ class Router implements FrameRouter {
       target.allocator.freeMany(pfns, count);
       if (target.back !== null) this.#cacheGrew(target, count);
     } else {
-      for (let i = 0; i < count; i++) {
-        const pfn = pfns[i];
-        const at = this.zones[this.#zoneOf(pfn)];
-        if (!at.piecewise && at.wholeRuns !== null && at.wholeRuns.countAt(pfn) === 1)
-          this.#releaseWholeRun(at, pfn, 1);
-        else this.#releaseFrame(at, pfn);
-      }
+      for (let i = 0; i < count; i++) this.#releaseChecked(pfns[i]);
     }
     this.#used -= count;
   }
@@ -536,14 +531,21 @@ class Router implements FrameRouter {
       const pfn = pfns[j];
       const owner = this.#directOwner(pfn);
       if (owner !== null) owner.free(pfn);
-      else {
-        const zone = this.zones[this.#zoneOf(pfn)];
-        if (!zone.piecewise && zone.wholeRuns !== null && zone.wholeRuns.countAt(pfn) === 1)
-          this.#releaseWholeRun(zone, pfn, 1);
-        else this.#releaseFrame(zone, pfn);
-      }
+      else this.#releaseChecked(pfn);
     }
     this.#used -= count;
+  }
+
+  /**
+   * Frees one frame of a batch, already checked against the handed-out bits: a single frame a
+   * zone handed out whole goes back to the strategy that served it, any other to the zone's
+   * frame target.
+   */
+  #releaseChecked(pfn: Pfn): void {
+    const zone = this.zones[this.#zoneOf(pfn)];
+    if (!zone.piecewise && zone.wholeRuns !== null && zone.wholeRuns.countAt(pfn) === 1)
+      this.#releaseWholeRun(zone, pfn, 1);
+    else this.#releaseFrame(zone, pfn);
   }
 
   /** The owner of the direct zone holding `pfn`, or null (not a frame of the space, or a zone with caches). */
