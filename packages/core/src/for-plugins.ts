@@ -19,6 +19,20 @@ export { fillFrames, forEachContentSpan, SPARSE_CHUNK_FRAMES } from './frame-spa
 export { FrameWords } from './frame-words';
 export { FreeRunList } from './free-runs';
 export { forEachFreeRunOf } from './metrics/free-runs';
+export {
+  defineOptions,
+  formatIssues,
+  type OptionsInput,
+  type OptionsIssue,
+  type OptionsOutput,
+  type OptionsResult,
+  type OptionsSchema,
+  optionChecks,
+  type ReportIssue,
+  received,
+  type StandardSchemaV1,
+  validateOptions,
+} from './options';
 export { CHUNK_FRAMES, FrameBits, FrameU16, FrameU32, WholeRunTracker } from './per-frame/index';
 export { type AllocatorPlugin, checkRangesInSpace, definePlugin, type PluginDefinition } from './plugin';
 export { Rng } from './rng';

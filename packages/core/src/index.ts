@@ -20,6 +20,7 @@ export {
   MAX_DENSE_BYTES,
 } from './frame-space';
 export * from './metrics/index';
+export type { OptionsSchema } from './options';
 export * from './owners/index';
 export { type AllocatorPlugin, definePlugin, type PluginDefinition } from './plugin';
 export { MAX_REFCOUNT, type RefCountedAllocator, withRefCounts } from './refcounts';

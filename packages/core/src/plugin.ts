@@ -1,13 +1,18 @@
-import type * as zc from 'zod/v4/core';
 import type { AllocatorCapabilities, FrameAllocator, FrameRange, FrameSpace } from './api';
 import { FrameError } from './errors';
-import { safeParse, z } from './zod';
+import {
+  formatIssues,
+  type OptionsInput,
+  type OptionsOutput,
+  type OptionsSchema,
+  validateOptions,
+} from './options';
 
 /**
- * An allocator strategy as the router sees it: a name, an options schema (any zod 4 schema,
- * `zod` or `zod/mini`) and a factory.
+ * An allocator strategy as the router sees it: a name, an options schema (any Standard
+ * Schema: a zod 4 schema, `zod` or `zod/mini`, or one from `defineOptions`) and a factory.
  */
-export interface AllocatorPlugin<Schema extends zc.$ZodType = zc.$ZodType> {
+export interface AllocatorPlugin<Schema extends OptionsSchema = OptionsSchema> {
   readonly name: string;
   readonly options: Schema;
   readonly capabilities: AllocatorCapabilities;
@@ -15,34 +20,46 @@ export interface AllocatorPlugin<Schema extends zc.$ZodType = zc.$ZodType> {
    * A new allocator over `ranges` (usable frames of `space`; all of them when omitted).
    * Options are validated by the plugin's schema; invalid ones throw `INVALID_REQUEST`.
    */
-  create(space: FrameSpace, ranges?: readonly FrameRange[], options?: zc.input<Schema>): FrameAllocator;
+  create(space: FrameSpace, ranges?: readonly FrameRange[], options?: OptionsInput<Schema>): FrameAllocator;
   /**
    * Optional: the same allocator with every frame of `ranges` in use, as the router's caches
    * start, in time proportional to ranges and words rather than frames. Without it the router
    * creates the allocator and allocates every frame out of it.
    */
-  createEmpty?(space: FrameSpace, ranges?: readonly FrameRange[], options?: zc.input<Schema>): FrameAllocator;
+  createEmpty?(
+    space: FrameSpace,
+    ranges?: readonly FrameRange[],
+    options?: OptionsInput<Schema>,
+  ): FrameAllocator;
 }
 
-export interface PluginDefinition<Schema extends zc.$ZodType> {
+export interface PluginDefinition<Schema extends OptionsSchema> {
   readonly name: string;
   readonly options: Schema;
   readonly capabilities: AllocatorCapabilities;
-  create(space: FrameSpace, ranges: readonly FrameRange[], options: zc.output<Schema>): FrameAllocator;
-  createEmpty?(space: FrameSpace, ranges: readonly FrameRange[], options: zc.output<Schema>): FrameAllocator;
+  create(space: FrameSpace, ranges: readonly FrameRange[], options: OptionsOutput<Schema>): FrameAllocator;
+  createEmpty?(
+    space: FrameSpace,
+    ranges: readonly FrameRange[],
+    options: OptionsOutput<Schema>,
+  ): FrameAllocator;
 }
 
 /** Wraps a strategy's factory with option validation and a check that its ranges are usable frames of the space. */
-export function definePlugin<Schema extends zc.$ZodType>(
+export function definePlugin<Schema extends OptionsSchema>(
   definition: PluginDefinition<Schema>,
 ): AllocatorPlugin<Schema> {
   const { name, options: schema, capabilities } = definition;
-  const checked = (space: FrameSpace, ranges: readonly FrameRange[], options: unknown): zc.output<Schema> => {
-    const parsed = safeParse(schema, options ?? {});
+  const checked = (
+    space: FrameSpace,
+    ranges: readonly FrameRange[],
+    options: unknown,
+  ): OptionsOutput<Schema> => {
+    const parsed = validateOptions(schema, options ?? {});
     if (!parsed.success) {
-      throw new FrameError('INVALID_REQUEST', `${name}: invalid options\n${z.prettifyError(parsed.error)}`, {
+      throw new FrameError('INVALID_REQUEST', `${name}: invalid options\n${formatIssues(parsed.issues)}`, {
         plugin: name,
-        issues: parsed.error.issues,
+        issues: parsed.issues,
       });
     }
     checkRangesInSpace(name, space, ranges);
@@ -53,14 +70,14 @@ export function definePlugin<Schema extends zc.$ZodType>(
     name,
     options: schema,
     capabilities,
-    create(space: FrameSpace, ranges: readonly FrameRange[] = space.ranges, options?: zc.input<Schema>) {
+    create(space: FrameSpace, ranges: readonly FrameRange[] = space.ranges, options?: OptionsInput<Schema>) {
       return definition.create(space, ranges, checked(space, ranges, options));
     },
     ...(createEmpty && {
       createEmpty(
         space: FrameSpace,
         ranges: readonly FrameRange[] = space.ranges,
-        options?: zc.input<Schema>,
+        options?: OptionsInput<Schema>,
       ) {
         return createEmpty(space, ranges, checked(space, ranges, options));
       },

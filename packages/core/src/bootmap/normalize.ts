@@ -1,15 +1,9 @@
 import type { FrameRange } from '../api';
 import { FrameError } from '../errors';
 import { FRAME_SIZE } from '../units';
-import { safeParse } from '../zod';
-import {
-  type BootMap,
-  BootMapSchema,
-  type BootRegion,
-  KIND_RANK,
-  REGION_KINDS,
-  type RegionKind,
-} from './schema';
+import { firstBootMapIssue } from './check';
+import { KIND_RANK, REGION_KINDS, type RegionKind } from './kinds';
+import type { BootMap, BootRegion } from './schema';
 
 /** A byte range, as the kernel's later reservations are given. */
 export interface ByteRange {
@@ -60,9 +54,8 @@ const PRESETS: readonly string[] = ['linux-x86'];
  * the ranges Linux x86 registers with memblock ("Early memory node ranges").
  */
 export function normalizeBootMap(map: BootMap, options: NormalizeOptions = {}): NormalizedBootMap {
-  const parsed = safeParse(BootMapSchema, map);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+  const issue = firstBootMapIssue(map);
+  if (issue) {
     throw new FrameError(
       'BAD_BOOT_MAP',
       `normalizeBootMap: ${issue.path.join('.') || 'map'}: ${issue.message}`,
@@ -75,7 +68,8 @@ export function normalizeBootMap(map: BootMap, options: NormalizeOptions = {}): 
       preset: options.preset,
     });
   }
-  const regions: BootRegion[] = parsed.data.regions.filter((r) => r.length > 0);
+  // Copies with only the schema's keys, as zod's parse gives them.
+  const regions: BootRegion[] = map.regions.filter((r) => r.length > 0).map(copyRegion);
   for (const range of options.reserve ?? []) {
     checkByteRange('reserve', range);
     if (range.length > 0) regions.push({ base: range.base, length: range.length, kind: 'reserved' });
@@ -332,4 +326,14 @@ function reserveBelowBytes(options: NormalizeOptions): number | undefined {
     );
   }
   return bytes ?? reserveBelow;
+}
+
+function copyRegion({ base, length, kind, raw, attributes }: BootRegion): BootRegion {
+  return {
+    base,
+    length,
+    kind,
+    ...(raw !== undefined && { raw }),
+    ...(attributes !== undefined && { attributes }),
+  };
 }

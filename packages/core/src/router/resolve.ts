@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { AllocatorCapabilities } from '../api';
 import { FrameError } from '../errors';
+import { formatIssues, validateOptions } from '../options';
 import type { AllocatorPlugin } from '../plugin';
-import { safeParse } from '../zod';
 import {
   ROUTE_KEYS,
   type RouteKey,
@@ -63,13 +63,8 @@ interface Issue {
   readonly path: readonly (string | number)[];
 }
 
-function formatPath(path: readonly (string | number)[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
-}
-
 function invalid(issues: readonly Issue[]): FrameError {
-  const text = issues.map((i) => `✖ ${i.message}\n  → at ${formatPath(i.path)}`).join('\n');
-  return new FrameError('INVALID_REQUEST', `invalid router config\n${text}`, { issues });
+  return new FrameError('INVALID_REQUEST', `invalid router config\n${formatIssues(issues)}`, { issues });
 }
 
 /**
@@ -105,12 +100,12 @@ export function resolveRouterConfig(
         });
         return;
       }
-      const options = safeParse(plugin.options, s.options ?? {});
+      const options = validateOptions(plugin.options, s.options ?? {});
       if (!options.success) {
-        for (const issue of options.error.issues) {
+        for (const issue of options.issues) {
           issues.push({
             message: `${plugin.name} options of '${strategyId(s)}' in zone '${zone.name}': ${issue.message}`,
-            path: [...path, 'options', ...(issue.path as (string | number)[])],
+            path: [...path, 'options', ...(issue.path as readonly (string | number)[])],
           });
         }
       }

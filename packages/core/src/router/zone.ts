@@ -1,9 +1,9 @@
 import type { AllocatorCapabilities, FrameAllocator, FrameRange, FrameSpace, RunOptions } from '../api';
 import { NO_FRAME } from '../api';
+import { validateOptions } from '../options';
 import { WholeRunTracker } from '../per-frame/whole-runs';
 import type { AllocatorPlugin } from '../plugin';
 import { FRAMES_PER_2MIB } from '../units';
-import { safeParse } from '../zod';
 import type { ResolvedRouterConfig, ResolvedStrategy, ResolvedZone } from './resolve';
 
 /** `allocRun` options of a 2 MiB block; shared so hot paths make no objects. */
@@ -122,7 +122,7 @@ function trustedOptions(
 ): Record<string, unknown> | undefined {
   if (options !== undefined && 'trusted' in options) return options;
   const withTrust = { ...options, trusted: true };
-  return safeParse(plugin.options, withTrust).success ? withTrust : options;
+  return validateOptions(plugin.options, withTrust).success ? withTrust : options;
 }
 
 /**
