@@ -163,6 +163,41 @@ describe('routes', () => {
     expect(router.allocRun(512, { align: 512 })).toBe(512);
   });
 
+  it('hand a plain 2 MiB request straight to a sole owner, and a recorded 2 MiB page back in O(1), checks intact', () => {
+    // z903: one zone, hier2m alone; the page comes from the owner and is counted.
+    const z903 = createRouter(kernelSpace(), routerPresets.z903, TEST_PLUGINS);
+    const owner = z903.zones.find((z) => z.frames > 0)!.strategies[0].allocator;
+    const page = z903.allocRun(512, { align: 512 });
+    expect(page % 512).toBe(0);
+    expect(owner.isFree(page)).toBe(false);
+    expect(z903.stats().usedFrames).toBe(512);
+    const low = z903.allocRun(512, { align: 512, below: 4096 }); // with below: the general path
+    expect(low !== page && low % 512 === 0 && low + 512 <= 4096).toBe(true);
+    expect(z903.stats().usedFrames).toBe(1024);
+    z903.freeRun(page, 512);
+    z903.freeRun(low, 512);
+    expect(z903.stats().usedFrames).toBe(0);
+    expectThrows(() => z903.freeRun(page, 512), 'NOT_ALLOCATED');
+
+    // kernel: a run recorded whole is found before the argument checks; anything else still gets them.
+    const kernel = kernelRouter();
+    const huge = kernel.allocRun(512, { align: 512 });
+    const before = kernel.stats();
+    expectThrows(() => kernel.freeRun(huge + 0.5, 512), 'INVALID_REQUEST');
+    expectThrows(() => kernel.freeRun(-512, 512), 'OUT_OF_RANGE');
+    expectThrows(() => kernel.freeRun(huge, 512.5), 'INVALID_REQUEST');
+    expect(kernel.stats()).toEqual(before);
+    kernel.freeRun(huge, 512);
+    expect(kernel.stats().usedFrames).toBe(0);
+    expectThrows(() => kernel.freeRun(huge, 512), 'NOT_ALLOCATED');
+    // The zone's owner (a bitmap) takes runs back piecewise: a half is not the recorded run, and
+    // goes the general way.
+    const again = kernel.allocRun(512, { align: 512 });
+    kernel.freeRun(again, 256);
+    kernel.freeRun(again + 256, 256);
+    expect(kernel.stats().usedFrames).toBe(0);
+  });
+
   it('throw UNSUPPORTED for a run no route serves, after the argument checks', () => {
     const z903 = createRouter(kernelSpace(), routerPresets.z903, TEST_PLUGINS);
     expectThrows(() => z903.allocRun(3), 'UNSUPPORTED');

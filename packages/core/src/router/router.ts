@@ -111,6 +111,8 @@ class Router implements FrameRouter {
    * `NOT_USABLE` to it, as to the router).
    */
   readonly #sole: FrameAllocator | null;
+  /** The sole owner when the huge route is that owner alone: a plain 2 MiB request goes straight to it. */
+  readonly #soleHuge: FrameAllocator | null;
   #used = 0;
   #scratch = new Float64Array(64);
   /**
@@ -152,6 +154,11 @@ class Router implements FrameRouter {
       first !== undefined && first.zoneRef.direct === first.allocator ? first.allocator : null;
     const withFrames = this.zones.filter((z) => z.frames > 0);
     this.#sole = withFrames.length === 1 ? withFrames[0].direct : null;
+    const huge = this.#huge;
+    this.#soleHuge =
+      this.#sole !== null && huge !== null && huge.length === 1 && huge[0].allocator === this.#sole
+        ? this.#sole
+        : null;
   }
 
   // ---- allocation ------------------------------------------------------------------------
@@ -213,9 +220,23 @@ class Router implements FrameRouter {
   }
 
   allocRun(count: number, options?: RunOptions): Pfn {
-    checkCount('allocRun', count);
-    const align = readAlign('allocRun', options);
-    const below = readBelow('allocRun', options);
+    let align: number;
+    let below: number;
+    if (count === FRAMES_PER_2MIB && options?.align === FRAMES_PER_2MIB && options.below === undefined) {
+      // A 2 MiB page asked plainly: the argument checks would all pass.
+      const sole = this.#soleHuge;
+      if (sole !== null) {
+        const pfn = sole.allocRun(count, options);
+        if (pfn !== NO_FRAME) this.#used += count;
+        return pfn;
+      }
+      align = FRAMES_PER_2MIB;
+      below = Number.POSITIVE_INFINITY;
+    } else {
+      checkCount('allocRun', count);
+      align = readAlign('allocRun', options);
+      below = readBelow('allocRun', options);
+    }
     const huge = count === FRAMES_PER_2MIB && align === FRAMES_PER_2MIB;
     if (!huge && this.capabilities.runs !== 'any') {
       throw unsupported(
@@ -592,19 +613,9 @@ class Router implements FrameRouter {
       this.#used -= count;
       return;
     }
-    checkRun('freeRun', this.space, pfn, count);
-    const end = pfn + count;
-    if (this.#anyDirect) {
-      // A run inside one direct zone: its owner checks and frees it.
-      const zone = this.zones[this.#zoneOf(pfn)];
-      if (zone.direct !== null && end <= zone.end) {
-        zone.direct.freeRun(pfn, count);
-        this.#used -= count;
-        return;
-      }
-    }
-    if (count > 1 && this.#tracksRuns) {
-      // A run its zone handed out whole: checked and released in O(1).
+    if (count > 1 && this.#tracksRuns && pfn >= 0 && pfn < this.space.frameCount) {
+      // A run its zone handed out whole: checked and released in O(1). Found, it is a valid run
+      // of this length (direct zones record none), so the argument checks would all pass.
       const zone = this.zones[this.#zoneOf(pfn)];
       const tag = zone.wholeRuns !== null ? zone.wholeRuns.take(pfn, count) : -1;
       if (tag >= 0) {
@@ -612,6 +623,17 @@ class Router implements FrameRouter {
         // shape goes; otherwise back to the strategy that served it.
         if (zone.piecewise) this.#releasePiece(zone, pfn, count);
         else this.#returnWholeRun(zone.nodes[tag], pfn, count);
+        this.#used -= count;
+        return;
+      }
+    }
+    checkRun('freeRun', this.space, pfn, count);
+    const end = pfn + count;
+    if (this.#anyDirect) {
+      // A run inside one direct zone: its owner checks and frees it.
+      const zone = this.zones[this.#zoneOf(pfn)];
+      if (zone.direct !== null && end <= zone.end) {
+        zone.direct.freeRun(pfn, count);
         this.#used -= count;
         return;
       }
