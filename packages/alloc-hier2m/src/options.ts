@@ -1,9 +1,9 @@
-import { type AllocatorCapabilities, MAX_PFN, MiB } from '@framekit/core';
+import { type AllocatorCapabilities, DMA_LIMIT_PFN, MAX_PFN } from '@framekit/core';
 import { z } from 'zod';
 import { FRAMES_PER_ENTRY } from './layout';
 
 /** 16 MiB in frames: ISA DMA's limit, the seed's low-memory boundary. */
-export const DEFAULT_LOW_LIMIT = (16 * MiB) / 4096;
+export const DEFAULT_LOW_LIMIT = DMA_LIMIT_PFN;
 
 export const Hier2mOptionsSchema = z.strictObject({
   /**

@@ -17,6 +17,10 @@ export const MiB = 1024 * KiB;
 export const GiB = 1024 * MiB;
 export const TiB = 1024 * GiB;
 
+/** Linux x86-64's ZONE_DMA ends at 16 MiB (ISA DMA), ZONE_DMA32 at 4 GiB: as frame numbers (PFNs), like zone `end`s. */
+export const DMA_LIMIT_PFN = (16 * MiB) / FRAME_SIZE;
+export const DMA32_LIMIT_PFN = (4 * GiB) / FRAME_SIZE;
+
 function checkAddress(op: string, address: number): void {
   if (!Number.isSafeInteger(address) || address < 0 || address > MAX_PHYS_ADDR) {
     throw new FrameError('INVALID_REQUEST', `${op}: ${address} is not a physical address in [0, 2^52]`, {

@@ -1,11 +1,9 @@
-import { FRAME_SIZE, GiB, MiB } from '../units';
+import { DMA_LIMIT_PFN, DMA32_LIMIT_PFN, FRAME_SIZE, MiB } from '../units';
 import type { RouterConfig, StrategyConfig } from './config';
 
 /** PatchworkOS's `PMM_BITMAP_MAX_ADDR` as a frame number: frames below 64 MiB are the bitmap's, frames above the stack's. */
 export const PATCHWORK_BITMAP_LIMIT_PFN = (64 * MiB) / FRAME_SIZE;
-/** Linux x86-64's ZONE_DMA ends at 16 MiB (ISA DMA), ZONE_DMA32 at 4 GiB: as frame numbers (PFNs), like zone `end`s. */
-export const DMA_LIMIT_PFN = (16 * MiB) / FRAME_SIZE;
-export const DMA32_LIMIT_PFN = (4 * GiB) / FRAME_SIZE;
+export { DMA_LIMIT_PFN, DMA32_LIMIT_PFN };
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object') {
