@@ -198,6 +198,26 @@ describe('routes', () => {
     expect(kernel.stats().usedFrames).toBe(0);
   });
 
+  it('serve a batch from the first step straight into out, else gather it across zones, out untouched on failure', () => {
+    const router = kernelRouter();
+    const out = new Float64Array(16040).fill(-7);
+    expect(router.allocMany(out, 64)).toBe(true);
+    expect(out.subarray(0, 64).every((p) => p >= NORMAL_START)).toBe(true);
+    expect(out[64]).toBe(-7);
+    router.freeMany(out, 64);
+    expectThrows(() => router.freeMany(out, 1), 'DOUBLE_FREE');
+    // More than Normal holds: the rest comes from DMA32, in one call.
+    expect(router.allocMany(out, 9000)).toBe(true);
+    expect(out[0]).toBeGreaterThanOrEqual(NORMAL_START);
+    expect(out[8999]).toBeLessThan(NORMAL_START);
+    expect(router.stats().usedFrames).toBe(9000);
+    const copy = Float64Array.from(out);
+    expect(router.allocMany(out, 16032 - 9000 + 1)).toBe(false);
+    expect(out).toEqual(copy);
+    router.freeMany(out, 9000);
+    expect(router.stats().usedFrames).toBe(0);
+  });
+
   it('throw UNSUPPORTED for a run no route serves, after the argument checks', () => {
     const z903 = createRouter(kernelSpace(), routerPresets.z903, TEST_PLUGINS);
     expectThrows(() => z903.allocRun(3), 'UNSUPPORTED');
