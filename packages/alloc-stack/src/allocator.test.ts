@@ -103,13 +103,27 @@ describe('lazy initialisation', () => {
     expect(stack.stats().freeFrames).toBe(frames);
   });
 
-  it('hands out recycled frames before untouched ones', () => {
+  it('hands out recycled frames before untouched ones, keeping the bottom node while untouched frames last', () => {
     const space = createFrameSpace({ frames: 100 });
     const stack = createStackAllocator(space);
     expect([stack.alloc(), stack.alloc(), stack.alloc()]).toEqual([0, 1, 2]);
-    stack.free(1);
-    expect(stack.alloc()).toBe(1);
+    stack.free(1); // the bottom node
+    stack.free(2); // an entry in it
+    expect(stack.alloc()).toBe(2);
+    // The bottom node stays, empty: the next free is an entry, not a new node in the freed frame.
     expect(stack.alloc()).toBe(3);
+    expect(stack.inspect()).toEqual({ top: 1, entriesInTop: 0, depth: 1, stacked: 1, untouched: 96 });
+    for (let i = 0; i < 5; i++) {
+      stack.free(3);
+      expect(stack.inspect()).toMatchObject({ top: 1, entriesInTop: 1, depth: 1 });
+      expect(stack.alloc()).toBe(3);
+    }
+    // When nothing untouched is left, the bottom node's own frame is handed out last.
+    const rest = new Float64Array(97);
+    expect(stack.allocMany(rest, 97)).toBe(true);
+    expect([rest[0], rest[95], rest[96]]).toEqual([4, 99, 1]);
+    expect(stack.alloc()).toBe(NO_FRAME);
+    expect(stack.inspect()).toEqual({ top: NO_FRAME, entriesInTop: 0, depth: 0, stacked: 0, untouched: 0 });
   });
 });
 

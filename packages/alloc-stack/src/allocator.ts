@@ -103,11 +103,22 @@ export class StackFrameAllocator implements StackAllocator {
   alloc(): Pfn {
     let pfn = this.#stack.pop();
     if (pfn === NO_FRAME) {
-      pfn = this.#carver.take();
+      pfn = this.#takeBelowStack();
       if (pfn === NO_FRAME) return NO_FRAME;
     }
     this.#used?.set(pfn);
     return pfn;
+  }
+
+  /**
+   * A frame when the stack holds no entry: an untouched one, else the empty bottom node's own
+   * frame. Untouched frames go first so that the bottom node stays: the next free is then an
+   * entry in it, not a new node written into the freed frame (a stack that keeps running empty
+   * would otherwise write a node into every frame freed to it).
+   */
+  #takeBelowStack(): Pfn {
+    const pfn = this.#carver.take();
+    return pfn === NO_FRAME ? this.#stack.popBottom() : pfn;
   }
 
   allocMany(out: PfnArray, count: number): boolean {
@@ -118,7 +129,7 @@ export class StackFrameAllocator implements StackAllocator {
     const used = this.#used;
     for (let i = 0; i < count; i++) {
       let pfn = stack.pop();
-      if (pfn === NO_FRAME) pfn = this.#carver.take();
+      if (pfn === NO_FRAME) pfn = this.#takeBelowStack();
       used?.set(pfn);
       out[i] = pfn;
     }

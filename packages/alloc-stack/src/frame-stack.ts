@@ -108,10 +108,15 @@ export class FrameStack {
     }
   }
 
-  /** A frame off the stack, or `NO_FRAME` when it is empty. */
+  /**
+   * A frame off the stack, or `NO_FRAME` when it is empty or holds only the bottom node, empty:
+   * that node's own frame comes out of `popBottom`, so a caller with other free frames (never
+   * touched ones) can keep the bottom node, and a stack that runs empty and fills again does
+   * not turn the first frame freed each time into a new node.
+   */
   pop(): Pfn {
     let cursor = this.#cursor;
-    if (cursor === this.#floor) return this.#top === NO_FRAME ? NO_FRAME : this.#popNode();
+    if (cursor === this.#floor) return this.#depth > 1 ? this.#popNode() : NO_FRAME;
     const words = this.#words;
     if (this.#wide) {
       cursor -= 2;
@@ -121,6 +126,11 @@ export class FrameStack {
     cursor -= 1;
     this.#cursor = cursor;
     return words[cursor];
+  }
+
+  /** The bottom node's own frame, when it is all the stack holds (else `NO_FRAME`). */
+  popBottom(): Pfn {
+    return this.#depth === 1 && this.#cursor === this.#floor ? this.#popNode() : NO_FRAME;
   }
 
   /** `pfn` becomes the top node, linked to the old top, with an empty array. */
