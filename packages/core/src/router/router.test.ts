@@ -238,6 +238,21 @@ describe('layering', () => {
     expect(freeInStrategies(router)).toBe(16031);
   });
 
+  it('refills a front cache the moment an alloc empties it, so frames coming and going one at a time never find it empty', () => {
+    const router = kernelRouter();
+    const stack = strategy(router, 'normal', 'stack');
+    const held: number[] = [];
+    for (let i = 0; i < 64; i++) held.push(router.alloc()); // the 64th empties the first batch
+    expect(stack.cachedFrames).toBe(64);
+    for (let i = 0; i < 100; i++) {
+      router.free(held[i % 64]);
+      expect(stack.cachedFrames).toBe(65);
+      held[i % 64] = router.alloc();
+      expect(stack.cachedFrames).toBe(64);
+    }
+    expect(router.stats()).toMatchObject({ usedFrames: 64, freeFrames: 16032 - 64 });
+  });
+
   it('takes every freed frame into the front cache of its zone', () => {
     const router = kernelRouter();
     const dmaFrame = router.allocRun(1, { below: DMA_LIMIT_PFN });

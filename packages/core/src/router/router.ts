@@ -168,9 +168,12 @@ class Router implements FrameRouter {
     const cache = this.#singleCache;
     if (cache !== null && cache.cached > 0) {
       const pfn = cache.allocator.alloc();
-      cache.cached--;
       this.#used++;
       this.#handed.set(pfn);
+      // Emptied: refilled now rather than at the next request, so a cache whose frames come and
+      // go one at a time does not swing between empty and one frame (for a stack, a node made
+      // in every frame freed to it).
+      if (--cache.cached === 0) this.#refill(cache);
       return pfn;
     }
     // Or the route's first choice is a direct zone's owner: it answers alone.
