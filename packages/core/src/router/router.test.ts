@@ -218,6 +218,27 @@ describe('routes', () => {
     expect(router.stats().usedFrames).toBe(0);
   });
 
+  it('free a run of one like a single frame, and still call a second freeRun NOT_ALLOCATED', () => {
+    const router = kernelRouter();
+    const low = router.allocRun(1, { below: 4000 });
+    const single = router.alloc();
+    expect(low).toBeLessThan(4000);
+    router.freeRun(low, 1);
+    router.freeRun(single, 1);
+    expect(router.stats().usedFrames).toBe(0);
+    expect(router.isFree(low) && router.isFree(single)).toBe(true);
+    expectThrows(() => router.freeRun(low, 1), 'NOT_ALLOCATED');
+    expectThrows(() => router.free(single), 'DOUBLE_FREE');
+    // A frame of a 2 MiB page: the zone's owner (a bitmap) takes it back alone, once.
+    const page = router.allocRun(512, { align: 512 });
+    router.freeRun(page + 3, 1);
+    expect(router.stats().usedFrames).toBe(511);
+    expectThrows(() => router.freeRun(page + 3, 1), 'NOT_ALLOCATED');
+    router.freeRun(page, 3);
+    router.freeRun(page + 4, 508);
+    expect(router.stats().usedFrames).toBe(0);
+  });
+
   it('throw UNSUPPORTED for a run no route serves, after the argument checks', () => {
     const z903 = createRouter(kernelSpace(), routerPresets.z903, TEST_PLUGINS);
     expectThrows(() => z903.allocRun(3), 'UNSUPPORTED');

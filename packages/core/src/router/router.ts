@@ -634,6 +634,12 @@ class Router implements FrameRouter {
       this.#used -= count;
       return;
     }
+    if (count === 1 && !this.#allDirect && this.#handed.tryClear(pfn)) {
+      // A frame the router handed out alone (or as a run of one): released as `free` would.
+      this.#releaseChecked(pfn);
+      this.#used--;
+      return;
+    }
     if (count > 1 && this.#tracksRuns && pfn >= 0 && pfn < this.space.frameCount) {
       // A run its zone handed out whole: checked and released in O(1). Found, it is a valid run
       // of this length (direct zones record none), so the argument checks would all pass.
