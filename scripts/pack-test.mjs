@@ -72,6 +72,7 @@ run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--omit=de
 
 let passed = 0;
 let failed = 0;
+const failures = [];
 function check(label, fn) {
   try {
     const note = fn();
@@ -79,6 +80,7 @@ function check(label, fn) {
     console.log(`  ✓ ${label}${note ? ` — ${note}` : ''}`);
   } catch (error) {
     failed++;
+    failures.push(label);
     console.log(
       `  ✗ ${label}\n${error.stderr || ''}${error.stdout || ''}${error.stderr ? '' : error.message}`,
     );
@@ -274,6 +276,6 @@ if (wants('bin')) {
 
 rmSync(work, { recursive: true, force: true });
 mkdirSync(join(root, '.results'), { recursive: true });
-writeFileSync(join(root, '.results', 'pack.json'), JSON.stringify({ passed, failed }));
+writeFileSync(join(root, '.results', 'pack.json'), JSON.stringify({ passed, failed, failures }));
 console.log(`pack: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

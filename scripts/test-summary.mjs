@@ -1,17 +1,33 @@
 // Prints the one line CI reads: "N passed, N failed", summed over the unit tests (vitest's
 // JSON report), the packaging test and, where it ran, the release dry run. A missing report counts as a failure.
+// Just above that line it names every failed test with the start of its message, so the tail
+// of a CI log says what failed.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const results = join(resolve(import.meta.dirname, '..'), '.results');
 let passed = 0;
 let failed = 0;
+const named = [];
+const firstLines = (text, n) => String(text).split('\n').slice(0, n).join('\n    ');
 const vitest = join(results, 'vitest.json');
 if (existsSync(vitest)) {
   const report = JSON.parse(readFileSync(vitest, 'utf8'));
   passed += report.numPassedTests;
   failed += report.numFailedTests;
   if (report.numTotalTests === 0) failed++;
+  for (const file of report.testResults) {
+    const where = file.name.slice(resolve(import.meta.dirname, '..').length + 1);
+    const failedTests = file.assertionResults.filter((test) => test.status === 'failed');
+    for (const test of failedTests) {
+      named.push(`${where} > ${test.fullName ?? test.title}\n    ${firstLines(test.failureMessages?.join('\n') ?? '', 6)}`);
+    }
+    // A file that failed to load (or timed out in a hook) has no failed test of its own.
+    if (file.status === 'failed' && failedTests.length === 0) {
+      named.push(`${where} (the file failed)\n    ${firstLines(file.message ?? '', 6)}`);
+      failed++;
+    }
+  }
 } else {
   console.error('no vitest report: the unit tests did not run');
   failed++;
@@ -21,6 +37,7 @@ if (existsSync(pack)) {
   const report = JSON.parse(readFileSync(pack, 'utf8'));
   passed += report.passed;
   failed += report.failed;
+  for (const label of report.failures ?? []) named.push(`packaging test > ${label}`);
 } else {
   console.error('no packaging report: the packaging test did not run');
   failed++;
@@ -32,4 +49,5 @@ if (existsSync(release)) {
   passed += report.passed;
   failed += report.failed;
 }
+for (const line of named) console.log(`FAILED ${line}`);
 console.log(`${passed} passed, ${failed} failed`);
