@@ -20,7 +20,9 @@ if (existsSync(vitest)) {
     const where = file.name.slice(resolve(import.meta.dirname, '..').length + 1);
     const failedTests = file.assertionResults.filter((test) => test.status === 'failed');
     for (const test of failedTests) {
-      named.push(`${where} > ${test.fullName ?? test.title}\n    ${firstLines(test.failureMessages?.join('\n') ?? '', 6)}`);
+      named.push(
+        `${where} > ${test.fullName ?? test.title}\n    ${firstLines(test.failureMessages?.join('\n') ?? '', 6)}`,
+      );
     }
     // A file that failed to load (or timed out in a hook) has no failed test of its own.
     if (file.status === 'failed' && failedTests.length === 0) {
