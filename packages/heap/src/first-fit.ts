@@ -1,10 +1,15 @@
 import type { HeapStrategy } from './api';
-import { NIL, SIZE_MASK, SpanAllocator, type SpanOptions, spanOptions } from './spans';
+import { grown } from './blocks';
+import { MIN_BLOCK, NIL, SIZE_MASK, SpanAllocator, type SpanOptions, spanOptions } from './spans';
 
 /**
  * The `memm` kernel's own allocator: spans of frames, blocks split on allocation and coalesced
- * on free with boundary tags, and first fit over one free list (newest free block first, so a
- * free is O(1); an allocation walks the list to the first block that fits).
+ * on free with boundary tags, and first fit in address order (Knuth's first fit, what @thi.ng's
+ * MemPool does over one buffer): an allocation takes the lowest free block that fits, which
+ * keeps live blocks packed low and leaves the high free space whole. Each span keeps its free
+ * blocks in address order, and a max tree over the spans names the lowest span holding a block
+ * that fits, so an allocation walks one span's list, not the heap's, and a free files its block
+ * by walking its own span's list.
  */
 export function firstFitStrategy(options: SpanOptions = {}): HeapStrategy {
   const { spanFrames, emptySpans } = spanOptions('firstFitStrategy', options);
@@ -15,42 +20,105 @@ export function firstFitStrategy(options: SpanOptions = {}): HeapStrategy {
 }
 
 class FirstFitAllocator extends SpanAllocator {
-  #head = NIL;
+  /** Per span slot: its first free block in address order (`NIL`: none). */
+  #heads = new Uint32Array(8).fill(NIL);
+  /**
+   * A max tree over the span slots: leaf `leaves + slot` is the slot's largest free block in
+   * bytes (0: none), each inner node the larger of its two children, the root at 1.
+   */
+  #tree = new Int32Array(16);
+  #leaves = 8;
 
-  protected insert(link: number): void {
+  protected insert(link: number, size: number): void {
+    const slot = link >>> this.granuleShift;
+    if (slot >= this.#leaves) this.#growTree(slot);
+    // Links within a span ascend with the address: walk to the first block after this one.
+    let prev = NIL;
+    let next = this.#heads[slot];
+    while (next !== NIL && next < link) {
+      prev = next;
+      next = this.view[this.at(next) + 2];
+    }
     const at = this.at(link);
     const view = this.view;
-    view[at + 2] = this.#head;
-    view[at + 3] = NIL;
-    if (this.#head !== NIL) {
-      const h = this.at(this.#head);
-      this.view[h + 3] = link;
-    }
-    this.#head = link;
+    view[at + 2] = next;
+    view[at + 3] = prev;
+    if (next !== NIL) this.view[this.at(next) + 3] = link;
+    if (prev === NIL) this.#heads[slot] = link;
+    else this.view[this.at(prev) + 2] = link;
+    if (size > this.#tree[this.#leaves + slot]) this.#setLargest(slot, size);
   }
 
-  protected remove(link: number): void {
+  protected remove(link: number, size: number): void {
+    const slot = link >>> this.granuleShift;
     const at = this.at(link);
     const next = this.view[at + 2];
     const prev = this.view[at + 3];
-    if (prev === NIL) this.#head = next;
-    else {
-      const p = this.at(prev);
-      this.view[p + 2] = next;
-    }
-    if (next !== NIL) {
-      const n = this.at(next);
-      this.view[n + 3] = prev;
+    if (prev === NIL) this.#heads[slot] = next;
+    else this.view[this.at(prev) + 2] = next;
+    if (next !== NIL) this.view[this.at(next) + 3] = prev;
+    // The span's largest block left: find the next largest.
+    if (size === this.#tree[this.#leaves + slot]) {
+      let largest = 0;
+      for (let l = this.#heads[slot]; l !== NIL; ) {
+        const a = this.at(l);
+        const s = this.view[a] & SIZE_MASK;
+        if (s > largest) largest = s;
+        l = this.view[a + 2];
+      }
+      this.#setLargest(slot, largest);
     }
   }
 
   protected find(need: number, align: number): number {
-    for (let link = this.#head; link !== NIL; ) {
+    const tree = this.#tree;
+    // Any block of at least `least` bytes fits, whatever gap the alignment asks for in front.
+    const least = align <= 16 ? need : need + align + MIN_BLOCK;
+    if (tree[1] < least) return NIL;
+    // Down the tree to the lowest span holding such a block.
+    let node = 1;
+    while (node < this.#leaves) {
+      node <<= 1;
+      if (tree[node] < least) node++;
+    }
+    for (let link = this.#heads[node - this.#leaves]; link !== NIL; ) {
       const at = this.at(link);
       const size = this.view[at] & SIZE_MASK;
       if (size >= need && (align <= 16 || size >= need + this.alignedGap(link, align))) return link;
       link = this.view[at + 2];
     }
     return NIL;
+  }
+
+  /** Records `bytes` as the largest free block of `slot`, up the tree. */
+  #setLargest(slot: number, bytes: number): void {
+    const tree = this.#tree;
+    let node = this.#leaves + slot;
+    tree[node] = bytes;
+    while (node > 1) {
+      const parent = node >>> 1;
+      const larger = Math.max(tree[parent << 1], tree[(parent << 1) + 1]);
+      if (tree[parent] === larger) return;
+      tree[parent] = larger;
+      node = parent;
+    }
+  }
+
+  /** Room for `slot`: twice the leaves until it fits, the inner nodes rebuilt. */
+  #growTree(slot: number): void {
+    let leaves = this.#leaves;
+    while (leaves <= slot) leaves *= 2;
+    const tree = new Int32Array(2 * leaves);
+    tree.set(this.#tree.subarray(this.#leaves, 2 * this.#leaves), leaves);
+    for (let node = leaves - 1; node >= 1; node--) {
+      tree[node] = Math.max(tree[node << 1], tree[(node << 1) + 1]);
+    }
+    this.#heads = grown(this.#heads, leaves).fill(NIL, this.#leaves);
+    this.#tree = tree;
+    this.#leaves = leaves;
+  }
+
+  override metadataBytes(): number {
+    return super.metadataBytes() + this.#heads.byteLength + this.#tree.byteLength;
   }
 }

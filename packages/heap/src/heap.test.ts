@@ -360,6 +360,36 @@ describe.each(['first-fit', 'tlsf'] as const)('%s spans', (name) => {
   });
 });
 
+describe('first-fit', () => {
+  it('takes the lowest free block that fits, in address order across spans, not the newest freed', () => {
+    const { pmm } = setup();
+    const heap = createHeap(pmm, {
+      strategy: firstFitStrategy({ spanFrames: 1, emptySpans: 4 }),
+      cacheBytes: 0,
+    });
+    // Two one-frame spans of four 1008-byte blocks each (992 bytes is a size class: no rounding).
+    const xs = Array.from({ length: 8 }, () => heap.malloc(992));
+    const ascending = [...xs].sort((a, b) => a - b);
+    const frameOf = (address: number) => Math.floor(address / FRAME_BYTES);
+    const high = ascending.filter((x) => frameOf(x) === frameOf(ascending[7]));
+    const low = ascending.filter((x) => frameOf(x) === frameOf(ascending[0]));
+    expect(high).toHaveLength(4);
+    // Holes freed lowest first: a newest-first list would hand out high[1] first.
+    heap.free(low[0]);
+    heap.free(low[2]);
+    heap.free(high[1]);
+    // 900 bytes (class 928, a 944-byte block): the lowest hole each time; what is left of each
+    // (64 bytes) stays free.
+    expect(heap.malloc(900)).toBe(low[0]);
+    expect(heap.malloc(900)).toBe(low[2]);
+    expect(heap.malloc(900)).toBe(high[1]);
+    // Holes too small for a request are passed over for the lowest one that holds it.
+    heap.free(high[0]);
+    expect(heap.malloc(500)).toBe(high[0]);
+    expect(heap.malloc(40)).toBe(low[0] + 944);
+  });
+});
+
 describe('blocks()', () => {
   it('lists every run of frames held, with its owner, kind and size class', () => {
     const { pmm, used } = setup();
