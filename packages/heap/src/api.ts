@@ -72,7 +72,7 @@ export interface HeapOptions {
   /**
    * Single frames a `free` keeps per owner for its next one-frame request instead of giving them
    * back to the frame allocator (as Linux keeps per-CPU page lists); `trim()` and memory pressure
-   * give them back. Default 32; 0 turns the cache off.
+   * give them back. Default 64; 0 turns the cache off.
    */
   readonly frameCache?: number;
   /**
@@ -119,8 +119,8 @@ export interface OwnerUsage extends HeapUsage {
 
 /**
  * One size class: objects whose usable size is above the previous class and at most `size`
- * bytes. The slab strategy's classes are 16 B … 2 KiB; the last class (4096) holds objects of
- * 2 KiB – 4 KiB that first-fit and TLSF keep in spans. `framesHeld` and `freeBytes` are the
+ * bytes. The slab strategy's classes are 16 B … 3.5 KiB; the last class (4096) holds objects of
+ * 3.5 KiB – 4 KiB (a whole frame each from the slab; first-fit and TLSF keep them in spans). `framesHeld` and `freeBytes` are the
  * class's own slabs; strategies whose spans serve every size report 0 there (see the totals).
  */
 export interface SizeClassUsage {

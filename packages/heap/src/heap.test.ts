@@ -316,6 +316,48 @@ describe('slab', () => {
     expect(byClass.get(16)!.freeBytes).toBe(255 * 16);
   });
 
+  it('packs objects of 2 – 3.5 KiB into slabs of several frames, and a whole frame only above', () => {
+    const { pmm, used } = setup();
+    const heap = createHeap(pmm, { strategy: slabStrategy({ emptySlabs: 0 }), cacheBytes: 0, frameCache: 0 });
+    // 3000 bytes: the 3072 class, 5 objects in 4 frames (a frame each would take 5).
+    const xs = Array.from({ length: 5 }, () => heap.malloc(3000));
+    expect(used()).toBe(4);
+    expect(xs.map((x) => x - xs[0])).toEqual([0, 3072, 6144, 9216, 12288]);
+    const byClass = new Map(heap.stats().sizeClasses.map((c) => [c.size, c]));
+    expect(byClass.get(3072)).toMatchObject({ objects: 5, framesHeld: 4, freeBytes: 0 });
+    // 3.5 KiB and 2.5 KiB slabs: 9 objects in 8 frames, 3 in 2.
+    heap.malloc(3500);
+    heap.malloc(2100);
+    expect(used()).toBe(4 + 8 + 2);
+    // Above the last slab class: a frame of its own.
+    heap.malloc(3600);
+    expect(used()).toBe(15);
+    // The 3072 slab empties and goes back (no empty slabs kept here).
+    for (const x of xs) heap.free(x);
+    expect(used()).toBe(11);
+  });
+
+  it('serves an alignment only from a class whose objects all have it, else from a frame', () => {
+    const { pmm, used } = setup();
+    const heap = createHeap(pmm, { strategy: slabStrategy({ emptySlabs: 0 }), cacheBytes: 0, frameCache: 0 });
+    // 3072-byte objects are 1024-aligned (slabs start on frames), 2560-byte ones only 512-aligned.
+    const a = heap.malloc(2100, { align: 1024 });
+    expect(a % 1024).toBe(0);
+    expect(heap.usableSize(a)).toBe(3072);
+    // No slab class above 2 KiB is 2048-aligned: a frame (this used to loop forever).
+    const b = heap.malloc(2100, { align: 2048 });
+    expect(b % 4096).toBe(0);
+    expect(heap.usableSize(b)).toBe(4096);
+    expect(used()).toBe(4 + 1);
+    heap.free(b);
+    expect(used()).toBe(4);
+    // The class's current slab stays (SLUB's cpu slab), empty, until trim.
+    heap.free(a);
+    expect(used()).toBe(4);
+    expect(heap.trim()).toBe(4);
+    expect(used()).toBe(0);
+  });
+
   it('keeps empty slabs up to its cache and gives the rest back', () => {
     for (const emptySlabs of [0, 2]) {
       const { pmm, used } = setup();
@@ -420,7 +462,7 @@ describe('the frame cache', () => {
   it('keeps freed single frames for the next one-frame request, until trim', () => {
     const { pmm, used } = setup();
     const heap = createHeap(pmm, { frameCache: 2 });
-    const xs = [heap.malloc(4096), heap.malloc(3000), heap.malloc(4000)];
+    const xs = [heap.malloc(4096), heap.malloc(3700), heap.malloc(4000)];
     expect(used()).toBe(3);
     for (const x of xs) heap.free(x);
     expect(used()).toBe(2);

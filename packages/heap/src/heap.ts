@@ -139,7 +139,7 @@ class FrameHeap implements Heap {
         },
       );
     }
-    const cacheBytes = options.cacheBytes ?? 128 * 1024;
+    const cacheBytes = options.cacheBytes ?? 256 * 1024;
     if (!Number.isSafeInteger(cacheBytes) || cacheBytes < 0) {
       throw new FrameError(
         'INVALID_REQUEST',

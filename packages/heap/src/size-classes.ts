@@ -1,9 +1,11 @@
 import { FRAME_BYTES, MIN_ALIGN } from './api';
 
 /**
- * Size classes: 16 B … 2 KiB, four per doubling above 128 B (as jemalloc spaces them), so a
- * request loses at most a quarter of itself to rounding. A last class, 4096, counts objects of
- * 2 – 4 KiB (served by span strategies; the slab strategy gives them a whole frame).
+ * Size classes: 16 B … 3.5 KiB, four per doubling above 128 B (as jemalloc spaces them), so a
+ * request loses at most a quarter of itself to rounding. The classes above 2 KiB have slabs of
+ * 4 or 8 frames (as SLUB's kmalloc-4k and -8k caches take several pages per slab), so objects
+ * of 2 – 3.5 KiB no longer take a whole frame each. A last class, 4096, counts objects of
+ * 3.5 – 4 KiB (served by span strategies; the slab strategy gives them a whole frame).
  */
 export const SIZE_CLASSES: readonly number[] = Object.freeze([
   16,
@@ -30,6 +32,9 @@ export const SIZE_CLASSES: readonly number[] = Object.freeze([
   1536,
   1792,
   2048,
+  2560,
+  3072,
+  3584,
   FRAME_BYTES,
 ]);
 
@@ -37,7 +42,7 @@ export const SIZE_CLASSES: readonly number[] = Object.freeze([
 export const SLAB_CLASS_COUNT = SIZE_CLASSES.length - 1;
 /** The largest slab object. */
 export const MAX_SLAB_SIZE = SIZE_CLASSES[SLAB_CLASS_COUNT - 1];
-/** Index of the last class (2 – 4 KiB). */
+/** Index of the last class (3.5 – 4 KiB). */
 export const PAGE_CLASS = SLAB_CLASS_COUNT;
 /** Index of frame runs in per-class counters (one past the classes). */
 export const RUN_CLASS = SIZE_CLASSES.length;

@@ -2,6 +2,7 @@ import { checkCount } from '@framekit/core/plugin';
 import {
   type AllocatorUsage,
   type ByteAllocator,
+  FRAME_BYTES,
   type FrameHost,
   type HeapStrategy,
   NO_ADDRESS,
@@ -22,7 +23,7 @@ export interface SlabOptions {
 }
 
 /**
- * MOS's and Linux's slab (SLUB's layout): a cache per size class (16 B … 2 KiB) whose slabs are
+ * MOS's and Linux's slab (SLUB's layout): a cache per size class (16 B … 3.5 KiB) whose slabs are
  * runs of one or more frames cut into equal objects. Each cache keeps its slabs on three lists:
  * partial (allocations come from here), full, and empty (kept up to `emptySlabs`, beyond that
  * given back). A free finds its slab through the heap's frame → block table, as SLUB does
@@ -59,6 +60,14 @@ const CLASS_BYTES = Uint16Array.from(SIZE_CLASSES.slice(0, SLAB_CLASS_COUNT));
  * stays below 1. Other offsets get some index whose product is not the offset, so they are rejected.
  */
 const RECIPROCAL = Float64Array.from(CLASS_BYTES, (size) => 1 / size + 2 ** -24);
+/**
+ * `LARGEST_ALIGNED[log2(align)]`: the largest class whose objects all start `align`-aligned (its
+ * size a multiple of `align`; slabs start on frames), for aligns below a frame. A request of
+ * more at that alignment is not the slab's (3 KiB objects are only 1 KiB-aligned).
+ */
+const LARGEST_ALIGNED = Uint16Array.from({ length: 12 }, (_, log) =>
+  Math.max(0, ...SLAB_CLASS_SIZES.filter((size) => size % 2 ** log === 0)),
+);
 
 class SlabAllocator implements ByteAllocator {
   readonly maxSize = MAX_SLAB_SIZE;
@@ -108,7 +117,7 @@ class SlabAllocator implements ByteAllocator {
   }
 
   fits(size: number, align: number): boolean {
-    return size <= MAX_SLAB_SIZE && align <= MAX_SLAB_SIZE;
+    return align < FRAME_BYTES && size <= LARGEST_ALIGNED[31 - Math.clz32(align)];
   }
 
   // `allocate` and `release` are kept small (rare work in methods of its own) so V8 inlines them
