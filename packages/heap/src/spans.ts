@@ -49,7 +49,7 @@ export function spanOptions(op: string, options: SpanOptions): { spanFrames: num
  */
 export abstract class SpanAllocator implements ByteAllocator {
   readonly maxSize: number;
-  /** Sixteen classes per doubling (every 16 bytes up to 256): the heap rounds cached sizes to these, losing at most 1/16. */
+  /** Every 16 bytes up to 512, then 32 classes per doubling: the heap rounds small requests up to these, losing at most 1/32. */
   readonly sizeClasses: readonly number[];
   /** The block header (size | flags) is the word 8 bytes before a payload. */
   readonly sizeWordBefore = HEADER;
@@ -366,13 +366,16 @@ export abstract class SpanAllocator implements ByteAllocator {
   }
 }
 
-/** Size classes of span objects up to `maxSize`: every 16 bytes up to 256, then 16 per doubling (TLSF's second level). */
+/**
+ * Size classes of span objects up to `maxSize`: every 16 bytes up to 512, then 32 per doubling,
+ * so rounding a request up to its class loses at most 1/32 (spans are chosen to pack tightly).
+ */
 export function spanClasses(maxSize: number): number[] {
   const out: number[] = [];
-  for (let size = 16; size <= 256 && size <= maxSize; size += 16) out.push(size);
-  for (let base = 256; base < FRAME_BYTES; base *= 2) {
-    for (let k = 1; k <= 16; k++) {
-      const size = base + (k * base) / 16;
+  for (let size = 16; size <= 512 && size <= maxSize; size += 16) out.push(size);
+  for (let base = 512; base < FRAME_BYTES; base *= 2) {
+    for (let k = 1; k <= 32; k++) {
+      const size = base + (k * base) / 32;
       if (size <= maxSize && size < FRAME_BYTES) out.push(size);
     }
   }
