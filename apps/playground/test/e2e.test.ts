@@ -215,7 +215,7 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     // Explain answers for the router with a sentence and a small table, not JSON.
     await page.selectOption('#explain-strategy', 'kernel');
     await page.click('#explain-run');
-    await page.waitForSelector('#explain-output .sentence');
+    await page.waitForSelector('#explain-output .sentence', { timeout: 60_000 });
     expect(await page.textContent('#explain-output .sentence')).toMatch(
       /^allocRun\(512, \{ align: 512 \}\): route 'huge'/,
     );
@@ -264,13 +264,13 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     const { page, problems } = await openPage();
     await page.goto(`${url}${encodeSetup(small)}`);
     await page.click('#run');
-    await page.waitForSelector('body[data-state="done"]');
+    await page.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
     expect(await page.textContent('#map-summary')).toMatch(/^tiny-64m: .* usable in 2 ranges/);
     await page.selectOption('#explain-strategy', 'kernel');
     await page.click('#explain-run');
-    await page.waitForSelector('#explain-output .sentence');
+    await page.waitForSelector('#explain-output .sentence', { timeout: 60_000 });
     await page.click('#run');
-    await page.waitForSelector('body[data-state="done"]');
+    await page.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
     expect(await page.textContent('#explain-output')).toBe('');
 
     await page.evaluate(() => {
@@ -278,7 +278,7 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     });
     await page.fill('#map-text', 'this is not a memory map');
     await page.click('#run');
-    await page.waitForSelector('body[data-state="error"]');
+    await page.waitForSelector('body[data-state="error"]', { timeout: 60_000 });
     expect(await page.textContent('#status')).toMatch(/BAD_BOOT_MAP|memory map|line 1/i);
     expect(await page.textContent('#map-summary')).toBe('');
     expect(await page.isVisible('#results')).toBe(false);
@@ -299,9 +299,9 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     const page = await browser.newPage();
     await page.goto(`${url}${encodeSetup({ ...setup, map: 'laptop-16g', ops: 1_000_000 })}`);
     await page.click('#run');
-    await page.waitForSelector('body[data-state="running"]');
+    await page.waitForSelector('body[data-state="running"]', { timeout: 60_000 });
     await page.click('#cancel');
-    await page.waitForSelector('body[data-state="cancelled"]');
+    await page.waitForSelector('body[data-state="cancelled"]', { timeout: 60_000 });
     expect(await page.isEnabled('#run')).toBe(true);
   }, 60_000);
 });
