@@ -301,7 +301,11 @@ export class Hier2m implements Hier2mAllocator {
     if (e < 0) return undefined;
     const flags = this.#flags[e];
     const fields: number[] = [];
-    for (let i = 0; i < FIELDS_PER_ENTRY; i++) fields.push(this.#fields[e * FIELDS_PER_ENTRY + i] >>> 0);
+    // A 2 MiB entry's fields are all set, as in the seed, whether written yet or not.
+    const is2m = (flags & IS_2M) !== 0;
+    for (let i = 0; i < FIELDS_PER_ENTRY; i++) {
+      fields.push(is2m ? FULL_FIELD >>> 0 : this.#fields[e * FIELDS_PER_ENTRY + i] >>> 0);
+    }
     const next4k = this.#next4k[e];
     const next2m = this.#next2m[e];
     return {
@@ -398,6 +402,7 @@ export class Hier2m implements Hier2mAllocator {
       this.#whole.delete(e);
       this.#wholeCount--;
       this.#push4k(e);
+      this.#setFields(e);
     }
     const has = this.#has[e];
     const field = lowestBit(has);
@@ -427,13 +432,21 @@ export class Hier2m implements Hier2mAllocator {
     return this.#map.globalOf(e) * FRAMES_PER_ENTRY;
   }
 
-  /** Returns 2 MiB page `e` (checked): `full_pages` back to 0xFFFF, and on the 2 MiB list. */
-  #release2m(e: number): void {
-    // Every bit set again: in the seed they stay set while the page is out, but an allocator
-    // that started empty never wrote them (so a later split finds them all free). A page
-    // handed out whole keeps them all set, so the first word tells.
+  /**
+   * Sets every field bit of 2 MiB entry `e`, unless they are set: in the seed they are, for a
+   * free 2 MiB page and one handed out, but a start leaves the fields of whole entries unwritten
+   * (and so does an allocator that starts empty). A 2 MiB entry's fields are all set or all
+   * clear (never written), so the first word tells. Called before a split reads them and when
+   * a page comes back.
+   */
+  #setFields(e: number): void {
     const base = e * FIELDS_PER_ENTRY;
     if (this.#fields[base] !== FULL_FIELD) this.#fields.fill(FULL_FIELD, base, base + FIELDS_PER_ENTRY);
+  }
+
+  /** Returns 2 MiB page `e` (checked): `full_pages` back to 0xFFFF, and on the 2 MiB list. */
+  #release2m(e: number): void {
+    this.#setFields(e);
     this.#full[e] = ALL_FIELDS;
     this.#whole.add(e);
     this.#hasFree.add(e);

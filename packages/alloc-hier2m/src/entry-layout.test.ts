@@ -1,6 +1,9 @@
 import { createFrameSpace, NO_FRAME } from '@framekit/core';
 import { describe, expect, it } from 'vitest';
+import { EntryMap } from './entry-map';
+import { EntryTable } from './entry-table';
 import { BYTES_PER_ENTRY, createHier2mAllocator } from './index';
+import { FIELDS_PER_ENTRY } from './layout';
 
 /** Four 2 MiB entries, all ours, nothing below the low limit. */
 function fourEntries() {
@@ -128,5 +131,36 @@ describe('an entry, as the seed lays it out', () => {
     expect(s.entries).toBe(4);
     expect(s.metadataBytes).toBeGreaterThanOrEqual(4 * BYTES_PER_ENTRY);
     expect(s.metadataBytes).toBeLessThan(4 * BYTES_PER_ENTRY + 256);
+  });
+
+  it('starts without writing the fields of whole entries, and sets them when one is first split', () => {
+    // Frames 100 … 1700: entry 0 from frame 100, entries 1 and 2 whole, entry 3 up to 1700.
+    const ranges = [
+      { start: 100, count: 1000 },
+      { start: 1100, count: 600 },
+    ];
+    const map = new EntryMap(ranges);
+    const table = new EntryTable(map);
+    expect(table.fill(map, ranges, 0)).toBe(2);
+    const fieldsOf = (e: number) => [
+      ...table.fields.subarray(e * FIELDS_PER_ENTRY, (e + 1) * FIELDS_PER_ENTRY),
+    ];
+    // The edges are written bit for bit; the two whole entries (touching ranges joined) are not.
+    expect(fieldsOf(0)[3]).toBe(~((1 << 4) - 1)); // frames 100 … 127: bits 4 … 31 of field 3
+    expect(fieldsOf(0)[15]).toBe(-1);
+    expect(fieldsOf(1)).toEqual(new Array(16).fill(0));
+    expect(fieldsOf(2)).toEqual(new Array(16).fill(0));
+    expect(fieldsOf(3)[5]).toBe((1 << 4) - 1); // frames 1696 … 1699
+    // Through the allocator: the whole entries read as free 2 MiB pages, as in the seed, and a
+    // split finds all 512 frames free.
+    const space = createFrameSpace({ frames: 2048, ranges });
+    const a = createHier2mAllocator(space, space.ranges, { lowLimit: 0 });
+    expect(a.inspectEntry(512)!.fields).toEqual(new Array(16).fill(0xffffffff));
+    const taken = new Set<number>();
+    for (let i = 0; i < 1600; i++) taken.add(a.alloc());
+    expect(taken.size).toBe(1600);
+    expect(Math.min(...taken)).toBe(100);
+    expect(Math.max(...taken)).toBe(1699);
+    expect(a.alloc()).toBe(NO_FRAME);
   });
 });
