@@ -87,59 +87,51 @@ describe.skipIf(!haveChromium)('heap page in Chromium', () => {
     await new Promise<void>((done) => server?.httpServer.close(() => done()));
   });
 
-  // Waits are as long as the e2e test's: a shared CI machine can be slow to run a workload.
-  it(
-    'draws the frames each size class and owner holds, as the same run in Node has them',
-    { timeout: 120_000 },
-    async () => {
-      const page = await browser.newPage({ viewport: { width: 1200, height: 1600 } });
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`${url}heap.html`);
-      await page.selectOption('#heap-strategy', SETUP.strategy);
-      await page.selectOption('#heap-workload', SETUP.workload);
-      await page.fill('#heap-ops', String(SETUP.ops));
-      await page.fill('#heap-seed', String(SETUP.seed));
-      await page.fill('#heap-mib', String(SETUP.mib));
-      await page.click('#heap-run');
-      await page.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
-      expect(errors).toEqual([]);
-      const { blocks, frames } = runInNode();
-      const { columns, cell } = heapMapLayout(frames);
-      for (const colouring of ['class', 'owner'] as const) {
-        await page.selectOption('#heap-colouring', colouring);
-        const pixels = await page.$eval(
-          '#heap-map',
-          (c, { frames, columns, cell }) => {
-            const data = (c as HTMLCanvasElement)
-              .getContext('2d')!
-              .getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
-            const out: number[][] = [];
-            for (let pfn = 0; pfn < frames; pfn++) {
-              const x = (pfn % columns) * cell + 2;
-              const y = Math.floor(pfn / columns) * cell + 2;
-              const i = (y * (c as HTMLCanvasElement).width + x) * 4;
-              out.push([data[i], data[i + 1], data[i + 2]]);
-            }
-            return out;
-          },
-          { frames, columns, cell },
-        );
-        const expected: string[] = new Array(frames).fill(FREE_COLOUR);
-        for (const b of blocks)
-          for (let f = 0; f < b.frames; f++) expected[b.pfn + f] = blockColour(b, colouring);
-        expected.forEach((colour, pfn) => {
-          const want = rgbOf(colour);
-          const close = want.every((v, i) => Math.abs(v - pixels[pfn][i]) <= 3);
-          expect(close, `${colouring}: frame ${pfn} drew rgb(${pixels[pfn]}), expected ${colour}`).toBe(true);
-        });
-        const legend = await page.$$eval('#heap-legend li', (items) =>
-          items.map((li) => li.textContent ?? ''),
-        );
-        expect(legend.length).toBe(Math.min(40, heapLegend(blocks, colouring).length));
-      }
-      expect(await page.textContent('#heap-table')).toContain('frames held');
-    },
-    120_000,
-  );
+  it('draws the frames each size class and owner holds, as the same run in Node has them', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1600 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}heap.html`);
+    await page.selectOption('#heap-strategy', SETUP.strategy);
+    await page.selectOption('#heap-workload', SETUP.workload);
+    await page.fill('#heap-ops', String(SETUP.ops));
+    await page.fill('#heap-seed', String(SETUP.seed));
+    await page.fill('#heap-mib', String(SETUP.mib));
+    await page.click('#heap-run');
+    await page.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
+    expect(errors).toEqual([]);
+    const { blocks, frames } = runInNode();
+    const { columns, cell } = heapMapLayout(frames);
+    for (const colouring of ['class', 'owner'] as const) {
+      await page.selectOption('#heap-colouring', colouring);
+      const pixels = await page.$eval(
+        '#heap-map',
+        (c, { frames, columns, cell }) => {
+          const data = (c as HTMLCanvasElement)
+            .getContext('2d')!
+            .getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
+          const out: number[][] = [];
+          for (let pfn = 0; pfn < frames; pfn++) {
+            const x = (pfn % columns) * cell + 2;
+            const y = Math.floor(pfn / columns) * cell + 2;
+            const i = (y * (c as HTMLCanvasElement).width + x) * 4;
+            out.push([data[i], data[i + 1], data[i + 2]]);
+          }
+          return out;
+        },
+        { frames, columns, cell },
+      );
+      const expected: string[] = new Array(frames).fill(FREE_COLOUR);
+      for (const b of blocks)
+        for (let f = 0; f < b.frames; f++) expected[b.pfn + f] = blockColour(b, colouring);
+      expected.forEach((colour, pfn) => {
+        const want = rgbOf(colour);
+        const close = want.every((v, i) => Math.abs(v - pixels[pfn][i]) <= 3);
+        expect(close, `${colouring}: frame ${pfn} drew rgb(${pixels[pfn]}), expected ${colour}`).toBe(true);
+      });
+      const legend = await page.$$eval('#heap-legend li', (items) => items.map((li) => li.textContent ?? ''));
+      expect(legend.length).toBe(Math.min(40, heapLegend(blocks, colouring).length));
+    }
+    expect(await page.textContent('#heap-table')).toContain('frames held');
+  }, 120_000);
 });
