@@ -187,3 +187,31 @@ describe('next fit', () => {
     expect(next.allocRun(1, { below: 3 })).toBe(NO_FRAME);
   });
 });
+
+describe('bitmap words in host memory', () => {
+  it('start unwritten (one shared all-free segment) and get their own at the first write, never touching the shared one', () => {
+    // Three segments of 2^19 words (2^24 frames each) and a bit.
+    const frames = 3 * 2 ** 24 + 4096;
+    const a = createBitmapAllocator(createFrameSpace({ frames }));
+    const b = createBitmapAllocator(createFrameSpace({ frames }));
+    // Frames in every segment of `a` taken and some freed again.
+    const taken = [0, 1, 2 ** 24 + 5, 2 * 2 ** 24 + 7, frames - 1];
+    for (const pfn of taken) expect(a.allocAt!(pfn, 1)).toBe(pfn);
+    expect(a.allocRun(64, { align: 64 })).toBe(64);
+    a.free(1);
+    a.freeMany(Float64Array.of(2 ** 24 + 5), 1);
+    // `b`, and an allocator made after all that, still see every frame free.
+    const c = createBitmapAllocator(createFrameSpace({ frames }));
+    for (const other of [b, c]) {
+      expect(other.stats().freeFrames).toBe(frames);
+      for (const pfn of taken) expect(other.isFree(pfn)).toBe(true);
+      expect(other.allocRun(frames)).toBe(0);
+    }
+    // `a` kept its own words.
+    expect(a.isFree(0)).toBe(false);
+    expect(a.isFree(1)).toBe(true);
+    expect(a.isFree(2 * 2 ** 24 + 7)).toBe(false);
+    expect(a.isFree(frames - 1)).toBe(false);
+    expect(a.stats().freeFrames).toBe(frames - 3 - 64);
+  });
+});

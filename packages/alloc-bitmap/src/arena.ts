@@ -2,7 +2,7 @@ import { FRAME_SIZE, type FrameSpace, type Pfn } from '@framekit/core';
 import { bitRange, lowestBit } from './bits';
 import { FreeIndex } from './free-index';
 import { BLOCK_FRAMES, BLOCK_SHIFT, RunTree } from './run-tree';
-import { frameSegments, heapSegments, SEGMENT_MASK, SEGMENT_SHIFT } from './word-storage';
+import { frameSegments, heapSegments, ownSegment, SEGMENT_MASK, SEGMENT_SHIFT } from './word-storage';
 
 /**
  * One arena per usable range. Bit offsets (from `base`) reach `2^31 + 1054` at most, so they
@@ -31,6 +31,8 @@ export class Arena {
   /** Bitmap words (a multiple of 32: whole blocks). */
   readonly words: number;
   readonly segments: Int32Array[];
+  /** Host segments still shared and all free (see `heapSegments`); `undefined` in frames. */
+  readonly #shared: Uint8Array | undefined;
   readonly skew: number;
   readonly index: FreeIndex;
   readonly tree: RunTree;
@@ -48,14 +50,16 @@ export class Arena {
     this.dataStart = start + this.metadataFrames;
     const storage = inFrames ? frameSegments(space, start, this.words) : heapSegments(this.words);
     this.segments = storage.segments;
+    this.#shared = storage.shared;
     this.skew = storage.skew;
     this.index = new FreeIndex(this.words);
     this.tree = new RunTree(this.base, end, blocks, this.segments, this.skew);
     this.heapBytes = storage.heapBytes + this.index.bytes + this.tree.bytes;
 
     // All ones, then clear what is not ours: padding before and after the range, and the
-    // frames the bitmap itself occupies (KeOS marks them used the same way).
-    this.#fillWords(-1);
+    // frames the bitmap itself occupies (KeOS marks them used the same way). Host segments
+    // read as all ones until first written; only frame contents are filled.
+    if (this.#shared === undefined) this.#fillWords(-1);
     this.index.fillAll();
     this.tree.initAllFree();
     if (start > this.base) this.#write(0, start - this.base, false);
@@ -63,6 +67,12 @@ export class Arena {
     if (tail > end) this.#write(end - this.base, tail - end, false);
     if (this.metadataFrames > 0) this.#write(start - this.base, this.metadataFrames, false);
     this.free = end - this.dataStart;
+  }
+
+  /** Segment `s`, to be written: host segments get memory of their own first. */
+  #writable(s: number): Int32Array {
+    const shared = this.#shared;
+    return shared === undefined || shared[s] === 0 ? this.segments[s] : ownSegment(this.segments, shared, s);
   }
 
   #fillWords(value: number): void {
@@ -91,7 +101,7 @@ export class Arena {
   takeBit(bit: number): void {
     const i = bit >>> 5;
     const v = i + this.skew;
-    const words = this.segments[v >>> SEGMENT_SHIFT];
+    const words = this.#writable(v >>> SEGMENT_SHIFT);
     const o = v & SEGMENT_MASK;
     const w = words[o] & ~(1 << (bit & 31));
     words[o] = w;
@@ -104,7 +114,7 @@ export class Arena {
   releaseBit(bit: number): void {
     const i = bit >>> 5;
     const v = i + this.skew;
-    const words = this.segments[v >>> SEGMENT_SHIFT];
+    const words = this.#writable(v >>> SEGMENT_SHIFT);
     const o = v & SEGMENT_MASK;
     const before = words[o];
     words[o] = before | (1 << (bit & 31));
@@ -116,7 +126,7 @@ export class Arena {
   /** Flips bit `bit` without any bookkeeping (the tentative pass of `freeMany`). */
   toggleBit(bit: number): void {
     const v = (bit >>> 5) + this.skew;
-    this.segments[v >>> SEGMENT_SHIFT][v & SEGMENT_MASK] ^= 1 << (bit & 31);
+    this.#writable(v >>> SEGMENT_SHIFT)[v & SEGMENT_MASK] ^= 1 << (bit & 31);
   }
 
   /** Bookkeeping for a bit `toggleBit` already set: the free index, the summary, the count. */
@@ -159,7 +169,7 @@ export class Arena {
     for (let i = firstWord; i <= lastWord; i++) {
       const mask = bitRange(i === firstWord ? first & 31 : 0, i === lastWord ? last & 31 : 31);
       const v = i + this.skew;
-      const words = this.segments[v >>> SEGMENT_SHIFT];
+      const words = this.#writable(v >>> SEGMENT_SHIFT);
       const o = v & SEGMENT_MASK;
       const before = words[o];
       const after = free ? before | mask : before & ~mask;

@@ -19,17 +19,39 @@ const WORDS_PER_FRAME = FRAME_SIZE / 4;
 export interface WordSegments {
   readonly segments: Int32Array[];
   readonly skew: number;
-  /** Host memory the segments take (0 when they are views of frame contents). */
+  /** Host memory the segments take when all are written (0 when they are views of frame contents). */
   readonly heapBytes: number;
+  /**
+   * Host memory only: per segment, 1 while it is still a view of the one shared all-free
+   * segment (every bit set, never written). A writer calls `ownSegment` first.
+   */
+  readonly shared?: Uint8Array;
 }
 
-/** `words` words in host memory. */
+/** Every word -1 (all free): what a fresh host segment reads as until it is first written. */
+let allFree: Int32Array | undefined;
+
+/**
+ * `words` words in host memory, every bit set (all free). Each segment starts as a view of
+ * one shared all-free segment and gets memory of its own at its first write (`ownSegment`):
+ * a start writes no bitmap words, and a large space pays for the segments its use touches.
+ */
 export function heapSegments(words: number): WordSegments {
+  allFree ??= new Int32Array(SEGMENT_WORDS).fill(-1);
   const segments: Int32Array[] = [];
   for (let at = 0; at < words; at += SEGMENT_WORDS) {
-    segments.push(new Int32Array(Math.min(SEGMENT_WORDS, words - at)));
+    segments.push(allFree.subarray(0, Math.min(SEGMENT_WORDS, words - at)));
   }
-  return { segments, skew: 0, heapBytes: words * 4 };
+  return { segments, skew: 0, heapBytes: words * 4, shared: new Uint8Array(segments.length).fill(1) };
+}
+
+/** Segment `s` of host segments, with memory of its own (copied from the shared one at its first write). */
+export function ownSegment(segments: Int32Array[], shared: Uint8Array, s: number): Int32Array {
+  if (shared[s] === 0) return segments[s];
+  const own = new Int32Array(segments[s].length).fill(-1);
+  segments[s] = own;
+  shared[s] = 0;
+  return own;
 }
 
 /**
