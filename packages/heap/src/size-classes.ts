@@ -3,7 +3,7 @@ import { FRAME_BYTES, MIN_ALIGN } from './api';
 /**
  * Size classes: 16 B … 3.5 KiB, four per doubling above 128 B (as jemalloc spaces them), so a
  * request loses at most a quarter of itself to rounding. The classes above 2 KiB have slabs of
- * 4 or 8 frames (as SLUB's kmalloc-4k and -8k caches take several pages per slab), so objects
+ * 2 to 8 frames (as SLUB's kmalloc-4k and -8k caches take several pages per slab), so objects
  * of 2 – 3.5 KiB no longer take a whole frame each. A last class, 4096, counts objects of
  * 3.5 – 4 KiB (served by span strategies; the slab strategy gives them a whole frame).
  */
