@@ -5,6 +5,7 @@ import { measure, type Timing } from './measure';
 import { type NativeResult, runNative } from './native';
 import { drawIndices, drawSizes } from './prng';
 import type { Profile } from './profiles';
+import { uniqueSource } from './scenarios';
 import { tryImport } from './strategies';
 
 /*
@@ -267,7 +268,7 @@ function compile(
     'held',
     'hold',
     'mask',
-    LOOPS[scenario.loop],
+    uniqueSource(LOOPS[scenario.loop]),
   );
   return factory(target, PER_CALL, new Float64Array(PER_CALL), sizes, picks, held, hold, DRAWS - 1);
 }
