@@ -3,9 +3,10 @@
 // Just above that line it names every failed test with the start of its message, so the tail
 // of a CI log says what failed.
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 
-const results = join(resolve(import.meta.dirname, '..'), '.results');
+const root = resolve(import.meta.dirname, '..');
+const results = join(root, '.results');
 let passed = 0;
 let failed = 0;
 const named = [];
@@ -17,7 +18,7 @@ if (existsSync(vitest)) {
   failed += report.numFailedTests;
   if (report.numTotalTests === 0) failed++;
   for (const file of report.testResults) {
-    const where = file.name.slice(resolve(import.meta.dirname, '..').length + 1);
+    const where = relative(root, file.name);
     const failedTests = file.assertionResults.filter((test) => test.status === 'failed');
     for (const test of failedTests) {
       named.push(

@@ -45,9 +45,8 @@ export function heapSegments(words: number): WordSegments {
   return { segments, skew: 0, heapBytes: words * 4, shared: new Uint8Array(segments.length).fill(1) };
 }
 
-/** Segment `s` of host segments, with memory of its own (copied from the shared one at its first write). */
+/** Gives shared segment `s` memory of its own, all free (at its first write), and returns it. */
 export function ownSegment(segments: Int32Array[], shared: Uint8Array, s: number): Int32Array {
-  if (shared[s] === 0) return segments[s];
   const own = new Int32Array(segments[s].length).fill(-1);
   segments[s] = own;
   shared[s] = 0;
