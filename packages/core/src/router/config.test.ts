@@ -40,6 +40,11 @@ describe('RouterConfigSchema', () => {
     expect(message).toContain('→ at zones[0].strategies[1].plugin');
   });
 
+  it('names an unknown owner plugin when a cache sits over it (the linux preset without a buddy)', () => {
+    const message = refusal(routerPresets.linux);
+    expect(message).toContain("unknown plugin 'buddy' (strategy 'buddy' in zone 'DMA')");
+  });
+
   it('refuses overlapping zones, saying which frames they share', () => {
     const message = refusal({
       zones: [

@@ -150,8 +150,12 @@ export function resolveRouterConfig(
 /** Owner first, then caches by how far they sit from it (the schema has ruled out cycles). */
 function orderByDepth(strategies: ResolvedStrategy[]): ResolvedStrategy[] {
   const byId = new Map(strategies.map((s) => [s.id, s]));
-  const depthOf = (s: ResolvedStrategy): number =>
-    s.over === undefined ? 0 : 1 + depthOf(byId.get(s.over)!);
+  // A strategy over one left out (its plugin unknown: already an issue) counts as one above an owner.
+  const depthOf = (s: ResolvedStrategy): number => {
+    if (s.over === undefined) return 0;
+    const under = byId.get(s.over);
+    return under === undefined ? 1 : 1 + depthOf(under);
+  };
   return strategies.map((s) => ({ ...s, depth: depthOf(s) })).sort((a, b) => a.depth - b.depth);
 }
 

@@ -3,6 +3,7 @@ import type { FrameAllocator } from '../api';
 import { NO_FRAME } from '../api';
 import { isFrameError } from '../errors';
 import { createFrameSpace } from '../frame-space';
+import { Rng } from '../rng';
 import { TEST_PLUGINS } from './__fixtures__/plugins';
 import type { RouterConfig } from './config';
 import { DMA_LIMIT_PFN, DMA32_LIMIT_PFN, routerPresets } from './presets';
@@ -512,6 +513,69 @@ describe('freeing', () => {
     expect(s.freeFrames + s.usedFrames).toBe(s.totalFrames);
     expect(freeInStrategies(router)).toBe(s.freeFrames);
     expect(s.metadataBytes).toBeGreaterThan(0);
+  });
+
+  it('keeps stats exact while single frames come and go through the caches between batches, runs, spills and drains', () => {
+    // The single-frame fast paths count frames through the cache only (frames out of the owners'
+    // hands stay as they are): every other path must keep that count in step.
+    for (const preset of ['kernel', 'patchwork'] as const) {
+      const router = createRouter(kernelSpace(), routerPresets[preset], TEST_PLUGINS);
+      const rng = new Rng(7);
+      const singles: number[] = [];
+      const runs: [number, number][] = [];
+      const batch = new Float64Array(100);
+      let used = 0;
+      for (let step = 0; step < 3000; step++) {
+        const r = rng.int(0, 99);
+        if (r < 40) {
+          const pfn = router.alloc();
+          if (pfn !== NO_FRAME) {
+            singles.push(pfn);
+            used++;
+          }
+        } else if (r < 75 && singles.length > 0) {
+          const i = rng.int(0, singles.length - 1);
+          router.free(singles[i]);
+          singles[i] = singles[singles.length - 1];
+          singles.pop();
+          used--;
+        } else if (r < 82) {
+          const n = rng.int(1, 100);
+          if (router.allocMany(batch, n)) {
+            for (let i = 0; i < n; i++) singles.push(batch[i]);
+            used += n;
+          }
+        } else if (r < 88 && singles.length >= 10) {
+          const n = rng.int(1, Math.min(100, singles.length));
+          for (let i = 0; i < n; i++) batch[i] = singles.pop()!;
+          router.freeMany(batch, n);
+          used -= n;
+        } else if (r < 93) {
+          const count = rng.chance(0.5) ? 512 : rng.int(1, 40);
+          const pfn = router.allocRun(count, count === 512 ? { align: 512 } : undefined);
+          if (pfn !== NO_FRAME) {
+            runs.push([pfn, count]);
+            used += count;
+          }
+        } else if (r < 98 && runs.length > 0) {
+          const [pfn, count] = runs.pop()!;
+          router.freeRun(pfn, count);
+          used -= count;
+        } else {
+          router.drainCaches();
+        }
+        const s = router.stats();
+        if (s.usedFrames !== used)
+          throw new Error(`${preset}: step ${step}: usedFrames ${s.usedFrames}, expected ${used}`);
+        expect(s.freeFrames).toBe(s.totalFrames - used);
+      }
+      expect(freeInStrategies(router)).toBe(router.stats().freeFrames);
+      // explain sees the same count: a batch of exactly the free frames is not refused for want of frames.
+      const free = router.stats().freeFrames;
+      expect(router.explain({ op: 'allocMany', count: free + 1 }).reason).toMatch(
+        `only ${free} frames are free`,
+      );
+    }
   });
 
   it('reports maximal free runs, cached frames included', () => {

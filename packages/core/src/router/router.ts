@@ -12,6 +12,7 @@ import { NO_FRAME } from '../api';
 import { checkBatch, checkCount, checkRun, freeError, readAlign, readBelow, unsupported } from '../checks';
 import { FrameError } from '../errors';
 import { FrameBits } from '../per-frame/bits';
+import type { WholeRunTracker } from '../per-frame/whole-runs';
 import type { AllocatorPlugin } from '../plugin';
 import { FRAMES_PER_2MIB } from '../units';
 import type { RouteKey, RouterConfig } from './config';
@@ -103,6 +104,13 @@ class Router implements FrameRouter {
   #batchFrom: StrategyNode | null = null;
   /** The single route's first step when it is a frame cache (in a zone with caches, so never direct). */
   readonly #singleCache: StrategyNode | null;
+  /**
+   * The zone of `#singleCache` when frees there go to that cache (`Zone.frameTarget`), else an
+   * empty range, and that zone's whole-run tracker: `free`'s fast path.
+   */
+  readonly #cacheStart: number = 0;
+  readonly #cacheEnd: number = 0;
+  readonly #cacheRuns: WholeRunTracker | null = null;
   /** The single route's first step when it is a direct zone's owner. */
   readonly #singleDirect: FrameAllocator | null;
   /**
@@ -113,7 +121,14 @@ class Router implements FrameRouter {
   readonly #sole: FrameAllocator | null;
   /** The sole owner when the huge route is that owner alone: a plain 2 MiB request goes straight to it. */
   readonly #soleHuge: FrameAllocator | null;
-  #used = 0;
+  /**
+   * Frames out of the owners' hands: handed out, plus held by caches. A frame that moves
+   * between a cache and the caller leaves it as it is, so the single-frame fast paths update
+   * one counter (the cache's), not two; frames handed out are this less what the caches hold.
+   */
+  #inFlight = 0;
+  /** Every zone's caches (`Zone.fronts`), for `#usedFrames`. */
+  readonly #caches: readonly StrategyNode[];
   #scratch = new Float64Array(64);
   /**
    * One bit per frame the router has handed out from a zone with caches, except the frames
@@ -144,12 +159,19 @@ class Router implements FrameRouter {
     this.#below = routes.below;
     this.#total = space.usableFrames;
     this.#handed = new FrameBits(flatFramesFor(space));
+    this.#caches = this.zones.flatMap((z) => z.fronts);
     this.#hasCaches = this.zones.some((z) => z.fronts.length > 0);
     this.#tracksRuns = this.zones.some((z) => z.wholeRuns !== null);
     this.#anyDirect = this.zones.some((z) => z.direct !== null);
     this.#allDirect = this.zones.every((z) => z.frames === 0 || z.direct !== null);
     const first = this.#single[0];
     this.#singleCache = first !== undefined && first.back !== null && !first.holdsBlocks ? first : null;
+    const cacheZone = this.#singleCache?.zoneRef;
+    if (cacheZone !== undefined && cacheZone.frameTarget === this.#singleCache) {
+      this.#cacheStart = cacheZone.start;
+      this.#cacheEnd = cacheZone.end;
+      this.#cacheRuns = cacheZone.wholeRuns;
+    }
     this.#singleDirect =
       first !== undefined && first.zoneRef.direct === first.allocator ? first.allocator : null;
     const withFrames = this.zones.filter((z) => z.frames > 0);
@@ -167,8 +189,8 @@ class Router implements FrameRouter {
     // The common case: the route's first choice is a cache with frames in it (it cannot fail).
     const cache = this.#singleCache;
     if (cache !== null && cache.cached > 0) {
+      // A frame moves from the cache to the caller: `#inFlight` stays as it is.
       const pfn = cache.allocator.alloc();
-      this.#used++;
       this.#handed.set(pfn);
       // Emptied: refilled now rather than at the next request, so a cache whose frames come and
       // go one at a time does not swing between empty and one frame (for a stack, a node made
@@ -176,21 +198,25 @@ class Router implements FrameRouter {
       if (--cache.cached === 0) this.#refill(cache);
       return pfn;
     }
+    return this.#allocGeneral();
+  }
+
+  #allocGeneral(): Pfn {
     // Or the route's first choice is a direct zone's owner: it answers alone.
     const direct = this.#singleDirect;
     if (direct !== null) {
       const pfn = direct.alloc();
       if (pfn !== NO_FRAME) {
-        this.#used++;
+        this.#inFlight++;
         return pfn;
       }
     }
-    if (this.#used === this.#total) return NO_FRAME;
+    if (this.#usedFrames() === this.#total) return NO_FRAME;
     // The direct owner asked above has nothing: the route goes on from its second step.
     let pfn = this.#allocSingle(this.#single, direct !== null ? 1 : 0);
     if (pfn === NO_FRAME && this.#drain(Number.POSITIVE_INFINITY, 1)) pfn = this.#allocSingle(this.#single);
     if (pfn !== NO_FRAME) {
-      this.#used++;
+      this.#inFlight++;
       if (this.#served!.zoneRef.direct === null) this.#handed.set(pfn);
     }
     return pfn;
@@ -199,7 +225,7 @@ class Router implements FrameRouter {
   allocMany(out: PfnArray, count: number): boolean {
     checkBatch('allocMany', out, count);
     if (count === 0) return true;
-    if (count > this.#total - this.#used) return false;
+    if (count > this.#total - this.#usedFrames()) return false;
     // The common case: the route's first step serves the whole batch, straight into `out` (an
     // allocator's allocMany leaves `out` untouched when it fails: the conformance kit checks it).
     const first = this.#batch[0];
@@ -208,7 +234,7 @@ class Router implements FrameRouter {
         const handed = this.#handed;
         for (let i = 0; i < count; i++) handed.set(out[i]);
       }
-      this.#used += count;
+      this.#inFlight += count;
       return true;
     }
     // Else gather from several steps into scratch, so that a failure leaves `out` untouched.
@@ -229,7 +255,7 @@ class Router implements FrameRouter {
       out[i] = pfn;
       if (from !== null ? mark : this.zones[this.#zoneOf(pfn)].direct === null) handed.set(pfn);
     }
-    this.#used += count;
+    this.#inFlight += count;
     return true;
   }
 
@@ -241,7 +267,7 @@ class Router implements FrameRouter {
       const sole = this.#soleHuge;
       if (sole !== null) {
         const pfn = sole.allocRun(count, options);
-        if (pfn !== NO_FRAME) this.#used += count;
+        if (pfn !== NO_FRAME) this.#inFlight += count;
         return pfn;
       }
       align = FRAMES_PER_2MIB;
@@ -263,13 +289,13 @@ class Router implements FrameRouter {
     }
     const steps =
       (below !== Number.POSITIVE_INFINITY ? this.#below : null) ?? (huge ? this.#huge : this.#run);
-    if (steps === null || count > this.#total - this.#used) return NO_FRAME;
+    if (steps === null || count > this.#total - this.#usedFrames()) return NO_FRAME;
     let pfn = this.#allocRunVia(steps, count, align, below, huge, options);
     if (pfn === NO_FRAME && this.#drain(below, count)) {
       pfn = this.#allocRunVia(steps, count, align, below, huge, options);
     }
     if (pfn !== NO_FRAME) {
-      this.#used += count;
+      this.#inFlight += count;
       // A longer run is recorded whole by its zone's tracker (O(1)), a direct zone's by its
       // owner; a single frame here.
       if (count === 1 && this.zones[this.#zoneOf(pfn)].direct === null) this.#handed.set(pfn);
@@ -310,7 +336,7 @@ class Router implements FrameRouter {
     if (node.back === null) return node.allocator.allocMany(buf, count);
     while (node.cached < count) if (this.#refill(node) === 0) return false;
     if (!node.allocator.allocMany(buf, count)) return false;
-    node.cached -= count;
+    this.#addCached(node, -count);
     return true;
   }
 
@@ -322,7 +348,7 @@ class Router implements FrameRouter {
         if (this.#refill(node) === 0) return NO_FRAME;
         pfn = node.allocator.alloc();
       }
-      if (pfn !== NO_FRAME) node.cached--;
+      if (pfn !== NO_FRAME) this.#addCached(node, -1);
     }
     return pfn;
   }
@@ -343,7 +369,7 @@ class Router implements FrameRouter {
     }
     if (k > 0) {
       node.allocator.freeMany(buf, k);
-      node.cached += k;
+      this.#addCached(node, k);
     }
     return k;
   }
@@ -368,7 +394,7 @@ class Router implements FrameRouter {
       if (node.holdsBlocks) pfn = this.#takeBlock(node, opts);
       else {
         pfn = node.allocator.allocRun(count, opts);
-        if (pfn !== NO_FRAME && node.back !== null) node.cached -= count;
+        if (pfn !== NO_FRAME && node.back !== null) this.#addCached(node, -count);
       }
       if (pfn !== NO_FRAME) {
         // Single frames are tracked by bits, except where the owner takes runs back only whole
@@ -386,7 +412,7 @@ class Router implements FrameRouter {
     let pfn = node.allocator.allocRun(FRAMES_PER_2MIB, options);
     if (pfn === NO_FRAME && this.#refillBlocks(node) > 0)
       pfn = node.allocator.allocRun(FRAMES_PER_2MIB, options);
-    if (pfn !== NO_FRAME) node.cached -= FRAMES_PER_2MIB;
+    if (pfn !== NO_FRAME) this.#addCached(node, -FRAMES_PER_2MIB);
     return pfn;
   }
 
@@ -398,11 +424,11 @@ class Router implements FrameRouter {
       if (back.holdsBlocks) pfn = this.#takeBlock(back, HUGE_OPTIONS);
       else {
         pfn = back.allocator.allocRun(FRAMES_PER_2MIB, HUGE_OPTIONS);
-        if (pfn !== NO_FRAME && back.back !== null) back.cached -= FRAMES_PER_2MIB;
+        if (pfn !== NO_FRAME && back.back !== null) this.#addCached(back, -FRAMES_PER_2MIB);
       }
       if (pfn === NO_FRAME) break;
       node.allocator.freeRun(pfn, FRAMES_PER_2MIB);
-      node.cached += FRAMES_PER_2MIB;
+      this.#addCached(node, FRAMES_PER_2MIB);
       n += FRAMES_PER_2MIB;
     }
     return n;
@@ -441,7 +467,7 @@ class Router implements FrameRouter {
         return NO_FRAME;
       }
     }
-    this.#used += count;
+    this.#inFlight += count;
     // Owners with allocAt take runs back piecewise, so the run is tracked frame by frame here
     // (a direct zone's part by its owner).
     for (let z = first; z <= last; z++) {
@@ -455,10 +481,26 @@ class Router implements FrameRouter {
   // ---- freeing -------------------------------------------------------------------------
 
   free(pfn: Pfn): void {
+    // The common case: a frame of the single route's cache's zone, which that cache takes back,
+    // with no run recorded whole there (the zone's tracker would have to be asked).
+    const cache = this.#singleCache;
+    if (pfn >= this.#cacheStart && pfn < this.#cacheEnd) {
+      const runs = this.#cacheRuns;
+      if ((runs === null || runs.size === 0) && this.#handed.tryClear(pfn)) {
+        // The frame moves from the caller to the cache: `#inFlight` stays as it is.
+        cache!.allocator.free(pfn);
+        if (++cache!.cached > cache!.highFrames) this.#spillAbove(cache!);
+        return;
+      }
+    }
+    this.#freeGeneral(pfn);
+  }
+
+  #freeGeneral(pfn: Pfn): void {
     const sole = this.#sole;
     if (sole !== null) {
       sole.free(pfn);
-      this.#used--;
+      this.#inFlight--;
       return;
     }
     // The one check: a frame the router handed out from a zone with caches (tested and
@@ -467,7 +509,7 @@ class Router implements FrameRouter {
       const owner = this.#anyDirect ? this.#directOwner(pfn) : null;
       if (owner !== null) {
         owner.free(pfn);
-        this.#used--;
+        this.#inFlight--;
         return;
       }
       // A frame of a run recorded whole, where the owner takes part of it back: the run becomes
@@ -477,7 +519,7 @@ class Router implements FrameRouter {
     const zone = this.zones[this.#zoneOf(pfn)];
     const runs = zone.wholeRuns;
     const tag = !zone.piecewise && runs !== null && runs.size > 0 ? runs.take(pfn, 1) : -1;
-    this.#used--;
+    this.#inFlight--;
     if (tag >= 0) {
       this.#returnWholeRun(zone.nodes[tag], pfn, 1);
       return;
@@ -485,14 +527,14 @@ class Router implements FrameRouter {
     // Straight to the zone's frame target, the front cache where there is one.
     const target = zone.frameTarget!;
     target.allocator.free(pfn);
-    if (target.back !== null && ++target.cached > target.highFrames) this.#spillAbove(target);
+    if (target.back !== null) this.#cacheGrew(target, 1);
   }
 
   freeMany(pfns: PfnArray, count: number): void {
     const sole = this.#sole;
     if (sole !== null) {
       sole.freeMany(pfns, count);
-      this.#used -= count;
+      this.#inFlight -= count;
       return;
     }
     checkBatch('freeMany', pfns, count);
@@ -512,7 +554,7 @@ class Router implements FrameRouter {
     if (one && zone.direct !== null) {
       // A batch inside one direct zone: its owner checks it (duplicates too) and frees it.
       zone.direct.freeMany(pfns, count);
-      this.#used -= count;
+      this.#inFlight -= count;
       return;
     }
     if (!one && this.#anyDirect) {
@@ -538,7 +580,7 @@ class Router implements FrameRouter {
     } else {
       for (let i = 0; i < count; i++) this.#releaseChecked(pfns[i]);
     }
-    this.#used -= count;
+    this.#inFlight -= count;
   }
 
   /**
@@ -575,7 +617,7 @@ class Router implements FrameRouter {
       if (owner !== null) owner.free(pfn);
       else this.#releaseChecked(pfn);
     }
-    this.#used -= count;
+    this.#inFlight -= count;
   }
 
   /**
@@ -631,13 +673,13 @@ class Router implements FrameRouter {
     const sole = this.#sole;
     if (sole !== null) {
       sole.freeRun(pfn, count);
-      this.#used -= count;
+      this.#inFlight -= count;
       return;
     }
     if (count === 1 && !this.#allDirect && this.#handed.tryClear(pfn)) {
       // A frame the router handed out alone (or as a run of one): released as `free` would.
       this.#releaseChecked(pfn);
-      this.#used--;
+      this.#inFlight--;
       return;
     }
     if (count > 1 && this.#tracksRuns && pfn >= 0 && pfn < this.space.frameCount) {
@@ -650,7 +692,7 @@ class Router implements FrameRouter {
         // shape goes; otherwise back to the strategy that served it.
         if (zone.piecewise) this.#releasePiece(zone, pfn, count);
         else this.#returnWholeRun(zone.nodes[tag], pfn, count);
-        this.#used -= count;
+        this.#inFlight -= count;
         return;
       }
     }
@@ -661,7 +703,7 @@ class Router implements FrameRouter {
       const zone = this.zones[this.#zoneOf(pfn)];
       if (zone.direct !== null && end <= zone.end) {
         zone.direct.freeRun(pfn, count);
-        this.#used -= count;
+        this.#inFlight -= count;
         return;
       }
     }
@@ -708,7 +750,7 @@ class Router implements FrameRouter {
         this.#handed.clearRun(s, c);
       }
     }
-    this.#used -= count;
+    this.#inFlight -= count;
   }
 
   /** Frees `[start, start + count)`, all inside `zone` (a zone with caches) and all allocated. */
@@ -799,7 +841,7 @@ class Router implements FrameRouter {
   }
 
   #cacheGrew(node: StrategyNode, frames: number): void {
-    node.cached += frames;
+    this.#addCached(node, frames);
     if (node.cached > node.highFrames) this.#spillAbove(node);
   }
 
@@ -820,17 +862,17 @@ class Router implements FrameRouter {
       while (moved < node.batchFrames && node.cached >= FRAMES_PER_2MIB) {
         const pfn = node.allocator.allocRun(FRAMES_PER_2MIB, HUGE_OPTIONS);
         if (pfn === NO_FRAME) break;
-        node.cached -= FRAMES_PER_2MIB;
+        this.#addCached(node, -FRAMES_PER_2MIB);
         moved += FRAMES_PER_2MIB;
         back.allocator.freeRun(pfn, FRAMES_PER_2MIB);
-        if (back.back !== null) back.cached += FRAMES_PER_2MIB;
+        if (back.back !== null) this.#addCached(back, FRAMES_PER_2MIB);
       }
     } else {
       const k = Math.min(node.batchFrames, node.cached);
       if (!node.allocator.allocMany(node.buffer, k)) return;
-      node.cached -= k;
+      this.#addCached(node, -k);
       back.allocator.freeMany(node.buffer, k);
-      if (back.back !== null) back.cached += k;
+      if (back.back !== null) this.#addCached(back, k);
     }
     if (back.back !== null && back.cached > back.highFrames) this.#spill(back);
   }
@@ -875,9 +917,9 @@ class Router implements FrameRouter {
       while (node.cached >= FRAMES_PER_2MIB) {
         const pfn = node.allocator.allocRun(FRAMES_PER_2MIB, HUGE_OPTIONS);
         if (pfn === NO_FRAME) break;
-        node.cached -= FRAMES_PER_2MIB;
+        this.#addCached(node, -FRAMES_PER_2MIB);
         back.allocator.freeRun(pfn, FRAMES_PER_2MIB);
-        if (back.back !== null) back.cached += FRAMES_PER_2MIB;
+        if (back.back !== null) this.#addCached(back, FRAMES_PER_2MIB);
       }
       return;
     }
@@ -885,9 +927,9 @@ class Router implements FrameRouter {
     while (node.cached > 0) {
       const k = Math.min(node.cached, buf.length);
       if (!node.allocator.allocMany(buf, k)) break;
-      node.cached -= k;
+      this.#addCached(node, -k);
       back.allocator.freeMany(buf, k);
-      if (back.back !== null) back.cached += k;
+      if (back.back !== null) this.#addCached(back, k);
     }
   }
 
@@ -910,8 +952,8 @@ class Router implements FrameRouter {
     }
     return {
       totalFrames: this.#total,
-      freeFrames: this.#total - this.#used,
-      usedFrames: this.#used,
+      freeFrames: this.#total - this.#usedFrames(),
+      usedFrames: this.#usedFrames(),
       metadataBytes,
     };
   }
@@ -945,10 +987,24 @@ class Router implements FrameRouter {
   }
 
   explain(request: RouterRequest): Explanation {
-    return explainRequest(this, request, this.#total - this.#used);
+    return explainRequest(this, request, this.#total - this.#usedFrames());
   }
 
   // ---- helpers -------------------------------------------------------------------------
+
+  /** Frames handed out. */
+  #usedFrames(): number {
+    let used = this.#inFlight;
+    const caches = this.#caches;
+    for (let i = 0; i < caches.length; i++) used -= caches[i].cached;
+    return used;
+  }
+
+  /** `delta` frames into (or, negative, out of) the cache `node`, counted in `#inFlight` too. */
+  #addCached(node: StrategyNode, delta: number): void {
+    node.cached += delta;
+    this.#inFlight += delta;
+  }
 
   #zoneOf(pfn: Pfn): number {
     const ends = this.#ends;
