@@ -32,13 +32,8 @@ export class FrameMap {
 
   /** The value at `key`, or 0 when there is none (any number is accepted). */
   get(key: number): number {
-    const keys = this.#keys;
-    const mask = this.#mask;
-    for (let i = slotOf(key, mask); ; i = (i + 1) & mask) {
-      const k = keys[i];
-      if (k === key) return this.#values[i];
-      if (k === EMPTY) return 0;
-    }
+    const i = this.#find(key);
+    return i < 0 ? 0 : this.#values[i];
   }
 
   /** Sets `key` (a frame number) to `value` (non-zero). */
@@ -61,17 +56,42 @@ export class FrameMap {
 
   /** Removes `key` and returns its value, or 0 (and no change) when there is none. */
   take(key: number): number {
+    const i = this.#find(key);
+    if (i < 0) return 0;
+    const value = this.#values[i];
+    this.#removeAt(i);
+    return value;
+  }
+
+  /**
+   * Removes `key` when its value lies in `[lo, hi)` and returns that value; otherwise 0 and no
+   * change (a check and a removal in one probe).
+   */
+  takeIfIn(key: number, lo: number, hi: number): number {
+    const i = this.#find(key);
+    if (i < 0) return 0;
+    const value = this.#values[i];
+    if (!(value >= lo && value < hi)) return 0;
+    this.#removeAt(i);
+    return value;
+  }
+
+  /** The slot holding `key`, or -1. */
+  #find(key: number): number {
+    const keys = this.#keys;
+    const mask = this.#mask;
+    for (let i = slotOf(key, mask); ; i = (i + 1) & mask) {
+      const k = keys[i];
+      if (k === key) return i;
+      if (k === EMPTY) return -1;
+    }
+  }
+
+  /** Empties slot `i`, moving later entries of its probe chain into the hole (backward shift: no tombstones). */
+  #removeAt(i: number): void {
     const keys = this.#keys;
     const values = this.#values;
     const mask = this.#mask;
-    let i = slotOf(key, mask);
-    for (; ; i = (i + 1) & mask) {
-      const k = keys[i];
-      if (k === key) break;
-      if (k === EMPTY) return 0;
-    }
-    const value = values[i];
-    // Backward shift: move later entries of the probe chain into the hole, so no tombstones.
     let hole = i;
     for (let j = (i + 1) & mask; keys[j] !== EMPTY; j = (j + 1) & mask) {
       const home = slotOf(keys[j], mask);
@@ -87,7 +107,6 @@ export class FrameMap {
     values[hole] = 0;
     this.#size--;
     if (keys.length > SHRINK_SLOTS && this.#size * 8 < keys.length) this.#resize(keys.length / 2);
-    return value;
   }
 
   bytes(): number {

@@ -43,14 +43,14 @@ export class WholeRunTracker {
    * tag; otherwise -1 and nothing changes (one lookup for check, tag and removal).
    */
   take(start: number, count: number): number {
-    const value = this.#runs.get(start);
-    const runCount = Math.floor(value / 256);
-    if (value === 0 || runCount !== count) return -1;
-    this.#runs.take(start);
+    // Values are `count * 256 + tag`: the run's value lies in [count * 256, count * 256 + 256).
+    const base = count * 256;
+    const value = this.#runs.takeIfIn(start, base, base + 256);
+    if (value === 0) return -1;
     this.#starts.clear(start);
     // The tag by subtraction: `%` on a number that is not known to be a small integer is a
     // call to fmod, several times dearer than the rest of this method.
-    return value - runCount * 256;
+    return value - base;
   }
 
   /** The count of the run starting at `start`, or 0. */
