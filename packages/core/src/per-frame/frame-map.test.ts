@@ -15,9 +15,16 @@ describe('FrameMap', () => {
         const v = rng.int(1, 1 << 20);
         map.set(k, v);
         model.set(k, v);
-      } else {
+      } else if (rng.chance(0.5)) {
         expect(map.take(k)).toBe(model.get(k) ?? 0);
         model.delete(k);
+      } else {
+        // Taken only when its value lies in the range asked; else nothing changes.
+        const lo = rng.int(1, 1 << 20);
+        const v = model.get(k);
+        const hit = v !== undefined && v >= lo && v < lo + (1 << 18);
+        expect(map.takeIfIn(k, lo, lo + (1 << 18))).toBe(hit ? v : 0);
+        if (hit) model.delete(k);
       }
       if (step % 997 === 0) {
         expect(map.size).toBe(model.size);
