@@ -261,6 +261,25 @@ describe('options', () => {
     );
     expect(createBuddyAllocator(space).maxOrder).toBe(10);
   });
+
+  it('trusted: freeRun does not search the run for free frames (the caller checks); frames and arguments stay checked', () => {
+    const space = createFrameSpace({ frames: 64 });
+    expect(createBuddyAllocator(space).trusted).toBe(false);
+    const a = createBuddyAllocator(space, undefined, { maxOrder: 4, trusted: true });
+    expect(a.trusted).toBe(true);
+    const run = a.allocRun(8);
+    a.freeRun(run, 8);
+    expect(a.freeBlocksPerOrder()).toEqual([0, 0, 0, 0, 4]);
+    const one = a.alloc();
+    a.free(one);
+    expect(errorCode(() => a.free(one))).toBe('DOUBLE_FREE');
+    expect(errorCode(() => a.freeRun(one, 1))).toBe('NOT_ALLOCATED');
+    expect(errorCode(() => a.freeRun(60, 8))).toBe('OUT_OF_RANGE');
+    expect(a.stats().freeFrames).toBe(64);
+    expect(errorCode(() => createBuddyAllocator(space, undefined, { trusted: 1 as never }))).toBe(
+      'INVALID_REQUEST',
+    );
+  });
 });
 
 describe('1 TiB', () => {

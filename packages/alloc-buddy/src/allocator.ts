@@ -38,6 +38,7 @@ export class BuddyFrameAllocator implements BuddyAllocator {
   readonly space: FrameSpace;
   readonly ranges: readonly FrameRange[];
   readonly maxOrder: number;
+  readonly trusted: boolean;
   readonly #areas: Area[] = [];
   readonly #starts: Float64Array;
   readonly #totals: OrderTotals;
@@ -60,6 +61,7 @@ export class BuddyFrameAllocator implements BuddyAllocator {
     this.space = space;
     this.ranges = ranges;
     this.maxOrder = options.maxOrder;
+    this.trusted = options.trusted;
     const stretches = joinTouching(ranges);
     // Which areas hold blocks of each order: needed only when there are several.
     this.#totals = {
@@ -342,7 +344,7 @@ export class BuddyFrameAllocator implements BuddyAllocator {
           this.#free++;
           return;
         }
-      } else if (!area.anyFreeAt(lo, lo + count - 1)) {
+      } else if (this.trusted || !area.anyFreeAt(lo, lo + count - 1)) {
         area.releaseAt(lo, lo + count);
         this.#free += count;
         return;
@@ -357,7 +359,9 @@ export class BuddyFrameAllocator implements BuddyAllocator {
     for (let a = first, s = pfn; s < end; s = this.#areas[a++].end) {
       const area = this.#areas[a];
       const e = Math.min(end, area.end);
-      if (area.anyFreeIn(s, e)) throw freeError('freeRun', this.space, area.firstFreeIn(s, e), true);
+      // Trusted, a run's frames are not searched; a single frame still is (see `free`).
+      if ((!this.trusted || count === 1) && area.anyFreeIn(s, e))
+        throw freeError('freeRun', this.space, area.firstFreeIn(s, e), true);
     }
     for (let a = first, s = pfn; s < end; s = this.#areas[a++].end) {
       this.#areas[a].release(s, Math.min(end, this.#areas[a].end));

@@ -53,6 +53,24 @@ describe('routerPresets.linux', () => {
     expect([LINUX_PCP_BATCH, LINUX_PCP_HIGH]).toEqual([63, 378]);
   });
 
+  it('makes each buddy trusted (the router checks every free), and a bad run free is still refused, changing nothing', () => {
+    const router = machine();
+    for (const zone of router.zones) {
+      for (const s of zone.strategies) expect((s.allocator as { trusted?: boolean }).trusted).toBe(true);
+    }
+    const run = router.allocRun(512, { align: 512 });
+    const pfn = router.alloc();
+    router.freeRun(run, 512);
+    const owners = () =>
+      router.zones.map((z) => (z.strategies[0].allocator as buddy.BuddyAllocator).freeBlocksPerOrder());
+    const before = [router.stats().freeFrames, router.cachedFrames(), owners()];
+    // Freed twice, and a run with frames both handed out and free.
+    expect(() => router.freeRun(run, 512)).toThrow(/NOT_ALLOCATED/);
+    expect(() => router.freeRun(pfn, 2)).toThrow(/NOT_ALLOCATED/);
+    expect([router.stats().freeFrames, router.cachedFrames(), owners()]).toEqual(before);
+    router.free(pfn);
+  });
+
   it('serves single frames from the highest zone, refilling the per-CPU list a batch at a time', () => {
     const router = machine();
     const pfn = router.alloc();

@@ -64,7 +64,8 @@ export class StrategyNode implements RouterStrategy {
   /** Made by the plugin's `createEmpty`: nothing to take out at start. */
   readonly bornEmpty: boolean;
 
-  constructor(zone: Zone, index: number, resolved: ResolvedStrategy, space: FrameSpace) {
+  /** `checked`: the router checks every free of this zone (it has caches), so the strategy may skip its own checks. */
+  constructor(zone: Zone, index: number, resolved: ResolvedStrategy, space: FrameSpace, checked: boolean) {
     this.id = resolved.id;
     this.plugin = resolved.plugin.name;
     this.zone = zone.name;
@@ -73,10 +74,12 @@ export class StrategyNode implements RouterStrategy {
     // A cache starts empty: straight away when its plugin can, else by taking every frame (startEmpty).
     const plugin = resolved.plugin;
     this.bornEmpty = resolved.over !== undefined && plugin.createEmpty !== undefined;
-    // The router checks every free against its own handed-out bits, so a cache it creates is
-    // made `trusted` (no validity checks of its own) where the plugin's options offer that and
-    // the config does not say otherwise: one check per operation, not one per layer.
-    const options = resolved.over !== undefined ? trustedOptions(plugin, resolved.options) : resolved.options;
+    // In a zone with caches the router checks every free against its own records (handed-out
+    // bits, runs recorded whole), so each strategy it creates there, caches and owner, is made
+    // `trusted` (no validity checks of its own) where the plugin's options offer that and the
+    // config does not say otherwise: one check per operation, not one per layer. A direct
+    // zone's owner (the zone's only strategy) keeps its checks: they are the one check there.
+    const options = checked ? trustedOptions(plugin, resolved.options) : resolved.options;
     this.allocator = this.bornEmpty
       ? plugin.createEmpty!(space, zone.ranges, options)
       : plugin.create(space, zone.ranges, options);
@@ -206,7 +209,13 @@ export class Zone implements RouterZone {
       this.piecewise = true;
       return;
     }
-    const nodes = resolved.strategies.map((s, i) => new StrategyNode(this, i, s, space));
+    // Direct (below) exactly when the owner is alone and takes any allocated frame back alone,
+    // or no other zone has frames; decided here from the plugin before anything is created.
+    const first = resolved.strategies[0];
+    const alone = this.frames === space.usableFrames;
+    const checked =
+      resolved.strategies.length > 1 || !(first.plugin.capabilities.freeRunPiecewise === true || alone);
+    const nodes = resolved.strategies.map((s, i) => new StrategyNode(this, i, s, space, checked));
     resolved.strategies.forEach((s, i) => {
       if (s.over !== undefined) nodes[i].back = nodes.find((n) => n.id === s.over)!;
     });
@@ -224,8 +233,7 @@ export class Zone implements RouterZone {
     // any of it: the owner takes any allocated frame back alone (its `isFree` says exactly
     // which are allocated), or no other zone has frames.
     const owner = nodes[0];
-    const alone = this.frames === space.usableFrames;
-    this.direct = nodes.length === 1 && (owner.caps.freeRunPiecewise || alone) ? owner.allocator : null;
+    this.direct = checked ? null : owner.allocator;
     this.piecewise = owner.caps.freeRunPiecewise === true;
     this.wholeRuns = this.direct !== null ? null : new WholeRunTracker(flatFramesFor(space));
   }
