@@ -697,17 +697,18 @@ class Router implements FrameRouter {
         return;
       }
     }
-    checkRun('freeRun', this.space, pfn, count);
-    const end = pfn + count;
-    if (this.#anyDirect) {
-      // A run inside one direct zone: its owner checks and frees it.
+    if (this.#anyDirect && pfn >= 0 && pfn < this.space.frameCount) {
+      // A run that starts in a direct zone and does not pass its end: its owner checks it (the
+      // arguments too, with the same checks) and frees it.
       const zone = this.zones[this.#zoneOf(pfn)];
-      if (zone.direct !== null && end <= zone.end) {
+      if (zone.direct !== null && pfn + count <= zone.end) {
         zone.direct.freeRun(pfn, count);
         this.#inFlight -= count;
         return;
       }
     }
+    checkRun('freeRun', this.space, pfn, count);
+    const end = pfn + count;
     // One word-at-a-time check over each part in a zone with caches: every frame handed out (a
     // hole or reserved frame never is). A run across zones that reaches a direct zone (never one
     // allocRun handed out, which serves from one zone) has that part checked with its owner's
