@@ -225,7 +225,7 @@ class Router implements FrameRouter {
   allocMany(out: PfnArray, count: number): boolean {
     checkBatch('allocMany', out, count);
     if (count === 0) return true;
-    if (count > this.#total - this.#inFlight && count > this.#total - this.#usedFrames()) return false;
+    if (!this.#hasFree(count)) return false;
     // The common case: the route's first step serves the whole batch, straight into `out` (an
     // allocator's allocMany leaves `out` untouched when it fails: the conformance kit checks it).
     const first = this.#batch[0];
@@ -289,8 +289,7 @@ class Router implements FrameRouter {
     }
     const steps =
       (below !== Number.POSITIVE_INFINITY ? this.#below : null) ?? (huge ? this.#huge : this.#run);
-    if (steps === null || (count > this.#total - this.#inFlight && count > this.#total - this.#usedFrames()))
-      return NO_FRAME;
+    if (steps === null || !this.#hasFree(count)) return NO_FRAME;
     let pfn = this.#allocRunVia(steps, count, align, below, huge, options);
     if (pfn === NO_FRAME && this.#drain(below, count)) {
       pfn = this.#allocRunVia(steps, count, align, below, huge, options);
@@ -995,10 +994,14 @@ class Router implements FrameRouter {
   // ---- helpers -------------------------------------------------------------------------
 
   /**
-   * Frames handed out: `#inFlight` less what the caches hold (a loop over them). A request that
-   * asks whether `count` frames are free tests `total - #inFlight` first, a lower bound of the
-   * free frames, and needs the loop only when that falls short.
+   * True when at least `count` frames are free: `total - #inFlight` (a lower bound of the free
+   * frames) first, the exact count (a loop over the caches) only when that falls short.
    */
+  #hasFree(count: number): boolean {
+    return count <= this.#total - this.#inFlight || count <= this.#total - this.#usedFrames();
+  }
+
+  /** Frames handed out: `#inFlight` less what the caches hold (a loop over them). */
   #usedFrames(): number {
     let used = this.#inFlight;
     const caches = this.#caches;
