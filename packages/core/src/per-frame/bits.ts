@@ -134,8 +134,42 @@ export class FrameBits {
     return this.#tryClearFar(pfn);
   }
 
+  /**
+   * Clears every bit of `[start, start + count)` when all of them are set, and returns true;
+   * otherwise returns false and changes nothing. `start` and `count` are integers, `count >= 1`.
+   */
+  tryClearRun(start: number, count: number): boolean {
+    const flat = this.#flat;
+    const end = start + count;
+    if (start >= 0 && end <= flat.length * 32) {
+      const first = start >>> 5;
+      const last = (end - 1) >>> 5;
+      if (first === last) {
+        // One word: one load, one test, one store.
+        const m = mask(start & 31, ((end - 1) & 31) + 1);
+        const word = flat[first];
+        if ((word & m) !== m) return false;
+        flat[first] = word & ~m;
+        return true;
+      }
+      if (findWords(flat, start, end, false) >= 0) return false;
+      applyWords(flat, start, end, false);
+      return true;
+    }
+    if (this.#find(start, count, false) >= 0) return false;
+    this.#apply(start, count, false);
+    return true;
+  }
+
   /** Sets every bit of `[start, start + count)`. */
   setRun(start: number, count: number): void {
+    const flat = this.#flat;
+    const end = start + count;
+    if (start >= 0 && count > 0 && end <= flat.length * 32 && start >>> 5 === (end - 1) >>> 5) {
+      // Within one word of the flat array: one load and one store.
+      flat[start >>> 5] |= mask(start & 31, ((end - 1) & 31) + 1);
+      return;
+    }
     this.#apply(start, count, true);
   }
 

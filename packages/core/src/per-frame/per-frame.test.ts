@@ -80,7 +80,7 @@ describe('FrameBits', () => {
 });
 
 describe('FrameBits with a flat part', () => {
-  it('agrees with a plain set on both sides of the flat limit, for single frames and runs', () => {
+  it('agrees with a plain set on both sides of the flat limit, for single frames and runs (tryClearRun too)', () => {
     // Flat up to 2 chunks + 64 frames (a word boundary that is not a chunk boundary), chunks above.
     const flatFrames = 2 * CHUNK_FRAMES + 64;
     const frameCount = 5 * CHUNK_FRAMES;
@@ -95,10 +95,28 @@ describe('FrameBits with a flat part', () => {
     for (let step = 0; step < 400; step++) {
       const start = step % 5 === 0 ? rand(frameCount - 50000) : near();
       const count = 1 + rand(step % 3 === 0 ? 40000 : 70);
-      const op = rand(4);
+      const op = rand(5);
       if (op === 0) {
         bits.setRun(start, count);
         for (let i = start; i < start + count; i++) ref.add(i);
+      } else if (op === 4) {
+        // Short runs: wholly set, set but for one frame, or as they are.
+        const short = 1 + rand(70);
+        const how = rand(3);
+        if (how > 0) {
+          bits.setRun(start, short);
+          for (let i = start; i < start + short; i++) ref.add(i);
+        }
+        if (how === 2) {
+          // One frame of it not set: the run must be refused whole.
+          const hole = start + rand(short);
+          bits.clear(hole);
+          ref.delete(hole);
+        }
+        let all = true;
+        for (let i = start; i < start + short; i++) all &&= ref.has(i);
+        expect(bits.tryClearRun(start, short)).toBe(all);
+        if (all) for (let i = start; i < start + short; i++) ref.delete(i);
       } else if (op === 1) {
         bits.clearRun(start, count);
         for (let i = start; i < start + count; i++) ref.delete(i);

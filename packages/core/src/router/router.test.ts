@@ -490,6 +490,32 @@ describe('freeing', () => {
     expect(router.stats().freeFrames).toBe(freeInStrategies(router));
   });
 
+  it('keeps short runs of a piecewise zone as per-frame bits: freed whole, in pieces, never twice', () => {
+    const router = kernelRouter();
+    // 64 frames and fewer are bits; 65 is recorded whole.
+    const runs = [1, 2, 8, 33, 64, 65].map((n) => ({ n, pfn: router.allocRun(n) }));
+    expect(runs.every((r) => r.pfn !== NO_FRAME)).toBe(true);
+    const used = router.stats().usedFrames;
+    let freed = 0;
+    for (const { n, pfn } of runs) {
+      router.freeRun(pfn, n);
+      freed += n;
+      // Freed again: refused, and nothing changes.
+      expectThrows(() => router.freeRun(pfn, n), 'NOT_ALLOCATED');
+      expect(router.stats().usedFrames).toBe(used - freed);
+    }
+    // A short run with one frame freed alone: the rest is refused whole, then freed in pieces.
+    const short = router.allocRun(20);
+    router.free(short + 7);
+    expectThrows(() => router.freeRun(short, 20), 'NOT_ALLOCATED');
+    expect(router.isFree(short)).toBe(false);
+    expect(router.isFree(short + 7)).toBe(true);
+    router.freeRun(short, 7);
+    router.freeRun(short + 8, 12);
+    expect(router.stats().usedFrames).toBe(0);
+    expect(router.stats().freeFrames).toBe(freeInStrategies(router));
+  });
+
   it('frees a run across zones in one call, each part to its own zone', () => {
     const router = kernelRouter();
     const out = new Float64Array(16032);

@@ -27,6 +27,12 @@ import {
   Zone,
 } from './zone';
 
+/**
+ * Runs up to this many frames that a zone whose owner takes frames back alone hands out are
+ * kept as per-frame handed-out bits (at most three words) rather than recorded whole.
+ */
+const BIT_RUN_FRAMES = 64;
+
 /** A router: a `FrameAllocator` over zones of strategies, with a look inside. */
 export interface FrameRouter extends FrameAllocator {
   /** The config after checks and defaults. */
@@ -294,12 +300,7 @@ class Router implements FrameRouter {
     if (pfn === NO_FRAME && this.#drain(below, count)) {
       pfn = this.#allocRunVia(steps, count, align, below, huge, options);
     }
-    if (pfn !== NO_FRAME) {
-      this.#inFlight += count;
-      // A longer run is recorded whole by its zone's tracker (O(1)), a direct zone's by its
-      // owner; a single frame here.
-      if (count === 1 && this.zones[this.#zoneOf(pfn)].direct === null) this.#handed.set(pfn);
-    }
+    if (pfn !== NO_FRAME) this.#inFlight += count;
     return pfn;
   }
 
@@ -397,10 +398,21 @@ class Router implements FrameRouter {
         if (pfn !== NO_FRAME && node.back !== null) this.#addCached(node, -count);
       }
       if (pfn !== NO_FRAME) {
-        // Single frames are tracked by bits, except where the owner takes runs back only whole
-        // (the frame must go back to the strategy that served it).
-        if (zone.wholeRuns !== null && (count > 1 || !zone.piecewise))
-          zone.wholeRuns.add(pfn, count, node.index);
+        const runs = zone.wholeRuns;
+        // A zone with caches records what it hands out (a direct zone's owner does). Where the
+        // owner takes frames back alone, a short run is per-frame bits (a word or two, cheaper
+        // than the tracker's hash); a longer one is recorded whole. Where it takes runs back
+        // only whole, every run is recorded whole (it must go back to the strategy that served
+        // it), and a single frame is both.
+        if (runs !== null) {
+          if (zone.piecewise && count <= BIT_RUN_FRAMES) {
+            if (count === 1) this.#handed.set(pfn);
+            else this.#handed.setRun(pfn, count);
+          } else {
+            runs.add(pfn, count, node.index);
+            if (count === 1) this.#handed.set(pfn);
+          }
+        }
         return pfn;
       }
     }
@@ -683,9 +695,24 @@ class Router implements FrameRouter {
       return;
     }
     if (count > 1 && this.#tracksRuns && pfn >= 0 && pfn < this.space.frameCount) {
+      const zone = this.zones[this.#zoneOf(pfn)];
+      if (
+        zone.piecewise &&
+        count <= BIT_RUN_FRAMES &&
+        zone.direct === null &&
+        pfn + count <= zone.end &&
+        Number.isInteger(pfn) &&
+        Number.isInteger(count) &&
+        this.#handed.tryClearRun(pfn, count)
+      ) {
+        // A short run kept as per-frame bits, every frame handed out (so none lies in a run
+        // recorded whole), now cleared: freed like any run of its shape.
+        this.#releasePiece(zone, pfn, count);
+        this.#inFlight -= count;
+        return;
+      }
       // A run its zone handed out whole: checked and released in O(1). Found, it is a valid run
       // of this length (direct zones record none), so the argument checks would all pass.
-      const zone = this.zones[this.#zoneOf(pfn)];
       const tag = zone.wholeRuns !== null ? zone.wholeRuns.take(pfn, count) : -1;
       if (tag >= 0) {
         // Where the owner takes runs back piecewise, a whole run goes where any freed run of its
