@@ -200,7 +200,8 @@ export class FrameBits {
         const found = lastSetWords(words, at - base, Math.max(0, Math.max(floor, flatFrames) - base));
         if (found >= 0) return base + found;
       }
-      at = base - 1;
+      // On below the chunk, or below the flat limit where the chunk starts under it.
+      at = Math.max(base, flatFrames) - 1;
     }
     if (at < floor) return -1;
     // The flat part: frames past the array are clear.

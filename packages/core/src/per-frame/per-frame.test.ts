@@ -4,6 +4,7 @@ import { CHUNK_FRAMES } from './chunks';
 import { FrameU16 } from './u16';
 import { FrameU32 } from './u32';
 import { WholeRunTracker } from './whole-runs';
+import { Rng } from '../rng';
 
 /** A plain reference: one boolean per frame in a Map. */
 function model() {
@@ -133,6 +134,11 @@ describe('FrameBits with a flat part', () => {
       expect(bits.test(flatFrames - 1)).toBe(ref.has(flatFrames - 1));
       expect(bits.test(flatFrames)).toBe(ref.has(flatFrames));
     }
+    // Looking down from a chunk that starts below the flat limit reaches the flat part that
+    // shares that chunk's frames.
+    bits.clearRun(flatFrames - 100, 200);
+    bits.set(flatFrames - 20);
+    expect(bits.lastSetAtOrBelow(flatFrames + 50, flatFrames - 100)).toBe(flatFrames - 20);
   });
 
   it('grows the flat array only up to the highest frame set, and rejects non-frames', () => {
@@ -239,5 +245,61 @@ describe('WholeRunTracker', () => {
     expect(runs.covers(top + 5)).toBe(false);
     expect(runs.startOf(top + 600)).toBe(top + 512);
     expect(runs.size).toBe(1);
+  });
+
+  it('agrees with a plain list of runs, aligned 2 MiB runs in its lane and every other run in its map', () => {
+    // The lane covers 40 blocks; frames above it, and runs of other shapes, go to the map.
+    const laneFrames = 40 * 512;
+    const frames = laneFrames + 8 * 512;
+    for (const flatFrames of [laneFrames + 100, 0]) {
+      const runs = new WholeRunTracker(flatFrames);
+      const ref = new Map<number, { count: number; tag: number }>();
+      const covering = (pfn: number) => {
+        for (const [start, r] of ref) if (pfn >= start && pfn < start + r.count) return start;
+        return -1;
+      };
+      const free = (start: number, count: number) => {
+        for (let i = start; i < start + count; i++) if (covering(i) >= 0) return false;
+        return start + count <= frames;
+      };
+      const rng = new Rng(7 + flatFrames);
+      for (let step = 0; step < 3000; step++) {
+        const op = rng.int(0, 3);
+        if (op <= 1) {
+          // Mostly aligned 2 MiB runs, else unaligned ones and other lengths.
+          const shape = rng.int(0, 2);
+          const count = shape === 2 ? rng.int(1, 700) : 512;
+          const start = shape === 0 ? rng.int(0, frames / 512 - 1) * 512 : rng.int(0, frames - count - 1);
+          if (free(start, count)) {
+            const tag = rng.int(0, 255);
+            runs.add(start, count, tag);
+            ref.set(start, { count, tag });
+          }
+        } else if (op === 2 && ref.size > 0) {
+          const starts = [...ref.keys()];
+          const start = starts[rng.int(0, starts.length - 1)];
+          const r = ref.get(start)!;
+          // The wrong length is refused and changes nothing; the right one forgets the run.
+          expect(runs.take(start, r.count + 1)).toBe(-1);
+          if (rng.int(0, 1) === 0) expect(runs.take(start, r.count)).toBe(r.tag);
+          else runs.remove(start);
+          ref.delete(start);
+        }
+        expect(runs.size).toBe(ref.size);
+        const pfn = rng.int(0, frames - 1);
+        const start = covering(pfn);
+        expect(runs.startOf(pfn)).toBe(start);
+        expect(runs.covers(pfn)).toBe(start >= 0);
+        if (start >= 0) {
+          expect(runs.countAt(start)).toBe(ref.get(start)!.count);
+          expect(runs.tagAt(start)).toBe(ref.get(start)!.tag);
+        } else expect(runs.countAt(pfn)).toBe(0);
+        const count = rng.int(1, 3000);
+        let first = -1;
+        for (let i = pfn; i < Math.min(pfn + count, frames) && first < 0; i++)
+          if (covering(i) >= 0) first = i;
+        expect(runs.firstIn(pfn, count)).toBe(first);
+      }
+    }
   });
 });

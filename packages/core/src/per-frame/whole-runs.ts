@@ -1,5 +1,9 @@
+import { FRAMES_PER_2MIB } from '../units';
 import { FrameBits } from './bits';
 import { FrameMap } from './frame-map';
+
+/** Frames a lane may cover: below 2^32, a block's index is `start >>> 9`. */
+const LANE_LIMIT = 2 ** 32;
 
 /**
  * Runs handed out whole, for an allocator that takes runs back only whole (hier2m's 2 MiB
@@ -8,26 +12,55 @@ import { FrameMap } from './frame-map';
  * is O(1) whatever its length and wherever it lies; which run covers a
  * frame is found by looking down from it for the nearest start, at most the longest run's
  * length away, a word at a time. One tracker shared by the router, refcounts and owners.
+ *
+ * The commonest whole run, an aligned 2 MiB page, has a lane of its own below `flatFrames`:
+ * one 16-bit entry per 2 MiB block (its tag + 1, 0 when none), so recording, checking and
+ * forgetting it is one array access, with no hash and no start bit.
  */
 export class WholeRunTracker {
   /** Each run's start → `count * 256 + tag` (nothing allocated per run). */
   readonly #runs = new FrameMap();
   /** One bit per run start: flat up to `flatFrames` (one load per test), chunks above. */
   readonly #starts: FrameBits;
-  /** The longest run ever recorded: no start further below a frame can cover it. */
+  /** The longest run in `#runs` ever recorded: no start further below a frame can cover it. */
   #longest = 0;
+  /** Per 2 MiB block below `#laneFrames`: the tag + 1 of the aligned 2 MiB run recorded there, or 0. */
+  readonly #lane: Uint16Array;
+  readonly #laneFrames: number;
+  #laneRuns = 0;
 
-  /** `flatFrames`: frames whose start bits may live in one flat array (see `FrameBits`); 0 for chunks only. */
+  /**
+   * `flatFrames`: frames whose start bits may live in one flat array (see `FrameBits`), and
+   * whose aligned 2 MiB runs have the lane; 0 for chunks only.
+   */
   constructor(flatFrames = 0) {
     this.#starts = new FrameBits(flatFrames);
+    const blocks = Math.floor(Math.min(Math.max(0, flatFrames), LANE_LIMIT) / FRAMES_PER_2MIB);
+    this.#lane = new Uint16Array(blocks);
+    this.#laneFrames = blocks * FRAMES_PER_2MIB;
   }
 
   get size(): number {
-    return this.#runs.size;
+    return this.#runs.size + this.#laneRuns;
+  }
+
+  /** The lane's block of a run starting at `start`, or -1 (not an aligned integer frame below `#laneFrames`). */
+  #block(start: number): number {
+    return start >>> 0 === start && start < this.#laneFrames && (start & (FRAMES_PER_2MIB - 1)) === 0
+      ? start >>> 9
+      : -1;
   }
 
   /** Records `[start, start + count)` as handed out whole; `tag` is 0 … 255. */
   add(start: number, count: number, tag = 0): void {
+    if (count === FRAMES_PER_2MIB) {
+      const b = this.#block(start);
+      if (b >= 0) {
+        this.#lane[b] = tag + 1;
+        this.#laneRuns++;
+        return;
+      }
+    }
     this.#runs.set(start, count * 256 + tag);
     this.#starts.set(start);
     if (count > this.#longest) this.#longest = count;
@@ -35,6 +68,12 @@ export class WholeRunTracker {
 
   /** Forgets the run starting at `start` (nothing when there is none). */
   remove(start: number): void {
+    const b = this.#block(start);
+    if (b >= 0 && this.#lane[b] !== 0) {
+      this.#lane[b] = 0;
+      this.#laneRuns--;
+      return;
+    }
     if (this.#runs.take(start) !== 0) this.#starts.clear(start);
   }
 
@@ -43,6 +82,16 @@ export class WholeRunTracker {
    * tag; otherwise -1 and nothing changes (one lookup for check, tag and removal).
    */
   take(start: number, count: number): number {
+    if (count === FRAMES_PER_2MIB) {
+      const b = this.#block(start);
+      if (b >= 0) {
+        const value = this.#lane[b];
+        if (value === 0) return -1;
+        this.#lane[b] = 0;
+        this.#laneRuns--;
+        return value - 1;
+      }
+    }
     // Values are `count * 256 + tag`: the run's value lies in [count * 256, count * 256 + 256).
     const base = count * 256;
     const value = this.#runs.takeIfIn(start, base, base + 256);
@@ -55,18 +104,27 @@ export class WholeRunTracker {
 
   /** The count of the run starting at `start`, or 0. */
   countAt(start: number): number {
+    const b = this.#block(start);
+    if (b >= 0 && this.#lane[b] !== 0) return FRAMES_PER_2MIB;
     return Math.floor(this.#runs.get(start) / 256);
   }
 
   /** The tag of the run starting at `start`. */
   tagAt(start: number): number {
+    const b = this.#block(start);
+    if (b >= 0 && this.#lane[b] !== 0) return this.#lane[b] - 1;
     const value = this.#runs.get(start);
     return value - Math.floor(value / 256) * 256;
   }
 
   /** The start of the recorded run covering `pfn`, or -1 when none does. */
   startOf(pfn: number): number {
-    if (this.#runs.size === 0 || pfn % 1 !== 0 || pfn < 0) return -1;
+    if (pfn % 1 !== 0 || pfn < 0) return -1;
+    if (this.#laneRuns > 0 && pfn < this.#laneFrames) {
+      const b = Math.floor(pfn / FRAMES_PER_2MIB);
+      if (this.#lane[b] !== 0) return b * FRAMES_PER_2MIB;
+    }
+    if (this.#runs.size === 0) return -1;
     const s = this.#starts.lastSetAtOrBelow(pfn, Math.max(0, pfn - this.#longest + 1));
     return s >= 0 && s + this.countAt(s) > pfn ? s : -1;
   }
@@ -77,9 +135,19 @@ export class WholeRunTracker {
 
   /** The first frame of `[start, start + count)` inside a recorded run, or -1. */
   firstIn(start: number, count: number): number {
-    if (this.#runs.size === 0) return -1;
+    if (this.size === 0) return -1;
     if (this.startOf(start) >= 0) return start;
-    return this.#starts.firstSet(start, count);
+    const inMap = this.#runs.size === 0 ? -1 : this.#starts.firstSet(start, count);
+    if (this.#laneRuns === 0) return inMap;
+    // The first lane block that starts inside the range (one whose run holds `start` was found above).
+    const last = Math.min(start + count, this.#laneFrames) - 1;
+    for (let b = Math.ceil(start / FRAMES_PER_2MIB); b * FRAMES_PER_2MIB <= last; b++) {
+      if (this.#lane[b] !== 0) {
+        const at = b * FRAMES_PER_2MIB;
+        return inMap >= 0 && inMap < at ? inMap : at;
+      }
+    }
+    return inMap;
   }
 
   /** True when any frame of `[start, start + count)` lies in a recorded run. */
@@ -93,6 +161,6 @@ export class WholeRunTracker {
   }
 
   bytes(): number {
-    return this.#starts.bytes() + this.#runs.bytes();
+    return this.#starts.bytes() + this.#runs.bytes() + this.#lane.byteLength;
   }
 }
