@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { Rng } from '../rng';
 import { FrameBits } from './bits';
 import { CHUNK_FRAMES } from './chunks';
 import { FrameU16 } from './u16';
 import { FrameU32 } from './u32';
 import { WholeRunTracker } from './whole-runs';
-import { Rng } from '../rng';
 
 /** A plain reference: one boolean per frame in a Map. */
 function model() {

@@ -82,16 +82,8 @@ export class WholeRunTracker {
    * tag; otherwise -1 and nothing changes (one lookup for check, tag and removal).
    */
   take(start: number, count: number): number {
-    if (count === FRAMES_PER_2MIB) {
-      const b = this.#block(start);
-      if (b >= 0) {
-        const value = this.#lane[b];
-        if (value === 0) return -1;
-        this.#lane[b] = 0;
-        this.#laneRuns--;
-        return value - 1;
-      }
-    }
+    // An aligned 2 MiB run below the lane's end is in the lane, never in the map.
+    if (count === FRAMES_PER_2MIB && this.#block(start) >= 0) return this.take2m(start);
     // Values are `count * 256 + tag`: the run's value lies in [count * 256, count * 256 + 256).
     const base = count * 256;
     const value = this.#runs.takeIfIn(start, base, base + 256);
@@ -100,6 +92,20 @@ export class WholeRunTracker {
     // The tag by subtraction: `%` on a number that is not known to be a small integer is a
     // call to fmod, several times dearer than the rest of this method.
     return value - base;
+  }
+
+  /**
+   * Forgets the aligned 2 MiB run starting at `start` when the lane holds it, and returns its
+   * tag; otherwise -1 and nothing changes (one array access; a run in the map is not looked at).
+   */
+  take2m(start: number): number {
+    const b = this.#block(start);
+    if (b < 0) return -1;
+    const value = this.#lane[b];
+    if (value === 0) return -1;
+    this.#lane[b] = 0;
+    this.#laneRuns--;
+    return value - 1;
   }
 
   /** The count of the run starting at `start`, or 0. */

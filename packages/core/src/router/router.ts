@@ -128,6 +128,15 @@ class Router implements FrameRouter {
   /** The sole owner when the huge route is that owner alone: a plain 2 MiB request goes straight to it. */
   readonly #soleHuge: FrameAllocator | null;
   /**
+   * The huge route's first choice when it is a 2 MiB block cache that freed 2 MiB pages of its
+   * zone go back to (`Zone.hugeTarget`, an owner that takes runs back piecewise), with its
+   * zone's bounds and tracker: plain 2 MiB requests skip the route there (kernel's hier2m).
+   */
+  readonly #hugeCache: StrategyNode | null = null;
+  readonly #hugeStart: number = 0;
+  readonly #hugeEnd: number = 0;
+  readonly #hugeRuns: WholeRunTracker | null = null;
+  /**
    * Frames out of the owners' hands: handed out, plus held by caches. A frame that moves
    * between a cache and the caller leaves it as it is, so the single-frame fast paths update
    * one counter (the cache's), not two; frames handed out are this less what the caches hold.
@@ -187,6 +196,21 @@ class Router implements FrameRouter {
       this.#sole !== null && huge !== null && huge.length === 1 && huge[0].allocator === this.#sole
         ? this.#sole
         : null;
+    const firstHuge = huge?.[0];
+    const hugeZone = firstHuge?.zoneRef;
+    if (
+      firstHuge !== undefined &&
+      hugeZone !== undefined &&
+      firstHuge.holdsBlocks &&
+      hugeZone.hugeTarget === firstHuge &&
+      hugeZone.piecewise &&
+      hugeZone.wholeRuns !== null
+    ) {
+      this.#hugeCache = firstHuge;
+      this.#hugeStart = hugeZone.start;
+      this.#hugeEnd = hugeZone.end;
+      this.#hugeRuns = hugeZone.wholeRuns;
+    }
   }
 
   // ---- allocation ------------------------------------------------------------------------
@@ -275,6 +299,17 @@ class Router implements FrameRouter {
         const pfn = sole.allocRun(count, options);
         if (pfn !== NO_FRAME) this.#inFlight += count;
         return pfn;
+      }
+      // Or from the block cache the route asks first, while it holds a block (it cannot fail):
+      // the block moves from the cache to the caller, so `#inFlight` stays as it is.
+      const cache = this.#hugeCache;
+      if (cache !== null && cache.cached >= FRAMES_PER_2MIB) {
+        const pfn = cache.allocator.allocRun(FRAMES_PER_2MIB, HUGE_OPTIONS);
+        if (pfn !== NO_FRAME) {
+          cache.cached -= FRAMES_PER_2MIB;
+          this.#hugeRuns!.add(pfn, FRAMES_PER_2MIB, cache.index);
+          return pfn;
+        }
       }
       align = FRAMES_PER_2MIB;
       below = Number.POSITIVE_INFINITY;
@@ -686,6 +721,21 @@ class Router implements FrameRouter {
     if (sole !== null) {
       sole.freeRun(pfn, count);
       this.#inFlight -= count;
+      return;
+    }
+    // A 2 MiB page handed out in the block cache's zone goes back to that cache, as the general
+    // path below would send it: found and forgotten in the tracker's lane, it is a valid run.
+    const cache = this.#hugeCache;
+    if (
+      count === FRAMES_PER_2MIB &&
+      cache !== null &&
+      pfn >= this.#hugeStart &&
+      pfn < this.#hugeEnd &&
+      this.#hugeRuns!.take2m(pfn) >= 0
+    ) {
+      cache.allocator.freeRun(pfn, FRAMES_PER_2MIB);
+      cache.cached += FRAMES_PER_2MIB;
+      if (cache.cached > cache.highFrames) this.#spillAbove(cache);
       return;
     }
     if (count === 1 && !this.#allDirect && this.#handed.tryClear(pfn)) {
