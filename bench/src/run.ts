@@ -153,7 +153,7 @@ export async function runSuite(options: RunOptions): Promise<SuiteResult> {
       let row: Row;
       try {
         row = profile.isolate
-          ? runLoopRowInChild(scenario, strategy, profile, natives)
+          ? fastestInChildren(scenario, strategy, profile, natives)
           : runLoopRow(scenario, strategy, recipe, profile, natives);
       } catch (error) {
         row = {
@@ -207,6 +207,21 @@ export async function runSuite(options: RunOptions): Promise<SuiteResult> {
     missing,
     nativeAvailable: Boolean(binary),
   };
+}
+
+/** `runLoopRowInChild` `profile.rowRuns` times, keeping the row with the lowest median (a skip or failure at once). */
+function fastestInChildren(
+  scenario: LoopScenario,
+  strategy: Strategy,
+  profile: Profile,
+  natives: ReadonlyMap<NativeAlgo, NativeResult>,
+): Row {
+  let best = runLoopRowInChild(scenario, strategy, profile, natives);
+  for (let run = 1; run < profile.rowRuns && best.medianNs !== undefined; run++) {
+    const row = runLoopRowInChild(scenario, strategy, profile, natives);
+    if (row.medianNs !== undefined && row.medianNs < best.medianNs) best = row;
+  }
+  return best;
 }
 
 /**
