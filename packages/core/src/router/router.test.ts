@@ -499,6 +499,9 @@ describe('freeing', () => {
     expectThrows(() => router.freeMany([high, low, low], 3), 'DOUBLE_FREE');
     expectThrows(() => router.freeMany([high, low + 10], 2), 'DOUBLE_FREE');
     expectThrows(() => router.freeMany([low, high, -1], 3), 'OUT_OF_RANGE');
+    // A bad cached frame found before the batch reaches the direct zone: judged across zones too.
+    expectThrows(() => router.freeMany([high, high, low], 3), 'DOUBLE_FREE');
+    expectThrows(() => router.freeMany([high + 5, low], 2), 'DOUBLE_FREE');
     expect(snapshot()).toEqual(before);
     // A run across the zone boundary whose cached part is handed out but whose direct part is free.
     expect(high).toBe(limit);
