@@ -68,12 +68,7 @@ export class WholeRunTracker {
 
   /** Forgets the run starting at `start` (nothing when there is none). */
   remove(start: number): void {
-    const b = this.#block(start);
-    if (b >= 0 && this.#lane[b] !== 0) {
-      this.#lane[b] = 0;
-      this.#laneRuns--;
-      return;
-    }
+    if (this.take2m(start) >= 0) return;
     if (this.#runs.take(start) !== 0) this.#starts.clear(start);
   }
 
@@ -83,7 +78,10 @@ export class WholeRunTracker {
    */
   take(start: number, count: number): number {
     // An aligned 2 MiB run below the lane's end is in the lane, never in the map.
-    if (count === FRAMES_PER_2MIB && this.#block(start) >= 0) return this.take2m(start);
+    if (count === FRAMES_PER_2MIB) {
+      const b = this.#block(start);
+      if (b >= 0) return this.#takeLane(b);
+    }
     // Values are `count * 256 + tag`: the run's value lies in [count * 256, count * 256 + 256).
     const base = count * 256;
     const value = this.#runs.takeIfIn(start, base, base + 256);
@@ -100,7 +98,11 @@ export class WholeRunTracker {
    */
   take2m(start: number): number {
     const b = this.#block(start);
-    if (b < 0) return -1;
+    return b < 0 ? -1 : this.#takeLane(b);
+  }
+
+  /** Forgets the lane's run in block `b` and returns its tag, or -1 when there is none. */
+  #takeLane(b: number): number {
     const value = this.#lane[b];
     if (value === 0) return -1;
     this.#lane[b] = 0;
