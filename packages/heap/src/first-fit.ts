@@ -7,9 +7,10 @@ import { MIN_BLOCK, NIL, SIZE_MASK, SpanAllocator, type SpanOptions, spanOptions
  * on free with boundary tags, and first fit in address order (Knuth's first fit, what @thi.ng's
  * MemPool does over one buffer): an allocation takes the lowest free block that fits, which
  * keeps live blocks packed low and leaves the high free space whole. Each span keeps its free
- * blocks in address order, and a max tree over the spans names the lowest span holding a block
- * that fits, so an allocation walks one span's list, not the heap's, and a free files its block
- * by walking its own span's list.
+ * blocks in address order, and a max tree over the spans names the lowest span that may hold a
+ * block that fits, so an allocation walks one span's list, not the heap's. A block split, or
+ * merged with a free neighbour, keeps that neighbour's place in the list (no walk); only a block
+ * freed between two live ones walks its span's list to find its place.
  */
 export function firstFitStrategy(options: SpanOptions = {}): HeapStrategy {
   const { spanFrames, emptySpans } = spanOptions('firstFitStrategy', options);
@@ -23,8 +24,10 @@ class FirstFitAllocator extends SpanAllocator {
   /** Per span slot: its first free block in address order (`NIL`: none). */
   #heads = new Uint32Array(8).fill(NIL);
   /**
-   * A max tree over the span slots: leaf `leaves + slot` is the slot's largest free block in
-   * bytes (0: none), each inner node the larger of its two children, the root at 1.
+   * A max tree over the span slots: leaf `leaves + slot` is at least the slot's largest free
+   * block in bytes (0: none), each inner node the larger of its two children, the root at 1.
+   * A leaf is raised when a larger block is filed, and lowered to the exact largest only when a
+   * search of its span finds nothing that fits (so unfiling a block never walks the list).
    */
   #tree = new Int32Array(16);
   #leaves = 8;
@@ -49,7 +52,7 @@ class FirstFitAllocator extends SpanAllocator {
     if (size > this.#tree[this.#leaves + slot]) this.#setLargest(slot, size);
   }
 
-  protected remove(link: number, size: number): void {
+  protected remove(link: number, _size: number): void {
     const slot = link >>> this.granuleShift;
     const at = this.at(link);
     const next = this.view[at + 2];
@@ -57,35 +60,37 @@ class FirstFitAllocator extends SpanAllocator {
     if (prev === NIL) this.#heads[slot] = next;
     else this.view[this.at(prev) + 2] = next;
     if (next !== NIL) this.view[this.at(next) + 3] = prev;
-    // The span's largest block left: find the next largest.
-    if (size === this.#tree[this.#leaves + slot]) {
-      let largest = 0;
-      for (let l = this.#heads[slot]; l !== NIL; ) {
-        const a = this.at(l);
-        const s = this.view[a] & SIZE_MASK;
-        if (s > largest) largest = s;
-        l = this.view[a + 2];
-      }
-      this.#setLargest(slot, largest);
-    }
+  }
+
+  protected override replace(oldLink: number, _oldSize: number, link: number, size: number): void {
+    const slot = link >>> this.granuleShift;
+    // `link` takes `oldLink`'s place: no free block lies between them.
+    if (link !== oldLink && this.relink(oldLink, link)) this.#heads[slot] = link;
+    if (size > this.#tree[this.#leaves + slot]) this.#setLargest(slot, size);
   }
 
   protected find(need: number, align: number): number {
     const tree = this.#tree;
     // Any block of at least `least` bytes fits, whatever gap the alignment asks for in front.
     const least = align <= 16 ? need : need + align + MIN_BLOCK;
-    if (tree[1] < least) return NIL;
-    // Down the tree to the lowest span holding such a block.
-    let node = 1;
-    while (node < this.#leaves) {
-      node <<= 1;
-      if (tree[node] < least) node++;
-    }
-    for (let link = this.#heads[node - this.#leaves]; link !== NIL; ) {
-      const at = this.at(link);
-      const size = this.view[at] & SIZE_MASK;
-      if (size >= need && (align <= 16 || size >= need + this.alignedGap(link, align))) return link;
-      link = this.view[at + 2];
+    while (tree[1] >= least) {
+      // Down the tree to the lowest span that may hold such a block.
+      let node = 1;
+      while (node < this.#leaves) {
+        node <<= 1;
+        if (tree[node] < least) node++;
+      }
+      const slot = node - this.#leaves;
+      let largest = 0;
+      for (let link = this.#heads[slot]; link !== NIL; ) {
+        const at = this.at(link);
+        const size = this.view[at] & SIZE_MASK;
+        if (size >= need && (align <= 16 || size >= need + this.alignedGap(link, align))) return link;
+        if (size > largest) largest = size;
+        link = this.view[at + 2];
+      }
+      // Nothing here fits: the span's bound becomes its largest block, which is below `least`.
+      this.#setLargest(slot, largest);
     }
     return NIL;
   }

@@ -430,6 +430,50 @@ describe('first-fit', () => {
     expect(heap.malloc(500)).toBe(high[0]);
     expect(heap.malloc(40)).toBe(low[0] + 928);
   });
+
+  it('looks past a span whose largest block is gone, and back into it once a block there is freed', () => {
+    const { pmm, used } = setup();
+    const heap = createHeap(pmm, {
+      strategy: firstFitStrategy({ spanFrames: 1, emptySpans: 4 }),
+      cacheBytes: 0,
+    });
+    const frameOf = (address: number) => Math.floor(address / FRAME_BYTES);
+    // Two 2016-byte blocks fill the first span but for 48 bytes: its largest free block was
+    // 4080 bytes, then 2064, now 48, while its bound in the span tree is only lowered by a search.
+    const x = heap.malloc(2000);
+    const y = heap.malloc(2000);
+    expect(frameOf(y)).toBe(frameOf(x));
+    expect(used()).toBe(1);
+    // The search finds nothing in that span, so a new span serves it (and the search ends).
+    const z = heap.malloc(2000);
+    expect(frameOf(z)).not.toBe(frameOf(x));
+    expect(used()).toBe(2);
+    // Freed, x's block is the lowest that fits again: the first span's bound was raised.
+    heap.free(x);
+    expect(heap.malloc(1500)).toBe(x);
+    // 1500 bytes is a class (a 1520-byte block); the 496 bytes left of x's block, just above
+    // it, are now the lowest home of a small request, below the 48 left after y.
+    expect(heap.malloc(30)).toBe(x + 1520);
+    expect(heap.malloc(30)).toBe(x + 1520 + 48);
+    expect(used()).toBe(2);
+  });
+
+  it('finds a block that merging made larger than its span held before', () => {
+    const { pmm, used } = setup();
+    const heap = createHeap(pmm, {
+      strategy: firstFitStrategy({ spanFrames: 1, emptySpans: 4 }),
+      cacheBytes: 0,
+    });
+    const a = heap.malloc(2000);
+    const b = heap.malloc(2000);
+    heap.malloc(2000); // a second span; the first one's bound is now its 48-byte block
+    expect(used()).toBe(2);
+    heap.free(a);
+    // b merges with a's block and the 48 bytes after it: one 4080-byte block, found at once.
+    heap.free(b);
+    expect(heap.malloc(3000)).toBe(a);
+    expect(used()).toBe(2);
+  });
 });
 
 describe('blocks()', () => {

@@ -119,8 +119,34 @@ export abstract class SpanAllocator implements ByteAllocator {
   protected abstract remove(link: number, size: number): void;
   /** A free block that holds `need` bytes at an `align`ed payload (see `alignedGap`), or `NIL`. */
   protected abstract find(need: number, align: number): number;
+  /**
+   * The free block `oldLink` of `oldSize` bytes becomes `link` of `size` bytes, with no other
+   * free block between the two (a split's rest, or a merge with a free neighbour): it may keep its
+   * place in an address-ordered list. By default, unfiled and filed again.
+   */
+  protected replace(oldLink: number, oldSize: number, link: number, size: number): void {
+    this.remove(oldLink, oldSize);
+    this.insert(link, size);
+  }
 
   // ---- links ----
+  /**
+   * Puts the block `link` where `oldLink` is in a doubly-linked free list (links at +2 next,
+   * +3 previous); true when `oldLink` was the list's head, which the caller then points at `link`.
+   */
+  protected relink(oldLink: number, link: number): boolean {
+    const old = this.at(oldLink);
+    const next = this.view[old + 2];
+    const prev = this.view[old + 3];
+    const at = this.at(link);
+    const view = this.view;
+    view[at + 2] = next;
+    view[at + 3] = prev;
+    if (prev !== NIL) this.view[this.at(prev) + 2] = link;
+    if (next !== NIL) this.view[this.at(next) + 3] = link;
+    return prev === NIL;
+  }
+
   /** Decodes `link` into `this.view`; returns the block header's word index (links at +2, +3). */
   protected at(link: number): number {
     // Links are below 2^32 (not frame numbers), so shifting them is exact.
@@ -158,20 +184,18 @@ export abstract class SpanAllocator implements ByteAllocator {
     let offset = (link & this.granuleMask) * 16 + 8;
     let header = view[base + (offset >>> 2)];
     let blockSize = header & SIZE_MASK;
-    this.remove(link, blockSize);
-    this.#freeBlockBytes -= blockSize;
-    this.#freeBlocks--;
-    if (align > 16) {
-      const gap = this.alignedGap(link, align);
-      if (gap > 0) {
-        // The gap in front stays a free block; the allocation starts after it.
-        view[base + (offset >>> 2)] = gap | (header & PREV_IN_USE);
-        view[base + ((offset + gap) >>> 2) - 1] = gap;
-        this.#file(link, gap);
-        offset += gap;
-        blockSize -= gap;
-        header = 0;
-      }
+    const gap = align > 16 ? this.alignedGap(link, align) : 0;
+    // The common split: the rest, just above, takes the block's place among the free blocks.
+    const split = gap === 0 && blockSize - need >= MIN_BLOCK;
+    if (!split) this.#unfile(link, blockSize);
+    if (gap > 0) {
+      // The gap in front stays a free block; the allocation starts after it.
+      view[base + (offset >>> 2)] = gap | (header & PREV_IN_USE);
+      view[base + ((offset + gap) >>> 2) - 1] = gap;
+      this.#file(link, gap);
+      offset += gap;
+      blockSize -= gap;
+      header = 0;
     }
     const rest = blockSize - need;
     if (rest >= MIN_BLOCK) {
@@ -179,7 +203,9 @@ export abstract class SpanAllocator implements ByteAllocator {
       const after = offset + need;
       view[base + (after >>> 2)] = rest | PREV_IN_USE;
       view[base + ((after + rest) >>> 2) - 1] = rest;
-      this.#file(slot * this.granules + ((after - 8) >>> 4), rest);
+      const restLink = slot * this.granules + ((after - 8) >>> 4);
+      if (split) this.#refile(link, blockSize, restLink, rest);
+      else this.#file(restLink, rest);
       blockSize = need;
     } else {
       view[base + (offset >>> 2)] = blockSize | IN_USE | (header & PREV_IN_USE);
@@ -216,31 +242,40 @@ export abstract class SpanAllocator implements ByteAllocator {
     const row = smallClass(usable);
     this.#classObjects[row]--;
     this.#classBytes[row] -= usable;
-    // Coalesce with the next block, then the previous one.
+    // Coalesce with the next block and the previous one: the merged block takes a free
+    // neighbour's place among the free blocks (the previous one's, else the next one's).
+    const granules = this.granules;
     const nextAt = base + ((offset + size) >>> 2);
     const next = view[nextAt];
-    if ((next & IN_USE) === 0) {
-      const nextSize = next & SIZE_MASK;
-      this.#unfile(slot * this.granules + ((offset + size - 8) >>> 4), nextSize);
-      size += nextSize;
-    } else view[nextAt] = next & ~PREV_IN_USE;
-    if ((header & PREV_IN_USE) === 0) {
-      const prevSize = view[base + (offset >>> 2) - 1];
+    const nextFree = (next & IN_USE) === 0;
+    const nextSize = next & SIZE_MASK;
+    const nextLink = slot * granules + ((offset + size - 8) >>> 4);
+    if (!nextFree) view[nextAt] = next & ~PREV_IN_USE;
+    const prevFree = (header & PREV_IN_USE) === 0;
+    const prevSize = prevFree ? view[base + (offset >>> 2) - 1] : 0;
+    const prevLink = slot * granules + ((offset - prevSize - 8) >>> 4);
+    if (--this.#live[slot] === 0) {
+      this.#emptySpans++;
+      if (this.#emptySpans > this.#keepEmpty) {
+        if (nextFree) this.#unfile(nextLink, nextSize);
+        if (prevFree) this.#unfile(prevLink, prevSize);
+        this.#giveBack(slot);
+        return usable;
+      }
+    }
+    if (nextFree) size += nextSize;
+    if (prevFree) {
+      if (nextFree) this.#unfile(nextLink, nextSize);
       offset -= prevSize;
-      this.#unfile(slot * this.granules + ((offset - 8) >>> 4), prevSize);
       size += prevSize;
       header = view[base + (offset >>> 2)];
     }
     view[base + (offset >>> 2)] = size | (header & PREV_IN_USE);
     view[base + ((offset + size) >>> 2) - 1] = size;
-    if (--this.#live[slot] === 0) {
-      this.#emptySpans++;
-      if (this.#emptySpans > this.#keepEmpty) {
-        this.#giveBack(slot);
-        return usable;
-      }
-    }
-    this.#file(slot * this.granules + ((offset - 8) >>> 4), size);
+    const link = slot * granules + ((offset - 8) >>> 4);
+    if (prevFree) this.#refile(prevLink, prevSize, link, size);
+    else if (nextFree) this.#refile(nextLink, nextSize, link, size);
+    else this.#file(link, size);
     return usable;
   }
 
@@ -309,6 +344,11 @@ export abstract class SpanAllocator implements ByteAllocator {
     this.#freeBlockBytes -= size;
     this.#freeBlocks--;
     this.remove(link, size);
+  }
+
+  #refile(oldLink: number, oldSize: number, link: number, size: number): void {
+    this.#freeBlockBytes += size - oldSize;
+    this.replace(oldLink, oldSize, link, size);
   }
 
   /** Takes a new span and files it as one free block; false when no frame is left (or links would overflow). */

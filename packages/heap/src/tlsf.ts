@@ -66,6 +66,14 @@ class TlsfAllocator extends SpanAllocator {
     }
   }
 
+  protected override replace(oldLink: number, oldSize: number, link: number, size: number): void {
+    const list = this.#mapping(size);
+    if (list !== this.#mapping(oldSize)) {
+      this.remove(oldLink, oldSize);
+      this.insert(link, size);
+    } else if (link !== oldLink && this.relink(oldLink, link)) this.#heads[list] = link;
+  }
+
   /** TLSF's mapping_search: rounds up to the start of the next list, so any block of the chosen list fits. */
   protected override searchBytes(need: number, align: number): number {
     let size = super.searchBytes(need, align);
