@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { createFrameSpace, type FrameAllocator, type FrameSpace } from '@framekit/core';
 import { createBaselineAllocator } from '@framekit/core/testing';
 import { MemPool } from '@thi.ng/malloc';
@@ -5,6 +6,7 @@ import { measure, type Timing } from './measure';
 import { type NativeResult, runNative } from './native';
 import { drawIndices, drawSizes } from './prng';
 import type { Profile } from './profiles';
+import { fastestOf, runScriptInChild } from './row-process';
 import { uniqueSource } from './scenarios';
 import { tryImport } from './strategies';
 
@@ -49,7 +51,7 @@ export interface HeapResult {
   readonly peaks: readonly HeapPeakRow[];
 }
 
-interface HeapScenario {
+export interface HeapScenario {
   readonly id: string;
   readonly title: string;
   readonly loop: 'lifo' | 'random';
@@ -61,6 +63,9 @@ interface HeapScenario {
   readonly targets: readonly string[];
   readonly native?: 'lifo' | 'random';
 }
+
+/** The child process that times one heap row (`timeHeapRow`). */
+const HEAP_ROW_CHILD = fileURLToPath(new URL('./heap-row-child.ts', import.meta.url));
 
 const PER_CALL = 64;
 const DRAWS = 65536;
@@ -111,6 +116,38 @@ export function heapScenarios(profile: Profile): HeapScenario[] {
   ];
 }
 
+/**
+ * One heap row in this process: `target` over a fresh space (or buffer) running `scenario`'s
+ * loop on its drawn sizes. With `isolate`, the suite runs it in child processes
+ * (`heap-row-child.ts`), the faster of `rowRuns` kept: in one process the heap rows share the
+ * heap's methods, so the type feedback of one strategy would slow the next.
+ */
+export function timeHeapRow(
+  scenario: HeapScenario,
+  target: string,
+  heapModule: HeapModule,
+  makePmm: (space: FrameSpace) => FrameAllocator,
+  frames: number,
+  profile: Profile,
+): Timing {
+  const sizes = drawSizes(SEED, DRAWS, scenario.sizeMin, scenario.sizeMax);
+  const picks = scenario.hold ? drawIndices(SEED + 1, DRAWS, scenario.hold) : undefined;
+  const call = compile(scenario, makeTarget(target, heapModule, makePmm, frames), sizes, picks);
+  return measure(`${scenario.id}/${target}`, call, PER_CALL, profile);
+}
+
+/** The heap package and the frame allocator under it (the bitmap, else the baseline); undefined without the heap. */
+export async function loadHeap(): Promise<
+  { heapModule: HeapModule; makePmm: (space: FrameSpace) => FrameAllocator } | undefined
+> {
+  const heapModule: HeapModule = await tryImport('@framekit/heap');
+  if (!heapModule) return undefined;
+  const bitmap = await tryImport('@framekit/alloc-bitmap');
+  const makePmm = (space: FrameSpace): FrameAllocator =>
+    bitmap ? bitmap.createBitmapAllocator(space) : createBaselineAllocator(space);
+  return { heapModule, makePmm };
+}
+
 /** What a timed loop calls: `malloc(size)` → address (MemPool: 0 when full; the heap: -1), `free(address)`. */
 interface ByteTarget {
   malloc(size: number): number;
@@ -139,7 +176,7 @@ const LOOPS = {
 type HeapModule = any;
 
 /** Frames of the dense space (and bytes of MemPool's buffer): 128 MiB, 32 MiB in the tiny profile. */
-function spaceFrames(profile: Profile): number {
+export function spaceFrames(profile: Profile): number {
   return profile.name === 'full' ? 32768 : 8192;
 }
 
@@ -153,18 +190,14 @@ export async function runHeapScenarios(
   want: (id: string) => boolean,
   log: (line: string) => void,
 ): Promise<HeapResult | undefined> {
-  const heapModule: HeapModule = await tryImport('@framekit/heap');
-  if (!heapModule) return undefined;
-  const bitmap = await tryImport('@framekit/alloc-bitmap');
-  const makePmm = (space: FrameSpace): FrameAllocator =>
-    bitmap ? bitmap.createBitmapAllocator(space) : createBaselineAllocator(space);
+  const loaded = await loadHeap();
+  if (!loaded) return undefined;
+  const { heapModule, makePmm } = loaded;
   const frames = spaceFrames(profile);
   const rows: HeapRow[] = [];
   for (const scenario of heapScenarios(profile)) {
     if (!want(scenario.id)) continue;
     log(`• ${scenario.id}: ${scenario.title}`);
-    const sizes = drawSizes(SEED, DRAWS, scenario.sizeMin, scenario.sizeMax);
-    const picks = scenario.hold ? drawIndices(SEED + 1, DRAWS, scenario.hold) : undefined;
     let native: NativeResult | undefined;
     if (binary && scenario.native) {
       native = runNative(binary, 'slab', scenario.native, {
@@ -185,9 +218,18 @@ export async function runHeapScenarios(
     for (const target of scenario.targets) {
       let row: HeapRow;
       try {
-        const made = makeTarget(target, heapModule, makePmm, frames);
-        const call = compile(scenario, made, sizes, picks);
-        const timing = measure(`${scenario.id}/${target}`, call, PER_CALL, profile);
+        const timing = profile.isolate
+          ? fastestOf(
+              profile.rowRuns,
+              () =>
+                runScriptInChild<Timing>(
+                  HEAP_ROW_CHILD,
+                  { scenarioId: scenario.id, target, profile: profile.name },
+                  profile.childLimits.timeoutMs,
+                ),
+              (t) => t.medianNs,
+            )
+          : timeHeapRow(scenario, target, heapModule, makePmm, frames, profile);
         row = {
           scenario: scenario.id,
           target,

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createFrameSpace, type FrameAllocator, type FrameSpace } from '@framekit/core';
 import { fillFrames } from '@framekit/core/plugin';
@@ -11,6 +10,7 @@ import { measure, measureSlow, type Timing } from './measure';
 import { extraMemory } from './memory';
 import { buildNative, type NativeAlgo, type NativeResult, runNative } from './native';
 import type { Profile } from './profiles';
+import { fastestOf, runScriptInChild } from './row-process';
 import { type LoopScenario, loopArgs, makeLoop } from './scenarios';
 import { type Loaded, loadStrategies, type Strategy } from './strategies';
 import { loopScenarios } from './suite';
@@ -216,12 +216,11 @@ function fastestInChildren(
   profile: Profile,
   natives: ReadonlyMap<NativeAlgo, NativeResult>,
 ): Row {
-  let best = runLoopRowInChild(scenario, strategy, profile, natives);
-  for (let run = 1; run < profile.rowRuns && best.medianNs !== undefined; run++) {
-    const row = runLoopRowInChild(scenario, strategy, profile, natives);
-    if (row.medianNs !== undefined && row.medianNs < best.medianNs) best = row;
-  }
-  return best;
+  return fastestOf(
+    profile.rowRuns,
+    () => runLoopRowInChild(scenario, strategy, profile, natives),
+    (row) => row.medianNs,
+  );
 }
 
 /**
@@ -242,23 +241,7 @@ function runLoopRowInChild(
     profile: profile.name,
     natives: [...natives],
   };
-  const child = spawnSync(
-    process.execPath,
-    ['--expose-gc', '--conditions=@framekit/source', '--import', 'tsx', ROW_CHILD, JSON.stringify(job)],
-    { encoding: 'utf8', timeout: profile.childLimits.timeoutMs, maxBuffer: 16 * 2 ** 20 },
-  );
-  const line = child.stdout?.trim().split('\n').pop() ?? '';
-  if (child.status !== 0 || !line.startsWith('{')) {
-    const reason =
-      child.error?.message ??
-      child.stderr
-        ?.trim()
-        .split('\n')
-        .find((l) => /Error|error/.test(l)) ??
-      `exit code ${child.status}`;
-    throw new Error(reason.slice(0, 200));
-  }
-  return JSON.parse(line) as Row;
+  return runScriptInChild<Row>(ROW_CHILD, job, profile.childLimits.timeoutMs);
 }
 
 export function runLoopRow(

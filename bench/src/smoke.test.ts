@@ -53,6 +53,18 @@ describe('bench suite (tiny profile)', () => {
     expect(rows.find((r) => r.strategy === 'router:kernel')?.servedBy).toBe('stack');
   }, 120_000);
 
+  it('times each heap row in child processes of its own when the profile isolates (the faster of two)', async () => {
+    const profile = { ...PROFILES.tiny, isolate: true, rowRuns: 2 };
+    const result = await runSuite({ profile, only: ['heap-lifo'] });
+    const rows = result.heap?.rows.filter((r) => r.scenario === 'heap-lifo') ?? [];
+    expect(rows.map((r) => r.target)).toEqual(expect.arrayContaining(['heap:slab', 'heap:tlsf', 'peer:MemPool']));
+    for (const row of rows) {
+      expect(row.skipped ?? '', row.target).toBe('');
+      expect(row.timing?.medianNs, row.target).toBeGreaterThan(0);
+    }
+    expect(rows.find((r) => r.target === 'heap:slab')?.speedup).toBeGreaterThan(0);
+  }, 180_000);
+
   it('runs every scenario, strategy and reference, and renders the report', async () => {
     if (!cc) console.warn(`bench smoke: ${noCc}; the TypeScript rows still run`);
     const result = await runSuite({ profile: PROFILES.tiny });
