@@ -48,7 +48,7 @@ export const PROFILES: Readonly<Record<Profile['name'], Profile>> = {
       { map: '12t', reps: 1 },
     ],
     isolate: true,
-    rowRuns: 2,
+    rowRuns: 3,
     childLimits: { maxRssBytes: 8 * GiB, timeoutMs: 120_000 },
     vmBytes: 256 * MiB,
   },
