@@ -57,7 +57,9 @@ describe('bench suite (tiny profile)', () => {
     const profile = { ...PROFILES.tiny, isolate: true, rowRuns: 2 };
     const result = await runSuite({ profile, only: ['heap-lifo'] });
     const rows = result.heap?.rows.filter((r) => r.scenario === 'heap-lifo') ?? [];
-    expect(rows.map((r) => r.target)).toEqual(expect.arrayContaining(['heap:slab', 'heap:tlsf', 'peer:MemPool']));
+    expect(rows.map((r) => r.target)).toEqual(
+      expect.arrayContaining(['heap:slab', 'heap:tlsf', 'peer:MemPool']),
+    );
     for (const row of rows) {
       expect(row.skipped ?? '', row.target).toBe('');
       expect(row.timing?.medianNs, row.target).toBeGreaterThan(0);
