@@ -21,7 +21,7 @@ import {
 } from '@framekit/core/plugin';
 import { BUDDY_CAPABILITIES, type BuddyAllocator } from './api';
 import { Area, MAX_AREA_FRAMES, type OrderTotals, POW2 } from './area';
-import { LevelBitmap } from './level-bitmap';
+import { LevelBitmap, lowestBit } from './level-bitmap';
 import type { ResolvedBuddyOptions } from './options';
 
 /**
@@ -92,15 +92,9 @@ export class BuddyFrameAllocator implements BuddyAllocator {
     if (area !== undefined) {
       // One area (the usual case): its lowest order-0 block, else the lowest of the smallest
       // order above, split down; the upper halves go to the lower orders. Some order holds a
-      // block (frames are free), so the loop returns.
-      const blocks = area.blocks;
-      const max = this.maxOrder;
-      for (let o = 0; o <= max; o++) {
-        if (blocks[o] !== 0) {
-          this.#free--;
-          return area.base + area.take(o, 0);
-        }
-      }
+      // block (frames are free).
+      this.#free--;
+      return area.base + area.take(lowestBit(area.orders), 0);
     }
     return this.#takeBlock(0, 1, Number.POSITIVE_INFINITY);
   }
@@ -129,15 +123,12 @@ export class BuddyFrameAllocator implements BuddyAllocator {
     if (area !== undefined && below === Number.POSITIVE_INFINITY) {
       // One area, no bound: the lowest block of the smallest order that holds the run, taken
       // in one step (no separate search); the tail past `count` goes back at once.
-      const blocks = area.blocks;
-      for (let o = order; o <= this.maxOrder; o++) {
-        if (blocks[o] === 0) continue;
-        const head = area.base + area.take(o, order);
-        if (count < POW2[order]) area.release(head + count, head + POW2[order]);
-        this.#free -= count;
-        return head;
-      }
-      return NO_FRAME;
+      const orders = area.orders >>> order;
+      if (orders === 0) return NO_FRAME;
+      const head = area.base + area.take(order + lowestBit(orders), order);
+      if (count < POW2[order]) area.release(head + count, head + POW2[order]);
+      this.#free -= count;
+      return head;
     }
     return this.#takeBlock(order, count, below);
   }
@@ -163,9 +154,11 @@ export class BuddyFrameAllocator implements BuddyAllocator {
   #findBlock(order: number, count: number, below: number): number {
     const single = this.#single;
     if (single !== undefined) {
-      const blocks = single.blocks;
-      for (let o = order; o <= this.maxOrder; o++) {
-        if (blocks[o] === 0) continue;
+      // The orders from `order` up that hold a block, smallest first.
+      let orders = single.orders >>> order;
+      while (orders !== 0) {
+        const o = order + lowestBit(orders);
+        orders &= orders - 1;
         const head = single.lowest(o);
         if (head + count > below) continue;
         this.#hitArea = 0;

@@ -1,4 +1,4 @@
-import type { LevelBitmap } from './level-bitmap';
+import { type LevelBitmap, lowestBit } from './level-bitmap';
 
 /**
  * Block sizes in frames, `2^order` for orders 0 … 18, as 32-bit integers: heads and offsets
@@ -22,19 +22,19 @@ export interface OrderTotals {
   readonly areas: LevelBitmap[] | undefined;
 }
 
-/** Index of the lowest set bit of a non-zero 32-bit word. */
-function lowestBit(word: number): number {
-  return 31 - Math.clz32(word & -word);
-}
-
 /**
  * The free blocks of one contiguous stretch of usable frames `[start, end)`: one bitmap per
  * order, bit `i` of order `o` set while the block `[base + i·2^o, base + (i+1)·2^o)` is free
  * and whole (its buddy is not free at the same order, or `o` is the top order). `base` is
  * `start` rounded down to a top-order block, so blocks are naturally aligned in absolute frame
- * numbers. Each order's bitmap has summary levels above it (bit `w` of level `L + 1` set while
- * word `w` of level `L` is non-zero), so the lowest free block of an order, the next one after
- * an index, and "is any frame of this run free" take O(levels) words, never a scan. All of an
+ * numbers. Each order's bitmap has summary levels above it, kept as upper bounds: bit `w` of
+ * level `L + 1` is set whenever word `w` of level `L` is non-zero, and may stay set after the
+ * word empties. A set climbs only until it meets a summary bit already set, a clear touches
+ * the bitmap alone, and a search that descends into an empty word clears the stale bit above
+ * it (each stale bit is cleared once, paid for by the clear that left it). So the lowest free
+ * block of an order, the next one after an index, and "is any frame of this run free" take
+ * O(levels) words amortized, never a scan; a block freed and taken again at the same place
+ * (LIFO) touches one word per order instead of one per level. All of an
  * area's bitmaps live in ONE `Int32Array` (`words`), addressed through offset tables, so the
  * hot paths are straight typed-array code. Metadata: about 2 bits per frame of the stretch.
  *
@@ -58,8 +58,10 @@ export class Area {
   readonly off0: Int32Array;
   /** Bits (blocks) per order. */
   readonly bits: Float64Array;
-  /** Free blocks per order in this area. */
-  readonly blocks: Float64Array;
+  /** Free blocks per order in this area (at most 2^31 each). */
+  readonly blocks: Int32Array;
+  /** Bit `o` set while order `o` holds a free block here: the smallest order at or above `k` that holds one is one `ctz` away. */
+  orders = 0;
   /**
    * Per order, a word of the bitmap at or before its lowest non-zero word: raised by `first`
    * when it finds that word, lowered by every set below it. The lowest block is then usually
@@ -104,7 +106,7 @@ export class Area {
       this.off0[o] = this.off[o * LEVELS];
     }
     this.words = new Int32Array(total);
-    this.blocks = new Float64Array(orders);
+    this.blocks = new Int32Array(orders);
     this.#low = new Int32Array(orders);
     this.#shared = totals.areas;
   }
@@ -135,29 +137,21 @@ export class Area {
     const n = this.levels[o];
     const p = o * LEVELS;
     if (i >>> 5 < this.#low[o]) this.#low[o] = i >>> 5;
+    // Up the levels until a summary bit is set already (the levels above it are then too).
     let index = i;
     for (let l = 0; l < n; l++) {
       const w = off[p + l] + (index >>> 5);
       const old = words[w];
-      words[w] = old | (1 << (index & 31));
-      if (old !== 0) return;
+      const bit = 1 << (index & 31);
+      if ((old & bit) !== 0) return;
+      words[w] = old | bit;
       index >>>= 5;
     }
   }
 
+  /** Clears bit `i` of order `o` in the bitmap alone: the summaries above stay upper bounds. */
   #clear(o: number, i: number): void {
-    const words = this.words;
-    const off = this.off;
-    const n = this.levels[o];
-    const p = o * LEVELS;
-    let index = i;
-    for (let l = 0; l < n; l++) {
-      const w = off[p + l] + (index >>> 5);
-      const now = words[w] & ~(1 << (index & 31));
-      words[w] = now;
-      if (now !== 0) return;
-      index >>>= 5;
-    }
+    this.words[this.off0[o] + (i >>> 5)] &= ~(1 << (i & 31));
   }
 
   /**
@@ -178,7 +172,11 @@ export class Area {
     return i;
   }
 
-  /** The lowest set bit `>= i` of order `o`, or -1: up the summaries to a non-zero word, then down. */
+  /**
+   * The lowest set bit `>= i` of order `o`, or -1: up the summaries to a non-zero word, then
+   * down. A summary bit whose word below is empty is stale: it is cleared and the search goes
+   * on from the next bit of its level.
+   */
   next(o: number, i: number): number {
     if (i >= this.bits[o]) return -1;
     const words = this.words;
@@ -189,57 +187,56 @@ export class Area {
     let l = 0;
     let index = i;
     for (;;) {
+      // Up: the lowest set bit at or after `index` of level `l`.
       const w = index >>> 5;
       if (w >= count[p + l]) return -1;
       const masked = words[off[p + l] + w] & (-1 << (index & 31));
-      if (masked !== 0) {
-        index = w * 32 + lowestBit(masked);
-        break;
+      if (masked === 0) {
+        if (l + 1 === n) return -1;
+        index = w + 1;
+        l++;
+        continue;
       }
-      if (l + 1 === n) return -1;
-      index = w + 1;
-      l++;
+      index = w * 32 + lowestBit(masked);
+      // Down: every word below a set summary bit lies past `i`, so the whole word counts.
+      while (l > 0) {
+        const word = words[off[p + l - 1] + index];
+        if (word === 0) break;
+        l--;
+        index = index * 32 + lowestBit(word);
+      }
+      if (l === 0) return index;
+      // Stale: clear it and go on after it at its own level.
+      words[off[p + l] + (index >>> 5)] &= ~(1 << (index & 31));
+      index++;
     }
-    while (l > 0) {
-      l--;
-      index = index * 32 + lowestBit(words[off[p + l] + index]);
-    }
-    return index;
   }
 
   /**
-   * True when a bit in `[lo, hi]` of order `o` is set. The partial words at both ends are
-   * masked; the whole words between are asked of the summary level above, and so on up:
-   * O(levels) words whatever the span.
+   * True when a bit in `[lo, hi]` of order `o` is set: the partial first word is read, the
+   * rest asked of the summaries (`next`), O(levels) words amortized whatever the span.
    */
   anyIn(o: number, lo: number, hi: number): boolean {
-    const words = this.words;
-    const off = this.off;
-    const n = this.levels[o];
-    const p = o * LEVELS;
-    let a = lo;
-    let b = hi;
-    for (let l = 0; l < n; l++) {
-      const at = off[p + l];
-      let w = a >>> 5;
-      let last = b >>> 5;
-      if (w === last) return (words[at + w] & (-1 << (a & 31)) & (-1 >>> (31 - (b & 31)))) !== 0;
-      if ((a & 31) !== 0) {
-        if ((words[at + w] & (-1 << (a & 31))) !== 0) return true;
-        w++;
-      }
-      if ((b & 31) !== 31) {
-        if ((words[at + last] & (-1 >>> (31 - (b & 31)))) !== 0) return true;
-        last--;
-      }
-      if (w > last) return false;
-      a = w;
-      b = last;
-    }
-    return false;
+    const first = this.words[this.off0[o] + (lo >>> 5)] & (-1 << (lo & 31));
+    if (first !== 0) return lowestBit(first) + (lo & ~31) <= hi;
+    if ((lo | 31) >= hi) return false;
+    const i = this.next(o, (lo | 31) + 1);
+    return i >= 0 && i <= hi;
   }
 
   // ---- blocks -------------------------------------------------------------------------
+
+  /** Order `o` holds its first free block here. */
+  #gained(o: number): void {
+    this.orders |= 1 << o;
+    if (this.#shared !== undefined) this.#shared[o].set(this.index);
+  }
+
+  /** Order `o` holds no free block here any more. */
+  #lost(o: number): void {
+    this.orders &= ~(1 << o);
+    if (this.#shared !== undefined) this.#shared[o].clear(this.index);
+  }
 
   /** True when `[head, head + 2^order)` is a free block. */
   has(order: number, head: number): boolean {
@@ -248,12 +245,12 @@ export class Area {
 
   add(order: number, head: number): void {
     this.#set(order, (head - this.base) >>> order);
-    if (this.blocks[order]++ === 0 && this.#shared !== undefined) this.#shared[order].set(this.index);
+    if (this.blocks[order]++ === 0) this.#gained(order);
   }
 
   remove(order: number, head: number): void {
     this.#clear(order, (head - this.base) >>> order);
-    if (--this.blocks[order] === 0 && this.#shared !== undefined) this.#shared[order].clear(this.index);
+    if (--this.blocks[order] === 0) this.#lost(order);
   }
 
   /** The lowest free block of `order` (its head), or -1. */
@@ -291,7 +288,6 @@ export class Area {
     const words = this.words;
     const off0 = this.off0;
     const blocks = this.blocks;
-    const shared = this.#shared;
     const max = this.maxOrder;
     let j = i;
     let k = o;
@@ -299,12 +295,12 @@ export class Area {
       const buddy = j ^ 1;
       if (((words[off0[k] + (buddy >>> 5)] >>> (buddy & 31)) & 1) === 0) break;
       this.#clear(k, buddy);
-      if (--blocks[k] === 0 && shared !== undefined) shared[k].clear(this.index);
+      if (--blocks[k] === 0) this.#lost(k);
       j >>>= 1;
       k++;
     }
     this.#set(k, j);
-    if (blocks[k]++ === 0 && shared !== undefined) shared[k].set(this.index);
+    if (blocks[k]++ === 0) this.#gained(k);
   }
 
   /**
@@ -316,14 +312,13 @@ export class Area {
     const i = this.first(order);
     this.#clear(order, i);
     const blocks = this.blocks;
-    const shared = this.#shared;
-    if (--blocks[order] === 0 && shared !== undefined) shared[order].clear(this.index);
+    if (--blocks[order] === 0) this.#lost(order);
     // In-area indices (< 2^31): the lower half of block `j` is block `2j` one order down.
     let j = i;
     for (let o = order - 1; o >= want; o--) {
       j <<= 1;
       this.#set(o, j + 1);
-      if (blocks[o]++ === 0 && shared !== undefined) shared[o].set(this.index);
+      if (blocks[o]++ === 0) this.#gained(o);
     }
     return i << order;
   }
@@ -362,7 +357,7 @@ export class Area {
       if ((word & (1 << ((j ^ 1) & 31))) !== 0) break;
     }
     this.#set(0, i);
-    if (this.blocks[0]++ === 0 && this.#shared !== undefined) this.#shared[0].set(this.index);
+    if (this.blocks[0]++ === 0) this.#gained(0);
     return true;
   }
 
@@ -412,20 +407,26 @@ export class Area {
     return this.anyFreeAt((from - this.base) >>> 0, (to - 1 - this.base) >>> 0);
   }
 
-  /** `anyFreeIn` over the in-area offsets `[lo, hi]` (inclusive, < 2^31). */
+  /**
+   * `anyFreeIn` over the in-area offsets `[lo, hi]` (inclusive, < 2^31). Only orders that hold
+   * a free block are asked: those whose blocks are smaller than the run a span of bits each,
+   * the larger ones the one bit of the block that holds the run.
+   */
   anyFreeAt(lo: number, hi: number): boolean {
-    const max = this.maxOrder;
-    const blocks = this.blocks;
-    let o = 0;
-    // Orders whose blocks are smaller than the run: a span of bits each (none when the order
-    // holds no block at all).
-    for (; o <= max && lo >>> o !== hi >>> o; o++) {
-      if (blocks[o] !== 0 && this.anyIn(o, lo >>> o, hi >>> o)) return true;
+    // Orders below `split` see the run as two or more blocks; from `split` up, as one.
+    const split = Math.min(this.maxOrder + 1, 32 - Math.clz32(lo ^ hi));
+    let orders = this.orders & ((1 << split) - 1);
+    while (orders !== 0) {
+      const o = lowestBit(orders);
+      orders &= orders - 1;
+      if (this.anyIn(o, lo >>> o, hi >>> o)) return true;
     }
-    // From here up the run lies inside one block of the order: one bit each.
     const words = this.words;
     const off0 = this.off0;
-    for (; o <= max; o++) {
+    orders = this.orders >>> split;
+    while (orders !== 0) {
+      const o = split + lowestBit(orders);
+      orders &= orders - 1;
       const i = lo >>> o;
       if (((words[off0[o] + (i >>> 5)] >>> (i & 31)) & 1) !== 0) return true;
     }

@@ -71,6 +71,6 @@ export class LevelBitmap {
 }
 
 /** Index of the lowest set bit of a non-zero 32-bit word. */
-function lowestBit(word: number): number {
+export function lowestBit(word: number): number {
   return 31 - Math.clz32(word & -word);
 }
