@@ -2,8 +2,10 @@
  * Binary buddy allocator: the native reference of @framekit/alloc-buddy, built from the same
  * description. Orders 0 … BUDDY_MAX_ORDER (10: 4 MiB blocks). Per order, a bitmap of free
  * blocks (bit i of order o: the block [i·2^o, (i+1)·2^o) is free and whole) with summary
- * levels above it (bit w of level L+1 set while word w of level L is non-zero), so the lowest
- * free block of an order is found in O(levels) and `below` never scans. Allocation takes the
+ * levels above it kept as upper bounds (bit w of level L+1 set whenever word w of level L is
+ * non-zero; a stale bit is cleared by the search that meets it), and a word of the orders that
+ * hold a block, so the lowest free block of an order is found in O(levels) amortized and
+ * `below` never scans. Allocation takes the
  * lowest block of the smallest order that holds the request, splits it, and gives the tail past
  * `count` back (alloc_pages_exact); a free merges with the buddy while the buddy is free.
  * One area over [0, frames); frames are marked free with bd_mark_free and carved by bd_build.
@@ -23,6 +25,7 @@ typedef struct {
 typedef struct {
   lbits_t map[BUDDY_MAX_ORDER + 1];
   pfn_t blocks[BUDDY_MAX_ORDER + 1];
+  uint32_t orders; /* bit o set while order o holds a free block (as alloc-buddy's Area.orders) */
   pfn_t frames;
   pfn_t free_frames;
   uint64_t *scratch; /* bd_mark_free's frame bits before bd_build carves them */
@@ -42,47 +45,54 @@ static int lb_init(lbits_t *b, pfn_t bits) {
   return 0;
 }
 static inline int lb_test(const lbits_t *b, pfn_t i) { return (b->level[0][i >> 5] >> (i & 31)) & 1u; }
+/* Summary bits are upper bounds: set while the word below is non-zero, and possibly after it
+ * empties. A set climbs until it meets a summary bit already set; a clear touches level 0 alone;
+ * a search that descends into an empty word clears the stale bit above it and goes on. */
 static inline void lb_set(lbits_t *b, pfn_t i) {
   for (int l = 0; l < b->levels; l++) {
     pfn_t w = i >> 5;
-    uint32_t old = b->level[l][w];
-    b->level[l][w] = old | (1u << (i & 31));
-    if (old) return;
+    uint32_t old = b->level[l][w], bit = 1u << (i & 31);
+    if (old & bit) return;
+    b->level[l][w] = old | bit;
     i = w;
   }
 }
-static inline void lb_clear(lbits_t *b, pfn_t i) {
-  for (int l = 0; l < b->levels; l++) {
+static inline void lb_clear(lbits_t *b, pfn_t i) { b->level[0][i >> 5] &= ~(1u << (i & 31)); }
+/* The lowest set bit >= i, or -1: up the summaries to a non-zero word, then down, clearing a
+ * stale summary bit (its word below empty) and going on after it (as alloc-buddy's Area.next). */
+static inline pfn_t lb_next(lbits_t *b, pfn_t i) {
+  int l = 0;
+  for (;;) {
     pfn_t w = i >> 5;
-    uint32_t now = b->level[l][w] & ~(1u << (i & 31));
-    b->level[l][w] = now;
-    if (now) return;
-    i = w;
+    if ((size_t)w >= b->words[l]) return -1;
+    uint32_t masked = b->level[l][w] & (~0u << (i & 31));
+    if (!masked) {
+      if (l + 1 == b->levels) return -1;
+      i = w + 1;
+      l++;
+      continue;
+    }
+    i = w * 32 + __builtin_ctz(masked);
+    while (l > 0) {
+      uint32_t word = b->level[l - 1][i];
+      if (!word) break;
+      l--;
+      i = i * 32 + __builtin_ctz(word);
+    }
+    if (l == 0) return i;
+    b->level[l][i >> 5] &= ~(1u << (i & 31));
+    i++;
   }
 }
-static inline pfn_t lb_first(const lbits_t *b) {
-  pfn_t i = 0;
-  for (int l = b->levels - 1; l >= 0; l--) {
-    uint32_t w = b->level[l][i];
-    if (!w) return -1;
-    i = i * 32 + __builtin_ctz(w);
-  }
-  return i;
-}
-/* True when a bit in [lo, hi] is set: partial end words masked, whole words between asked of
- * the summary level above, and so on up (O(levels) words, as alloc-buddy's Area.anyIn). */
-static inline int lb_any_in(const lbits_t *b, pfn_t lo, pfn_t hi) {
-  for (int l = 0; l < b->levels; l++) {
-    const uint32_t *w = b->level[l];
-    pfn_t first = lo >> 5, last = hi >> 5;
-    if (first == last) return (w[first] & (~0u << (lo & 31)) & (~0u >> (31 - (hi & 31)))) != 0;
-    if (lo & 31) { if (w[first] & (~0u << (lo & 31))) return 1; first++; }
-    if ((hi & 31) != 31) { if (w[last] & (~0u >> (31 - (hi & 31)))) return 1; last--; }
-    if (first > last) return 0;
-    lo = first;
-    hi = last;
-  }
-  return 0;
+static inline pfn_t lb_first(lbits_t *b) { return lb_next(b, 0); }
+/* True when a bit in [lo, hi] is set: the partial first word read, the rest asked of lb_next
+ * (as alloc-buddy's Area.anyIn). */
+static inline int lb_any_in(lbits_t *b, pfn_t lo, pfn_t hi) {
+  uint32_t first = b->level[0][lo >> 5] & (~0u << (lo & 31));
+  if (first) return (lo & ~(pfn_t)31) + __builtin_ctz(first) <= hi;
+  if ((lo | 31) >= hi) return 0;
+  pfn_t i = lb_next(b, (lo | 31) + 1);
+  return i >= 0 && i <= hi;
 }
 static size_t lb_bytes(const lbits_t *b) {
   size_t n = 0;
@@ -108,20 +118,22 @@ static size_t bd_metadata_bytes(const buddy_t *a) {
   return n;
 }
 
-static inline void bd_add(buddy_t *a, int o, pfn_t head) { lb_set(&a->map[o], head >> o); a->blocks[o]++; }
-static inline void bd_remove(buddy_t *a, int o, pfn_t head) { lb_clear(&a->map[o], head >> o); a->blocks[o]--; }
+static inline void bd_gained(buddy_t *a, int o) { if (a->blocks[o]++ == 0) a->orders |= 1u << o; }
+static inline void bd_lost(buddy_t *a, int o) { if (--a->blocks[o] == 0) a->orders &= ~(1u << o); }
+static inline void bd_add(buddy_t *a, int o, pfn_t head) { lb_set(&a->map[o], head >> o); bd_gained(a, o); }
+static inline void bd_remove(buddy_t *a, int o, pfn_t head) { lb_clear(&a->map[o], head >> o); bd_lost(a, o); }
 
 /* Frees the block [head, head + 2^o), merging with its buddy while the buddy is free. */
 static inline void bd_free_block(buddy_t *a, pfn_t head, int o) {
   pfn_t i = head >> o;
   while (o < BUDDY_MAX_ORDER && lb_test(&a->map[o], i ^ 1)) {
     lb_clear(&a->map[o], i ^ 1);
-    a->blocks[o]--;
+    bd_lost(a, o);
     i >>= 1;
     o++;
   }
   lb_set(&a->map[o], i);
-  a->blocks[o]++;
+  bd_gained(a, o);
 }
 static inline int bd_largest_at(pfn_t p, pfn_t to) {
   int o = BUDDY_MAX_ORDER;
@@ -158,8 +170,8 @@ static void bd_build(buddy_t *a) {
 
 /* The lowest block of the smallest order >= k whose first `count` frames lie below `below`. */
 static inline pfn_t bd_take(buddy_t *a, int k, pfn_t count, pfn_t below) {
-  for (int o = k; o <= BUDDY_MAX_ORDER; o++) {
-    if (!a->blocks[o]) continue;
+  for (uint32_t m = a->orders >> k; m; m &= m - 1) {
+    int o = k + __builtin_ctz(m);
     pfn_t head = lb_first(&a->map[o]) << o;
     if (head + count > below) continue;
     bd_remove(a, o, head);
@@ -216,12 +228,19 @@ static inline pfn_t bd_alloc_run(buddy_t *a, pfn_t n, pfn_t align, pfn_t below) 
 }
 /* True when a frame of [from, to) is free: a span of bits per order smaller than the run, one
  * bit per order from the first whose block holds it whole (as alloc-buddy's Area.anyFreeIn). */
-static inline int bd_any_free_in(const buddy_t *a, pfn_t from, pfn_t to) {
+static inline int bd_any_free_in(buddy_t *a, pfn_t from, pfn_t to) {
   pfn_t hi = to - 1;
-  int o = 0;
-  for (; o <= BUDDY_MAX_ORDER && (from >> o) != (hi >> o); o++)
-    if (a->blocks[o] && lb_any_in(&a->map[o], from >> o, hi >> o)) return 1; /* none when the order holds no block */
-  for (; o <= BUDDY_MAX_ORDER; o++) if (lb_test(&a->map[o], from >> o)) return 1;
+  /* orders below `split` see the run as two or more blocks, from it up as one */
+  int split = from == hi ? 0 : 64 - __builtin_clzll((uint64_t)(from ^ hi));
+  if (split > BUDDY_MAX_ORDER + 1) split = BUDDY_MAX_ORDER + 1;
+  for (uint32_t m = a->orders & ((1u << split) - 1); m; m &= m - 1) { /* only orders holding a block */
+    int o = __builtin_ctz(m);
+    if (lb_any_in(&a->map[o], from >> o, hi >> o)) return 1;
+  }
+  for (uint32_t m = a->orders >> split; m; m &= m - 1) {
+    int o = split + __builtin_ctz(m);
+    if (lb_test(&a->map[o], from >> o)) return 1;
+  }
   return 0;
 }
 static inline int bd_free_run(buddy_t *a, pfn_t p, pfn_t n) {
