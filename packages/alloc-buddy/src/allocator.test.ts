@@ -141,6 +141,35 @@ describe('split and merge', () => {
   });
 });
 
+describe('batches', () => {
+  it('allocMany takes the frames alloc would, and freeMany of buddies merges them whole', () => {
+    const a = buddy(16, 4);
+    const out = new Float64Array(4);
+    expect(a.allocMany(out, 4)).toBe(true);
+    expect([...out]).toEqual([0, 1, 2, 3]);
+    expect(a.freeBlocksPerOrder()).toEqual([0, 0, 1, 1, 0]);
+    a.freeMany(Float64Array.from([2, 0, 3, 1]), 4);
+    expect(a.freeBlocksPerOrder()).toEqual([0, 0, 0, 0, 1]);
+  });
+
+  it('freeMany refuses a frame listed twice, or one inside a free block, and changes nothing', () => {
+    const a = buddy(16, 4);
+    const out = new Float64Array(6);
+    a.allocMany(out, 6);
+    a.free(5); // its buddy 4 stays allocated: frame 5 is a free order-0 block
+    a.free(0);
+    a.free(1); // merges into the free order-1 block [0, 2): frame 1 is free above order 0
+    const before = a.freeBlocksPerOrder();
+    expect(errorCode(() => a.freeMany(Float64Array.from([2, 3, 2]), 3))).toBe('DOUBLE_FREE');
+    expect(errorCode(() => a.freeMany(Float64Array.from([4, 5]), 2))).toBe('DOUBLE_FREE');
+    expect(errorCode(() => a.freeMany(Float64Array.from([3, 1]), 2))).toBe('DOUBLE_FREE');
+    expect(a.freeBlocksPerOrder()).toEqual(before);
+    expect([2, 3, 4].map((p) => a.isFree(p))).toEqual([false, false, false]);
+    a.freeMany(Float64Array.from([4, 3, 2]), 3);
+    expect(a.freeBlocksPerOrder()).toEqual([0, 0, 0, 0, 1]);
+  });
+});
+
 describe('below', () => {
   it('takes the lowest block that ends below the limit, from any order', () => {
     const a = buddy(1024, 10);

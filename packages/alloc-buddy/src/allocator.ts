@@ -102,6 +102,13 @@ export class BuddyFrameAllocator implements BuddyAllocator {
   allocMany(out: PfnArray, count: number): boolean {
     checkBatch('allocMany', out, count);
     if (count > this.#free) return false;
+    const area = this.#single;
+    if (area !== undefined) {
+      // One area: each frame as `alloc` takes it (there are `count` free frames).
+      for (let i = 0; i < count; i++) out[i] = area.base + area.take(lowestBit(area.orders), 0);
+      this.#free -= count;
+      return true;
+    }
     const infinity = Number.POSITIVE_INFINITY;
     for (let i = 0; i < count; i++) out[i] = this.#takeBlock(0, 1, infinity);
     return true;
@@ -297,7 +304,7 @@ export class BuddyFrameAllocator implements BuddyAllocator {
       const pfn = pfns[i];
       const a = Number.isSafeInteger(pfn) ? this.#areaOf(pfn) : -1;
       const area = a >= 0 ? this.#areas[a] : undefined;
-      if (area === undefined || area.blockOf(pfn) >= 0) {
+      if (area === undefined || area.isFreeAt((pfn - area.base) >>> 0)) {
         this.#unmark(pfns, i);
         throw this.#batchMisuse(pfn, area);
       }

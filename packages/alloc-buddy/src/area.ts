@@ -58,7 +58,7 @@ export class Area {
   readonly off0: Int32Array;
   /** Bits (blocks) per order. */
   readonly bits: Float64Array;
-  /** Free blocks per order in this area (at most 2^31 each). */
+  /** Free blocks per order in this area (at most 2^30 each: a free block's buddy never is). */
   readonly blocks: Int32Array;
   /** Bit `o` set while order `o` holds a free block here: the smallest order at or above `k` that holds one is one `ctz` away. */
   orders = 0;
@@ -325,10 +325,7 @@ export class Area {
 
   /**
    * Frees frame `pfn` and merges it, or returns false when it is free already (a double free;
-   * nothing changes). Its own bit and its buddy's share one word: when the buddy is free at
-   * order 0, no block above can be free (it would hold the buddy whole), so the merge runs
-   * unchecked; otherwise the frame's blocks of orders 1 … maxOrder are tested first, up to
-   * the first order whose buddy block is free.
+   * nothing changes).
    */
   freeFrame(pfn: number): boolean {
     // An in-area offset (< 2^31): `>>> 0` keeps it a small integer.
@@ -337,28 +334,34 @@ export class Area {
 
   /** `freeFrame` of the frame at in-area offset `i` (< 2^31). */
   freeFrameAt(i: number): boolean {
+    if (this.isFreeAt(i)) return false;
+    this.#merge(i, 0);
+    return true;
+  }
+
+  /**
+   * True when the frame at in-area offset `i` (< 2^31) is free: its own bit, or a free block
+   * above holding it. Its bit and its buddy's share one word: when the buddy is free at order 0,
+   * no block above can be free (it would hold the buddy whole); otherwise the frame's blocks of
+   * orders 1 … maxOrder are tested, up to the first order whose buddy block is free. Order-0
+   * bits marked by `toggle0` count as free, and the answer stays right for the frames beside
+   * them: a marked frame was allocated, so no free block holds it or its buddy.
+   */
+  isFreeAt(i: number): boolean {
     const words = this.words;
     const off0 = this.off0;
     const max = this.maxOrder;
     const w0 = words[off0[0] + (i >>> 5)];
-    if ((w0 & (1 << (i & 31))) !== 0) return false;
-    if (max > 0 && (w0 & (1 << ((i ^ 1) & 31))) !== 0) {
-      this.#merge(i, 0);
-      return true;
-    }
-    // The frame is free when a block above holds it. Block `j` and its buddy `j ^ 1` share a
-    // word: once the buddy is free at some order, no block above can be free (it would hold
-    // that buddy whole), so the walk stops there.
+    if ((w0 & (1 << (i & 31))) !== 0) return true;
+    if (max === 0 || (w0 & (1 << ((i ^ 1) & 31))) !== 0) return false;
     let j = i;
     for (let o = 1; o <= max; o++) {
       j >>>= 1;
       const word = words[off0[o] + (j >>> 5)];
-      if ((word & (1 << (j & 31))) !== 0) return false;
-      if ((word & (1 << ((j ^ 1) & 31))) !== 0) break;
+      if ((word & (1 << (j & 31))) !== 0) return true;
+      if ((word & (1 << ((j ^ 1) & 31))) !== 0) return false;
     }
-    this.#set(0, i);
-    if (this.blocks[0]++ === 0) this.#gained(0);
-    return true;
+    return false;
   }
 
   /** Frees `[from, to)` (allocated frames), cut into maximal aligned blocks, each merged. */
