@@ -16,7 +16,11 @@ describe('Area: summaries kept as upper bounds', () => {
   it('answers next, anyIn, first and lowest as a plain set does, through churn that leaves stale summary bits', () => {
     const op = fc.oneof(
       // Blocks added and removed in a few clusters, so words empty out under set summary bits.
-      fc.tuple(fc.constant('add' as const), fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 4095 })),
+      fc.tuple(
+        fc.constant('add' as const),
+        fc.integer({ min: 0, max: 7 }),
+        fc.integer({ min: 0, max: 4095 }),
+      ),
       fc.tuple(fc.constant('remove' as const), fc.nat(), fc.constant(0)),
       fc.tuple(fc.constant('next' as const), fc.integer({ min: 0, max: BITS - 1 }), fc.constant(0)),
       fc.tuple(fc.constant('anyIn' as const), fc.integer({ min: 0, max: BITS - 1 }), fc.nat(40000)),
