@@ -156,7 +156,7 @@ export class Area {
 
   /**
    * Flips bit `i` of order 0 only, leaving the summaries alone: marks frames tentatively and
-   * undoes the mark before any search runs (the summaries stay exact).
+   * undoes the mark before any search runs (the summaries stay upper bounds).
    */
   toggle0(i: number): void {
     this.words[this.off0[0] + (i >>> 5)] ^= 1 << (i & 31);
