@@ -150,8 +150,8 @@ export class BuddyFrameAllocator implements BuddyAllocator {
     if (from < 0) return NO_FRAME;
     const head = this.#hitHead;
     const area = this.#areas[this.#hitArea];
-    // The block found is the lowest of its order in its area: `take` takes exactly it.
-    area.take(from, order);
+    // The block found: taken by its index, not searched for again.
+    area.takeAt(from, (head - area.base) >>> from, order);
     if (count < POW2[order]) area.release(head + count, head + POW2[order]);
     this.#free -= count;
     return head;

@@ -309,7 +309,11 @@ export class Area {
    * must hold a block.
    */
   take(order: number, want: number): number {
-    const i = this.first(order);
+    return this.takeAt(order, this.first(order), want);
+  }
+
+  /** `take` of free block `i` of `order` (an in-area index, < 2^31), which a search has found already. */
+  takeAt(order: number, i: number, want: number): number {
     this.#clear(order, i);
     const blocks = this.blocks;
     if (--blocks[order] === 0) this.#lost(order);
