@@ -184,9 +184,12 @@ class FrameHeap implements Heap {
           return address;
         }
       }
-      if (size <= this.#kernelMax) return this.#mallocKernel(size);
+      // `+` on the calls' results: every return is then a number, so V8 keeps the address a
+      // float in registers when `malloc` is inlined, rather than boxing the fast path's to match
+      // the calls' tagged results.
+      if (size <= this.#kernelMax) return +this.#mallocKernel(size);
     }
-    return this.#mallocChecked(size, options);
+    return +this.#mallocChecked(size, options);
   }
 
   /** The kernel's small request the cache could not serve: from its allocator (rounded up to its class), then marked live. */
