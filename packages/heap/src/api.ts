@@ -80,7 +80,10 @@ export interface HeapOptions {
    * addresses (Bonwick's magazines, jemalloc's tcache, SLUB's per-CPU freelist): a `free`
    * followed by a `malloc` of the same class is a few typed-array reads and writes, and never
    * reaches the strategy. A kept object is not live: freeing it again is a double free. `trim()`
-   * and memory pressure give them back to the strategy. Default 256 KiB; 0 turns the cache off
+   * and memory pressure give them back to the strategy. Each class keeps its share (the share of
+   * the sizes up to a frame it covers), at least 4 objects while `cacheBytes` holds 4 of the
+   * class, at most 32; with first-fit's and TLSF's fine classes the floor of 4 lets an owner keep
+   * up to about 0.7 MiB. Default 256 KiB; 0 turns the cache off
    * (every free goes to the strategy at once). Not with `headers` (which keeps only frames).
    */
   readonly cacheBytes?: number;

@@ -6,15 +6,23 @@ import { grown } from './blocks';
 export const NO_CLASS = 255 as const;
 /** The most addresses a small class keeps per owner (the frame class keeps `frameCache`). */
 export const MAGAZINE_ENTRIES = 32;
+/**
+ * The fewest a small class keeps per owner (while `cacheBytes` holds that many of it): with
+ * fine classes (the spans' 128) a share can be below two objects, and a class that keeps one
+ * sends the second of two requests in a row to the strategy.
+ */
+export const MIN_ENTRIES = 4;
 /** Words before a stack's entries: its count and its capacity. */
 export const STACK_HEADER = 2 as const;
 
 /**
  * The heap's object cache: per owner slot and size class, a LIFO stack of freed addresses
  * (Bonwick's magazines; jemalloc's tcache; SLUB's per-CPU freelist). Each class keeps its
- * share of `cacheBytes` per owner, the share of the sizes up to a frame it covers (at least one
- * object, at most 32), so the stacks of an owner hold at most about `cacheBytes`. The last class is the frame class:
- * one-frame runs, `frameCache` of them per owner (Linux's per-CPU page lists).
+ * share of `cacheBytes` per owner, the share of the sizes up to a frame it covers, at least 4
+ * objects (while `cacheBytes` holds 4 of the class; else at least one) and at most 32. With
+ * few classes (the slab's 27) the stacks of an owner hold about `cacheBytes`; with many, the
+ * floor of 4 can hold more (`capacityBytes`). The last class is the frame class: one-frame
+ * runs, `frameCache` of them per owner (Linux's per-CPU page lists).
  *
  * Classes come from the strategy (`ByteAllocator.sizeClasses`): a request maps up to the
  * smallest class holding it (`ceilClass`), a freed object down to the largest class its usable
@@ -83,7 +91,9 @@ export class Magazines {
       ...sizes.map((size, c) => {
         if (this.#cacheBytes === 0) return 0;
         const share = (this.#cacheBytes * (size - (c > 0 ? sizes[c - 1] : 0))) / FRAME_BYTES;
-        return Math.min(MAGAZINE_ENTRIES, Math.max(1, Math.floor(share / size)));
+        // At least MIN_ENTRIES while cacheBytes holds that many of the class, and at least one.
+        const least = Math.max(1, Math.min(MIN_ENTRIES, Math.floor(this.#cacheBytes / size)));
+        return Math.min(MAGAZINE_ENTRIES, Math.max(least, Math.floor(share / size)));
       }),
       this.#frameEntries,
     ]);
@@ -131,6 +141,13 @@ export class Magazines {
         this.stacks[s * this.stride + this.base[c] + 1] = this.capacity[c];
     }
     this.#slots = n;
+  }
+
+  /** The most bytes of small objects the stacks of one owner can keep (the frame class aside). */
+  capacityBytes(): number {
+    let bytes = 0;
+    for (let c = 0; c < this.frameClass; c++) bytes += this.capacity[c] * this.classBytes[c];
+    return bytes;
   }
 
   /** Entries of `slot` (0 when it has no room). */
