@@ -116,6 +116,22 @@ export class FrameBits {
     else this.#setFar(pfn);
   }
 
+  /** Sets the bit of each of `pfns[0 … count)` (a batch: the flat array is read once). */
+  setEach(pfns: ArrayLike<number>, count: number): void {
+    let flat = this.#flat;
+    let limit = flat.length * 32;
+    for (let i = 0; i < count; i++) {
+      const pfn = pfns[i];
+      if (pfn < limit) flat[pfn >>> 5] |= 1 << (pfn & 31);
+      else {
+        this.#setFar(pfn);
+        // Setting a far frame may have grown the flat array.
+        flat = this.#flat;
+        limit = flat.length * 32;
+      }
+    }
+  }
+
   clear(pfn: number): void {
     this.tryClear(pfn);
   }

@@ -141,6 +141,31 @@ describe('FrameBits with a flat part', () => {
     expect(bits.lastSetAtOrBelow(flatFrames + 50, flatFrames - 100)).toBe(flatFrames - 20);
   });
 
+  it('sets a batch (setEach) as set() does one frame at a time, through growth and across the flat limit', () => {
+    const flatFrames = 2 * CHUNK_FRAMES + 64;
+    const batch = new FrameBits(5 * CHUNK_FRAMES, flatFrames);
+    const single = new FrameBits(5 * CHUNK_FRAMES, flatFrames);
+    // The flat array exists (frame 1); CHUNK_FRAMES + 9 grows it, and 6 must land in the grown
+    // one, not the array read before; the last ones lie above the flat limit, in chunks.
+    batch.set(1);
+    single.set(1);
+    const pfns = Float64Array.from([
+      5,
+      CHUNK_FRAMES + 9,
+      6,
+      flatFrames - 1,
+      flatFrames,
+      4 * CHUNK_FRAMES + 7,
+      5,
+    ]);
+    batch.setEach(pfns, pfns.length - 1);
+    for (let i = 0; i < pfns.length - 1; i++) single.set(pfns[i]);
+    for (const pfn of pfns) expect(batch.test(pfn)).toBe(single.test(pfn));
+    expect(batch.test(6) && batch.test(flatFrames) && batch.test(4 * CHUNK_FRAMES + 7)).toBe(true);
+    expect(batch.firstSet(2, 5 * CHUNK_FRAMES)).toBe(5);
+    expect(batch.bytes()).toBe(single.bytes());
+  });
+
   it('grows the flat array only up to the highest frame set, and rejects non-frames', () => {
     const bits = new FrameBits(2 ** 30); // 1 TiB of frames: flat
     expect(bits.bytes()).toBe(0);

@@ -260,10 +260,7 @@ class Router implements FrameRouter {
     // allocator's allocMany leaves `out` untouched when it fails: the conformance kit checks it).
     const first = this.#batch[0];
     if (first !== undefined && this.#takeMany(first, out, count)) {
-      if (first.zoneRef.direct === null) {
-        const handed = this.#handed;
-        for (let i = 0; i < count; i++) handed.set(out[i]);
-      }
+      if (first.zoneRef.direct === null) this.#handed.setEach(out, count);
       this.#inFlight += count;
       return true;
     }
@@ -590,32 +587,38 @@ class Router implements FrameRouter {
     const zone = this.zones[this.#zoneOf(pfns[0])];
     const zoneStart = zone.start;
     const zoneEnd = zone.end;
-    let one = true;
-    for (let i = 1; i < count; i++) {
-      const pfn = pfns[i];
-      if (!(pfn >= zoneStart && pfn < zoneEnd)) {
-        one = false;
-        break;
-      }
-    }
-    if (one && zone.direct !== null) {
-      // A batch inside one direct zone: its owner checks it (duplicates too) and frees it.
-      zone.direct.freeMany(pfns, count);
-      this.#inFlight -= count;
-      return;
-    }
-    if (!one && this.#anyDirect) {
-      this.#freeManyAcross(pfns, count);
+    if (zone.direct !== null) {
+      if (this.#within(pfns, count, zoneStart, zoneEnd)) {
+        // A batch inside one direct zone: its owner checks it (duplicates too) and frees it.
+        zone.direct.freeMany(pfns, count);
+        this.#inFlight -= count;
+      } else this.#freeManyAcross(pfns, count);
       return;
     }
     const handed = this.#handed;
-    // Check and clear each frame's handed-out bit in one pass: a frame listed twice finds its
-    // bit already clear. On any error, the bits cleared so far are set again.
+    // One pass: each frame's handed-out bit checked and cleared (a frame listed twice finds its
+    // bit already clear), and whether the batch stays in `zone`. On any error, or a frame of
+    // another zone where some zone is direct, the bits cleared so far are set again first.
+    let one = true;
     for (let i = 0; i < count; i++) {
       const pfn = pfns[i];
+      if (i > 0 && !(pfn >= zoneStart && pfn < zoneEnd)) {
+        if (this.#anyDirect) {
+          // Across zones, some of them direct: checked there, before anything changes.
+          for (let j = 0; j < i; j++) handed.set(pfns[j]);
+          this.#freeManyAcross(pfns, count);
+          return;
+        }
+        one = false;
+      }
       if (!handed.tryClear(pfn) && !(this.#splitAt(pfn) && handed.tryClear(pfn))) {
         const error = this.#freeManyError(pfns, i);
         for (let j = 0; j < i; j++) handed.set(pfns[j]);
+        // A batch that also leaves the zone, where some zone is direct, is checked there.
+        if (this.#anyDirect && !this.#within(pfns, count, zoneStart, zoneEnd)) {
+          this.#freeManyAcross(pfns, count);
+          return;
+        }
         throw error;
       }
     }
@@ -628,6 +631,15 @@ class Router implements FrameRouter {
       for (let i = 0; i < count; i++) this.#releaseChecked(pfns[i]);
     }
     this.#inFlight -= count;
+  }
+
+  /** True when `pfns[1 … count)` all lie in `[start, end)` (the first frame names the zone). */
+  #within(pfns: PfnArray, count: number, start: number, end: number): boolean {
+    for (let i = 1; i < count; i++) {
+      const pfn = pfns[i];
+      if (!(pfn >= start && pfn < end)) return false;
+    }
+    return true;
   }
 
   /**
