@@ -525,6 +525,13 @@ class Router implements FrameRouter {
   // ---- freeing -------------------------------------------------------------------------
 
   free(pfn: Pfn): void {
+    // One zone with frames, owned directly: its owner checks and frees (nothing else to ask).
+    const sole = this.#sole;
+    if (sole !== null) {
+      sole.free(pfn);
+      this.#inFlight--;
+      return;
+    }
     // The common case: a frame of the single route's cache's zone, which that cache takes back,
     // with no run recorded whole there (the zone's tracker would have to be asked).
     const cache = this.#singleCache;
