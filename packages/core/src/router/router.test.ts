@@ -105,6 +105,71 @@ describe('zones', () => {
     expect(router.allocRun(8, { align: 8 })).toBe(112);
   });
 
+  it('hand a below run within a direct lowest zone straight to its owner, with the answers and errors of the general path', () => {
+    // The lowest zone (up to 64 MiB) holds 384 usable frames, so it fills and requests spill over.
+    const space = () => createFrameSpace({ frames: 40000, ranges: [{ start: 16000, count: 24000 }] });
+    const fast = createRouter(space(), routerPresets.patchwork, TEST_PLUGINS);
+    // The same router but for a first zone without memory, so that its direct bitmap zone is
+    // the second one and requests take the general path.
+    const general = createRouter(
+      space(),
+      {
+        ...routerPresets.patchwork,
+        zones: [
+          { name: 'none', end: 50, strategies: [{ plugin: 'bitmap' }] },
+          ...routerPresets.patchwork.zones,
+        ],
+      },
+      TEST_PLUGINS,
+    );
+    const lowEnd = fast.zones[0].end;
+    expect(general.zones[1].end).toBe(lowEnd);
+    const outcome = (router: FrameRouter, op: () => unknown) => {
+      try {
+        return { value: op(), used: router.stats().usedFrames };
+      } catch (error) {
+        return { code: (error as { code?: string }).code, used: router.stats().usedFrames };
+      }
+    };
+    const rng = new Rng(7);
+    const held: [number, number][] = [];
+    for (let step = 0; step < 3000; step++) {
+      const roll = rng.int(0, 9);
+      let op: (router: FrameRouter) => unknown;
+      if (roll < 5 || held.length === 0) {
+        const count = rng.int(1, 12);
+        const below = [lowEnd, lowEnd - 1, lowEnd + 200, rng.int(16001, lowEnd)][rng.int(0, 3)];
+        const align = [1, 1, 2, 8][rng.int(0, 3)];
+        op = (router) => router.allocRun(count, { below, align });
+      } else if (roll < 8) {
+        const [pfn, count] = held.splice(rng.int(0, held.length - 1), 1)[0];
+        op = (router) => router.freeRun(pfn, count);
+      } else {
+        // Misuse inside the low zone: bad arguments, a run not handed out, one freed twice.
+        const bad: ((router: FrameRouter) => unknown)[] = [
+          (router) => router.allocRun(0, { below: 16300 }),
+          (router) => router.allocRun(2, { below: 16300, align: 3 }),
+          (router) => router.allocRun(1.5, { below: 16300 }),
+          (router) => router.allocRun(1, { below: -4 }),
+          (router) => router.freeRun(60, 2),
+          (router) => router.freeRun(16010, 2),
+          (router) => router.freeRun(16100.5, 1),
+          (router) => router.freeRun(16150, 0),
+          (router) => router.freeRun(lowEnd - 1, 2),
+        ];
+        op = bad[rng.int(0, bad.length - 1)];
+      }
+      const a = outcome(fast, () => op(fast));
+      const b = outcome(general, () => op(general));
+      expect(a).toEqual(b);
+      if (roll < 5 && typeof a.value === 'number' && a.value !== NO_FRAME) {
+        const count = a.used - held.reduce((n, [, c]) => n + c, 0);
+        held.push([a.value, count]);
+      }
+    }
+    expect(held.length).toBeGreaterThan(10);
+  });
+
   it('never give a run across a zone boundary: each zone is its own allocator, as in Linux', () => {
     const space = createFrameSpace({ frames: 8192, ranges: [{ start: 0, count: 8192 }] });
     const config: RouterConfig = {

@@ -125,6 +125,14 @@ class Router implements FrameRouter {
    * `NOT_USABLE` to it, as to the router).
    */
   readonly #sole: FrameAllocator | null;
+  /**
+   * The lowest zone's owner when that zone is direct, serves `below` runs and is a step of
+   * every route a `below` request may take (patchwork's bitmap zone), and that zone's end: a
+   * `below` run within the zone, or a run freed within it, goes straight to the owner, which
+   * checks the arguments as the router would (no other strategy holds frames there).
+   */
+  readonly #lowDirect: FrameAllocator | null = null;
+  readonly #lowDirectEnd: number = 0;
   /** The sole owner when the huge route is that owner alone: a plain 2 MiB request goes straight to it. */
   readonly #soleHuge: FrameAllocator | null;
   /**
@@ -196,6 +204,19 @@ class Router implements FrameRouter {
       this.#sole !== null && huge !== null && huge.length === 1 && huge[0].allocator === this.#sole
         ? this.#sole
         : null;
+    const low = this.zones[0];
+    const lowOwner = low?.direct ?? null;
+    const inRoute = (steps: readonly StrategyNode[] | null) =>
+      steps?.some((node) => node.allocator === lowOwner) === true;
+    if (
+      lowOwner?.capabilities.below &&
+      this.capabilities.runs === 'any' &&
+      inRoute(this.#below ?? this.#run) &&
+      inRoute(this.#below ?? this.#huge)
+    ) {
+      this.#lowDirect = lowOwner;
+      this.#lowDirectEnd = low.end;
+    }
     const firstHuge = huge?.[0];
     const hugeZone = firstHuge?.zoneRef;
     if (
@@ -311,6 +332,16 @@ class Router implements FrameRouter {
       align = FRAMES_PER_2MIB;
       below = Number.POSITIVE_INFINITY;
     } else {
+      // A run below the end of a direct lowest zone: only its owner holds frames there.
+      const low = this.#lowDirect;
+      if (low !== null && options !== undefined) {
+        const bound = options.below;
+        if (typeof bound === 'number' && bound <= this.#lowDirectEnd) {
+          const pfn = low.allocRun(count, options);
+          if (pfn !== NO_FRAME) this.#inFlight += count;
+          return pfn;
+        }
+      }
       checkCount('allocRun', count);
       align = readAlign('allocRun', options);
       below = readBelow('allocRun', options);
@@ -739,6 +770,13 @@ class Router implements FrameRouter {
     const sole = this.#sole;
     if (sole !== null) {
       sole.freeRun(pfn, count);
+      this.#inFlight -= count;
+      return;
+    }
+    // A run within a direct lowest zone: its owner checks it (the arguments too) and frees it.
+    const low = this.#lowDirect;
+    if (low !== null && pfn >= 0 && pfn + count <= this.#lowDirectEnd) {
+      low.freeRun(pfn, count);
       this.#inFlight -= count;
       return;
     }
