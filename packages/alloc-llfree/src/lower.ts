@@ -149,9 +149,14 @@ export class Lower {
     const mask = groupMask(n) << bit;
     const runAt = at + this.layout.runs - this.layout.bits;
     const tail = mask & ~(1 << bit);
-    Atomics.and(this.state, runAt, ~tail);
+    // The marks go first, so the frames are never free with marks on them.
+    const before = Atomics.and(this.state, runAt, ~tail);
     if (!clearGroup(this.state, at, mask, counter)) {
-      Atomics.or(this.state, runAt, tail);
+      // A racer freed the run first. Put back only the marks this call took off frames still
+      // handed out: the racer may have found the marks already off (taken by this call) and
+      // freed the frames, which must then stay without marks.
+      const back = before & tail & Atomics.load(this.state, at);
+      if (back !== 0) Atomics.or(this.state, runAt, back);
       return false;
     }
     this.putCount(c, n);
