@@ -17,6 +17,8 @@ export type { ExplainStep, Explanation, RouterRequest } from './explain';
 export {
   DMA_LIMIT_PFN,
   DMA32_LIMIT_PFN,
+  LINUX_DMA_PCP_BATCH,
+  LINUX_DMA_PCP_HIGH,
   LINUX_PCP_BATCH,
   LINUX_PCP_HIGH,
   PATCHWORK_BITMAP_LIMIT_PFN,

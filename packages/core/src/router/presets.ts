@@ -57,17 +57,25 @@ const kernelZone: StrategyConfig[] = [
   { plugin: 'hier2m', over: 'bitmap', holds: '2mib', batch: 1, high: 8 },
 ];
 
+/** The kernel's DMA zone: its stack keeps one frame at most, as Linux's DMA per-CPU list keeps none (see `LINUX_DMA_PCP_HIGH`). */
+const kernelDmaZone: StrategyConfig[] = [
+  { plugin: 'bitmap' },
+  { plugin: 'stack', over: 'bitmap', batch: 1, high: 1 },
+  { plugin: 'hier2m', over: 'bitmap', holds: '2mib', batch: 1, high: 8 },
+];
+
 /**
  * A Linux-like kernel: zones DMA (< 16 MiB), DMA32 (< 4 GiB) and Normal, tried from the
  * highest that satisfies a request down. In each, single frames come from a stack layered
  * over the zone's bitmap like a per-CPU page list (refilled and spilled 64 at a time, spilling
- * above 384), 2 MiB pages from hier2m caching whole blocks of the bitmap, and any other run
- * from the bitmap itself.
+ * above 384; in DMA one at a time, keeping at most one, so the zone's few low frames stay in
+ * the bitmap for `below` requests, as Linux's DMA list keeps none), 2 MiB pages from hier2m
+ * caching whole blocks of the bitmap, and any other run from the bitmap itself.
  */
 const kernel: RouterConfig = {
   name: 'kernel',
   zones: [
-    { name: 'dma', end: DMA_LIMIT_PFN, strategies: kernelZone },
+    { name: 'dma', end: DMA_LIMIT_PFN, strategies: kernelDmaZone },
     { name: 'dma32', end: DMA32_LIMIT_PFN, strategies: kernelZone },
     { name: 'normal', strategies: kernelZone },
   ],
@@ -88,17 +96,30 @@ const kernel: RouterConfig = {
 export const LINUX_PCP_BATCH = 63;
 export const LINUX_PCP_HIGH = 6 * LINUX_PCP_BATCH;
 
+/**
+ * The DMA zone's list: the same formula gives a 16 MiB zone (4,096 frames, 1/1024 of it 3)
+ * batch 0, so Linux sets batch 1 and high 0 and the list keeps nothing (`/proc/zoneinfo`:
+ * `high: 0`, `batch: 1`). A cache here keeps at least one frame, so: batch 1, high 1.
+ */
+export const LINUX_DMA_PCP_BATCH = 1;
+export const LINUX_DMA_PCP_HIGH = 1;
+
 /** Each Linux zone: a buddy owns the frames; a stack in front is the per-CPU list of order-0 pages. */
 const linuxZone: StrategyConfig[] = [
   { plugin: 'buddy' },
   { plugin: 'stack', over: 'buddy', batch: LINUX_PCP_BATCH, high: LINUX_PCP_HIGH },
+];
+const linuxDmaZone: StrategyConfig[] = [
+  { plugin: 'buddy' },
+  { plugin: 'stack', over: 'buddy', batch: LINUX_DMA_PCP_BATCH, high: LINUX_DMA_PCP_HIGH },
 ];
 
 /**
  * Linux's page allocator: zones DMA (< 16 MiB), DMA32 (< 4 GiB) and Normal, each owned by a
  * binary buddy (orders 0 … 10), tried from the highest zone that suits a request down (the
  * zonelist fallback). Single frames and batches come from the zone's per-CPU list (a stack
- * refilled from and spilled to the buddy 63 frames at a time, spilling above 378); every run,
+ * refilled from and spilled to the buddy 63 frames at a time, spilling above 378; in DMA one
+ * frame at a time, keeping at most one, as Linux's DMA list keeps none); every run,
  * 2 MiB pages included, comes from the buddy itself (a 2 MiB page from its order-9 list, split
  * from a larger block when that list is empty), and `below` from the buddy's lowest blocks.
  *
@@ -110,7 +131,7 @@ const linuxZone: StrategyConfig[] = [
 const linux: RouterConfig = {
   name: 'linux',
   zones: [
-    { name: 'DMA', end: DMA_LIMIT_PFN, strategies: linuxZone },
+    { name: 'DMA', end: DMA_LIMIT_PFN, strategies: linuxDmaZone },
     { name: 'DMA32', end: DMA32_LIMIT_PFN, strategies: linuxZone },
     { name: 'Normal', strategies: linuxZone },
   ],

@@ -1,10 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import type { FrameAllocator } from '../api';
 import { NO_FRAME } from '../api';
 import { isFrameError } from '../errors';
 import { createFrameSpace } from '../frame-space';
+import { definePlugin } from '../plugin';
 import { Rng } from '../rng';
-import { TEST_PLUGINS } from './__fixtures__/plugins';
+import { bitmapLike, stackLike, TEST_PLUGINS } from './__fixtures__/plugins';
 import type { RouterConfig } from './config';
 import { DMA_LIMIT_PFN, DMA32_LIMIT_PFN, routerPresets } from './presets';
 import { createRouter, type FrameRouter } from './router';
@@ -401,6 +403,35 @@ describe('layering', () => {
     expect(normalStack.cachedFrames).toBe(0);
     expect(dmaStack.allocator.isFree(dmaFrame)).toBe(true);
     expect(router.isFree(dmaFrame)).toBe(true);
+  });
+
+  it("keeps at most one frame in the DMA zone's stack (kernel and linux): Linux's DMA list keeps none", () => {
+    // A stand-in for the buddy: the linux preset names it.
+    const buddyLike = definePlugin({
+      name: 'buddy',
+      options: z.strictObject({}),
+      capabilities: bitmapLike.capabilities,
+      create: (space, ranges) => bitmapLike.create(space, ranges, {}),
+    });
+    const cases = [
+      [routerPresets.kernel, TEST_PLUGINS, 'bitmap'],
+      [routerPresets.linux, [stackLike, buddyLike], 'buddy'],
+    ] as const;
+    for (const [preset, plugins, ownerId] of cases) {
+      const router = createRouter(kernelSpace(), preset, plugins);
+      const dma = router.zones[0].name;
+      const stack = strategy(router, dma, 'stack');
+      const owner = strategy(router, dma, ownerId);
+      const stackConfig = (zone: number) => preset.zones[zone].strategies.find((x) => x.plugin === 'stack');
+      expect(stackConfig(0)).toMatchObject({ batch: 1, high: 1 });
+      expect(stackConfig(2)?.high).toBeGreaterThan(300);
+      const frames = Array.from({ length: 10 }, () => router.allocRun(1, { below: DMA_LIMIT_PFN }));
+      for (const pfn of frames) router.free(pfn);
+      // Freed DMA frames go back to the owner, but one: the lowest stay there for `below`.
+      expect(stack.cachedFrames).toBeLessThanOrEqual(1);
+      expect(owner.allocator.stats().freeFrames + stack.cachedFrames).toBe(router.zones[0].frames);
+      expect(router.allocRun(1, { below: DMA_LIMIT_PFN })).toBe(Math.min(...frames));
+    }
   });
 
   it('spills a batch back above the high mark', () => {
