@@ -427,10 +427,12 @@ describe('layering', () => {
       expect(stackConfig(2)?.high).toBeGreaterThan(300);
       const frames = Array.from({ length: 10 }, () => router.allocRun(1, { below: DMA_LIMIT_PFN }));
       for (const pfn of frames) router.free(pfn);
-      // Freed DMA frames go back to the owner, but one: the lowest stay there for `below`.
+      // Freed DMA frames go back to the owner, but one: there `below` requests find them.
       expect(stack.cachedFrames).toBeLessThanOrEqual(1);
       expect(owner.allocator.stats().freeFrames + stack.cachedFrames).toBe(router.zones[0].frames);
-      expect(router.allocRun(1, { below: DMA_LIMIT_PFN })).toBe(Math.min(...frames));
+      const inOwner = frames.filter((pfn) => !stack.allocator.isFree(pfn));
+      expect(inOwner.length).toBeGreaterThanOrEqual(frames.length - 1);
+      expect(router.allocRun(1, { below: DMA_LIMIT_PFN })).toBe(Math.min(...inOwner));
     }
   });
 

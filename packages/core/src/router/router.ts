@@ -607,9 +607,7 @@ class Router implements FrameRouter {
       return;
     }
     // Straight to the zone's frame target, the front cache where there is one.
-    const target = zone.frameTarget!;
-    target.allocator.free(pfn);
-    if (target.back !== null) this.#cacheGrew(target, 1);
+    this.#releaseFrame(zone, pfn);
   }
 
   freeMany(pfns: PfnArray, count: number): void {
@@ -966,8 +964,16 @@ class Router implements FrameRouter {
   /** A freed frame goes to its zone's frame target: the front cache, where there is one. */
   #releaseFrame(zone: Zone, pfn: Pfn): void {
     const target = zone.frameTarget!;
+    const back = target.back;
+    if (back !== null && target.batchFrames === 1 && target.cached >= target.highFrames) {
+      // A cache at its high mark that spills one frame at a time would take this frame and give
+      // the same one straight back (the last in is the first out): it goes back at once.
+      back.allocator.free(pfn);
+      if (back.back !== null) this.#cacheGrew(back, 1);
+      return;
+    }
     target.allocator.free(pfn);
-    if (target.back !== null) this.#cacheGrew(target, 1);
+    if (back !== null) this.#cacheGrew(target, 1);
   }
 
   #give(node: StrategyNode, start: Pfn, count: number): void {
