@@ -581,7 +581,7 @@ describe.each(STRATEGIES)('the object cache (%s)', (strategy) => {
 
   it('keeps its share of cacheBytes per class and owner, at least 4 while the budget holds them; the rest go to the strategy at once', () => {
     // Frees that reach the strategy, counted through a strategy that wraps the real one.
-    const counting = (inner: HeapStrategy) => {
+    const countingReleases = (inner: HeapStrategy) => {
       const counter = { releases: 0 };
       const wrapped: HeapStrategy = {
         name: inner.name,
@@ -605,7 +605,7 @@ describe.each(STRATEGIES)('the object cache (%s)', (strategy) => {
     };
     const freesReaching = (cacheBytes: number | undefined, size: number, count: number): number => {
       const { pmm } = setup();
-      const { wrapped, counter } = counting(STRATEGY_OBJECTS[strategy]());
+      const { wrapped, counter } = countingReleases(STRATEGY_OBJECTS[strategy]());
       const heap = createHeap(pmm, { strategy: wrapped, cacheBytes });
       const xs = Array.from({ length: count }, () => heap.malloc(size));
       for (const x of xs) heap.free(x);

@@ -50,42 +50,6 @@ const z903: RouterConfig = {
   routes: { single: ['hier2m'], huge: ['hier2m'] },
 };
 
-/** Each kernel zone: a bitmap owns the frames; a stack caches single frames, hier2m caches 2 MiB blocks. */
-const kernelZone: StrategyConfig[] = [
-  { plugin: 'bitmap' },
-  { plugin: 'stack', over: 'bitmap', batch: 64, high: 384 },
-  { plugin: 'hier2m', over: 'bitmap', holds: '2mib', batch: 1, high: 8 },
-];
-
-/** The kernel's DMA zone: its stack keeps one frame at most, as Linux's DMA per-CPU list keeps none (see `LINUX_DMA_PCP_HIGH`). */
-const kernelDmaZone: StrategyConfig[] = [
-  { plugin: 'bitmap' },
-  { plugin: 'stack', over: 'bitmap', batch: 1, high: 1 },
-  { plugin: 'hier2m', over: 'bitmap', holds: '2mib', batch: 1, high: 8 },
-];
-
-/**
- * A Linux-like kernel: zones DMA (< 16 MiB), DMA32 (< 4 GiB) and Normal, tried from the
- * highest that satisfies a request down. In each, single frames come from a stack layered
- * over the zone's bitmap like a per-CPU page list (refilled and spilled 64 at a time, spilling
- * above 384; in DMA one at a time, keeping at most one, so the zone's few low frames stay in
- * the bitmap for `below` requests, as Linux's DMA list keeps none), 2 MiB pages from hier2m
- * caching whole blocks of the bitmap, and any other run from the bitmap itself.
- */
-const kernel: RouterConfig = {
-  name: 'kernel',
-  zones: [
-    { name: 'dma', end: DMA_LIMIT_PFN, strategies: kernelDmaZone },
-    { name: 'dma32', end: DMA32_LIMIT_PFN, strategies: kernelZone },
-    { name: 'normal', strategies: kernelZone },
-  ],
-  routes: {
-    single: ['stack'],
-    run: ['bitmap'],
-    huge: ['hier2m', 'bitmap'],
-  },
-};
-
 /**
  * Linux's per-CPU page lists (`struct per_cpu_pages`) with the defaults the kernel computed
  * for years (`zone_batchsize`, `pageset_set_batch`): `batch` = a quarter of 1/1024 of the zone
@@ -104,14 +68,43 @@ export const LINUX_PCP_HIGH = 6 * LINUX_PCP_BATCH;
 export const LINUX_DMA_PCP_BATCH = 1;
 export const LINUX_DMA_PCP_HIGH = 1;
 
-/** Each Linux zone: a buddy owns the frames; a stack in front is the per-CPU list of order-0 pages. */
-const linuxZone: StrategyConfig[] = [
-  { plugin: 'buddy' },
-  { plugin: 'stack', over: 'buddy', batch: LINUX_PCP_BATCH, high: LINUX_PCP_HIGH },
+/**
+ * A kernel zone: a bitmap owns the frames; a stack caches single frames (`batch`, `high`),
+ * hier2m caches 2 MiB blocks.
+ */
+const kernelZone = (batch: number, high: number): StrategyConfig[] => [
+  { plugin: 'bitmap' },
+  { plugin: 'stack', over: 'bitmap', batch, high },
+  { plugin: 'hier2m', over: 'bitmap', holds: '2mib', batch: 1, high: 8 },
 ];
-const linuxDmaZone: StrategyConfig[] = [
+
+/**
+ * A Linux-like kernel: zones DMA (< 16 MiB), DMA32 (< 4 GiB) and Normal, tried from the
+ * highest that satisfies a request down. In each, single frames come from a stack layered
+ * over the zone's bitmap like a per-CPU page list (refilled and spilled 64 at a time, spilling
+ * above 384; in DMA one at a time, keeping at most one, so the zone's few low frames stay in
+ * the bitmap for `below` requests, as Linux's DMA list keeps none), 2 MiB pages from hier2m
+ * caching whole blocks of the bitmap, and any other run from the bitmap itself.
+ */
+const kernel: RouterConfig = {
+  name: 'kernel',
+  zones: [
+    // DMA's stack keeps one frame at most, as Linux's DMA per-CPU list keeps none.
+    { name: 'dma', end: DMA_LIMIT_PFN, strategies: kernelZone(LINUX_DMA_PCP_BATCH, LINUX_DMA_PCP_HIGH) },
+    { name: 'dma32', end: DMA32_LIMIT_PFN, strategies: kernelZone(64, 384) },
+    { name: 'normal', strategies: kernelZone(64, 384) },
+  ],
+  routes: {
+    single: ['stack'],
+    run: ['bitmap'],
+    huge: ['hier2m', 'bitmap'],
+  },
+};
+
+/** A Linux zone: a buddy owns the frames; a stack in front is the per-CPU list of order-0 pages. */
+const linuxZone = (batch: number, high: number): StrategyConfig[] => [
   { plugin: 'buddy' },
-  { plugin: 'stack', over: 'buddy', batch: LINUX_DMA_PCP_BATCH, high: LINUX_DMA_PCP_HIGH },
+  { plugin: 'stack', over: 'buddy', batch, high },
 ];
 
 /**
@@ -131,9 +124,9 @@ const linuxDmaZone: StrategyConfig[] = [
 const linux: RouterConfig = {
   name: 'linux',
   zones: [
-    { name: 'DMA', end: DMA_LIMIT_PFN, strategies: linuxDmaZone },
-    { name: 'DMA32', end: DMA32_LIMIT_PFN, strategies: linuxZone },
-    { name: 'Normal', strategies: linuxZone },
+    { name: 'DMA', end: DMA_LIMIT_PFN, strategies: linuxZone(LINUX_DMA_PCP_BATCH, LINUX_DMA_PCP_HIGH) },
+    { name: 'DMA32', end: DMA32_LIMIT_PFN, strategies: linuxZone(LINUX_PCP_BATCH, LINUX_PCP_HIGH) },
+    { name: 'Normal', strategies: linuxZone(LINUX_PCP_BATCH, LINUX_PCP_HIGH) },
   ],
   routes: {
     single: ['stack'],
