@@ -395,3 +395,69 @@ describe('trusted (a router checks every free)', () => {
     expect(full.isFree(2500)).toBe(false);
   });
 });
+
+describe('the used bits a single-frame alloc and free set and clear directly', () => {
+  // 200,000 frames: the flat used bits start at 32,768 frames and are replaced (grown) three
+  // times as untouched frames are handed out. `alloc` and `free` work on the words as they are
+  // last read: words kept from before a growth would lose every bit set or cleared in them.
+  const FRAMES = 200_000;
+
+  function churned(take: (stack: StackAllocator, n: number) => number[]) {
+    const space = createFrameSpace({ frames: FRAMES });
+    const stack = createStackAllocator(space);
+    // A first frame reads the smallest flat words; the rest grow them.
+    const first = stack.alloc();
+    const rest = take(stack, FRAMES - 1);
+    return { space, stack, held: [first, ...rest] };
+  }
+
+  const oneByOne = (stack: StackAllocator, n: number) => Array.from({ length: n }, () => stack.alloc());
+  const inBatches = (stack: StackAllocator, n: number) => {
+    const out = new Float64Array(1000);
+    const held: number[] = [];
+    for (let left = n; left > 0; left -= Math.min(1000, left)) {
+      expect(stack.allocMany(out, Math.min(1000, left))).toBe(true);
+      held.push(...out.subarray(0, Math.min(1000, left)));
+    }
+    return held;
+  };
+
+  for (const [name, take] of [
+    ['alloc', oneByOne],
+    ['allocMany', inBatches],
+  ] as const) {
+    it(`follows the words as ${name} grows them, low frames and high alike`, () => {
+      const { stack, held } = churned(take);
+      expect(stack.alloc()).toBe(NO_FRAME);
+      for (const pfn of [0, 1, 40_000, FRAMES - 1]) {
+        stack.free(pfn);
+        expect(stack.isFree(pfn)).toBe(true);
+        expectMisuse(stack, 'DOUBLE_FREE', () => stack.free(pfn));
+      }
+      // Off the stack again (most recent first): handed out, and freeable once more.
+      for (const pfn of [FRAMES - 1, 40_000, 1, 0]) {
+        expect(stack.alloc()).toBe(pfn);
+        expect(stack.isFree(pfn)).toBe(false);
+      }
+      for (const pfn of held) stack.free(pfn);
+      expect(stack.stats().freeFrames).toBe(FRAMES);
+      const runs: number[] = [];
+      stack.forEachFreeRun((s, c) => runs.push(s, c));
+      expect(runs).toEqual([0, FRAMES]);
+    });
+  }
+
+  it('still refuses non-frames, frames outside the space and frames never handed out', () => {
+    const space = createFrameSpace({ frames: 4096, ranges: [{ start: 16, count: 2000 }] });
+    const stack = createStackAllocator(space);
+    const pfn = stack.alloc();
+    for (const bad of [pfn + 0.5, -1, Number.NaN, 2 ** 32 + pfn]) {
+      expect(() => stack.free(bad)).toThrow();
+    }
+    expect(stack.isFree(pfn)).toBe(false);
+    expectMisuse(stack, 'DOUBLE_FREE', () => stack.free(1000));
+    expectMisuse(stack, 'NOT_USABLE', () => stack.free(3000));
+    stack.free(pfn);
+    expectMisuse(stack, 'DOUBLE_FREE', () => stack.free(pfn));
+  });
+});

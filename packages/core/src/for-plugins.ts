@@ -33,7 +33,14 @@ export {
   type StandardSchemaV1,
   validateOptions,
 } from './options';
-export { CHUNK_FRAMES, FrameBits, FrameU16, FrameU32, WholeRunTracker } from './per-frame/index';
+export {
+  CHUNK_FRAMES,
+  FrameBits,
+  FrameU16,
+  FrameU32,
+  tryClearFlatBit,
+  WholeRunTracker,
+} from './per-frame/index';
 export { type AllocatorPlugin, checkRangesInSpace, definePlugin, type PluginDefinition } from './plugin';
 export { Rng } from './rng';
 export { lastAtOrBelow } from './sorted';

@@ -13,6 +13,26 @@ function mask(lo: number, hi: number): number {
   return upper & (-1 << lo);
 }
 
+/**
+ * Clears `pfn`'s bit in flat words (frame `pfn` is bit `pfn & 31` of word `pfn >>> 5`) and
+ * returns true; false, and no change, when it was clear or `pfn` is not a frame the words cover.
+ * Any number is accepted: 0.5, -1, NaN and 2^32 are never set. `FrameBits.tryClear`'s fast path,
+ * and the hot path of a caller that keeps `FrameBits.flatWords`.
+ */
+export function tryClearFlatBit(words: Uint32Array, pfn: number): boolean {
+  // `x >>> 0 === x` holds exactly for integers in [0, 2^32).
+  if (pfn >>> 0 === pfn && pfn >>> 5 < words.length) {
+    const w = pfn >>> 5;
+    const m = 1 << (pfn & 31);
+    const word = words[w];
+    if ((word & m) !== 0) {
+      words[w] = word ^ m;
+      return true;
+    }
+  }
+  return false;
+}
+
 /** Runs of at least this many whole words are written with one `fill`; shorter ones by a loop. */
 const FILL_WORDS = 64;
 
@@ -116,6 +136,18 @@ export class FrameBits {
     else this.#setFar(pfn);
   }
 
+  /**
+   * The flat array as it is now: frame `pfn` (below its `length * 32`) is bit `pfn & 31` of
+   * word `pfn >>> 5`, and frames past it are clear. A hot path may keep it and test, set and
+   * clear bits in it directly (one load fewer per operation). It is replaced when it grows, which
+   * only `set`, `setEach` and `setRun` do, for a frame past its end: a caller that keeps it reads
+   * it again after calling those. The bits stay this object's: its runs, tests and searches see
+   * every change made through the array.
+   */
+  get flatWords(): Uint32Array {
+    return this.#flat;
+  }
+
   /** Sets the bit of each of `pfns[0 … count)` (a batch: the flat array is read once). */
   setEach(pfns: ArrayLike<number>, count: number): void {
     let flat = this.#flat;
@@ -138,16 +170,9 @@ export class FrameBits {
 
   /** Clears `pfn`'s bit; false (and no change) when it was not set. Any number is accepted. */
   tryClear(pfn: number): boolean {
-    const flat = this.#flat;
-    if (pfn >>> 0 === pfn && pfn >>> 5 < flat.length) {
-      const w = pfn >>> 5;
-      const m = 1 << (pfn & 31);
-      const word = flat[w];
-      if ((word & m) === 0) return false;
-      flat[w] = word ^ m;
-      return true;
-    }
-    return this.#tryClearFar(pfn);
+    // A frame the flat array covers but whose bit is clear also goes on to `#tryClearFar`, which
+    // says no at once: the fast path stays one small inlined call.
+    return tryClearFlatBit(this.#flat, pfn) || this.#tryClearFar(pfn);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
-import { FrameBits } from './bits';
+import { FrameBits, tryClearFlatBit } from './bits';
 import { CHUNK_FRAMES } from './chunks';
 import { FrameU16 } from './u16';
 import { FrameU32 } from './u32';
@@ -77,6 +77,38 @@ describe('FrameBits', () => {
     expect(bits.bytes()).toBe(2 * (CHUNK_FRAMES / 8) + 8);
     expect(bits.test(2 ** 45 + 1)).toBe(true);
     expect(bits.test(2 ** 45)).toBe(false);
+  });
+});
+
+describe('FrameBits.flatWords and tryClearFlatBit', () => {
+  it("expose the flat bits themselves: changes through the words are the object's, until it grows them", () => {
+    const bits = new FrameBits(4 * CHUNK_FRAMES);
+    expect(bits.flatWords.length).toBe(0);
+    bits.set(5);
+    const words = bits.flatWords;
+    expect(words.length * 32).toBe(CHUNK_FRAMES);
+    // Bit `pfn & 31` of word `pfn >>> 5`.
+    expect(words[0]).toBe(1 << 5);
+    words[1] |= 1 << 3;
+    expect(bits.test(35)).toBe(true);
+    expect(tryClearFlatBit(words, 5)).toBe(true);
+    expect(bits.test(5)).toBe(false);
+    expect(tryClearFlatBit(words, 5)).toBe(false);
+    // Anything that is not a frame the words cover is never set.
+    for (const pfn of [35.5, -1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 32 + 35, CHUNK_FRAMES]) {
+      expect(tryClearFlatBit(words, pfn)).toBe(false);
+    }
+    expect(bits.test(35)).toBe(true);
+    expect(words[1]).toBe(1 << 3);
+    // Setting past the end grows (replaces) the words, keeping every bit.
+    bits.set(CHUNK_FRAMES + 1);
+    expect(bits.flatWords).not.toBe(words);
+    expect(bits.flatWords.length * 32).toBe(2 * CHUNK_FRAMES);
+    expect(bits.test(35) && bits.test(CHUNK_FRAMES + 1)).toBe(true);
+    // tryClear agrees: flat frames, clear bits, and frames past the words.
+    expect(bits.tryClear(35)).toBe(true);
+    expect(bits.tryClear(35)).toBe(false);
+    expect(bits.tryClear(3 * CHUNK_FRAMES)).toBe(false);
   });
 });
 
