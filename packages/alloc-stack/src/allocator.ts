@@ -26,7 +26,7 @@ import { STACK_CAPABILITIES, type StackAllocator, type StackState } from './api'
 import { RangeCarver } from './carver';
 import { FrameStack } from './frame-stack';
 import { forEachFreeRun } from './free-runs';
-import { entryWordsFor, HEADER_WORDS, HOST_IS_LITTLE_ENDIAN, maxEntriesFor } from './layout';
+import { entryWordsFor, HEADER_WORDS, HOST_IS_LITTLE_ENDIAN, maxEntriesFor, WORD_RANGE } from './layout';
 import { ArrayNodeStore, FrameNodeStore, type NodeStore } from './node-store';
 import type { ResolvedStackOptions } from './options';
 
@@ -105,7 +105,9 @@ export class StackFrameAllocator implements StackAllocator {
     // least half of it (at most 0.25 B per managed frame); a sparse space keeps chunks instead.
     const flatFrames = (last + 1) / 2 <= this.#total ? last + 1 : 0;
     this.#used = options.trusted ? null : new FrameBits(flatFrames);
-    this.#keepsFlat = this.#used !== null && flatFrames > 0;
+    // Flat words hold frames below 2^32 only (`pfn >>> 5` is the word): above that, `#used`
+    // keeps chunks for the frames past 2^32, and every check goes through it.
+    this.#keepsFlat = this.#used !== null && flatFrames > 0 && flatFrames <= WORD_RANGE;
     this.#store = store;
     if (empty) {
       this.#carver.exhaust();
