@@ -147,6 +147,27 @@ describe.each(STRATEGIES)('%s', (strategy) => {
     expect(heap.usableSize(c)).toBe(20_480);
   });
 
+  it('moves an object that grows to a frame or more into a frame run, even when it would fit', () => {
+    // Found by the conformance kit (first-fit, seed -541307250): 4,089 bytes in a span round up
+    // to a usable 4,104, so realloc to 4,097 fitted and stayed at a span address.
+    const { pmm } = setup();
+    const heap = createHeap(pmm, { strategy });
+    for (const [size, grown] of [
+      [4089, 4097],
+      [4095, 4096],
+      [4000, 4100],
+    ]) {
+      const a = heap.malloc(size);
+      heap.bytes(a, 16).fill(7);
+      const b = heap.realloc(a, grown);
+      expect(b % 4096, `${size} → ${grown}`).toBe(0);
+      expect(heap.bytes(b, 16).every((x) => x === 7)).toBe(true);
+      // Back down, a run keeps its place.
+      expect(heap.realloc(b, size)).toBe(b);
+      heap.free(b);
+    }
+  });
+
   it('calloc zeroes memory that was written before', () => {
     const { pmm } = setup();
     const heap = createHeap(pmm, { strategy });

@@ -116,6 +116,8 @@ class FrameHeap implements Heap {
   #rBlock = -1;
   #rHeader = 0;
   #rUsable = 0;
+  /** The allocation is a frame run (not an object of a strategy's, which may pass 4096 by its rounding). */
+  #rRun = false;
 
   constructor(pmm: FrameAllocator, options: HeapOptions) {
     if (pmm === null || typeof pmm !== 'object' || typeof pmm.alloc !== 'function' || !pmm.space) {
@@ -235,7 +237,15 @@ class FrameHeap implements Heap {
     this.#resolve('realloc', address);
     const usable = this.#rUsable;
     const slot = this.#rSlot;
-    if (size <= usable && Math.floor(address / align) * align === address) return address;
+    // In place while it fits and stays aligned, unless it grows to a frame or more outside a frame
+    // run: requests of a frame or more are frame runs (a span's object may pass 4096 by rounding).
+    if (
+      size <= usable &&
+      Math.floor(address / align) * align === address &&
+      (size < FRAME_BYTES || this.#rRun)
+    ) {
+      return address;
+    }
     if (size > FRAME_BYTES || align > FRAME_BYTES) this.#checkRunShape('realloc', size, align);
     const moved = this.#malloc(size, slot, align);
     if (moved === NO_ADDRESS) return NO_ADDRESS;
@@ -832,6 +842,7 @@ class FrameHeap implements Heap {
       this.#rBlock = block;
       this.#rHeader = 0;
       this.#rUsable = usable;
+      this.#rRun = tag === RUN;
       return;
     }
     if (!this.headers) throw notAllocated(op, address);
@@ -841,6 +852,7 @@ class FrameHeap implements Heap {
     if (usable < 0) throw notAllocated(op, address);
     this.#rSlot = slot;
     this.#rUsable = usable - this.#rHeader;
+    this.#rRun = false;
   }
 
   /**
