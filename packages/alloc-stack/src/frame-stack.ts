@@ -2,6 +2,8 @@ import { NO_FRAME, type Pfn } from '@framekit/core';
 import { HEADER_WORDS, NO_LINK_WORD, WORD_RANGE } from './layout';
 import type { NodeStore } from './node-store';
 
+const NO_WORDS = new Uint32Array(0);
+
 /**
  * A stack of free frame numbers whose nodes are free frames themselves (see `layout.ts`).
  *
@@ -16,15 +18,18 @@ import type { NodeStore } from './node-store';
  * node in another buffer (a sparse space's other chunk, or a grown typed array).
  */
 export class FrameStack {
+  // Every field starts with a value of its final type (not `undefined`, as a declared field
+  // without one does): V8 then keeps numbers as small integers and knows `#words` is always a
+  // Uint32Array, so the hot paths load them without checks.
   readonly #store: NodeStore;
   /** Entries per node. */
-  readonly #entries: number;
+  readonly #entries: number = 0;
   /** Words per entry: 1, or 2 when frame numbers reach 2^32. */
-  readonly #entryWords: number;
-  readonly #wide: boolean;
+  readonly #entryWords: number = 1;
+  readonly #wide: boolean = false;
 
   /** The array holding the top node, and the top node's word indexes in it. */
-  #words: Uint32Array;
+  #words: Uint32Array = NO_WORDS;
   #base = 0;
   /** The first entry word, the next free entry word, and one past the last entry word. */
   #floor = 0;

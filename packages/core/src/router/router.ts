@@ -67,6 +67,12 @@ export function createRouter(
   return new Router(space, resolveRouterConfig(config, plugins));
 }
 
+/**
+ * What `#handed` holds until the constructor sets it: a field that starts as `undefined` (a
+ * declared field without a value) leaves V8 unsure of its type, and every hot path would check it.
+ */
+const UNSET_BITS = new FrameBits(0);
+
 /** The strategies a route tries: zone by zone in the route's zone order, its ids in order within each. */
 function stepsOf(
   zones: readonly Zone[],
@@ -160,7 +166,7 @@ class Router implements FrameRouter {
    * and the owner behind them are not asked `isFree` frame by frame), and `isFree` itself.
    * A direct zone's frames have no bits: its owner checks its own frees.
    */
-  readonly #handed: FrameBits;
+  readonly #handed: FrameBits = UNSET_BITS;
 
   constructor(space: FrameSpace, config: ResolvedRouterConfig) {
     this.space = space;

@@ -51,9 +51,9 @@ export class StrategyNode implements RouterStrategy {
   /** Serves only 2 MiB runs: a 2 MiB cache, or a plugin whose runs are 'huge'. */
   readonly onlyHuge: boolean;
   /** Frames per refill or spill. */
-  readonly batchFrames: number;
-  /** Frames above which the cache spills. */
-  readonly highFrames: number;
+  readonly batchFrames: number = 0;
+  /** Frames above which the cache spills (a number from the start, so V8 loads it without a check). */
+  readonly highFrames: number = 0;
   readonly depth: number;
   /** Frames cached here now (caches only). */
   cached = 0;
