@@ -63,6 +63,9 @@ export function createHeap(pmm: FrameAllocator, options: HeapOptions = {}): Heap
   return new FrameHeap(pmm, options);
 }
 
+const NO_INTS = new Int32Array(0);
+const NO_FLOATS = new Float64Array(0);
+
 class FrameHeap implements Heap {
   readonly strategy: string;
   readonly headers: boolean;
@@ -89,12 +92,13 @@ class FrameHeap implements Heap {
   /**
    * The hot arrays of the table and the cache, kept here (one load fewer on every `malloc` and
    * `free`), refreshed where they may grow: `#takeBlock` (the table's leaves) and `#newAllocator`
-   * (the cache's stacks).
+   * (the cache's stacks). Each starts as an empty array of its type, not `undefined`, so that
+   * V8 knows the field's type and loads it without a check.
    */
-  readonly #dir: Int32Array;
-  #meta: Int32Array;
-  #stacks: Int32Array;
-  #addresses: Float64Array;
+  readonly #dir: Int32Array = NO_INTS;
+  #meta: Int32Array = NO_INTS;
+  #stacks: Int32Array = NO_INTS;
+  #addresses: Float64Array = NO_FLOATS;
   /** Per block: taken with `allocRun` (1) or `alloc` (0). */
   #viaRun = new Uint8Array(64);
   /** Per block: the usable size of each of its objects when they are alike (a slab: its class; a one-frame run: 4096), else 0. */
