@@ -37,17 +37,18 @@ export class BuddyFrameAllocator implements BuddyAllocator {
   readonly capabilities = BUDDY_CAPABILITIES;
   readonly space: FrameSpace;
   readonly ranges: readonly FrameRange[];
-  readonly maxOrder: number;
-  readonly trusted: boolean;
+  // The fields the hot paths read start with a value of their final type (see `Area`).
+  readonly maxOrder: number = 0;
+  readonly trusted: boolean = false;
   readonly #areas: Area[] = [];
-  readonly #starts: Float64Array;
+  readonly #starts: Float64Array = new Float64Array(0);
   readonly #totals: OrderTotals;
-  readonly #total: number;
+  readonly #total: number = 0;
   #free = 0;
   /** The only area, when there is one: searches skip the per-order area summaries. */
-  readonly #single: Area | undefined;
+  readonly #single: Area | undefined = undefined;
   /** The area the last frame-number lookup found: frees nearby skip the binary search. */
-  #last: Area;
+  #last: Area = NO_AREA;
   /** What the last search found: the block's head and the area holding it. */
   #hitHead = 0;
   #hitArea = 0;
@@ -79,7 +80,7 @@ export class BuddyFrameAllocator implements BuddyAllocator {
     }
     this.#starts = Float64Array.from(this.#areas, (a) => a.start);
     this.#single = this.#areas.length === 1 ? this.#areas[0] : undefined;
-    this.#last = this.#areas[0] ?? new Area(0, 0, 0, this.maxOrder, this.#totals);
+    this.#last = this.#areas[0] ?? NO_AREA;
     this.#total = total;
     this.#free = empty ? 0 : total;
   }
@@ -94,7 +95,7 @@ export class BuddyFrameAllocator implements BuddyAllocator {
       // order above, split down; the upper halves go to the lower orders. Some order holds a
       // block (frames are free).
       this.#free--;
-      return area.base + area.take(lowestBit(area.orders), 0);
+      return area.base + area.take0();
     }
     return this.#takeBlock(0, 1, Number.POSITIVE_INFINITY);
   }
@@ -105,7 +106,7 @@ export class BuddyFrameAllocator implements BuddyAllocator {
     const area = this.#single;
     if (area !== undefined) {
       // One area: each frame as `alloc` takes it (there are `count` free frames).
-      for (let i = 0; i < count; i++) out[i] = area.base + area.take(lowestBit(area.orders), 0);
+      for (let i = 0; i < count; i++) out[i] = area.base + area.take0();
       this.#free -= count;
       return true;
     }
@@ -457,6 +458,9 @@ export class BuddyFrameAllocator implements BuddyAllocator {
     return this.#misuse('freeMany', pfn, false);
   }
 }
+
+/** `#last` of an allocator with no area: it holds no frame, so every lookup goes past it. */
+const NO_AREA = new Area(0, 0, 0, 0, { areas: undefined });
 
 /** The smallest order whose blocks hold `count` frames at alignment `align` (both at most 2^18). */
 function orderFor(count: number, align: number): number {

@@ -13,6 +13,9 @@ export const POW2: Int32Array = Int32Array.from({ length: 19 }, (_, order) => 2 
  */
 export const MAX_AREA_FRAMES = 2 ** 31;
 
+/** The empty start value of the `Int32Array` fields. */
+const NO_INTS = new Int32Array(0);
+
 /** Summary levels per order at most: 2^31 bits need 7 (32^7 > 2^31). */
 const LEVELS = 8;
 
@@ -45,21 +48,30 @@ export interface OrderTotals {
  * across it.
  */
 export class Area {
-  readonly base: number;
+  // Every field starts with a value of its final type (not `undefined`, as a declared field
+  // without one does): V8 then knows the arrays' classes and keeps the numbers unboxed, so the
+  // hot paths load them without checks.
+  /** The stretch's frames `[start, end)`, and the allocator's top order. */
+  readonly start: number = 0;
+  readonly end: number = 0;
+  readonly maxOrder: number = 0;
+  /** This area's place in the allocator's list. */
+  readonly index: number = 0;
+  readonly base: number = 0;
   /** Every bitmap of every order and level. */
-  readonly words: Int32Array;
+  readonly words: Int32Array = NO_INTS;
   /** `off[o * LEVELS + l]`: where level `l` of order `o` starts in `words`. */
-  readonly off: Int32Array;
+  readonly off: Int32Array = NO_INTS;
   /** `count[o * LEVELS + l]`: its length in words. */
-  readonly count: Int32Array;
+  readonly count: Int32Array = NO_INTS;
   /** Summary levels per order (1 = the bitmap alone). */
-  readonly levels: Int32Array;
+  readonly levels: Int32Array = NO_INTS;
   /** `off0[o]`: where order `o`'s bitmap (level 0) starts. */
-  readonly off0: Int32Array;
+  readonly off0: Int32Array = NO_INTS;
   /** Bits (blocks) per order. */
-  readonly bits: Float64Array;
+  readonly bits: Float64Array = new Float64Array(0);
   /** Free blocks per order in this area (at most 2^30 each: a free block's buddy never is). */
-  readonly blocks: Int32Array;
+  readonly blocks: Int32Array = NO_INTS;
   /** Bit `o` set while order `o` holds a free block here: the smallest order at or above `k` that holds one is one `ctz` away. */
   orders = 0;
   /**
@@ -67,19 +79,17 @@ export class Area {
    * when it finds that word, lowered by every set below it. The lowest block is then usually
    * one read away; when not, the summaries find it (never a scan).
    */
-  readonly #low: Int32Array;
+  readonly #low: Int32Array = NO_INTS;
   /** Which areas hold blocks of each order, when the allocator has several; else `undefined`. */
-  readonly #shared: LevelBitmap[] | undefined;
+  readonly #shared: LevelBitmap[] | undefined = undefined;
   /** After `blockOf`: the head of the block it found. */
   hit = 0;
 
-  constructor(
-    readonly index: number,
-    readonly start: number,
-    readonly end: number,
-    readonly maxOrder: number,
-    totals: OrderTotals,
-  ) {
+  constructor(index: number, start: number, end: number, maxOrder: number, totals: OrderTotals) {
+    this.index = index;
+    this.start = start;
+    this.end = end;
+    this.maxOrder = maxOrder;
     const top = POW2[maxOrder];
     this.base = Math.floor(start / top) * top;
     const span = Math.ceil(end / top) * top - this.base;
@@ -310,6 +320,21 @@ export class Area {
    */
   take(order: number, want: number): number {
     return this.takeAt(order, this.first(order), want);
+  }
+
+  /**
+   * Takes one frame (some order holds a block) and returns its offset from `base`: the lowest
+   * order-0 block when the word `#low` names holds one (one read, one write), else `take`.
+   */
+  take0(): number {
+    const w = this.#low[0];
+    // Order 0's bitmap starts the words (`off0[0]` is 0).
+    const word = this.words[w];
+    if (word === 0) return this.take(lowestBit(this.orders), 0);
+    const bit = word & -word;
+    this.words[w] = word ^ bit;
+    if (--this.blocks[0] === 0) this.#lost(0);
+    return w * 32 + 31 - Math.clz32(bit);
   }
 
   /** `take` of free block `i` of `order` (an in-area index, < 2^31), which a search has found already. */

@@ -65,30 +65,32 @@ export class Hier2m implements Hier2mAllocator {
   readonly capabilities = HIER2M_CAPABILITIES;
   readonly space: FrameSpace;
   readonly ranges: readonly FrameRange[];
-  readonly lowLimit: number;
+  // The fields start with a value of their final type (not `undefined`, as a declared field
+  // without one does): V8 then knows the arrays' classes and keeps the numbers unboxed.
+  readonly lowLimit: number = 0;
 
   readonly #map: EntryMap;
   readonly #table: EntryTable;
-  readonly #fields: Int32Array;
-  readonly #has: Uint16Array;
-  readonly #full: Uint16Array;
-  readonly #flags: Uint8Array;
-  readonly #next4k: Int32Array;
-  readonly #next2m: Int32Array;
+  readonly #fields: Int32Array = new Int32Array(0);
+  readonly #has: Uint16Array = new Uint16Array(0);
+  readonly #full: Uint16Array = new Uint16Array(0);
+  readonly #flags: Uint8Array = new Uint8Array(0);
+  readonly #next4k: Int32Array = new Int32Array(0);
+  readonly #next2m: Int32Array = new Int32Array(0);
   readonly #heads = new Int32Array(4).fill(-1);
   /** Entries that are wholly free 2 MiB pages; and entries with any free frame. For `below` searches. */
   readonly #whole: EntrySet;
   readonly #hasFree: EntrySet;
   /** Our ranges, touching ones joined, for "is this frame ours" in partial entries. */
-  readonly #rangeStarts: Float64Array;
-  readonly #rangeEnds: Float64Array;
+  readonly #rangeStarts: Float64Array = new Float64Array(0);
+  readonly #rangeEnds: Float64Array = new Float64Array(0);
   /** Local entries below this one are LOW. */
-  readonly #firstHigh: number;
+  readonly #firstHigh: number = 0;
   /** One past our highest frame: a `below` at or above it constrains nothing. */
-  readonly #topEnd: number;
-  readonly #total: number;
-  #free: number;
-  #wholeCount: number;
+  readonly #topEnd: number = 0;
+  readonly #total: number = 0;
+  #free: number = 0;
+  #wholeCount: number = 0;
 
   /**
    * `empty`: every frame starts in use (a router's cache, filled only by what is freed to it):
@@ -179,6 +181,15 @@ export class Hier2m implements Hier2mAllocator {
       if (e < 0) e = this.#pop2m(LOW_2M);
       return e < 0 ? NO_FRAME : this.#take2m(e);
     }
+    return this.#allocRunChecked(count, options);
+  }
+
+  /**
+   * `allocRun` of any other request, checked. Kept out of `allocRun` so that its fast path stays
+   * small: V8 inlines it whole into a caller's loop only while the caller's inlining budget
+   * lasts (measured: 22 ns per 2 MiB alloc+free inlined, 39 ns when it was not).
+   */
+  #allocRunChecked(count: number, options?: RunOptions): Pfn {
     checkCount('allocRun', count);
     const align = readAlign('allocRun', options);
     const below = readBelow('allocRun', options);
@@ -240,6 +251,11 @@ export class Hier2m implements Hier2mAllocator {
         return;
       }
     }
+    this.#freeRunChecked(pfn, count);
+  }
+
+  /** `freeRun` of anything but a 2 MiB page handed out: checked (see `#allocRunChecked`). */
+  #freeRunChecked(pfn: Pfn, count: number): void {
     checkRun('freeRun', this.space, pfn, count);
     const e = this.#map.locate(pfn);
     const flags = e < 0 ? PARTIAL : this.#flags[e];

@@ -13,13 +13,13 @@ import { FRAMES_PER_ENTRY } from './layout';
 /** Maps frame numbers to local entry numbers and back. */
 export class EntryMap {
   /** Local entries (2 MiB blocks with at least one managed frame). */
-  readonly count: number;
+  readonly count: number = 0;
   /** Per segment: the global entry number (`pfn / 512`) of its first entry. */
-  readonly #first: Float64Array;
+  readonly #first: Float64Array = new Float64Array(0);
   /** Per segment: one past its last global entry number. */
-  readonly #end: Float64Array;
+  readonly #end: Float64Array = new Float64Array(0);
   /** Per segment: the local number of its first entry. */
-  readonly #base: Float64Array;
+  readonly #base: Float64Array = new Float64Array(0);
   /*
    * Lookups cluster, so the segment the last `locate` found is kept as plain numbers: global
    * entries [#hitFirst, #hitEnd) are local entries from #hitBase. Likewise for `globalOf`:
@@ -32,8 +32,8 @@ export class EntryMap {
   #localHi = 0;
   #localShift = 0;
   /** Frames below `#lowPfn` or at/after `#highPfn` have no entry. */
-  readonly #lowPfn: number;
-  readonly #highPfn: number;
+  readonly #lowPfn: number = 0;
+  readonly #highPfn: number = 0;
 
   constructor(ranges: readonly FrameRange[]) {
     const first: number[] = [];

@@ -7,8 +7,8 @@ import { lowestBit } from './layout';
  * keeps two: entries that are wholly free (2 MiB available) and entries with any free frame.
  */
 export class EntrySet {
-  readonly #words: Int32Array;
-  readonly #summary: Int32Array;
+  readonly #words: Int32Array = new Int32Array(0);
+  readonly #summary: Int32Array = new Int32Array(0);
 
   constructor(entries: number) {
     this.#words = new Int32Array(Math.ceil(entries / 32));

@@ -23,13 +23,13 @@ import { ALL_FIELDS, FIELDS_PER_ENTRY, FRAMES_PER_ENTRY, FULL_FIELD, IS_2M, LOW,
 export const BYTES_PER_ENTRY = FIELDS_PER_ENTRY * 4 + 2 + 2 + 1 + 4 + 4;
 
 export class EntryTable {
-  readonly count: number;
-  readonly fields: Int32Array;
-  readonly hasPages: Uint16Array;
-  readonly fullPages: Uint16Array;
-  readonly flags: Uint8Array;
-  readonly next4k: Int32Array;
-  readonly next2m: Int32Array;
+  readonly count: number = 0;
+  readonly fields: Int32Array = new Int32Array(0);
+  readonly hasPages: Uint16Array = new Uint16Array(0);
+  readonly fullPages: Uint16Array = new Uint16Array(0);
+  readonly flags: Uint8Array = new Uint8Array(0);
+  readonly next4k: Int32Array = new Int32Array(0);
+  readonly next2m: Int32Array = new Int32Array(0);
 
   constructor(map: EntryMap) {
     const n = map.count;
