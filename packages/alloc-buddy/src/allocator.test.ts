@@ -291,7 +291,7 @@ describe('options', () => {
     expect(createBuddyAllocator(space).maxOrder).toBe(10);
   });
 
-  it('trusted: freeRun does not search the run for free frames (the caller checks); frames and arguments stay checked', () => {
+  it('trusted: frees are not checked against the free lists (the caller checks); arguments stay checked', () => {
     const space = createFrameSpace({ frames: 64 });
     expect(createBuddyAllocator(space).trusted).toBe(false);
     const a = createBuddyAllocator(space, undefined, { maxOrder: 4, trusted: true });
@@ -299,11 +299,30 @@ describe('options', () => {
     const run = a.allocRun(8);
     a.freeRun(run, 8);
     expect(a.freeBlocksPerOrder()).toEqual([0, 0, 0, 0, 4]);
+    // Every way to free merges as the checked buddy does.
     const one = a.alloc();
     a.free(one);
-    expect(errorCode(() => a.free(one))).toBe('DOUBLE_FREE');
-    expect(errorCode(() => a.freeRun(one, 1))).toBe('NOT_ALLOCATED');
+    const two = a.alloc();
+    a.freeRun(two, 1);
+    const out = new Float64Array(5);
+    expect(a.allocMany(out, 5)).toBe(true);
+    expect(a.freeBlocksPerOrder()).toEqual([1, 1, 0, 1, 3]);
+    a.freeMany(out, 5);
+    expect(a.freeBlocksPerOrder()).toEqual([0, 0, 0, 0, 4]);
+    // What is not a frame of the allocator is still refused, and nothing changes.
+    expect(errorCode(() => a.free(64))).toBe('OUT_OF_RANGE');
+    expect(errorCode(() => a.free(0.5))).toBe('INVALID_REQUEST');
     expect(errorCode(() => a.freeRun(60, 8))).toBe('OUT_OF_RANGE');
+    const x = a.alloc();
+    expect(errorCode(() => a.freeMany([x, 70], 2))).toBe('OUT_OF_RANGE');
+    expect(a.stats().freeFrames).toBe(63);
+    a.free(x);
+    // The checked buddy refuses the double free the trusted one leaves to its caller.
+    const checked = createBuddyAllocator(space, undefined, { maxOrder: 4 });
+    const f = checked.alloc();
+    checked.free(f);
+    expect(errorCode(() => checked.free(f))).toBe('DOUBLE_FREE');
+    expect(errorCode(() => checked.freeRun(f, 1))).toBe('NOT_ALLOCATED');
     expect(a.stats().freeFrames).toBe(64);
     expect(errorCode(() => createBuddyAllocator(space, undefined, { trusted: 1 as never }))).toBe(
       'INVALID_REQUEST',

@@ -292,12 +292,29 @@ export class BuddyFrameAllocator implements BuddyAllocator {
       this.#last = area;
     }
     // In-area offsets (< 2^31) cross the call, not frame numbers: nothing is boxed.
-    if (!area.freeFrameAt((pfn - area.base) >>> 0)) throw this.#misuse('free', pfn, false);
+    // Trusted, the caller has checked that the frame is allocated: it merges at once.
+    if (!area.freeFrameAt((pfn - area.base) >>> 0, !this.trusted)) throw this.#misuse('free', pfn, false);
     this.#free++;
   }
 
   freeMany(pfns: PfnArray, count: number): void {
     checkBatch('freeMany', pfns, count);
+    if (this.trusted) {
+      // The caller has checked that every frame is allocated and none is listed twice: only
+      // that each is a frame of ours is checked (all first, so a bad entry changes nothing),
+      // then each merges at once.
+      for (let i = 0; i < count; i++) {
+        const pfn = pfns[i];
+        if (!Number.isSafeInteger(pfn) || this.#areaOf(pfn) < 0) throw this.#misuse('freeMany', pfn, false);
+      }
+      for (let i = 0; i < count; i++) {
+        const pfn = pfns[i];
+        const area = this.#areas[this.#areaOf(pfn)];
+        area.freeFrameAt((pfn - area.base) >>> 0, false);
+      }
+      this.#free += count;
+      return;
+    }
     // Pass 1 checks each frame and marks it free in the order-0 bitmap only (no summary, no
     // merge), so a frame listed twice is seen as free the second time; a bad entry unmarks
     // the frames marked so far before throwing. Pass 2 frees them for real, with merges.
@@ -341,7 +358,7 @@ export class BuddyFrameAllocator implements BuddyAllocator {
       const lo = (pfn - area.base) >>> 0;
       if (count === 1) {
         // One frame: as `free`, a frame already free being this call's misuse (`NOT_ALLOCATED`).
-        if (area.freeFrameAt(lo)) {
+        if (area.freeFrameAt(lo, !this.trusted)) {
           this.#free++;
           return;
         }
@@ -360,8 +377,8 @@ export class BuddyFrameAllocator implements BuddyAllocator {
     for (let a = first, s = pfn; s < end; s = this.#areas[a++].end) {
       const area = this.#areas[a];
       const e = Math.min(end, area.end);
-      // Trusted, a run's frames are not searched; a single frame still is (see `free`).
-      if ((!this.trusted || count === 1) && area.anyFreeIn(s, e))
+      // Trusted, the frames are not searched (the caller checked them).
+      if (!this.trusted && area.anyFreeIn(s, e))
         throw freeError('freeRun', this.space, area.firstFreeIn(s, e), true);
     }
     for (let a = first, s = pfn; s < end; s = this.#areas[a++].end) {

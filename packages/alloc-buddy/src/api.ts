@@ -12,7 +12,7 @@ export const BUDDY_CAPABILITIES: AllocatorCapabilities = Object.freeze({
 export interface BuddyAllocator extends FrameAllocator {
   /** The largest block is `2^maxOrder` frames. */
   readonly maxOrder: number;
-  /** Created with `trusted: true`: `freeRun` does not check that the run is wholly allocated; the caller does. */
+  /** Created with `trusted: true`: `free`, `freeMany` and `freeRun` do not check that what they free is allocated; the caller does. */
   readonly trusted: boolean;
   /** Free blocks per order 0 … maxOrder: the exact lengths of the free lists. */
   freeBlocksPerOrder(): number[];

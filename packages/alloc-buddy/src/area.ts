@@ -361,9 +361,12 @@ export class Area {
     return this.freeFrameAt((pfn - this.base) >>> 0);
   }
 
-  /** `freeFrame` of the frame at in-area offset `i` (< 2^31). */
-  freeFrameAt(i: number): boolean {
-    if (this.isFreeAt(i)) return false;
+  /**
+   * `freeFrame` of the frame at in-area offset `i` (< 2^31). Unless `checked`, the frame is
+   * known to be allocated (the caller checked it) and merges at once.
+   */
+  freeFrameAt(i: number, checked = true): boolean {
+    if (checked && this.isFreeAt(i)) return false;
     this.#merge(i, 0);
     return true;
   }

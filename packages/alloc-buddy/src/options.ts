@@ -8,11 +8,11 @@ export const BuddyOptionsSchema = z.strictObject({
    */
   maxOrder: z.number().int().min(0).max(18).default(10),
   /**
-   * Skip the check that a run freed with `freeRun` is wholly allocated (one search per order
-   * the run spans). For a caller that checks every free itself, as a router does for the
-   * strategies it creates in a zone with caches: one check per operation, not one per layer.
-   * A single frame's free stays checked (its merge reads the same bits). Never pass it where
-   * untrusted callers free runs: a run with a free frame in it would corrupt the free lists.
+   * Skip the checks that what `free`, `freeMany` and `freeRun` free is allocated (for a run,
+   * one search per order it spans; for a frame, a look at the blocks above it). For a caller
+   * that checks every free itself, as a router does for the strategies it creates in a zone
+   * with caches: one check per operation, not one per layer. Never pass it where untrusted
+   * callers free: a double free would corrupt the free lists.
    */
   trusted: z.boolean().default(false),
 });
