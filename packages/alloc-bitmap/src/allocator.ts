@@ -35,13 +35,13 @@ export class BitmapFrameAllocator implements BitmapAllocator {
   readonly capabilities = BITMAP_CAPABILITIES;
   readonly space: FrameSpace;
   readonly ranges: readonly FrameRange[];
-  readonly metadataFrames: number;
+  readonly metadataFrames: number = 0;
   readonly #arenas: Arena[] = [];
-  readonly #starts: Float64Array;
-  readonly #ends: Float64Array;
-  readonly #total: number;
-  readonly #metadataBytes: number;
-  readonly #nextFit: boolean;
+  readonly #starts: Float64Array = new Float64Array(0);
+  readonly #ends: Float64Array = new Float64Array(0);
+  readonly #total: number = 0;
+  readonly #metadataBytes: number = 0;
+  readonly #nextFit: boolean = false;
   #free = 0;
   /** Next fit: where the next search starts. */
   #rover = 0;

@@ -20,25 +20,25 @@ export const MAX_ARENA_FRAMES = 2 ** 31;
  */
 export class Arena {
   /** Absolute frame of bit 0 (a multiple of 32). */
-  readonly base: number;
+  readonly base: number = 0;
   /** The range `[start, end)`. */
-  readonly start: number;
-  readonly end: number;
+  readonly start: number = 0;
+  readonly end: number = 0;
   /** First frame callers can get: `start + metadataFrames`. */
-  readonly dataStart: number;
+  readonly dataStart: number = 0;
   /** Frames at the start of the range that hold the bitmap (0 when it lives in host memory). */
-  readonly metadataFrames: number;
+  readonly metadataFrames: number = 0;
   /** Bitmap words (a multiple of 32: whole blocks). */
-  readonly words: number;
+  readonly words: number = 0;
   readonly segments: Int32Array[];
   /** Host segments still shared and all free (see `heapSegments`); `undefined` in frames. */
   readonly #shared: Uint8Array | undefined;
-  readonly skew: number;
+  readonly skew: number = 0;
   readonly index: FreeIndex;
   readonly tree: RunTree;
   /** Bytes of host memory this arena's bookkeeping takes. */
-  readonly heapBytes: number;
-  free: number;
+  readonly heapBytes: number = 0;
+  free: number = 0;
 
   constructor(space: FrameSpace, start: Pfn, end: Pfn, inFrames: boolean) {
     this.start = start;

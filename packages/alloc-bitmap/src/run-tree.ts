@@ -43,15 +43,15 @@ export const ABORT = -2;
 
 export class RunTree {
   /** Number of levels; level 1 holds the blocks, the top level one node. */
-  readonly height: number;
+  readonly height: number = 0;
   /** Nodes per level (index 0: bitmap words). */
   readonly counts: number[] = [];
   /** Frames per node of each level. */
   readonly sizes: number[] = [];
   /** Level 1 (values <= 1024). */
-  readonly pre1: Uint16Array;
-  readonly suf1: Uint16Array;
-  readonly inn1: Uint16Array;
+  readonly pre1: Uint16Array = new Uint16Array(0);
+  readonly suf1: Uint16Array = new Uint16Array(0);
+  readonly inn1: Uint16Array = new Uint16Array(0);
   /** Levels 2 and up, by level (entries 0 and 1 unused). */
   readonly pre: Float64Array[] = [];
   readonly suf: Float64Array[] = [];
@@ -61,11 +61,11 @@ export class RunTree {
   /** Per level, one bit per node: its summary is stale. */
   readonly dirty: Int32Array[] = [];
 
-  readonly #base: number;
+  readonly #base: number = 0;
   /** One past the arena's last frame: padding after it says nothing about `below`. */
-  readonly #end: number;
+  readonly #end: number = 0;
   readonly #segments: Int32Array[];
-  readonly #skew: number;
+  readonly #skew: number = 0;
 
   // The search in progress (fields rather than arguments: the recursion allocates nothing).
   #n = 1;

@@ -45,8 +45,8 @@ export class StackFrameAllocator implements StackAllocator {
   readonly capabilities = STACK_CAPABILITIES;
   readonly space: FrameSpace;
   readonly ranges: readonly FrameRange[];
-  readonly nodesInFrames: boolean;
-  readonly nodeEntries: number;
+  readonly nodesInFrames: boolean = false;
+  readonly nodeEntries: number = 0;
   readonly entryWords: 1 | 2;
 
   readonly #stack: FrameStack;
@@ -63,11 +63,11 @@ export class StackFrameAllocator implements StackAllocator {
    */
   #usedFlat: Uint32Array = NO_WORDS;
   /** True when `#usedFlat` follows `#used`'s flat words. */
-  readonly #keepsFlat: boolean;
-  readonly trusted: boolean;
+  readonly #keepsFlat: boolean = false;
+  readonly trusted: boolean = false;
   /** The managed frames, for `isFree` and for classifying a bad free. */
   readonly #managed: FreeRunList;
-  readonly #total: number;
+  readonly #total: number = 0;
 
   /** `empty`: every frame starts in use, and the stack fills only with what is freed to it. */
   constructor(

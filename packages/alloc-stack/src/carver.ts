@@ -8,12 +8,12 @@ import { type FrameRange, NO_FRAME, type Pfn } from '@framekit/core';
  */
 export class RangeCarver {
   /** Next untouched frame of each range. */
-  readonly #next: Float64Array;
+  readonly #next: Float64Array = new Float64Array(0);
   /** One past each range's last frame. */
-  readonly #end: Float64Array;
+  readonly #end: Float64Array = new Float64Array(0);
   /** The first range that still has untouched frames. */
   #range = 0;
-  #left: number;
+  #left: number = 0;
 
   constructor(ranges: readonly FrameRange[]) {
     this.#next = Float64Array.from(ranges, (r) => r.start);

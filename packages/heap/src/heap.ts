@@ -68,14 +68,14 @@ const NO_FLOATS = new Float64Array(0);
 
 class FrameHeap implements Heap {
   readonly strategy: string;
-  readonly headers: boolean;
+  readonly headers: boolean = false;
   readonly #pmm: FrameAllocator;
   readonly #strategy: HeapStrategy;
   readonly #contents: FrameWords;
-  readonly #sparse: boolean;
-  readonly #runs: boolean;
-  readonly #maxBlockFrames: number;
-  readonly #spaceBytes: number;
+  readonly #sparse: boolean = false;
+  readonly #runs: boolean = false;
+  readonly #maxBlockFrames: number = 0;
+  readonly #spaceBytes: number = 0;
   readonly #table: FrameTable;
   readonly #blocks = new BlockRegistry();
   readonly #owners = new OwnerSlots();

@@ -48,7 +48,7 @@ export function spanOptions(op: string, options: SpanOptions): { spanFrames: num
  * per 16 bytes), so a free of an interior, foreign or freed address is caught, not trusted.
  */
 export abstract class SpanAllocator implements ByteAllocator {
-  readonly maxSize: number;
+  readonly maxSize: number = 0;
   /** Every 16 bytes up to 512, then 32 classes per doubling: the heap rounds small requests up to these, losing at most 1/32. */
   readonly sizeClasses: readonly number[];
   /** The block header (size | flags) is the word 8 bytes before a payload. */
@@ -64,17 +64,17 @@ export abstract class SpanAllocator implements ByteAllocator {
   /** The view the last `at()` decoded a link into. */
   protected view: Uint32Array = new Uint32Array(0);
   readonly #host: FrameHost;
-  readonly #spanFrames: number;
-  readonly #keepEmpty: number;
+  readonly #spanFrames: number = 0;
+  readonly #keepEmpty: number = 0;
   /** Bitmap words per span. */
-  readonly #startWords: number;
+  readonly #startWords: number = 0;
   // Per span slot:
   #block = new Int32Array(4);
   #address = new Float64Array(4);
   #wordBase = new Int32Array(4);
   #views: Uint32Array[] = [];
   #live = new Int32Array(4);
-  #starts: Uint32Array;
+  #starts: Uint32Array = new Uint32Array(0);
   #freeSlots = new Int32Array(4);
   #freeSlotCount = 0;
   #slotsUsed = 0;

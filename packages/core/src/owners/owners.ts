@@ -84,8 +84,8 @@ class OwnerView implements OwnedAllocator {
   readonly capabilities: FrameAllocator['capabilities'];
   readonly space: FrameSpace;
   readonly ranges: readonly FrameRange[];
-  readonly owner: number;
-  readonly strict: boolean;
+  readonly owner: number = 0;
+  readonly strict: boolean = false;
   readonly #shared: Shared;
   readonly #table: OwnerTable;
 

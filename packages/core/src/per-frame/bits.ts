@@ -109,7 +109,7 @@ export class FrameBits {
   /** Words of frames `[0, flat.length * 32)`; frames past it up to `#flatFrames` are clear. */
   #flat: Uint32Array = EMPTY;
   /** Frames the flat array may cover (0: chunks only). */
-  readonly #flatFrames: number;
+  readonly #flatFrames: number = 0;
 
   /**
    * `frameCount`: the space's frames, for the flat array (omit for chunks only);

@@ -14,10 +14,10 @@ const EMPTY = -1;
  * space with a few runs costs a few hundred bytes.
  */
 export class FrameMap {
-  #keys: Float64Array;
-  #values: Float64Array;
+  #keys: Float64Array = new Float64Array(0);
+  #values: Float64Array = new Float64Array(0);
   /** `slots - 1`. */
-  #mask: number;
+  #mask: number = 0;
   #size = 0;
 
   constructor() {

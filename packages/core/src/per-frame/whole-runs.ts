@@ -25,8 +25,8 @@ export class WholeRunTracker {
   /** The longest run in `#runs` ever recorded: no start further below a frame can cover it. */
   #longest = 0;
   /** Per 2 MiB block below `#laneFrames`: the tag + 1 of the aligned 2 MiB run recorded there, or 0. */
-  readonly #lane: Uint16Array;
-  readonly #laneFrames: number;
+  readonly #lane: Uint16Array = new Uint16Array(0);
+  readonly #laneFrames: number = 0;
   #laneRuns = 0;
 
   /**

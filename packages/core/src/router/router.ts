@@ -98,18 +98,18 @@ class Router implements FrameRouter {
   readonly zones: readonly Zone[];
   readonly routes: Readonly<Record<RouteKey, readonly StrategyNode[] | null>>;
   /** Each zone's exclusive end, for the frame → zone lookup. */
-  readonly #ends: Float64Array;
+  readonly #ends: Float64Array = new Float64Array(0);
   readonly #single: readonly StrategyNode[];
   readonly #batch: readonly StrategyNode[];
   readonly #run: readonly StrategyNode[] | null;
   readonly #huge: readonly StrategyNode[] | null;
   readonly #below: readonly StrategyNode[] | null;
-  readonly #total: number;
-  readonly #hasCaches: boolean;
-  readonly #tracksRuns: boolean;
+  readonly #total: number = 0;
+  readonly #hasCaches: boolean = false;
+  readonly #tracksRuns: boolean = false;
   /** Some zone, or every zone with frames, is its owner alone (`Zone.direct`). */
-  readonly #anyDirect: boolean;
-  readonly #allDirect: boolean;
+  readonly #anyDirect: boolean = false;
+  readonly #allDirect: boolean = false;
   /** The strategy that served the last single frame. */
   #served: StrategyNode | null = null;
   /** The strategy that served the last batch whole, or null when several did. */

@@ -43,26 +43,26 @@ export class StrategyNode implements RouterStrategy {
   readonly allocator: FrameAllocator;
   readonly caps: AllocatorCapabilities;
   /** Position in its zone's `nodes`. */
-  readonly index: number;
+  readonly index: number = 0;
   readonly zoneRef: Zone;
   back: StrategyNode | null = null;
   readonly holds: 'frames' | '2mib';
-  readonly holdsBlocks: boolean;
+  readonly holdsBlocks: boolean = false;
   /** Serves only 2 MiB runs: a 2 MiB cache, or a plugin whose runs are 'huge'. */
-  readonly onlyHuge: boolean;
+  readonly onlyHuge: boolean = false;
   /** Frames per refill or spill. */
   readonly batchFrames: number = 0;
   /** Frames above which the cache spills (a number from the start, so V8 loads it without a check). */
   readonly highFrames: number = 0;
-  readonly depth: number;
+  readonly depth: number = 0;
   /** Frames cached here now (caches only). */
   cached = 0;
   /** Takes the frames of freed runs too (a frame cache with `takeFreedRuns`). */
-  readonly takesRuns: boolean;
+  readonly takesRuns: boolean = false;
   /** Refill and spill buffer (frame caches only). */
-  readonly buffer: Float64Array;
+  readonly buffer: Float64Array = new Float64Array(0);
   /** Made by the plugin's `createEmpty`: nothing to take out at start. */
-  readonly bornEmpty: boolean;
+  readonly bornEmpty: boolean = false;
 
   /** `checked`: the router checks every free of this zone (it has caches), so the strategy may skip its own checks. */
   constructor(zone: Zone, index: number, resolved: ResolvedStrategy, space: FrameSpace, checked: boolean) {
@@ -154,14 +154,14 @@ export function clipRanges(ranges: readonly FrameRange[], start: number, end: nu
 
 export class Zone implements RouterZone {
   readonly name: string;
-  readonly index: number;
-  readonly start: number;
-  readonly end: number;
+  readonly index: number = 0;
+  readonly start: number = 0;
+  readonly end: number = 0;
   readonly ranges: readonly FrameRange[];
-  readonly frames: number;
+  readonly frames: number = 0;
   /** First usable frame and the frame after the last one (0, 0 when empty). */
-  readonly firstFrame: number;
-  readonly endFrame: number;
+  readonly firstFrame: number = 0;
+  readonly endFrame: number = 0;
   readonly nodes: readonly StrategyNode[];
   /** Caches, farthest from the owner first: the order to drain them in. */
   readonly fronts: readonly StrategyNode[];
@@ -179,7 +179,7 @@ export class Zone implements RouterZone {
    * The owner takes any allocated frame back alone (`freeRunPiecewise`): freeing part of a
    * recorded run turns that run into per-frame bits first; otherwise it is `NOT_ALLOCATED`.
    */
-  readonly piecewise: boolean;
+  readonly piecewise: boolean = false;
   /**
    * The zone is its owner alone (no cache in front of it): every frame handed out here came
    * from the owner, so the owner's own checks are the one check of a free, and the router
