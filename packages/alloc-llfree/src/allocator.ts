@@ -58,20 +58,20 @@ export class LLFree implements LLFreeAllocator, RetryCounter {
   readonly capabilities = LLFREE_CAPABILITIES;
   readonly space: FrameSpace;
   readonly ranges: readonly FrameRange[];
-  readonly slot: number;
+  readonly slot: number = 0;
   retries = 0;
   readonly #layout: Layout;
-  readonly #state: Int32Array;
+  readonly #state: Int32Array = new Int32Array(0);
   readonly #lower: Lower;
   readonly #upper: Upper;
-  readonly #slotAt: number;
+  readonly #slotAt: number = 0;
   #scratch = new Float64Array(64);
   /** The segment of consecutive children `#childOf` found last: its frames and first child. */
   #segmentLo = 0;
   #segmentHi = 0;
   #segmentChild = 0;
   /** Word distance from a bitfield word to its run marks. */
-  readonly #runsDelta: number;
+  readonly #runsDelta: number = 0;
 
   constructor(
     space: FrameSpace,

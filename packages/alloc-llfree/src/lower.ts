@@ -22,7 +22,7 @@ import { CHILD_COUNT, CHILD_HUGE, type Layout } from './layout';
  */
 export class Lower {
   readonly layout: Layout;
-  readonly state: Int32Array;
+  readonly state: Int32Array = new Int32Array(0);
 
   constructor(layout: Layout, state: Int32Array) {
     this.layout = layout;

@@ -93,13 +93,13 @@ export function claimSlot(state: Int32Array, slotsAt: number, slots: number): nu
 
 /** A frame space whose contents are a SharedArrayBuffer another thread created. */
 class SharedContentsSpace implements FrameSpace {
-  readonly frameCount: number;
+  readonly frameCount: number = 0;
   readonly ranges: readonly FrameRange[];
-  readonly usableFrames: number;
+  readonly usableFrames: number = 0;
   readonly backing: Backing = 'shared';
   readonly hasContents = true;
   readonly #inner: FrameSpace;
-  readonly #bytes: Uint8Array;
+  readonly #bytes: Uint8Array = new Uint8Array(0);
 
   constructor(inner: FrameSpace, contents: SharedArrayBuffer) {
     if (contents.byteLength !== inner.frameCount * FRAME_SIZE) {

@@ -40,13 +40,13 @@ export const CREDIT_REFILL = 32;
 export const CREDIT_MAX = 64;
 export class Upper {
   readonly layout: Layout;
-  readonly state: Int32Array;
+  readonly state: Int32Array = new Int32Array(0);
   readonly lower: Lower;
   /** Word index of this worker's slot. */
-  readonly slot: number;
+  readonly slot: number = 0;
   readonly counter: RetryCounter;
   /** Where this worker starts looking for a tree: spread over the memory by slot. */
-  readonly startTree: number;
+  readonly startTree: number = 0;
   /** The bitfield word of the credit's child where `allocOne` looks first. */
   wordHint = 0;
 

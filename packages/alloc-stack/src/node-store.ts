@@ -56,7 +56,7 @@ const MIN_SLOTS = 4;
  */
 export class ArrayNodeStore implements NodeStore {
   words: Uint32Array = EMPTY;
-  readonly #nodeWords: number;
+  readonly #nodeWords: number = 0;
 
   constructor(nodeWords: number) {
     this.#nodeWords = nodeWords;

@@ -24,8 +24,8 @@ export const META_WORDS = 9 as const;
  */
 export class FrameTable {
   /** Chunk → offset of its leaf in the pool, or -1 (empty when the directory is not typed). */
-  readonly dir: Int32Array;
-  readonly #typed: boolean;
+  readonly dir: Int32Array = new Int32Array(0);
+  readonly #typed: boolean = false;
   /** Chunk → offset when the directory is not typed. */
   readonly #dirMap = new Map<number, number>();
   /** Per entry: block id + 1, or 0. */

@@ -51,8 +51,8 @@ export class Magazines {
   addresses = new Float64Array(0);
   /** Slots with room. */
   #slots = 0;
-  readonly #cacheBytes: number;
-  readonly #frameEntries: number;
+  readonly #cacheBytes: number = 0;
+  readonly #frameEntries: number = 0;
 
   constructor(cacheBytes: number, frameEntries: number) {
     this.#cacheBytes = cacheBytes;

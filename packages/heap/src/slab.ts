@@ -75,7 +75,7 @@ class SlabAllocator implements ByteAllocator {
   lastUsable = 0;
   lastTag = 0;
   readonly #host: FrameHost;
-  readonly #keepEmpty: number;
+  readonly #keepEmpty: number = 0;
   /** Per class: frames per slab, objects per slab. */
   readonly #frames = new Uint8Array(SLAB_CLASS_COUNT);
   readonly #objects = new Uint16Array(SLAB_CLASS_COUNT);

@@ -56,11 +56,11 @@ export abstract class SpanAllocator implements ByteAllocator {
   lastUsable = 0;
   lastTag = 0;
   /** Bytes per span. */
-  protected readonly spanBytes: number;
+  protected readonly spanBytes: number = 0;
   /** 16-byte granules per span: the link radix (a power of two), its log2 and mask. */
-  protected readonly granules: number;
-  protected readonly granuleShift: number;
-  protected readonly granuleMask: number;
+  protected readonly granules: number = 0;
+  protected readonly granuleShift: number = 0;
+  protected readonly granuleMask: number = 0;
   /** The view the last `at()` decoded a link into. */
   protected view: Uint32Array = new Uint32Array(0);
   readonly #host: FrameHost;
