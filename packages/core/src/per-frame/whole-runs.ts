@@ -66,6 +66,17 @@ export class WholeRunTracker {
     if (count > this.#longest) this.#longest = count;
   }
 
+  /**
+   * `add(start, 512, tag)` of an aligned 2 MiB run, written out for hot paths as `take2m` is:
+   * one array write when the lane covers it, else `add`.
+   */
+  add2m(start: number, tag: number): void {
+    if (start >>> 0 === start && start < this.#laneFrames && (start & (FRAMES_PER_2MIB - 1)) === 0) {
+      this.#lane[start >>> 9] = tag + 1;
+      this.#laneRuns++;
+    } else this.add(start, FRAMES_PER_2MIB, tag);
+  }
+
   /** Forgets the run starting at `start` (nothing when there is none). */
   remove(start: number): void {
     if (this.take2m(start) >= 0) return;
@@ -97,8 +108,18 @@ export class WholeRunTracker {
    * tag; otherwise -1 and nothing changes (one array access; a run in the map is not looked at).
    */
   take2m(start: number): number {
-    const b = this.#block(start);
-    return b < 0 ? -1 : this.#takeLane(b);
+    // `#block` and `#takeLane` written out: hot paths inline this whole, and each call inlined
+    // counts against their budget.
+    if (start >>> 0 === start && start < this.#laneFrames && (start & (FRAMES_PER_2MIB - 1)) === 0) {
+      const b = start >>> 9;
+      const value = this.#lane[b];
+      if (value !== 0) {
+        this.#lane[b] = 0;
+        this.#laneRuns--;
+        return value - 1;
+      }
+    }
+    return -1;
   }
 
   /** Forgets the lane's run in block `b` and returns its tag, or -1 when there is none. */

@@ -331,7 +331,7 @@ class Router implements FrameRouter {
         const pfn = cache.allocator.allocRun(FRAMES_PER_2MIB, HUGE_OPTIONS);
         if (pfn !== NO_FRAME) {
           cache.cached -= FRAMES_PER_2MIB;
-          this.#hugeRuns!.add(pfn, FRAMES_PER_2MIB, cache.index);
+          this.#hugeRuns!.add2m(pfn, cache.index);
           return pfn;
         }
       }
