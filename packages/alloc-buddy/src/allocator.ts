@@ -95,7 +95,7 @@ export class BuddyFrameAllocator implements BuddyAllocator {
       // order above, split down; the upper halves go to the lower orders. Some order holds a
       // block (frames are free).
       this.#free--;
-      return area.base + area.take0();
+      return area.base + area.take(lowestBit(area.orders), 0);
     }
     return this.#takeBlock(0, 1, Number.POSITIVE_INFINITY);
   }
@@ -106,7 +106,7 @@ export class BuddyFrameAllocator implements BuddyAllocator {
     const area = this.#single;
     if (area !== undefined) {
       // One area: each frame as `alloc` takes it (there are `count` free frames).
-      for (let i = 0; i < count; i++) out[i] = area.base + area.take0();
+      for (let i = 0; i < count; i++) out[i] = area.base + area.take(lowestBit(area.orders), 0);
       this.#free -= count;
       return true;
     }

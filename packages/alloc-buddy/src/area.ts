@@ -322,21 +322,6 @@ export class Area {
     return this.takeAt(order, this.first(order), want);
   }
 
-  /**
-   * Takes one frame (some order holds a block) and returns its offset from `base`: the lowest
-   * order-0 block when the word `#low` names holds one (one read, one write), else `take`.
-   */
-  take0(): number {
-    const w = this.#low[0];
-    // Order 0's bitmap starts the words (`off0[0]` is 0).
-    const word = this.words[w];
-    if (word === 0) return this.take(lowestBit(this.orders), 0);
-    const bit = word & -word;
-    this.words[w] = word ^ bit;
-    if (--this.blocks[0] === 0) this.#lost(0);
-    return w * 32 + 31 - Math.clz32(bit);
-  }
-
   /** `take` of free block `i` of `order` (an in-area index, < 2^31), which a search has found already. */
   takeAt(order: number, i: number, want: number): number {
     this.#clear(order, i);
