@@ -52,7 +52,7 @@ export class StrategyNode implements RouterStrategy {
   readonly onlyHuge: boolean = false;
   /** Frames per refill or spill. */
   readonly batchFrames: number = 0;
-  /** Frames above which the cache spills (a number from the start, so V8 loads it without a check). */
+  /** Frames above which the cache spills. */
   readonly highFrames: number = 0;
   readonly depth: number = 0;
   /** Frames cached here now (caches only). */
