@@ -1,14 +1,14 @@
 /*
  * The slab allocator of @framekit/heap, in C, from the same description (our own code):
  * size classes 16 B ... 2 KiB (four per doubling above 128 B), one cache per class, slabs of
- * 1, 2 or 4 frames (the fewest that waste at most 1/16 in the tail, at most 256 objects), each
+ * 1 to 8 frames (the fewest that waste at most 1/64 in the tail, at most 256 objects), each
  * slab on a partial, full or empty list, an 8-word allocation bitmap per slab with a hint at the
  * first word with a free object, objects found through a frame -> slab table as SLUB does,
  * empty slabs beyond one per class given back. A free checks that the address is an object
  * start and that the object is allocated (as framekit does), so both sides do the same work.
  *
- * Frames come from a small run source: per power-of-two run size a stack of freed runs, and a
- * bump pointer over the rest (what a buddy allocator's fast path does for these sizes).
+ * Frames come from a small run source: per run size (1 to 8 frames) a stack of freed runs, and
+ * a bump pointer over the rest (what a buddy allocator's fast path does for these sizes).
  *
  * Included by main.c after its helpers (measure, arg_num): `framekit-ref slab lifo|random ...`.
  */
@@ -25,8 +25,8 @@ static const uint32_t slab_size[SLAB_CLASSES] = {16,  32,  48,  64,  80,  96,   
 typedef struct {
   /* run source */
   uint32_t frames, bump;
-  uint32_t *run_free[4]; /* stacks of freed runs of 1, 2, 4, 8 frames */
-  uint32_t run_count[4];
+  uint32_t *run_free[8]; /* stacks of freed runs of 1 … 8 frames */
+  uint32_t run_count[8];
   /* frame -> slab id + 1 */
   int32_t *table;
   /* caches */
@@ -44,20 +44,26 @@ typedef struct {
   uint32_t *bits;
 } slab_t;
 
-static int slab_order(uint32_t frames) { return frames == 1 ? 0 : frames == 2 ? 1 : frames == 4 ? 2 : 3; }
-
 static int slab_init(slab_t *h, uint32_t frames) {
   memset(h, 0, sizeof *h);
   h->frames = frames;
-  for (int o = 0; o < 4; o++) h->run_free[o] = malloc(sizeof(uint32_t) * (frames + 1));
+  for (int o = 0; o < 8; o++) h->run_free[o] = malloc(sizeof(uint32_t) * (frames + 1));
   h->table = calloc(frames, sizeof(int32_t));
   for (int c = 0; c < SLAB_CLASSES; c++) {
     uint32_t best = 1;
-    for (uint32_t f = 1; f <= 8; f *= 2) {
+    double best_tail = 1;
+    for (uint32_t f = 1; f <= 8; f++) {
       uint32_t bytes = f * SLAB_PAGE;
       if (bytes / slab_size[c] > SLAB_MAX_OBJECTS) break;
-      best = f;
-      if ((bytes % slab_size[c]) * 16 <= bytes) break;
+      double tail = (double)(bytes % slab_size[c]) / bytes;
+      if (tail * 64 <= 1) {
+        best = f;
+        break;
+      }
+      if (tail < best_tail) {
+        best = f;
+        best_tail = tail;
+      }
     }
     h->class_frames[c] = (uint8_t)best;
     uint32_t n = best * SLAB_PAGE / slab_size[c];
@@ -82,16 +88,16 @@ static int slab_init(slab_t *h, uint32_t frames) {
 }
 
 static int64_t slab_take_frames(slab_t *h, uint32_t n) {
-  int o = slab_order(n);
+  int o = (int)n - 1;
   if (h->run_count[o] > 0) return h->run_free[o][--h->run_count[o]];
-  uint32_t start = (h->bump + n - 1) & ~(n - 1);
+  uint32_t start = h->bump;
   if (start + n > h->frames) return -1;
   h->bump = start + n;
   return start;
 }
 
 static void slab_give_frames(slab_t *h, uint32_t pfn, uint32_t n) {
-  int o = slab_order(n);
+  int o = (int)n - 1;
   h->run_free[o][h->run_count[o]++] = pfn;
 }
 

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { FRAME_BYTES, type HeapStrategy, NO_ADDRESS } from './api';
 import { firstFitStrategy } from './first-fit';
 import { createHeap } from './heap';
-import { SIZE_CLASSES } from './size-classes';
+import { SIZE_CLASSES, slabFrames, slabObjects } from './size-classes';
 import { slabStrategy } from './slab';
 import { tlsfStrategy } from './tlsf';
 
@@ -326,37 +326,51 @@ describe.each(STRATEGIES)('%s', (strategy) => {
 });
 
 describe('slab', () => {
-  it('cuts each class into slabs of the fewest frames that waste at most 1/16', () => {
+  it('cuts each class into slabs of the fewest frames that waste at most 1/64', () => {
     const { pmm } = setup();
     const heap = createHeap(pmm, { strategy: 'slab' });
     heap.malloc(1700); // the 1792 class: 9 objects in 4 frames
     heap.malloc(10); // the 16 class: 256 objects in 1 frame
+    heap.malloc(2100); // the 2560 class: 8 objects in 5 frames, no tail
     const byClass = new Map(heap.stats().sizeClasses.map((c) => [c.size, c]));
     expect(byClass.get(1792)!.framesHeld).toBe(4);
     expect(byClass.get(1792)!.freeBytes).toBe(8 * 1792);
     expect(byClass.get(16)!.framesHeld).toBe(1);
     expect(byClass.get(16)!.freeBytes).toBe(255 * 16);
+    expect(byClass.get(2560)!.framesHeld).toBe(5);
+    expect(byClass.get(2560)!.freeBytes).toBe(7 * 2560);
+    // Every slab class: a tail of at most 1/64, and no fewer frames would do.
+    const tail = (size: number, frames: number) => ((frames * 4096) % size) / (frames * 4096);
+    for (const size of SIZE_CLASSES.slice(0, -1)) {
+      const frames = slabFrames(size, 512);
+      expect(slabObjects(size, frames)).toBeLessThanOrEqual(256);
+      expect(tail(size, frames)).toBeLessThanOrEqual(1 / 64);
+      for (let fewer = 1; fewer < frames; fewer++) expect(tail(size, fewer)).toBeGreaterThan(1 / 64);
+    }
+    // A cap on frames: the count that wastes the least within it.
+    expect(slabFrames(2560, 4)).toBe(2); // 512 of 8192 bytes, where 1, 3 and 4 frames waste more
+    expect(slabFrames(3584, 1)).toBe(1);
   });
 
   it('packs objects of 2 – 3.5 KiB into slabs of several frames, and a whole frame only above', () => {
     const { pmm, used } = setup();
     const heap = createHeap(pmm, { strategy: slabStrategy({ emptySlabs: 0 }), cacheBytes: 0, frameCache: 0 });
-    // 3000 bytes: the 3072 class, 5 objects in 4 frames (a frame each would take 5).
-    const xs = Array.from({ length: 5 }, () => heap.malloc(3000));
-    expect(used()).toBe(4);
-    expect(xs.map((x) => x - xs[0])).toEqual([0, 3072, 6144, 9216, 12288]);
+    // 3000 bytes: the 3072 class, 4 objects in 3 frames (a frame each would take 4).
+    const xs = Array.from({ length: 4 }, () => heap.malloc(3000));
+    expect(used()).toBe(3);
+    expect(xs.map((x) => x - xs[0])).toEqual([0, 3072, 6144, 9216]);
     const byClass = new Map(heap.stats().sizeClasses.map((c) => [c.size, c]));
-    expect(byClass.get(3072)).toMatchObject({ objects: 5, framesHeld: 4, freeBytes: 0 });
-    // 3.5 KiB and 2.5 KiB slabs: 9 objects in 8 frames, 3 in 2.
+    expect(byClass.get(3072)).toMatchObject({ objects: 4, framesHeld: 3, freeBytes: 0 });
+    // 3.5 KiB and 2.5 KiB slabs: 8 objects in 7 frames, 8 in 5.
     heap.malloc(3500);
     heap.malloc(2100);
-    expect(used()).toBe(4 + 8 + 2);
+    expect(used()).toBe(3 + 7 + 5);
     // Above the last slab class: a frame of its own.
     heap.malloc(3600);
-    expect(used()).toBe(15);
+    expect(used()).toBe(16);
     // The 3072 slab empties and goes back (no empty slabs kept here).
     for (const x of xs) heap.free(x);
-    expect(used()).toBe(11);
+    expect(used()).toBe(13);
   });
 
   it('serves an alignment only from a class whose objects all have it, else from a frame', () => {
@@ -370,13 +384,13 @@ describe('slab', () => {
     const b = heap.malloc(2100, { align: 2048 });
     expect(b % 4096).toBe(0);
     expect(heap.usableSize(b)).toBe(4096);
-    expect(used()).toBe(4 + 1);
+    expect(used()).toBe(3 + 1);
     heap.free(b);
-    expect(used()).toBe(4);
+    expect(used()).toBe(3);
     // The class's current slab stays (SLUB's cpu slab), empty, until trim.
     heap.free(a);
-    expect(used()).toBe(4);
-    expect(heap.trim()).toBe(4);
+    expect(used()).toBe(3);
+    expect(heap.trim()).toBe(3);
     expect(used()).toBe(0);
   });
 

@@ -3,7 +3,7 @@ import { FRAME_BYTES, MIN_ALIGN } from './api';
 /**
  * Size classes: 16 B … 3.5 KiB, four per doubling above 128 B (as jemalloc spaces them), so a
  * request loses at most a quarter of itself to rounding. The classes above 2 KiB have slabs of
- * 2 to 8 frames (as SLUB's kmalloc-4k and -8k caches take several pages per slab), so objects
+ * 3 to 7 frames (as SLUB's kmalloc-4k and -8k caches take several pages per slab), so objects
  * of 2 – 3.5 KiB no longer take a whole frame each. A last class, 4096, counts objects of
  * 3.5 – 4 KiB (served by span strategies; the slab strategy gives them a whole frame).
  */
@@ -79,17 +79,25 @@ export function smallClass(usable: number): number {
 export const MAX_SLAB_OBJECTS = 256;
 
 /**
- * Frames per slab for objects of `size` bytes: the fewest (a power of two, at most
- * `maxFrames`) that waste at most 1/16 of the slab in its tail, as SLUB's order calculation does,
- * keeping at most 256 objects per slab.
+ * Frames per slab for objects of `size` bytes: the fewest, 1 to 8 (at most `maxFrames`), that
+ * waste at most 1/64 of the slab in its tail, keeping at most 256 objects per slab; when no
+ * count does, the one wasting the smallest share. Any count, not only powers of two: jemalloc
+ * sizes its slabs so that they end on an object, and with classes spaced as here every class
+ * finds one (2.5 KiB objects take 5 frames, 8 objects and no tail, where 2 frames would hold 3
+ * and waste 512 bytes).
  */
 export function slabFrames(size: number, maxFrames: number): number {
   let best = 1;
-  for (let frames = 1; frames <= Math.min(8, maxFrames); frames *= 2) {
+  let bestTail = 1;
+  for (let frames = 1; frames <= Math.min(8, maxFrames); frames++) {
     const bytes = frames * FRAME_BYTES;
     if (Math.floor(bytes / size) > MAX_SLAB_OBJECTS) break;
-    best = frames;
-    if ((bytes % size) * 16 <= bytes) return frames;
+    const tail = (bytes % size) / bytes;
+    if (tail * 64 <= 1) return frames;
+    if (tail < bestTail) {
+      best = frames;
+      bestTail = tail;
+    }
   }
   return best;
 }
