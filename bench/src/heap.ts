@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { createFrameSpace, type FrameAllocator, type FrameSpace } from '@framekit/core';
 import { createBaselineAllocator } from '@framekit/core/testing';
 import { MemPool } from '@thi.ng/malloc';
+import { CheckedClassStacks } from './heap-floor';
 import { measure, type Timing } from './measure';
 import { type NativeResult, runNative } from './native';
 import { drawIndices, drawSizes } from './prng';
@@ -19,9 +20,9 @@ import { tryImport } from './strategies';
 /** One heap figure: a scenario × a target. */
 export interface HeapRow {
   readonly scenario: string;
-  /** `heap:slab`, `heap:tlsf`, `heap:slab[headers]`, `peer:MemPool`, `c:slab`. */
+  /** `heap:slab`, `heap:tlsf`, `heap:slab[headers]`, `peer:MemPool`, `c:slab`, `ref:checked-classes`. */
   readonly target: string;
-  readonly kind: 'framekit' | 'peer' | 'c';
+  readonly kind: 'framekit' | 'peer' | 'c' | 'ref';
   readonly timing?: Timing;
   /** MemPool's median over this row's (how many times faster than the peer). */
   readonly speedup?: number;
@@ -72,6 +73,8 @@ const DRAWS = 65536;
 const SEED = 1;
 const FRAME = 4096;
 const HEAP_TARGETS = ['heap:slab', 'heap:first-fit', 'heap:tlsf', 'heap:slab[headers]', 'peer:MemPool'];
+/** The reference for the LIFO budget (`heap-floor.ts`). */
+const CHECKED_FLOOR = 'ref:checked-classes';
 
 /** The heap scenarios of a profile (ids start with `heap-`, so `--only=heap` runs them all). */
 export function heapScenarios(profile: Profile): HeapScenario[] {
@@ -83,7 +86,7 @@ export function heapScenarios(profile: Profile): HeapScenario[] {
       loop: 'lifo',
       sizeMin: 16,
       sizeMax: 4096,
-      targets: HEAP_TARGETS,
+      targets: [...HEAP_TARGETS, CHECKED_FLOOR],
     },
     {
       id: 'heap-random',
@@ -233,12 +236,16 @@ export async function runHeapScenarios(
         row = {
           scenario: scenario.id,
           target,
-          kind: target.startsWith('peer:') ? 'peer' : 'framekit',
+          kind: target.startsWith('peer:') ? 'peer' : target.startsWith('ref:') ? 'ref' : 'framekit',
           timing,
           ...(native ? { ratioToC: timing.medianNs / native.medianNs } : {}),
           ...(target.endsWith('[headers]')
             ? { note: "memm's headers: a 16-byte header before each object" }
-            : {}),
+            : target === CHECKED_FLOOR
+              ? {
+                  note: 'the least a heap that checks its frees does here: a LIFO stack per 16-byte class, a live bit per 16 bytes (not a heap to use)',
+                }
+              : {}),
         };
       } catch (error) {
         row = {
@@ -281,6 +288,7 @@ function makeTarget(
   frames: number,
 ): ByteTarget {
   if (target === 'peer:MemPool') return new MemPool({ size: frames * FRAME, align: 16 });
+  if (target === CHECKED_FLOOR) return new CheckedClassStacks(frames);
   const match = /^heap:([a-z-]+)(\[headers\])?$/.exec(target);
   if (!match) throw new Error(`unknown heap target ${target}`);
   const space = createFrameSpace({ frames }, { backing: 'dense' });

@@ -36,11 +36,81 @@ export class PlainTypedArrayStack implements Target {
     for (let i = 0; i < count; i++) this.#free[this.#top++] = pfns[i];
   }
 
-  allocRun(_count: number, _options?: RunOptions): number {
-    throw new Error('a plain stack has no runs');
+  allocRun(count: number, options?: RunOptions): number {
+    return noRuns(count, options);
   }
 
-  freeRun(_pfn: number, _count: number): void {
-    throw new Error('a plain stack has no runs');
+  freeRun(pfn: number, count: number): void {
+    noRuns(pfn, count);
   }
+}
+
+/**
+ * What a stack that keeps its double-free check does at the least: the plain stack and one bit
+ * per frame in one flat Int32Array, set on alloc, checked and cleared on free (a frame number
+ * that is not an integer below the frame count, or whose bit is clear, throws). The bench shows
+ * it beside the plain stack, so the budget's distance to what any checked stack costs is seen.
+ */
+export class CheckedTypedArrayStack implements Target {
+  readonly #free: Float64Array;
+  readonly #used: Int32Array;
+  #top = 0;
+  #next = 0;
+  readonly #frames: number;
+
+  constructor(frames: number) {
+    if (frames > 2 ** 32) throw new Error('CheckedTypedArrayStack: at most 2^32 frames');
+    this.#frames = frames;
+    this.#free = new Float64Array(frames);
+    this.#used = new Int32Array(Math.ceil(frames / 32));
+  }
+
+  alloc(): number {
+    let pfn: number;
+    if (this.#top > 0) pfn = this.#free[--this.#top];
+    else if (this.#next < this.#frames) pfn = this.#next++;
+    else return -1;
+    this.#used[pfn >>> 5] |= 1 << (pfn & 31);
+    return pfn;
+  }
+
+  free(pfn: number): void {
+    const word = pfn >>> 5;
+    const mask = 1 << (pfn & 31);
+    if (pfn >>> 0 !== pfn || pfn >= this.#frames || (this.#used[word] & mask) === 0) {
+      throw new Error(`free: frame ${pfn} is not allocated`);
+    }
+    this.#used[word] &= ~mask;
+    this.#free[this.#top++] = pfn;
+  }
+
+  allocMany(out: PfnArray, count: number): boolean {
+    if (count > this.#top + (this.#frames - this.#next)) return false;
+    for (let i = 0; i < count; i++) out[i] = this.alloc();
+    return true;
+  }
+
+  freeMany(pfns: PfnArray, count: number): void {
+    for (let i = 0; i < count; i++) {
+      const pfn = pfns[i];
+      if (pfn >>> 0 !== pfn || pfn >= this.#frames || (this.#used[pfn >>> 5] & (1 << (pfn & 31))) === 0) {
+        // Nothing changes on a bad batch: the entries before it go back on the stack.
+        for (let j = 0; j < i; j++) this.alloc();
+        throw new Error(`freeMany: frame ${pfn} is not allocated`);
+      }
+      this.free(pfn);
+    }
+  }
+
+  allocRun(count: number, options?: RunOptions): number {
+    return noRuns(count, options);
+  }
+
+  freeRun(pfn: number, count: number): void {
+    noRuns(pfn, count);
+  }
+}
+
+function noRuns(..._args: unknown[]): never {
+  throw new Error('a reference stack has no runs');
 }

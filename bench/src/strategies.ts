@@ -3,7 +3,7 @@ import * as core from '@framekit/core';
 import { createBaselineAllocator } from '@framekit/core/testing';
 import type { NativeAlgo } from './native';
 import { MemPoolPages } from './peer';
-import { PlainTypedArrayStack } from './plain-stack';
+import { CheckedTypedArrayStack, PlainTypedArrayStack } from './plain-stack';
 
 /**
  * What a scenario drives: a `FrameAllocator`, or the JS peer's adapter with the same calls.
@@ -237,6 +237,16 @@ export async function loadStrategies(): Promise<Loaded> {
     backing: 'none',
     note: 'the reference for the stack budget: a plain Float64Array stack, no checks',
     create: (space) => new PlainTypedArrayStack(space.frameCount),
+  });
+
+  strategies.push({
+    id: 'ref:checked-stack',
+    kind: 'peer',
+    runs: 'none',
+    belowRuns: false,
+    backing: 'none',
+    note: 'the least a checked stack does: the plain stack and one flat bit per frame, checked on free',
+    create: (space) => new CheckedTypedArrayStack(space.frameCount),
   });
 
   strategies.push({

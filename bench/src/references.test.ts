@@ -1,0 +1,52 @@
+/** The bench's checked references do the checks they stand for: a floor that skipped them would flatter every budget it is shown beside. */
+
+import { describe, expect, it } from 'vitest';
+import { CheckedClassStacks } from './heap-floor';
+import { CheckedTypedArrayStack } from './plain-stack';
+
+describe('ref:checked-stack', () => {
+  it('hands frames out LIFO and refuses a double free, a foreign frame and a bad batch, changing nothing', () => {
+    const stack = new CheckedTypedArrayStack(100);
+    const a = stack.alloc();
+    const b = stack.alloc();
+    stack.free(a);
+    expect(() => stack.free(a)).toThrow(/not allocated/);
+    expect(() => stack.free(100)).toThrow(/not allocated/);
+    expect(() => stack.free(1.5)).toThrow(/not allocated/);
+    expect(() => stack.freeMany(Float64Array.of(b, b), 2)).toThrow(/not allocated/);
+    // b is still allocated, a is still on top.
+    expect(stack.alloc()).toBe(a);
+    stack.free(b);
+    expect(stack.alloc()).toBe(b);
+  });
+});
+
+describe('ref:checked-classes', () => {
+  it('serves each 16-byte class from frames of its own, LIFO, and refuses foreign, interior and freed addresses', () => {
+    const heap = new CheckedClassStacks(16);
+    const a = heap.malloc(20); // the 32-byte class
+    const b = heap.malloc(30);
+    const c = heap.malloc(100); // the 112-byte class: a frame of its own
+    expect(b - a).toBe(32);
+    expect(Math.floor(c / 4096)).not.toBe(Math.floor(a / 4096));
+    heap.free(a);
+    expect(() => heap.free(a)).toThrow(/not a live allocation/);
+    expect(() => heap.free(b + 16)).toThrow(/not a live allocation/);
+    expect(() => heap.free(16 * 4096)).toThrow(/not a live allocation/);
+    expect(() => heap.malloc(4097)).toThrow(/not in \[1, 4096\]/);
+    expect(() => heap.malloc(1.5)).toThrow(/not in \[1, 4096\]/);
+    expect(heap.malloc(17)).toBe(a);
+    // Stacks grow together past their first room, keeping every class's addresses.
+    const many = Array.from({ length: 40 }, () => heap.malloc(16));
+    for (const x of many) heap.free(x);
+    heap.free(c);
+    expect(heap.malloc(100)).toBe(c);
+    expect(new Set(Array.from({ length: 40 }, () => heap.malloc(16)))).toEqual(new Set(many));
+  });
+
+  it('returns -1 when its frames are carved', () => {
+    const heap = new CheckedClassStacks(1);
+    expect(heap.malloc(4096)).toBe(0);
+    expect(heap.malloc(4096)).toBe(-1);
+  });
+});
