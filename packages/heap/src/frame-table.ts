@@ -138,9 +138,10 @@ export class FrameTable {
 }
 
 /**
- * The bit of a 16-aligned `address` in its live word: granule `address / 16` mod 32. `& 31` on
- * the exact integer `address / 16` is exact for any safe integer (ToInt32 is arithmetic mod 2^32).
+ * The bit of a 16-aligned `address` in its live word: granule `address / 16` mod 32. `>>>` on a
+ * safe integer keeps its low 32 bits exactly (ToUint32 is arithmetic mod 2^32), and those hold
+ * the granule's low 5 bits, so this is exact at any address.
  */
 export function liveMask(address: number): number {
-  return 1 << ((address / 16) & 31);
+  return 1 << ((address >>> 4) & 31);
 }

@@ -176,8 +176,8 @@ class FrameHeap implements Heap {
   malloc(size: number, options?: MallocOptions): number {
     // The fast path, small enough to inline: the kernel's request of at most a frame, from its
     // cache (pop an address, set its live bit), else from its allocator.
-    // `(size & 0x1fff) === size`: an integer in [0, 8191].
-    if (options === undefined && (size & 0x1fff) === size && size > 0 && size <= FRAME_BYTES) {
+    // `((size - 1) & 4095) === size - 1`: an integer in [1, 4096] (one test; NaN and fractions fail).
+    if (options === undefined && ((size - 1) & (FRAME_BYTES - 1)) === size - 1) {
       const b = this.#kernelStack[(size + 15) >>> 4];
       if (b >= 0) {
         const stacks = this.#stacks;
@@ -186,7 +186,7 @@ class FrameHeap implements Heap {
           stacks[b] = n;
           const address = this.#addresses[b + STACK_HEADER + n];
           // liveMask(address), inlined.
-          this.#meta[stacks[b + STACK_HEADER + n]] |= 1 << ((address / 16) & 31);
+          this.#meta[stacks[b + STACK_HEADER + n]] |= 1 << ((address >>> 4) & 31);
           return address;
         }
       }
