@@ -1,47 +1,54 @@
 import type { PfnArray, RunOptions } from '@framekit/core';
 import type { Target } from './strategies';
 
+/** What both reference stacks share: free frame numbers in one Float64Array, untouched frames carved from a counter. */
+abstract class ReferenceStack implements Target {
+  protected readonly stack: Float64Array;
+  protected top = 0;
+  protected next = 0;
+  protected readonly frames: number;
+
+  constructor(frames: number) {
+    this.frames = frames;
+    this.stack = new Float64Array(frames);
+  }
+
+  abstract alloc(): number;
+  abstract free(pfn: number): void;
+  abstract freeMany(pfns: PfnArray, count: number): void;
+
+  allocMany(out: PfnArray, count: number): boolean {
+    if (count > this.top + (this.frames - this.next)) return false;
+    for (let i = 0; i < count; i++) out[i] = this.alloc();
+    return true;
+  }
+
+  allocRun(_count: number, _options?: RunOptions): number {
+    throw new Error('a reference stack has no runs');
+  }
+
+  freeRun(_pfn: number, _count: number): void {
+    throw new Error('a reference stack has no runs');
+  }
+}
+
 /**
  * The reference a free-page stack is judged against (DESIGN.md: the stack within 1.5x of "a
  * plain typed-array JS stack"): free frame numbers in one Float64Array, untouched frames carved
  * from a counter, and no checks at all (a double free corrupts it silently).
  */
-export class PlainTypedArrayStack implements Target {
-  readonly #free: Float64Array;
-  #top = 0;
-  #next = 0;
-  readonly #frames: number;
-
-  constructor(frames: number) {
-    this.#frames = frames;
-    this.#free = new Float64Array(frames);
-  }
-
+export class PlainTypedArrayStack extends ReferenceStack {
   alloc(): number {
-    if (this.#top > 0) return this.#free[--this.#top];
-    return this.#next < this.#frames ? this.#next++ : -1;
+    if (this.top > 0) return this.stack[--this.top];
+    return this.next < this.frames ? this.next++ : -1;
   }
 
   free(pfn: number): void {
-    this.#free[this.#top++] = pfn;
-  }
-
-  allocMany(out: PfnArray, count: number): boolean {
-    if (count > this.#top + (this.#frames - this.#next)) return false;
-    for (let i = 0; i < count; i++) out[i] = this.alloc();
-    return true;
+    this.stack[this.top++] = pfn;
   }
 
   freeMany(pfns: PfnArray, count: number): void {
-    for (let i = 0; i < count; i++) this.#free[this.#top++] = pfns[i];
-  }
-
-  allocRun(count: number, options?: RunOptions): number {
-    return noRuns(count, options);
-  }
-
-  freeRun(pfn: number, count: number): void {
-    noRuns(pfn, count);
+    for (let i = 0; i < count; i++) this.stack[this.top++] = pfns[i];
   }
 }
 
@@ -51,24 +58,19 @@ export class PlainTypedArrayStack implements Target {
  * that is not an integer below the frame count, or whose bit is clear, throws). The bench shows
  * it beside the plain stack, so the budget's distance to what any checked stack costs is seen.
  */
-export class CheckedTypedArrayStack implements Target {
-  readonly #free: Float64Array;
+export class CheckedTypedArrayStack extends ReferenceStack {
   readonly #used: Int32Array;
-  #top = 0;
-  #next = 0;
-  readonly #frames: number;
 
   constructor(frames: number) {
     if (frames > 2 ** 32) throw new Error('CheckedTypedArrayStack: at most 2^32 frames');
-    this.#frames = frames;
-    this.#free = new Float64Array(frames);
+    super(frames);
     this.#used = new Int32Array(Math.ceil(frames / 32));
   }
 
   alloc(): number {
     let pfn: number;
-    if (this.#top > 0) pfn = this.#free[--this.#top];
-    else if (this.#next < this.#frames) pfn = this.#next++;
+    if (this.top > 0) pfn = this.stack[--this.top];
+    else if (this.next < this.frames) pfn = this.next++;
     else return -1;
     this.#used[pfn >>> 5] |= 1 << (pfn & 31);
     return pfn;
@@ -77,40 +79,22 @@ export class CheckedTypedArrayStack implements Target {
   free(pfn: number): void {
     const word = pfn >>> 5;
     const mask = 1 << (pfn & 31);
-    if (pfn >>> 0 !== pfn || pfn >= this.#frames || (this.#used[word] & mask) === 0) {
+    if (pfn >>> 0 !== pfn || pfn >= this.frames || (this.#used[word] & mask) === 0) {
       throw new Error(`free: frame ${pfn} is not allocated`);
     }
     this.#used[word] &= ~mask;
-    this.#free[this.#top++] = pfn;
-  }
-
-  allocMany(out: PfnArray, count: number): boolean {
-    if (count > this.#top + (this.#frames - this.#next)) return false;
-    for (let i = 0; i < count; i++) out[i] = this.alloc();
-    return true;
+    this.stack[this.top++] = pfn;
   }
 
   freeMany(pfns: PfnArray, count: number): void {
     for (let i = 0; i < count; i++) {
-      const pfn = pfns[i];
-      if (pfn >>> 0 !== pfn || pfn >= this.#frames || (this.#used[pfn >>> 5] & (1 << (pfn & 31))) === 0) {
-        // Nothing changes on a bad batch: the entries before it go back on the stack.
+      try {
+        this.free(pfns[i]);
+      } catch (error) {
+        // Nothing changes on a bad batch: the entries before it come off the stack again.
         for (let j = 0; j < i; j++) this.alloc();
-        throw new Error(`freeMany: frame ${pfn} is not allocated`);
+        throw error;
       }
-      this.free(pfn);
     }
   }
-
-  allocRun(count: number, options?: RunOptions): number {
-    return noRuns(count, options);
-  }
-
-  freeRun(pfn: number, count: number): void {
-    noRuns(pfn, count);
-  }
-}
-
-function noRuns(..._args: unknown[]): never {
-  throw new Error('a reference stack has no runs');
 }
