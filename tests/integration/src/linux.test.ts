@@ -90,6 +90,35 @@ describe('routerPresets.linux', () => {
     expect(first.reason).toMatch(/order-10 free list .* split down to order 9/);
   });
 
+  it('takes 2 MiB pages from the first zone that has one, gives each back to its buddy, and refuses a second free', () => {
+    const router = machine();
+    const buddies = router.zones.map((z) => z.strategies[0].allocator as buddy.BuddyAllocator);
+    const normalBlocks = buddies[2].freeBlocksPerOrder()[10] * 2;
+    const normal = Array.from({ length: normalBlocks }, () => router.allocRun(512, { align: 512 }));
+    expect(normal.every((pfn) => pfn >= DMA32_LIMIT_PFN && pfn % 512 === 0)).toBe(true);
+    expect(new Set(normal).size).toBe(normalBlocks);
+    // Normal has no 2 MiB block left: the route goes on to DMA32.
+    const dma32 = router.allocRun(512, { align: 512 });
+    expect(dma32).toBeGreaterThanOrEqual(DMA_LIMIT_PFN);
+    expect(dma32).toBeLessThan(DMA32_LIMIT_PFN);
+    const before = [router.stats().freeFrames, buddies.map((b) => b.freeBlocksPerOrder())];
+    for (const pfn of [normal[0], dma32]) {
+      router.freeRun(pfn, 512);
+      expect(router.isFree(pfn + 511)).toBe(true);
+      expect(() => router.freeRun(pfn, 512)).toThrow(/NOT_ALLOCATED/);
+      expect(router.allocRun(512, { align: 512 })).toBe(pfn);
+    }
+    expect([router.stats().freeFrames, buddies.map((b) => b.freeBlocksPerOrder())]).toEqual(before);
+    // Part of a page back (its single frame to the per-CPU list), then the rest: once the list
+    // is drained, the buddy holds the page whole again.
+    router.free(normal[1] + 7);
+    router.freeRun(normal[1], 7);
+    router.freeRun(normal[1] + 8, 504);
+    expect(() => router.freeRun(normal[1], 512)).toThrow(/NOT_ALLOCATED/);
+    router.drainCaches();
+    expect(router.allocRun(512, { align: 512 })).toBe(normal[1]);
+  });
+
   it('falls back from Normal to DMA32 to DMA, and honours below in the buddy', () => {
     const router = machine();
     const dma = router.allocRun(16, { below: DMA_LIMIT_PFN });

@@ -147,6 +147,12 @@ class Router implements FrameRouter {
    * zone's bounds and tracker: plain 2 MiB requests skip the route there (kernel's hier2m).
    */
   readonly #hugeCache: StrategyNode | null = null;
+  /**
+   * Or the huge route's first choice when it is its zone's owner, that zone has caches, and a
+   * freed 2 MiB page goes back to that owner (it takes runs back piecewise; no cache in front
+   * takes freed runs): plain 2 MiB requests and frees go straight to it (linux's buddy).
+   */
+  readonly #hugeOwner: StrategyNode | null = null;
   readonly #hugeStart: number = 0;
   readonly #hugeEnd: number = 0;
   readonly #hugeRuns: WholeRunTracker | null = null;
@@ -237,6 +243,22 @@ class Router implements FrameRouter {
       this.#hugeStart = hugeZone.start;
       this.#hugeEnd = hugeZone.end;
       this.#hugeRuns = hugeZone.wholeRuns;
+    } else if (
+      firstHuge !== undefined &&
+      hugeZone !== undefined &&
+      firstHuge === hugeZone.nodes[0] &&
+      firstHuge.back === null &&
+      hugeZone.piecewise &&
+      hugeZone.wholeRuns !== null &&
+      hugeZone.hugeTarget === null &&
+      !hugeZone.frameTarget!.takesRuns
+    ) {
+      // Where `#allocRunVia` records a 2 MiB page (whole in the tracker: it is longer than
+      // `BIT_RUN_FRAMES`) and where `#releasePiece` sends it back (the owner), written out.
+      this.#hugeOwner = firstHuge;
+      this.#hugeStart = hugeZone.start;
+      this.#hugeEnd = hugeZone.end;
+      this.#hugeRuns = hugeZone.wholeRuns;
     }
   }
 
@@ -316,6 +338,8 @@ class Router implements FrameRouter {
   allocRun(count: number, options?: RunOptions): Pfn {
     let align: number;
     let below: number;
+    // The route's first step to ask (1 when the owner asked first had nothing).
+    let from = 0;
     if (count === FRAMES_PER_2MIB && options?.align === FRAMES_PER_2MIB && options.below === undefined) {
       // A 2 MiB page asked plainly: the argument checks would all pass.
       const sole = this.#soleHuge;
@@ -334,6 +358,18 @@ class Router implements FrameRouter {
           this.#hugeRuns!.add2m(pfn, cache.index);
           return pfn;
         }
+      }
+      // Or from the owner the route asks first; when it has no 2 MiB block, the route goes on
+      // from its second step.
+      const owner = this.#hugeOwner;
+      if (owner !== null) {
+        const pfn = owner.allocator.allocRun(FRAMES_PER_2MIB, HUGE_OPTIONS);
+        if (pfn !== NO_FRAME) {
+          this.#inFlight += FRAMES_PER_2MIB;
+          this.#hugeRuns!.add2m(pfn, owner.index);
+          return pfn;
+        }
+        from = 1;
       }
       align = FRAMES_PER_2MIB;
       below = Number.POSITIVE_INFINITY;
@@ -365,7 +401,7 @@ class Router implements FrameRouter {
     const steps =
       (below !== Number.POSITIVE_INFINITY ? this.#below : null) ?? (huge ? this.#huge : this.#run);
     if (steps === null || !this.#hasFree(count)) return NO_FRAME;
-    let pfn = this.#allocRunVia(steps, count, align, below, huge, options);
+    let pfn = this.#allocRunVia(steps, count, align, below, huge, options, from);
     if (pfn === NO_FRAME && this.#drain(below, count)) {
       pfn = this.#allocRunVia(steps, count, align, below, huge, options);
     }
@@ -451,8 +487,9 @@ class Router implements FrameRouter {
     below: number,
     huge: boolean,
     options: RunOptions | undefined,
+    from = 0,
   ): Pfn {
-    for (let i = 0; i < steps.length; i++) {
+    for (let i = from; i < steps.length; i++) {
       const node = steps[i];
       const zone = node.zoneRef;
       if (zone.firstFrame + count > below) continue; // nothing in this zone is low enough
@@ -786,17 +823,23 @@ class Router implements FrameRouter {
     }
     // A 2 MiB page handed out in the block cache's zone goes back to that cache, as the general
     // path below would send it: found and forgotten in the tracker's lane, it is a valid run.
-    const cache = this.#hugeCache;
+    // Or to the owner the huge route asks first, when that owner takes it back.
     if (
       count === FRAMES_PER_2MIB &&
-      cache !== null &&
       pfn >= this.#hugeStart &&
       pfn < this.#hugeEnd &&
-      this.#hugeRuns!.take2m(pfn) >= 0
+      this.#hugeRuns !== null &&
+      this.#hugeRuns.take2m(pfn) >= 0
     ) {
-      cache.allocator.freeRun(pfn, FRAMES_PER_2MIB);
-      cache.cached += FRAMES_PER_2MIB;
-      if (cache.cached > cache.highFrames) this.#spillAbove(cache);
+      const cache = this.#hugeCache;
+      if (cache !== null) {
+        cache.allocator.freeRun(pfn, FRAMES_PER_2MIB);
+        cache.cached += FRAMES_PER_2MIB;
+        if (cache.cached > cache.highFrames) this.#spillAbove(cache);
+      } else {
+        this.#hugeOwner!.allocator.freeRun(pfn, FRAMES_PER_2MIB);
+        this.#inFlight -= FRAMES_PER_2MIB;
+      }
       return;
     }
     if (count === 1 && !this.#allDirect && this.#handed.tryClear(pfn)) {
