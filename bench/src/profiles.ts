@@ -20,9 +20,10 @@ export interface Profile {
   /** Run each initialisation in its own child process (clean peak memory). */
   readonly isolate: boolean;
   /**
-   * With `isolate`: fresh processes per loop row, the fastest kept. A process here runs a
-   * loop in one of two modes, the same code 1.5–2x apart from one process to the next, so one
-   * process per row made a ratio of two rows flip between runs.
+   * With `isolate`: fresh processes per loop row (and per C reference row), the fastest
+   * kept. On a shared machine a process sometimes runs the same loop 1.5x slower than one a
+   * minute later (a vCPU slowed by the host, C and JavaScript alike), so one process per row
+   * made a ratio of two rows flip between runs.
    */
   readonly rowRuns: number;
   readonly childLimits: { readonly maxRssBytes: number; readonly timeoutMs: number };

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 
 /*
  * One timed row in a fresh process (a fresh JIT and heap, as a program using one allocator
- * has), and the faster of several such processes: on this class of machine a process runs the
- * same loop in one of two modes, 1.5–2x apart, so one process per row made ratios flip.
+ * has), and the faster of several such processes: on a shared machine a process sometimes runs
+ * the same loop 1.5x slower than one a minute later (see `Profile.rowRuns`).
  */
 
 /** Runs `script` (a bench child) with `job` as its argument; returns the JSON of its last line. */
