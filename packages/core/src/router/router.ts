@@ -118,7 +118,8 @@ class Router implements FrameRouter {
   readonly #singleCache: StrategyNode | null;
   /**
    * The zone of `#singleCache` when frees there go to that cache (`Zone.frameTarget`), else an
-   * empty range, and that zone's whole-run tracker: `free`'s fast path.
+   * empty range, and that zone's whole-run tracker (null where its owner takes frames back
+   * alone): `free`'s fast path.
    */
   readonly #cacheStart: number = 0;
   readonly #cacheEnd: number = 0;
@@ -205,7 +206,9 @@ class Router implements FrameRouter {
     if (cacheZone !== undefined && cacheZone.frameTarget === this.#singleCache) {
       this.#cacheStart = cacheZone.start;
       this.#cacheEnd = cacheZone.end;
-      this.#cacheRuns = cacheZone.wholeRuns;
+      // Where the owner takes frames back alone, a frame with a handed-out bit lies in no run
+      // recorded whole (those have none), so `free` need not ask the tracker.
+      this.#cacheRuns = cacheZone.piecewise ? null : cacheZone.wholeRuns;
     }
     this.#singleDirect =
       first !== undefined && first.zoneRef.direct === first.allocator ? first.allocator : null;
