@@ -7,7 +7,7 @@ import { measure, type Timing } from './measure';
 import { type NativeResult, runNative } from './native';
 import { drawIndices, drawSizes } from './prng';
 import type { Profile } from './profiles';
-import { fastestOf, runScriptInChild } from './row-process';
+import { keepFastest, runScriptInChild, settled } from './row-process';
 import { uniqueSource } from './scenarios';
 import { tryImport } from './strategies';
 
@@ -197,80 +197,87 @@ export async function runHeapScenarios(
   if (!loaded) return undefined;
   const { heapModule, makePmm } = loaded;
   const frames = spaceFrames(profile);
-  const rows: HeapRow[] = [];
-  for (const scenario of heapScenarios(profile)) {
-    if (!want(scenario.id)) continue;
-    log(`• ${scenario.id}: ${scenario.title}`);
-    let native: NativeResult | undefined;
-    if (binary && scenario.native) {
-      const nativeScenario = scenario.native;
-      // The fastest of as many processes as each heap row gets (`profile.rowRuns` with isolate).
-      native = fastestOf(
-        profile.isolate ? profile.rowRuns : 1,
-        () =>
-          runNative(binary, 'slab', nativeScenario, {
-            frames,
-            per_call: PER_CALL,
-            size_min: scenario.sizeMin,
-            size_max: scenario.sizeMax,
-            hold: scenario.hold ?? 0,
-            seed: SEED,
-            time_ms: profile.timeMs,
-            warmup_ms: profile.warmupMs,
-            min_samples: profile.minSamples,
-          }),
-        (r) => r.medianNs,
-      );
-      rows.push({ scenario: scenario.id, target: 'c:slab', kind: 'c', timing: timingOf(native) });
-      log(`    c:slab ${native.medianNs.toFixed(1)} ns/op`);
-    }
-    const scenarioRows: HeapRow[] = [];
-    for (const target of scenario.targets) {
-      let row: HeapRow;
-      try {
-        const timing = profile.isolate
-          ? fastestOf(
-              profile.rowRuns,
-              () =>
-                runScriptInChild<Timing>(
-                  HEAP_ROW_CHILD,
-                  { scenarioId: scenario.id, target, profile: profile.name },
-                  profile.childLimits.timeoutMs,
-                ),
-              (t) => t.medianNs,
-            )
-          : timeHeapRow(scenario, target, heapModule, makePmm, frames, profile);
-        row = {
-          scenario: scenario.id,
-          target,
-          kind: target.startsWith('peer:') ? 'peer' : target.startsWith('ref:') ? 'ref' : 'framekit',
-          timing,
-          ...(native ? { ratioToC: timing.medianNs / native.medianNs } : {}),
-          ...(target.endsWith('[headers]')
-            ? { note: "memm's headers: a 16-byte header before each object" }
-            : target === CHECKED_FLOOR
-              ? {
-                  note: 'the least a heap that checks its frees does here: a LIFO stack per 16-byte class, a live bit per 16 bytes (not a heap to use)',
-                }
-              : {}),
-        };
-      } catch (error) {
-        row = {
-          scenario: scenario.id,
-          target,
-          kind: 'framekit',
-          skipped: `failed: ${(error as Error).message}`,
-        };
+  const chosen = heapScenarios(profile).filter((scenario) => want(scenario.id));
+  // Rounds, as the loop rows have (`runSuite`): each row, the C slab's included, timed once per
+  // round and the fastest kept, so a slow spell of the machine costs a row one try.
+  const rounds = profile.isolate ? profile.rowRuns : 1;
+  const natives = new Map<string, NativeResult>();
+  const best = new Map<string, HeapRow>();
+  const medianOf = (row: HeapRow) => row.timing?.medianNs;
+  for (let round = 1; round <= rounds; round++) {
+    if (rounds > 1) log(`• heap round ${round} of ${rounds}`);
+    for (const scenario of chosen) {
+      log(`• ${scenario.id}: ${scenario.title}`);
+      if (binary && scenario.native) {
+        const native = runNative(binary, 'slab', scenario.native, {
+          frames,
+          per_call: PER_CALL,
+          size_min: scenario.sizeMin,
+          size_max: scenario.sizeMax,
+          hold: scenario.hold ?? 0,
+          seed: SEED,
+          time_ms: profile.timeMs,
+          warmup_ms: profile.warmupMs,
+          min_samples: profile.minSamples,
+        });
+        keepFastest(natives, scenario.id, native, (n) => n.medianNs);
+        log(`    c:slab ${native.medianNs.toFixed(1)} ns/op`);
       }
-      scenarioRows.push(row);
-      collectGarbage();
-      log(`    ${target} ${row.timing ? `${row.timing.medianNs.toFixed(1)} ns/op` : row.skipped}`);
+      for (const target of scenario.targets) {
+        const key = `${scenario.id}\u0000${target}`;
+        if (settled(best, key, medianOf)) continue;
+        let row: HeapRow;
+        try {
+          const timing = profile.isolate
+            ? runScriptInChild<Timing>(
+                HEAP_ROW_CHILD,
+                { scenarioId: scenario.id, target, profile: profile.name },
+                profile.childLimits.timeoutMs,
+              )
+            : timeHeapRow(scenario, target, heapModule, makePmm, frames, profile);
+          row = {
+            scenario: scenario.id,
+            target,
+            kind: target.startsWith('peer:') ? 'peer' : target.startsWith('ref:') ? 'ref' : 'framekit',
+            timing,
+            ...(target.endsWith('[headers]')
+              ? { note: "memm's headers: a 16-byte header before each object" }
+              : target === CHECKED_FLOOR
+                ? {
+                    note: 'the least a heap that checks its frees does here: a LIFO stack per 16-byte class, a live bit per 16 bytes (not a heap to use)',
+                  }
+                : {}),
+          };
+        } catch (error) {
+          row = {
+            scenario: scenario.id,
+            target,
+            kind: 'framekit',
+            skipped: `failed: ${(error as Error).message}`,
+          };
+        }
+        keepFastest(best, key, row, medianOf);
+        collectGarbage();
+        log(`    ${target} ${row.timing ? `${row.timing.medianNs.toFixed(1)} ns/op` : row.skipped}`);
+      }
     }
+  }
+  // The rows in scenario order, the C slab first; ratios over the fastest times of all rounds.
+  const rows: HeapRow[] = [];
+  for (const scenario of chosen) {
+    const native = natives.get(scenario.id);
+    if (native) rows.push({ scenario: scenario.id, target: 'c:slab', kind: 'c', timing: timingOf(native) });
+    const scenarioRows = scenario.targets.flatMap(
+      (target) => best.get(`${scenario.id}\u0000${target}`) ?? [],
+    );
     const peer = scenarioRows.find((r) => r.target === 'peer:MemPool')?.timing?.medianNs;
     for (const r of scenarioRows) {
-      rows.push(
-        peer !== undefined && r.timing && r.kind !== 'peer' ? { ...r, speedup: peer / r.timing.medianNs } : r,
-      );
+      const t = r.timing;
+      rows.push({
+        ...r,
+        ...(native && t ? { ratioToC: t.medianNs / native.medianNs } : {}),
+        ...(peer !== undefined && t && r.kind !== 'peer' ? { speedup: peer / t.medianNs } : {}),
+      });
     }
   }
   const peaks = want('heap-peak') ? peakRows(profile, heapModule, makePmm, frames, log) : [];

@@ -27,15 +27,31 @@ export function runScriptInChild<T>(script: string, job: unknown, timeoutMs: num
   return JSON.parse(line) as T;
 }
 
-/** `run()` `runs` times, keeping the result with the lowest `medianOf` (one without a median at once). */
-export function fastestOf<T>(runs: number, run: () => T, medianOf: (result: T) => number | undefined): T {
-  let best = run();
-  for (let k = 1; k < runs; k++) {
-    const bestMedian = medianOf(best);
-    if (bestMedian === undefined) break;
-    const next = run();
-    const median = medianOf(next);
-    if (median !== undefined && median < bestMedian) best = next;
+/**
+ * Keeps `result` under `key` in `kept` when nothing is kept there yet or it is faster than what
+ * is: the bench times each row once per round and keeps its fastest time.
+ */
+export function keepFastest<T>(
+  kept: Map<string, T>,
+  key: string,
+  result: T,
+  medianOf: (result: T) => number | undefined,
+): void {
+  const before = kept.get(key);
+  const median = medianOf(result);
+  if (before === undefined) kept.set(key, result);
+  else {
+    const was = medianOf(before);
+    if (was !== undefined && median !== undefined && median < was) kept.set(key, result);
   }
-  return best;
+}
+
+/** True when the row kept under `key` has no time: a skip or a failure, the row's answer in every round. */
+export function settled<T>(
+  kept: Map<string, T>,
+  key: string,
+  medianOf: (result: T) => number | undefined,
+): boolean {
+  const before = kept.get(key);
+  return before !== undefined && medianOf(before) === undefined;
 }

@@ -10,7 +10,7 @@ import { measure, measureSlow, type Timing } from './measure';
 import { extraMemory } from './memory';
 import { buildNative, type NativeAlgo, type NativeResult, runNative } from './native';
 import type { Profile } from './profiles';
-import { fastestOf, runScriptInChild } from './row-process';
+import { keepFastest, runScriptInChild, settled } from './row-process';
 import { type LoopScenario, loopArgs, makeLoop } from './scenarios';
 import { type Loaded, loadStrategies, type Strategy } from './strategies';
 import { loopScenarios } from './suite';
@@ -113,11 +113,12 @@ export async function runSuite(options: RunOptions): Promise<SuiteResult> {
   };
 
   const scenarios: ScenarioInfo[] = [];
-  const rows: Row[] = [];
-  for (const scenario of loopScenarios(profile)) {
-    if (!wanted(options.only, scenario.id)) continue;
-    log(`• ${scenario.id}: ${scenario.title}`);
-    const summary = scenario.fragmented ? summarizeRecipe(recipe, scenario.frames) : undefined;
+  const chosen = loopScenarios(profile).filter((scenario) => wanted(options.only, scenario.id));
+  const summaries = new Map(
+    chosen.map((s) => [s.id, s.fragmented ? summarizeRecipe(recipe, s.frames) : undefined] as const),
+  );
+  for (const scenario of chosen) {
+    const summary = summaries.get(scenario.id);
     scenarios.push({
       id: scenario.id,
       title: scenario.title,
@@ -126,55 +127,81 @@ export async function runSuite(options: RunOptions): Promise<SuiteResult> {
       fragmented: scenario.fragmented,
       ...(summary ? { usedShare: 1 - summary.freeFrames / scenario.frames } : {}),
     });
-    const natives = new Map<NativeAlgo, NativeResult>();
-    if (binary) {
-      for (const algo of scenario.natives) {
-        // The fastest of as many processes as a framekit row gets: both sides of a ratio are
-        // then the best of the same number of tries on a shared machine.
-        const result = fastestOf(
-          profile.rowRuns,
-          () =>
-            runNative(
-              binary,
-              algo,
-              scenario.loop,
-              {
-                frames: scenario.frames,
-                ...loopArgs(scenario.params),
-                ...nativeTiming,
-                populate: scenario.prefault ? 1 : 0,
-              },
-              scenario.fragmented ? recipeArgs(recipe) : [],
-            ),
-          (r) => r.medianNs,
-        );
-        if (summary && result.fragChecksum !== summary.checksum) {
-          throw new Error(`${scenario.id}: the C side drew other holes than the recipe (checksum mismatch)`);
+  }
+  // Each row, C's included, is timed once per round and the fastest time kept: on a shared
+  // machine a process sometimes runs 1.5x slower than a minute later (see `Profile.rowRuns`),
+  // and rounds spread a row's tries over the whole run, so a slow spell costs a row one try,
+  // not all of them, and both sides of a ratio are the best of the same number of tries.
+  const rounds = profile.isolate ? profile.rowRuns : 1;
+  const bestNatives = new Map<string, NativeResult>();
+  const bestRows = new Map<string, Row>();
+  const median = (r: { readonly medianNs?: number }) => r.medianNs;
+  for (let round = 1; round <= rounds; round++) {
+    if (rounds > 1) log(`• round ${round} of ${rounds}`);
+    for (const scenario of chosen) {
+      log(`• ${scenario.id}: ${scenario.title}`);
+      if (binary) {
+        const summary = summaries.get(scenario.id);
+        for (const algo of scenario.natives) {
+          const result = runNative(
+            binary,
+            algo,
+            scenario.loop,
+            {
+              frames: scenario.frames,
+              ...loopArgs(scenario.params),
+              ...nativeTiming,
+              populate: scenario.prefault ? 1 : 0,
+            },
+            scenario.fragmented ? recipeArgs(recipe) : [],
+          );
+          if (summary && result.fragChecksum !== summary.checksum) {
+            throw new Error(
+              `${scenario.id}: the C side drew other holes than the recipe (checksum mismatch)`,
+            );
+          }
+          keepFastest(bestNatives, `${scenario.id}\u0000${algo}`, result, median);
+          log(`    c:${algo} ${result.medianNs.toFixed(1)} ns/op`);
         }
-        natives.set(algo, result);
-        rows.push(timingRow({ scenario: scenario.id, strategy: `c:${algo}`, kind: 'c' }, result));
-        log(`    c:${algo} ${result.medianNs.toFixed(1)} ns/op`);
+      }
+      const natives = nativesOf(scenario, bestNatives);
+      for (const strategy of loaded.strategies) {
+        const key = `${scenario.id}\u0000${strategy.id}`;
+        if (settled(bestRows, key, median)) continue;
+        let row: Row;
+        try {
+          row = profile.isolate
+            ? runLoopRowInChild(scenario, strategy, profile, natives)
+            : runLoopRow(scenario, strategy, recipe, profile, natives);
+        } catch (error) {
+          row = {
+            scenario: scenario.id,
+            strategy: strategy.id,
+            kind: strategy.kind,
+            skipped: `failed: ${errorText(error)}`,
+          };
+        }
+        keepFastest(bestRows, key, row, median);
+        collectGarbage();
+        const rss = (process.memoryUsage().rss / 2 ** 20).toFixed(0);
+        const figure = row.skipped ? `skipped: ${row.skipped}` : `${row.medianNs?.toFixed(1)} ns/op`;
+        log(`    ${strategy.id} ${figure} (rss ${rss} MiB)`);
       }
     }
+  }
+  // The rows in scenario order, C first; each ratio over the fastest C time of all rounds.
+  const rows: Row[] = [];
+  for (const scenario of chosen) {
+    const natives = nativesOf(scenario, bestNatives);
+    for (const algo of scenario.natives) {
+      const result = natives.get(algo);
+      if (result) rows.push(timingRow({ scenario: scenario.id, strategy: `c:${algo}`, kind: 'c' }, result));
+    }
     for (const strategy of loaded.strategies) {
-      let row: Row;
-      try {
-        row = profile.isolate
-          ? fastestInChildren(scenario, strategy, profile, natives)
-          : runLoopRow(scenario, strategy, recipe, profile, natives);
-      } catch (error) {
-        row = {
-          scenario: scenario.id,
-          strategy: strategy.id,
-          kind: strategy.kind,
-          skipped: `failed: ${errorText(error)}`,
-        };
-      }
-      rows.push(row);
-      collectGarbage();
-      const rss = (process.memoryUsage().rss / 2 ** 20).toFixed(0);
-      const figure = row.skipped ? `skipped: ${row.skipped}` : `${row.medianNs?.toFixed(1)} ns/op`;
-      log(`    ${strategy.id} ${figure} (rss ${rss} MiB)`);
+      const row = bestRows.get(`${scenario.id}\u0000${strategy.id}`);
+      if (row === undefined) continue;
+      const ref = row.ratioTo ? natives.get(row.ratioTo.slice(2) as NativeAlgo) : undefined;
+      rows.push(ref && row.medianNs !== undefined ? { ...row, ratio: row.medianNs / ref.medianNs } : row);
     }
   }
 
@@ -216,18 +243,17 @@ export async function runSuite(options: RunOptions): Promise<SuiteResult> {
   };
 }
 
-/** `runLoopRowInChild` `profile.rowRuns` times, keeping the row with the lowest median (a skip or failure at once). */
-function fastestInChildren(
+/** The fastest C time so far of each of `scenario`'s C references. */
+function nativesOf(
   scenario: LoopScenario,
-  strategy: Strategy,
-  profile: Profile,
-  natives: ReadonlyMap<NativeAlgo, NativeResult>,
-): Row {
-  return fastestOf(
-    profile.rowRuns,
-    () => runLoopRowInChild(scenario, strategy, profile, natives),
-    (row) => row.medianNs,
-  );
+  best: ReadonlyMap<string, NativeResult>,
+): Map<NativeAlgo, NativeResult> {
+  const natives = new Map<NativeAlgo, NativeResult>();
+  for (const algo of scenario.natives) {
+    const result = best.get(`${scenario.id}\u0000${algo}`);
+    if (result) natives.set(algo, result);
+  }
+  return natives;
 }
 
 /**
