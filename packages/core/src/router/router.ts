@@ -143,17 +143,13 @@ class Router implements FrameRouter {
   /** The sole owner when the huge route is that owner alone: a plain 2 MiB request goes straight to it. */
   readonly #soleHuge: FrameAllocator | null;
   /**
-   * The huge route's first choice when it is a 2 MiB block cache that freed 2 MiB pages of its
-   * zone go back to (`Zone.hugeTarget`, an owner that takes runs back piecewise), with its
-   * zone's bounds and tracker: plain 2 MiB requests skip the route there (kernel's hier2m).
+   * The huge route's first choice, with its zone's bounds and tracker, when freed 2 MiB pages of
+   * that zone (whose owner takes runs back piecewise, behind caches) go back to it: a 2 MiB
+   * block cache that is the zone's `hugeTarget` (kernel's hier2m), or the zone's owner itself
+   * when no cache takes freed runs (linux's buddy). Plain 2 MiB requests and their frees go
+   * straight to it, not through the route.
    */
-  readonly #hugeCache: StrategyNode | null = null;
-  /**
-   * Or the huge route's first choice when it is its zone's owner, that zone has caches, and a
-   * freed 2 MiB page goes back to that owner (it takes runs back piecewise; no cache in front
-   * takes freed runs): plain 2 MiB requests and frees go straight to it (linux's buddy).
-   */
-  readonly #hugeOwner: StrategyNode | null = null;
+  readonly #hugeFirst: StrategyNode | null = null;
   readonly #hugeStart: number = 0;
   readonly #hugeEnd: number = 0;
   readonly #hugeRuns: WholeRunTracker | null = null;
@@ -234,31 +230,16 @@ class Router implements FrameRouter {
     }
     const firstHuge = huge?.[0];
     const hugeZone = firstHuge?.zoneRef;
+    // Where `#allocRunVia` records a 2 MiB page (whole in the tracker: it is longer than
+    // `BIT_RUN_FRAMES`) and where `#releasePiece` sends it back, written out.
     if (
       firstHuge !== undefined &&
-      hugeZone !== undefined &&
-      firstHuge.holdsBlocks &&
-      hugeZone.hugeTarget === firstHuge &&
-      hugeZone.piecewise &&
-      hugeZone.wholeRuns !== null
-    ) {
-      this.#hugeCache = firstHuge;
-      this.#hugeStart = hugeZone.start;
-      this.#hugeEnd = hugeZone.end;
-      this.#hugeRuns = hugeZone.wholeRuns;
-    } else if (
-      firstHuge !== undefined &&
-      hugeZone !== undefined &&
-      firstHuge === hugeZone.nodes[0] &&
-      firstHuge.back === null &&
-      hugeZone.piecewise &&
+      hugeZone?.piecewise === true &&
       hugeZone.wholeRuns !== null &&
-      hugeZone.hugeTarget === null &&
-      !hugeZone.frameTarget!.takesRuns
+      ((firstHuge.holdsBlocks && hugeZone.hugeTarget === firstHuge) ||
+        (firstHuge === hugeZone.nodes[0] && hugeZone.hugeTarget === null && !hugeZone.frameTarget!.takesRuns))
     ) {
-      // Where `#allocRunVia` records a 2 MiB page (whole in the tracker: it is longer than
-      // `BIT_RUN_FRAMES`) and where `#releasePiece` sends it back (the owner), written out.
-      this.#hugeOwner = firstHuge;
+      this.#hugeFirst = firstHuge;
       this.#hugeStart = hugeZone.start;
       this.#hugeEnd = hugeZone.end;
       this.#hugeRuns = hugeZone.wholeRuns;
@@ -351,28 +332,28 @@ class Router implements FrameRouter {
         if (pfn !== NO_FRAME) this.#inFlight += count;
         return pfn;
       }
-      // Or from the block cache the route asks first, while it holds a block (it cannot fail):
-      // the block moves from the cache to the caller, so `#inFlight` stays as it is.
-      const cache = this.#hugeCache;
-      if (cache !== null && cache.cached >= FRAMES_PER_2MIB) {
-        const pfn = cache.allocator.allocRun(FRAMES_PER_2MIB, HUGE_OPTIONS);
-        if (pfn !== NO_FRAME) {
-          cache.cached -= FRAMES_PER_2MIB;
-          this.#hugeRuns!.add2m(pfn, cache.index);
-          return pfn;
+      const first = this.#hugeFirst;
+      if (first !== null) {
+        if (first.back === null) {
+          // Or from the zone's owner the route asks first; when it has no 2 MiB block, the
+          // route goes on from its second step.
+          const pfn = first.allocator.allocRun(FRAMES_PER_2MIB, HUGE_OPTIONS);
+          if (pfn !== NO_FRAME) {
+            this.#inFlight += FRAMES_PER_2MIB;
+            this.#hugeRuns!.add2m(pfn, first.index);
+            return pfn;
+          }
+          from = 1;
+        } else if (first.cached >= FRAMES_PER_2MIB) {
+          // Or from the block cache the route asks first, while it holds a block (it cannot
+          // fail): the block moves from the cache to the caller, so `#inFlight` stays as it is.
+          const pfn = first.allocator.allocRun(FRAMES_PER_2MIB, HUGE_OPTIONS);
+          if (pfn !== NO_FRAME) {
+            first.cached -= FRAMES_PER_2MIB;
+            this.#hugeRuns!.add2m(pfn, first.index);
+            return pfn;
+          }
         }
-      }
-      // Or from the owner the route asks first; when it has no 2 MiB block, the route goes on
-      // from its second step.
-      const owner = this.#hugeOwner;
-      if (owner !== null) {
-        const pfn = owner.allocator.allocRun(FRAMES_PER_2MIB, HUGE_OPTIONS);
-        if (pfn !== NO_FRAME) {
-          this.#inFlight += FRAMES_PER_2MIB;
-          this.#hugeRuns!.add2m(pfn, owner.index);
-          return pfn;
-        }
-        from = 1;
       }
       align = FRAMES_PER_2MIB;
       below = Number.POSITIVE_INFINITY;
@@ -824,24 +805,22 @@ class Router implements FrameRouter {
       this.#inFlight -= count;
       return;
     }
-    // A 2 MiB page handed out in the block cache's zone goes back to that cache, as the general
-    // path below would send it: found and forgotten in the tracker's lane, it is a valid run.
-    // Or to the owner the huge route asks first, when that owner takes it back.
+    // A 2 MiB page handed out in the zone of the huge route's first choice goes back to it, as
+    // the general path below would send it: found and forgotten in the tracker's lane, it is a
+    // valid run.
+    const first = this.#hugeFirst;
     if (
       count === FRAMES_PER_2MIB &&
+      first !== null &&
       pfn >= this.#hugeStart &&
       pfn < this.#hugeEnd &&
-      this.#hugeRuns !== null &&
-      this.#hugeRuns.take2m(pfn) >= 0
+      this.#hugeRuns!.take2m(pfn) >= 0
     ) {
-      const cache = this.#hugeCache;
-      if (cache !== null) {
-        cache.allocator.freeRun(pfn, FRAMES_PER_2MIB);
-        cache.cached += FRAMES_PER_2MIB;
-        if (cache.cached > cache.highFrames) this.#spillAbove(cache);
-      } else {
-        this.#hugeOwner!.allocator.freeRun(pfn, FRAMES_PER_2MIB);
-        this.#inFlight -= FRAMES_PER_2MIB;
+      first.allocator.freeRun(pfn, FRAMES_PER_2MIB);
+      if (first.back === null) this.#inFlight -= FRAMES_PER_2MIB;
+      else {
+        first.cached += FRAMES_PER_2MIB;
+        if (first.cached > first.highFrames) this.#spillAbove(first);
       }
       return;
     }
