@@ -24,7 +24,7 @@ if (!haveChromium && process.env.CI) throw new Error(`CI needs Chromium at ${CHR
 const setup: CompareSetup = {
   map: 'qemu-q35-2g',
   workload: 'hugepage-mix',
-  strategies: ['stack', 'bitmap', 'hier2m', 'kernel'],
+  strategies: ['stack', 'bitmap', 'hier2m', 'buddy', 'kernel', 'linux'],
   ops: 20_000,
   seed: 3,
 };

@@ -345,6 +345,49 @@ describe('1 TiB', () => {
   });
 });
 
+describe('maxOrder 18 (1 GiB blocks)', () => {
+  it('carves 1 TiB into 1 GiB blocks, splits one for a frame, and chains them for a longer run', () => {
+    const frames = 2 ** 28;
+    const gib = 2 ** 18;
+    const a = createBuddyAllocator(createFrameSpace({ frames }, { backing: 'sparse' }), undefined, {
+      maxOrder: 18,
+    });
+    const blocks = a.freeBlocksPerOrder();
+    expect(blocks).toHaveLength(19);
+    expect(blocks[18]).toBe(frames / gib);
+    expect(a.buddyinfo().split(/\s+/).filter(Boolean)).toHaveLength(4 + 19);
+    // A 1 GiB page is a top block, aligned to itself.
+    const page = a.allocRun(gib, { align: gib });
+    expect(page).toBe(0);
+    // A frame splits the next block into one block of each order below 18.
+    expect(a.alloc()).toBe(gib);
+    expect(a.freeBlocksPerOrder().slice(0, 18)).toEqual(new Array(18).fill(1));
+    // Longer than a top block: a chain of them, extended down into the free blocks the split
+    // left (frames gib + 1 … 2 gib - 1), the lowest place it fits.
+    expect(a.allocRun(3 * gib + 5)).toBe(gib + 1);
+    // allocAt claims a run inside a top block, then refuses one that overlaps it.
+    expect(a.allocAt(100 * gib + 7, 3)).toBe(100 * gib + 7);
+    expect(a.allocAt(100 * gib + 9, 2)).toBe(NO_FRAME);
+    a.freeRun(100 * gib + 7, 3);
+    a.freeRun(gib + 1, 3 * gib + 5);
+    a.free(gib);
+    a.freeRun(page, gib);
+    expect(a.freeBlocksPerOrder()).toEqual(blocks);
+  });
+
+  it('createEmpty starts with nothing free and merges frames freed to it up to 1 GiB blocks', () => {
+    const gib = 2 ** 18;
+    const space = createFrameSpace({ frames: 4 * gib }, { backing: 'sparse' });
+    const a = plugin.createEmpty?.(space, undefined, { maxOrder: 18 }) as BuddyAllocator;
+    expect(a.stats().freeFrames).toBe(0);
+    expect(a.alloc()).toBe(NO_FRAME);
+    a.freeRun(gib, gib - 1);
+    a.free(2 * gib - 1);
+    expect(a.freeBlocksPerOrder()[18]).toBe(1);
+    expect(a.allocRun(gib, { align: gib })).toBe(gib);
+  });
+});
+
 describe('/proc/buddyinfo', () => {
   it("prints the kernel's line, which parseBuddyInfo reads back", () => {
     const a = buddy(2048, 10);
@@ -372,11 +415,11 @@ describe('/proc/buddyinfo', () => {
 });
 
 describe('measureFragmentation agrees with the free lists', () => {
-  it('for every order, after random churn (maxOrder 10 and 12)', () => {
+  it('for every order both count, after random churn (maxOrder 4, 7, 10 and 12)', () => {
     fc.assert(
       fc.property(
         fc.array(fc.tuple(fc.integer({ min: 1, max: 600 }), fc.boolean()), { maxLength: 60 }),
-        fc.constantFrom(10, 12),
+        fc.constantFrom(4, 7, 10, 12),
         (ops, maxOrder) => {
           const a = buddy(8192, maxOrder, [
             { start: 5, count: 3000 },
@@ -395,8 +438,10 @@ describe('measureFragmentation agrees with the free lists', () => {
           }
           const measured = measureFragmentation(a).freeBlocksPerOrder;
           const own = a.freeBlocksPerOrder();
-          // Orders below 10 are counted alike; order 10 too when it is the buddy's top order.
-          const covered = maxOrder === 10 ? 11 : 10;
+          // measureFragmentation cuts free runs into aligned blocks up to order 10 (Linux's top
+          // order), the buddy up to its maxOrder: the orders below both are counted alike, and
+          // order 10 too when it is the buddy's top order.
+          const covered = maxOrder === 10 ? 11 : Math.min(maxOrder, 10);
           expect(measured.slice(0, covered)).toEqual(own.slice(0, covered));
         },
       ),

@@ -36,11 +36,13 @@ describe('framekit compare', () => {
       '--ops',
       '3000',
       '--strategies',
-      'stack,bitmap,hier2m,kernel',
+      'stack,bitmap,hier2m,buddy,kernel,linux',
     );
     expect(code).toBe(0);
     expect(out).toMatch(/tiny-64m: .* usable/);
-    for (const s of ['stack', 'bitmap', 'hier2m', 'kernel']) expect(out).toMatch(new RegExp(`^${s} `, 'm'));
+    for (const s of ['stack', 'bitmap', 'hier2m', 'buddy', 'kernel', 'linux']) {
+      expect(out).toMatch(new RegExp(`^${s} `, 'm'));
+    }
   });
 
   it('writes JSON and CSV', () => {
@@ -63,10 +65,19 @@ describe('framekit compare', () => {
     expect(csv).toHaveLength(3);
   });
 
-  it('gives the same numbers for the same seed', () => {
+  it('gives the same numbers for the same seed, on the default strategies', () => {
     const run = () =>
       JSON.parse(cli('compare', '--map', 'tiny-64m', '--ops', '4000', '--seed', '9', '--json').out).results;
     const [a, b] = [run(), run()];
+    // The default set: every single strategy, and the kernel-style and Linux-style routers.
+    expect(a.map((r: { strategy: string }) => r.strategy)).toEqual([
+      'stack',
+      'bitmap',
+      'hier2m',
+      'buddy',
+      'kernel',
+      'linux',
+    ]);
     expect(a.map(finalState)).toEqual(b.map(finalState));
   });
 
@@ -103,11 +114,24 @@ describe('framekit map, trace and replay', () => {
     const trace = cli('trace', '--workload', 'processes', '--ops', '1500', '--map', 'tiny-64m').out;
     const file = join(dir, 'trace.jsonl');
     writeFileSync(file, trace);
-    const { code, out } = cli('replay', file, '--map', 'tiny-64m', '--strategies', 'bitmap,kernel', '--json');
+    const { code, out } = cli(
+      'replay',
+      file,
+      '--map',
+      'tiny-64m',
+      '--strategies',
+      'bitmap,buddy,kernel,linux',
+      '--json',
+    );
     expect(code).toBe(0);
     const results = JSON.parse(out).results;
-    expect(results.map((r: { strategy: string }) => r.strategy)).toEqual(['bitmap', 'kernel']);
-    expect(results[0].ops).toBe(1500);
+    expect(results.map((r: { strategy: string }) => r.strategy)).toEqual([
+      'bitmap',
+      'buddy',
+      'kernel',
+      'linux',
+    ]);
+    for (const r of results) expect(r, r.strategy).toMatchObject({ ops: 1500, errors: [] });
     writeFileSync(file, '{"op":"alloc","id":0}\n{"op":"free"}\n');
     expect(cli('replay', file, '--map', 'tiny-64m').err).toMatch(/trace line 2/);
   });

@@ -1,4 +1,5 @@
 import * as bitmap from '@framekit/alloc-bitmap';
+import * as buddy from '@framekit/alloc-buddy';
 import * as hier2m from '@framekit/alloc-hier2m';
 import * as stack from '@framekit/alloc-stack';
 import {
@@ -30,7 +31,9 @@ const STRATEGIES: Record<string, (space: FrameSpace) => FrameAllocator> = {
   stack: (space) => stack.plugin.create(space),
   bitmap: (space) => bitmap.plugin.create(space),
   hier2m: (space) => hier2m.plugin.create(space),
+  buddy: (space) => buddy.plugin.create(space),
   kernel: (space) => createRouter(space, routerPresets.kernel, plugins),
+  linux: (space) => createRouter(space, routerPresets.linux, [stack.plugin, buddy.plugin]),
   patchwork: (space) => createRouter(space, routerPresets.patchwork, plugins),
   z903: (space) => createRouter(space, routerPresets.z903, plugins),
 };

@@ -51,10 +51,12 @@ const z903: RouterConfig = {
 };
 
 /**
- * Linux's per-CPU page lists (`struct per_cpu_pages`) with the defaults the kernel computed
- * for years (`zone_batchsize`, `pageset_set_batch`): `batch` = a quarter of 1/1024 of the zone
- * capped at 512 KiB worth, rounded to `2^n - 1`, which is 63 on any zone of 1 GiB or more;
- * `high` = 6 × batch = 378. Refills and spills move `batch` frames, as `rmqueue_bulk` and
+ * Linux's per-CPU page lists (`struct per_cpu_pages`) with the defaults the kernel computes
+ * (`zone_batchsize`): `batch` = a quarter of the smaller of 1/1024 of the zone and 1 MiB worth
+ * of frames (256), rounded down to `2^n - 1`, which is 63 on any zone of 1 GiB or more (older
+ * kernels capped it at 512 KiB, giving 31). `high` = 6 × batch = 378, the ratio
+ * `pageset_set_batch` fixed until Linux 5.14, which sizes `high` from the zone's low watermark
+ * and its CPUs instead. Refills and spills move `batch` frames, as `rmqueue_bulk` and
  * `free_pcppages_bulk` do.
  */
 export const LINUX_PCP_BATCH = 63;
