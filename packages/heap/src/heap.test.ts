@@ -321,7 +321,18 @@ describe.each(STRATEGIES)('%s', (strategy) => {
     expectCode('NOT_ALLOCATED', () => heap.free(2 ** 50));
     expectCode('NOT_ALLOCATED', () => heap.ownerOf(a + 1));
     expectCode('NOT_ALLOCATED', () => heap.realloc(a - 16, 10));
+    // A number in a string is not a number: neither a size nor the address of a live object.
+    expectCode('INVALID_REQUEST', () => heap.malloc('16' as never));
+    expectCode('INVALID_REQUEST', () => heap.malloc('16' as never, { owner: 3 }));
+    expectCode('INVALID_REQUEST', () => heap.free(String(a) as never));
+    expectCode('INVALID_REQUEST', () => heap.usableSize(String(a) as never));
+    expectCode('INVALID_REQUEST', () => heap.calloc(2, '16' as never));
     expect(JSON.stringify(heap.stats())).toBe(before);
+    expect(heap.ownerOf(a)).toBe(0);
+    // `null` options are no options.
+    const b = heap.malloc(16, null as never);
+    expect(heap.usableSize(b)).toBeGreaterThanOrEqual(16);
+    heap.free(b);
   });
 });
 

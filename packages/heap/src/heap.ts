@@ -176,8 +176,9 @@ class FrameHeap implements Heap {
   malloc(size: number, options?: MallocOptions): number {
     // The fast path, small enough to inline: the kernel's request of at most a frame, from its
     // cache (pop an address, set its live bit), else from its allocator.
-    // `((size - 1) & 4095) === size - 1`: an integer in [1, 4096] (one test; NaN and fractions fail).
-    if (options === undefined && ((size - 1) & (FRAME_BYTES - 1)) === size - 1) {
+    // `((size - 1) & 4095) === size - 1`: an integer in [1, 4096] (one test; NaN and fractions
+    // fail; a string such as '16' passes it, so its type is tested too).
+    if (options === undefined && typeof size === 'number' && ((size - 1) & (FRAME_BYTES - 1)) === size - 1) {
       const b = this.#kernelStack[(size + 15) >>> 4];
       if (b >= 0) {
         const stacks = this.#stacks;
@@ -210,8 +211,9 @@ class FrameHeap implements Heap {
 
   /** `malloc` with every argument checked. */
   #mallocChecked(size: number, options: MallocOptions | undefined): number {
-    const owner = options === undefined ? KERNEL_OWNER : (options.owner ?? KERNEL_OWNER);
-    const align = options === undefined ? MIN_ALIGN : readAlign('malloc', options.align);
+    // `null` options are no options, as `options?.owner` reads them everywhere else.
+    const owner = options == null ? KERNEL_OWNER : (options.owner ?? KERNEL_OWNER);
+    const align = options == null ? MIN_ALIGN : readAlign('malloc', options.align);
     if (((size | 0) !== size || size < 1) && (!Number.isSafeInteger(size) || size < 1)) {
       throw badSize('malloc', size);
     }
@@ -314,6 +316,8 @@ class FrameHeap implements Heap {
 
   /** `free` in general: any address, any block. */
   #free(address: number): void {
+    // Before any arithmetic: a string such as '16' would otherwise name the object at 16.
+    if (!Number.isSafeInteger(address)) throw badAddress('free', address);
     const table = this.#table;
     const pfn = Math.floor(address / FRAME_BYTES);
     const pos = table.position(pfn);
@@ -376,7 +380,6 @@ class FrameHeap implements Heap {
 
   /** `free` of an address whose live bit is clear: with headers, maybe a small object; else not ours. */
   #freeUnfiled(address: number, pos: number): void {
-    if (!Number.isSafeInteger(address)) throw badAddress('free', address);
     // A frame of the table is a run's or a slab's, never a headed object's.
     if (!this.headers || (pos >= 0 && this.#table.pool[pos] !== 0)) throw notAllocated('free', address);
     const slot = this.#readHeader(address);
