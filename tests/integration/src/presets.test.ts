@@ -1,4 +1,5 @@
 import * as bitmap from '@framekit/alloc-bitmap';
+import * as buddy from '@framekit/alloc-buddy';
 import * as hier2m from '@framekit/alloc-hier2m';
 import * as stack from '@framekit/alloc-stack';
 import { createRouter, type FrameSpace, type RouterConfig, routerPresets } from '@framekit/core';
@@ -19,6 +20,15 @@ for (const name of ['patchwork', 'z903', 'kernel'] as const) {
     { backings: ['none', 'sparse'] },
   );
 }
+
+// Linux's page allocator: buddies (trusted: the router checks every free) behind per-CPU
+// lists. A buddy cannot join free blocks that are not buddies into one run, so the kit does
+// not ask it for every run that fits (`complete: false`); every other invariant holds.
+describeAllocatorConformance(
+  'createRouter(space, routerPresets.linux, [stack, buddy])',
+  (space) => createRouter(space, routerPresets.linux, [stack.plugin, buddy.plugin]),
+  { backings: ['none', 'sparse'], complete: false },
+);
 
 /**
  * The kernel layering with tiny batches and high marks, zones cut at the holes of the kit's
