@@ -66,7 +66,8 @@ export interface HeapOptions {
    * `memm`'s way of finding an object's allocator: 16 bytes before every small object hold its
    * allocator and block (and the header's own size, when `align` pushed it further). Frees then
    * read that header instead of the frame → block table, which is kept for frame runs only.
-   * Costs at least 16 bytes per object; saves the table's 4 bytes per frame. Default false.
+   * Costs at least 16 bytes per object; the table then keeps frame runs only, instead of 40
+   * bytes per frame of every 2 MiB the heap has touched. Default false.
    */
   readonly headers?: boolean;
   /**
@@ -110,7 +111,11 @@ export interface HeapUsage {
   readonly heldBytes: number;
   /** Frames taken from the frame allocator (slabs, spans, frame runs, cached empty ones). */
   readonly framesHeld: number;
-  /** `overheadBytes / heldBytes` (0 when nothing is held). */
+  /**
+   * `overheadBytes / heldBytes` (0 when nothing is held). Rounding up to a size class is not in
+   * it (see `overheadBytes`): `framekit compare --heap`, which knows the sizes asked for from its
+   * trace, reports held − free − requested instead.
+   */
   readonly internalFragmentation: number;
   /** `freeBytes / heldBytes` (0 when nothing is held). */
   readonly externalFragmentation: number;
@@ -123,15 +128,13 @@ export interface OwnerUsage extends HeapUsage {
 /**
  * One size class: objects whose usable size is above the previous class and at most `size`
  * bytes. The slab strategy's classes are 16 B … 3.5 KiB; the last class (4096) holds objects of
- * 3.5 KiB – 4 KiB (a whole frame each from the slab; first-fit and TLSF keep them in spans). `framesHeld` and `freeBytes` are the
- * class's own slabs; strategies whose spans serve every size report 0 there (see the totals).
+ * 3.5 KiB – 4 KiB (a whole frame each from the slab; first-fit and TLSF keep them in spans).
+ * The held, free and overhead bytes and the fragmentation are the class's own slabs' (a slab's
+ * tail is its overhead); strategies whose spans serve every size hold no frames per class, so
+ * they report objects and live bytes there, and 0 for the rest (see the totals).
  */
-export interface SizeClassUsage {
+export interface SizeClassUsage extends HeapUsage {
   readonly size: number;
-  readonly objects: number;
-  readonly liveBytes: number;
-  readonly framesHeld: number;
-  readonly freeBytes: number;
 }
 
 export interface HeapStats extends HeapUsage {
@@ -184,7 +187,11 @@ export interface Heap extends Disposable {
   mallocAs<T extends ViewType>(type: T, count: number, options?: MallocOptions): ViewTypeMap[T] | undefined;
   /** `mallocAs` with the elements zeroed. */
   callocAs<T extends ViewType>(type: T, count: number, options?: MallocOptions): ViewTypeMap[T] | undefined;
-  /** The address of a view made by `mallocAs`/`callocAs`/`bytes`, or `NO_ADDRESS` for any other view. */
+  /**
+   * The address of a view `mallocAs`, `callocAs` or `bytes` made, or `NO_ADDRESS` for any other
+   * view (one made over the same memory by other means, a `subarray` of one, or one made before
+   * the heap was disposed).
+   */
   addressOf(view: ArrayBufferView): number;
   /** Frees everything `owner` holds (a process exiting) in time proportional to it; returns the objects freed. */
   releaseOwner(owner: number): number;

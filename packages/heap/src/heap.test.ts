@@ -194,6 +194,12 @@ describe.each(STRATEGIES)('%s', (strategy) => {
     expect([...z]).toEqual([0n, 0n, 0n]);
     expect(heap.ownerOf(heap.addressOf(z))).toBe(2);
     expect(heap.addressOf(new Float64Array(4))).toBe(NO_ADDRESS);
+    // Only the views it made: not another view over the same memory, nor a part of one of its own.
+    const bytes = heap.bytes(address, 16);
+    expect(heap.addressOf(bytes)).toBe(address);
+    expect(heap.addressOf(new Uint8Array(f.buffer, f.byteOffset + 16, 3))).toBe(NO_ADDRESS);
+    expect(heap.addressOf(new Float64Array(f.buffer, f.byteOffset, 2))).toBe(NO_ADDRESS);
+    expect(heap.addressOf(f.subarray(1))).toBe(NO_ADDRESS);
     expect(heap.mallocAs('u8', 1 << 30)).toBeUndefined();
     expectCode('INVALID_REQUEST', () => heap.mallocAs('f16' as 'f32', 2));
     heap.free(address);
@@ -222,6 +228,22 @@ describe.each(STRATEGIES)('%s', (strategy) => {
     expect(s.internalFragmentation).toBeCloseTo(s.overheadBytes / s.heldBytes);
     expect(s.externalFragmentation).toBeCloseTo(s.freeBytes / s.heldBytes);
     expect(s.metadataBytes).toBeGreaterThan(0);
+    // Per size class, the same accounts over the class's own frames (a slab's; spans have none).
+    for (const c of s.sizeClasses) {
+      expect(c.heldBytes, `class ${c.size}`).toBe(c.framesHeld * FRAME_BYTES);
+      expect(c.overheadBytes, `class ${c.size}`).toBeGreaterThanOrEqual(0);
+      if (c.framesHeld > 0) {
+        expect(c.liveBytes + c.freeBytes + c.overheadBytes, `class ${c.size}`).toBe(c.heldBytes);
+        expect(c.internalFragmentation).toBeCloseTo(c.overheadBytes / c.heldBytes);
+        expect(c.externalFragmentation).toBeCloseTo(c.freeBytes / c.heldBytes);
+      } else expect([c.freeBytes, c.internalFragmentation, c.externalFragmentation]).toEqual([0, 0, 0]);
+    }
+    const small = s.sizeClasses.find((c) => c.objects === 2)!;
+    if (strategy === 'slab') {
+      // Two small objects in a slab of their own: almost all of it is free.
+      expect(small.framesHeld).toBeGreaterThan(0);
+      expect(small.externalFragmentation).toBeGreaterThan(0.9);
+    } else expect(small.framesHeld).toBe(0);
   });
 
   it('reports exhaustion as NO_ADDRESS and loses nothing', () => {
@@ -243,9 +265,12 @@ describe.each(STRATEGIES)('%s', (strategy) => {
     const heap = createHeap(pmm, { strategy });
     heap.malloc(10, { owner: 3 });
     heap.malloc(5000);
+    const view = heap.mallocAs('u32', 4)!;
     heap[Symbol.dispose]();
     heap[Symbol.dispose]();
     expect(used()).toBe(0);
+    // A view made before is over memory the heap gave back: it has no address any more.
+    expect(heap.addressOf(view)).toBe(NO_ADDRESS);
     expect(heap.stats().framesHeld).toBe(0);
     const a = heap.malloc(10);
     expect(heap.usableSize(a)).toBeGreaterThanOrEqual(10);

@@ -50,7 +50,8 @@ const HEADER_CHECK = 0x5a17c0de;
  * A heap over `pmm`, whose frame space must have contents (dense, shared or sparse). Small
  * requests go to the owner's byte allocator (the strategy: `'slab'` by default, `'first-fit'`,
  * `'tlsf'`, or your own `HeapStrategy`); requests of a frame or more, or aligned to a frame or
- * more, are runs of whole frames from `pmm.allocRun`, as kmalloc does for large sizes.
+ * more, are runs of whole frames from `pmm` (`allocRun`; a single frame, unaligned, from
+ * `alloc`), as kmalloc does for large sizes.
  *
  * ```js
  * const heap = createHeap(pmm, { strategy: 'tlsf' });
@@ -115,6 +116,8 @@ class FrameHeap implements Heap {
   readonly #runOptions = { align: 1 };
   /** Base address of each buffer a view was made over, for `addressOf`. */
   readonly #bufferBase = new Map<ArrayBufferLike, number>();
+  /** The views `mallocAs`, `callocAs` and `bytes` handed out: `addressOf` answers for these alone. */
+  #views = new WeakSet<ArrayBufferView>();
   // What `#resolve` found.
   #rSlot = 0;
   #rBlock = -1;
@@ -471,6 +474,7 @@ class FrameHeap implements Heap {
   [Symbol.dispose](): void {
     for (const slot of this.#owners.slots()) this.releaseOwner(this.#owners.owner[slot]);
     this.#bufferBase.clear();
+    this.#views = new WeakSet();
   }
 
   // ---- queries ----
@@ -502,10 +506,13 @@ class FrameHeap implements Heap {
       );
     }
     const view = this.#byteView(address);
-    return view.subarray(this.#contents.byteBase, this.#contents.byteBase + n);
+    const out = view.subarray(this.#contents.byteBase, this.#contents.byteBase + n);
+    this.#views.add(out);
+    return out;
   }
 
   addressOf(view: ArrayBufferView): number {
+    if (!this.#views.has(view)) return NO_ADDRESS;
     const base = this.#bufferBase.get(view.buffer);
     return base === undefined ? NO_ADDRESS : base + view.byteOffset;
   }
@@ -563,13 +570,13 @@ class FrameHeap implements Heap {
       live += o.liveBytes;
       frames += o.framesHeld;
     }
-    const sizeClasses: SizeClassUsage[] = SIZE_CLASSES.map((size, c) => ({
-      size,
-      objects: classObjects[c],
-      liveBytes: classBytes[c],
-      framesHeld: classFrames[c],
-      freeBytes: classFreeBytes[c],
-    }));
+    const sizeClasses: SizeClassUsage[] = SIZE_CLASSES.map((size, c) => {
+      // A class without frames of its own (a span strategy's) has live objects but no held bytes.
+      const frames = classFrames[c];
+      return frames === 0
+        ? { size, ...usageOf(classObjects[c], classBytes[c], 0, 0), overheadBytes: 0 }
+        : { size, ...usageOf(classObjects[c], classBytes[c], classFreeBytes[c], frames) };
+    });
     metadata +=
       this.#table.bytes() +
       this.#blocks.bytes() +
@@ -965,7 +972,9 @@ class FrameHeap implements Heap {
     if (address === NO_ADDRESS) return undefined;
     const view = this.#byteView(address);
     if (zero) view.fill(0, this.#contents.byteBase, this.#contents.byteBase + size);
-    return new kind.make(view.buffer, view.byteOffset + this.#contents.byteBase, count) as ViewTypeMap[T];
+    const out = new kind.make(view.buffer, view.byteOffset + this.#contents.byteBase, count);
+    this.#views.add(out);
+    return out as ViewTypeMap[T];
   }
 }
 
