@@ -11,6 +11,7 @@ import {
   memPoolTarget,
   OBJECT_WORKLOADS,
   type ObjectRunResult,
+  type ObjectSample,
   objectWorkloadOps,
   parseHeapTrace,
 } from '@framekit/sim';
@@ -89,21 +90,33 @@ export function heapCommand(command: string, args: readonly string[]): number {
       `${what}, ${results[0]?.ops ?? 0} ops, seed ${setup.seed}, ${setup.bytes! / 2 ** 20} MiB each\n`,
     );
     console.log(formatTable(rows));
-    console.log('\nheld / live bytes over the run:\n');
-    console.log(formatTable(overTime(results)));
+    for (const [metric, title] of OVER_TIME) {
+      console.log(`\n${title}:\n`);
+      console.log(formatTable(overTime(results, metric)));
+    }
   }
   return 0;
 }
 
-/** Held over live bytes at ten points of the run, one column per target. */
-function overTime(results: readonly ObjectRunResult[]): Record<string, string | number>[] {
+/** The metrics shown over the run in the text output, each a table (all are in the JSON's samples). */
+const OVER_TIME = [
+  ['heldPerLive', 'held / live bytes over the run'],
+  ['internalFragmentation', 'internal fragmentation over the run (overhead / held bytes)'],
+  ['externalFragmentation', 'external fragmentation over the run (free / held bytes)'],
+] as const satisfies readonly (readonly [keyof ObjectSample, string])[];
+
+/** `metric` at ten points of the run, one column per target. */
+function overTime(
+  results: readonly ObjectRunResult[],
+  metric: (typeof OVER_TIME)[number][0],
+): Record<string, string | number>[] {
   const first = results[0];
   if (!first) return [];
   const points = Math.min(10, first.samples.length - 1);
   return Array.from({ length: points }, (_, k) => {
     const i = Math.round(((k + 1) * (first.samples.length - 1)) / points);
     const row: Record<string, string | number> = { op: first.samples[i].op };
-    for (const r of results) row[r.target] = r.samples[i] ? Number(r.samples[i].heldPerLive.toFixed(3)) : '–';
+    for (const r of results) row[r.target] = r.samples[i] ? Number(r.samples[i][metric].toFixed(3)) : '–';
     return row;
   });
 }

@@ -39,6 +39,49 @@ describe('framekit compare --heap', () => {
     }
   });
 
+  it('shows fragmentation over the run as the JSON samples have it, next to held / live', () => {
+    const args = ['compare', '--heap', '--workload', 'mixed', '--ops', '3000', '--mib', '16'];
+    const text = cli(...args, '--strategies', 'slab,tlsf,mempool');
+    const json = JSON.parse(cli(...args, '--strategies', 'slab,tlsf,mempool', '--json').out);
+    expect(text.code).toBe(0);
+    const lines = text.out.split('\n');
+    /** The table under the line that starts with `title`: its header and rows, split on spaces. */
+    const table = (title: string) => {
+      const at = lines.findIndex((l) => l.startsWith(title));
+      expect(at, title).toBeGreaterThan(0);
+      const rest = lines.slice(at + 1).filter((l, i) => i > 0 || l !== '');
+      const end = rest.findIndex((l) => l.trim() === '');
+      const [head, , ...rows] = (end < 0 ? rest : rest.slice(0, end)).map((l) => l.trim().split(/\s+/));
+      return { head, rows };
+    };
+    type Sample = {
+      op: number;
+      heldPerLive: number;
+      internalFragmentation: number;
+      externalFragmentation: number;
+    };
+    const results: { target: string; samples: Sample[] }[] = json.results;
+    const metrics = {
+      'held / live bytes over the run': 'heldPerLive',
+      'internal fragmentation over the run': 'internalFragmentation',
+      'external fragmentation over the run': 'externalFragmentation',
+    } as const;
+    for (const [title, key] of Object.entries(metrics)) {
+      const { head, rows } = table(title);
+      expect(head).toEqual(['op', 'slab', 'tlsf', 'mempool']);
+      expect(rows.length, title).toBe(10);
+      for (const row of rows) {
+        const op = Number(row[0]);
+        results.forEach((r, k) => {
+          const sample = r.samples.find((s) => s.op === op);
+          expect(sample, `${title} op ${op}`).toBeDefined();
+          expect(Number(row[k + 1]), `${title} ${r.target} op ${op}`).toBe(Number(sample![key].toFixed(3)));
+        });
+      }
+      expect(Number(rows.at(-1)![0])).toBe(3000);
+    }
+  });
+
   it('gives the same memory figures for the same seed, as JSON', () => {
     const run = () =>
       JSON.parse(

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createFrameSpace, isFrameError } from '@framekit/core';
 import { createBaselineAllocator } from '@framekit/core/testing';
 import { createHeap } from '@framekit/heap';
@@ -6,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { compareHeaps, heapResultRows } from './compare';
 import { recordHeap } from './record';
 import { runObjects } from './run';
-import { countingFrames, heapTarget, memPoolTarget } from './targets';
+import { countingFrames, type HeapTarget, heapTarget, memPoolTarget } from './targets';
 import { formatHeapTrace, type HeapOp, parseHeapTrace } from './trace';
 import { OBJECT_WORKLOADS } from './workloads';
 
@@ -53,6 +54,35 @@ describe('object workloads', () => {
       5,
     );
   });
+
+  it('draw the sizes their descriptions and the README say', () => {
+    const sizes = [...OBJECT_WORKLOADS['small-churn'].generate({ ...params, ops: 50_000 })].flatMap((op) =>
+      op.op === 'malloc' ? [op.size] : [],
+    );
+    // rng.int(8, 64) and rng.int(65, 256) are byte sizes, inclusive: 8–256 B, 80% of 8–64 B.
+    expect(Math.min(...sizes)).toBe(8);
+    expect(Math.max(...sizes)).toBe(256);
+    const small = sizes.filter((b) => b <= 64).length / sizes.length;
+    expect(small).toBeGreaterThan(0.77);
+    expect(small).toBeLessThan(0.83);
+    expect(OBJECT_WORKLOADS['small-churn'].description).toContain('8–256 B');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Object workloads'));
+    const row = (name: string) =>
+      section
+        .split('\n')
+        .find((l) => l.startsWith(`| \`${name}\` |`))
+        ?.split('|')[2]
+        .trim()
+        .replaceAll('`', '');
+    for (const w of Object.values(OBJECT_WORKLOADS)) expect(row(w.name), w.name).toBe(w.description);
+    // The README says whether the built-in workloads ask for alignment: none does.
+    const aligned = Object.values(OBJECT_WORKLOADS).filter((w) =>
+      [...w.generate({ ...params, ops: 20_000 })].some((op) => op.op === 'malloc' && op.align !== undefined),
+    );
+    expect(aligned).toEqual([]);
+    expect(section).toMatch(/no built-in workload asks for alignment/);
+  });
 });
 
 describe('object traces', () => {
@@ -90,6 +120,83 @@ describe('object traces', () => {
     expect(result.skipped).toBe(0);
     expect(result.final.objects).toBe(0);
     expect(result.peakLiveBytes).toBe(100 + 5000 + 40 + 2900);
+  });
+
+  it('record the alignment of a realloc and replay the same calls', () => {
+    const space = createFrameSpace({ frames: 2048 }, { backing: 'dense' });
+    const recording = recordHeap(createHeap(createBaselineAllocator(space)));
+    const h = recording.heap;
+    const a = h.malloc(100);
+    const b = h.realloc(a, 3000, { align: 256 });
+    const c = h.realloc(b, 5000);
+    expect(b % 256).toBe(0);
+    expect(recording.ops).toEqual([
+      { op: 'malloc', id: 0, size: 100, result: a },
+      { op: 'realloc', id: 0, size: 3000, align: 256, result: b },
+      { op: 'realloc', id: 0, size: 5000, result: c },
+    ]);
+    const ops = parseHeapTrace(formatHeapTrace(recording.ops));
+    expect(ops).toEqual(recording.ops);
+    expect(() => parseHeapTrace('{"op":"realloc","id":0,"size":16,"align":24}')).toThrow(/power of two/);
+    const frames = countingFrames(
+      createBaselineAllocator(createFrameSpace({ frames: 2048 }, { backing: 'dense' })),
+    );
+    const heap = createHeap(frames.pmm);
+    const inner = heapTarget('slab', heap, frames);
+    const calls: unknown[][] = [];
+    const spy: HeapTarget = {
+      ...inner,
+      malloc: (size, owner, align) => {
+        calls.push(['malloc', size, owner, align]);
+        return inner.malloc(size, owner, align);
+      },
+      realloc: (address, size, align) => {
+        calls.push(['realloc', size, align]);
+        const moved = inner.realloc(address, size, align);
+        if (align !== undefined) expect(moved % align).toBe(0);
+        return moved;
+      },
+    };
+    const result = runObjects(spy, ops);
+    expect(result.failed).toBe(0);
+    expect(calls).toEqual([
+      ['malloc', 100, 0, undefined],
+      ['realloc', 3000, 256],
+      ['realloc', 5000, undefined],
+    ]);
+  });
+
+  it("release objects malloc'd without an owner at an exit of owner 0, on every target", () => {
+    const space = createFrameSpace({ frames: 2048 }, { backing: 'dense' });
+    const recording = recordHeap(createHeap(createBaselineAllocator(space)));
+    for (let i = 0; i < 100; i++) recording.heap.malloc(100);
+    expect(recording.heap.releaseOwner(0)).toBe(100);
+    const ops = parseHeapTrace(formatHeapTrace(recording.ops));
+    expect(ops[0]).toEqual({ op: 'malloc', id: 0, size: 100, result: expect.any(Number) });
+    expect(ops.at(-1)).toEqual({ op: 'exit', owner: 0 });
+
+    const frames = countingFrames(
+      createBaselineAllocator(createFrameSpace({ frames: 2048 }, { backing: 'dense' })),
+    );
+    const heap = createHeap(frames.pmm);
+    const onHeap = runObjects(heapTarget('slab', heap, frames), ops);
+    expect(heap.stats().objects).toBe(0);
+    expect(onHeap.final.objects).toBe(0);
+    expect(onHeap.final.liveBytes).toBe(0);
+    expect(onHeap.peakLiveBytes).toBe(10_000);
+
+    // MemPool has no releaseOwner: the runner frees owner 0's objects one by one.
+    const freed: number[] = [];
+    const pool = memPoolTarget(MemPool, 1 << 20);
+    const free = (address: number) => {
+      freed.push(address);
+      pool.free(address);
+    };
+    const onPool = runObjects({ ...pool, free }, ops);
+    expect(freed).toHaveLength(100);
+    expect(onPool.final.objects).toBe(0);
+    expect(onPool.final.liveBytes).toBe(0);
+    expect(onPool.final.freeBytes).toBe(onPool.final.heldBytes);
   });
 });
 

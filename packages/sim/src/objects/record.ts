@@ -58,7 +58,13 @@ export function recordHeap(heap: Heap): HeapRecording {
       const moved = heap.realloc(address, size, options);
       const id = idOf.get(address);
       if (id === undefined) return moved;
-      ops.push({ op: 'realloc', id, size, result: moved });
+      ops.push({
+        op: 'realloc',
+        id,
+        size,
+        ...(options?.align !== undefined ? { align: options.align } : {}),
+        result: moved,
+      });
       if (moved !== NO_ADDRESS && moved !== address) {
         idOf.delete(address);
         idOf.set(moved, id);

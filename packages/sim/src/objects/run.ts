@@ -122,15 +122,14 @@ export function runObjects(
           size.set(op.id, op.size);
           live += op.size;
           if (live > peakLive) peakLive = live;
-          if (owner !== 0 || op.owner !== undefined) {
-            ownerOf.set(op.id, owner);
-            let set = byOwner.get(owner);
-            if (!set) {
-              set = new Set();
-              byOwner.set(owner, set);
-            }
-            set.add(op.id);
+          // Every object has an owner: none given is owner 0 (the kernel), whom an `exit` of 0 releases.
+          ownerOf.set(op.id, owner);
+          let set = byOwner.get(owner);
+          if (!set) {
+            set = new Set();
+            byOwner.set(owner, set);
           }
+          set.add(op.id);
         }
         break;
       }
@@ -149,7 +148,7 @@ export function runObjects(
           skipped++;
           break;
         }
-        const moved = target.realloc(a, op.size);
+        const moved = target.realloc(a, op.size, op.align);
         if (moved === target.noAddress) failed++;
         else {
           live += op.size - (size.get(op.id) ?? 0);

@@ -8,8 +8,11 @@ export interface HeapTarget {
   readonly noAddress: number;
   malloc(size: number, owner: number, align: number | undefined): number;
   free(address: number): void;
-  /** The new address (the old one is then gone), or `noAddress` (the old one stays). */
-  realloc(address: number, size: number): number;
+  /**
+   * The new address (the old one is then gone), or `noAddress` (the old one stays); `align` as
+   * `realloc`'s option (undefined: none asked).
+   */
+  realloc(address: number, size: number, align?: number): number;
   /** Frees everything `owner` holds in one call; absent: the runner frees the owner's objects one by one. */
   releaseOwner?(owner: number): void;
   measure(): TargetMeasure;
@@ -78,7 +81,8 @@ export function heapTarget(name: string, heap: Heap, frames: { used(): number; p
     malloc: (size, owner, align) =>
       owner === 0 && align === undefined ? heap.malloc(size) : heap.malloc(size, options(owner, align)),
     free: (address) => heap.free(address),
-    realloc: (address, size) => heap.realloc(address, size),
+    realloc: (address, size, align) =>
+      align === undefined ? heap.realloc(address, size) : heap.realloc(address, size, { align }),
     releaseOwner: (owner) => {
       heap.releaseOwner(owner);
     },
@@ -106,7 +110,8 @@ export type MemPoolClass = new (options: { size: number; align: 16 }) => MemPool
 /**
  * @thi.ng/malloc's `MemPool` (pass the class: `memPoolTarget(MemPool, bytes)`) over an
  * ArrayBuffer of `bytes`, 16-byte aligned like the heap. It has no owners (the runner frees an
- * exiting owner's objects one by one) and one pool-wide alignment (`align` is not honoured).
+ * exiting owner's objects one by one) and one pool-wide alignment (`align` is not honoured, in
+ * `malloc` or `realloc`).
  */
 export function memPoolTarget(MemPool: MemPoolClass, bytes: number): HeapTarget {
   const pool = new MemPool({ size: bytes, align: 16 });

@@ -15,6 +15,15 @@ const size = z
   .positive()
   .max(2 ** 40);
 
+/** `align` of `malloc` and `realloc`: bytes, a power of two. */
+const align = z
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 30)
+  .refine((a) => (a & (a - 1)) === 0, 'a power of two')
+  .optional();
+
 export const HeapOpSchema = z.discriminatedUnion('op', [
   /** `malloc(size, { owner, align })`; `result` is the address the recorded heap returned (-1: exhausted). */
   z
@@ -23,20 +32,14 @@ export const HeapOpSchema = z.discriminatedUnion('op', [
       id,
       size,
       owner,
-      align: z
-        .number()
-        .int()
-        .positive()
-        .max(2 ** 30)
-        .refine((a) => (a & (a - 1)) === 0, 'a power of two')
-        .optional(),
+      align,
       result: z.number().optional(),
     })
     .strict(),
   /** `free` of the object allocation `id` returned. */
   z.object({ op: z.literal('free'), id }).strict(),
-  /** `realloc` of object `id` to `size` bytes: it keeps its id. */
-  z.object({ op: z.literal('realloc'), id, size, result: z.number().optional() }).strict(),
+  /** `realloc(…, size, { align })` of object `id`: it keeps its id. */
+  z.object({ op: z.literal('realloc'), id, size, align, result: z.number().optional() }).strict(),
   /** Process `owner` exits: everything it holds goes (`releaseOwner`). */
   z.object({ op: z.literal('exit'), owner: z.number().int().nonnegative().max(0xfffffffe) }).strict(),
 ]);

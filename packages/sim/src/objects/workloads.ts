@@ -72,7 +72,9 @@ function* churn(params: ObjectWorkloadParams, share: number, draw: (rng: Rng) =>
 
 export const smallChurn: ObjectWorkload = {
   name: 'small-churn',
-  description: 'small objects (16–256 B, mostly under 64 B) allocated and freed at random',
+  description:
+    'small objects of 8–256 B (uniform: 80% from 8–64 B, 20% from 65–256 B) allocated and freed at random',
+  // Sizes in bytes, both ends included (`rng.int`): 8–64 B with probability 0.8, else 65–256 B.
   generate: (params) => churn(params, 0.3, (rng) => (rng.chance(0.8) ? rng.int(8, 64) : rng.int(65, 256))),
 };
 
