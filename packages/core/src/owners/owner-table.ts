@@ -73,38 +73,52 @@ export class OwnerTable {
     this.#runs?.remove(pfn);
   }
 
-  /**
-   * The stretches of frames `owner` holds, each one that can go back to the allocator in one
-   * call: maximal runs of neighbouring frames, or, where runs go back only whole, each run as
-   * it was handed out and each single frame on its own. Collected first, so the caller may free.
-   */
   /** True when every frame of `[pfn, pfn + count)` is tagged with `owner`. */
   allTagged(pfn: Pfn, count: number, owner: number): boolean {
     return this.#tags.firstNotEqual(pfn, count, owner + 1) < 0;
   }
 
+  /**
+   * The stretches of frames `owner` holds, each one that can go back to the allocator in one
+   * call: maximal runs of neighbouring frames, or, where runs go back only whole, each run as
+   * it was handed out and each single frame on its own. Collected first, so the caller may free.
+   * The tags are walked a stretch at a time (`FrameU32.forEachStretch`), and a stretch is cut
+   * into runs with the whole-run tracker (`firstIn`, a word at a time): the cost follows the
+   * stretches, runs and single frames held (a 2 MiB page is one step, not 512), and the chunks.
+   */
   heldBy(owner: number): { starts: number[]; counts: number[] } {
-    const tag = owner + 1;
     const starts: number[] = [];
     const counts: number[] = [];
     if (this.framesOf(owner) === 0) return { starts, counts };
     const runs = this.#runs;
+    if (runs === undefined) {
+      this.#tags.forEachStretch(owner + 1, (start, count) => {
+        starts.push(start);
+        counts.push(count);
+      });
+      return { starts, counts };
+    }
+    // Frames below this lie in a run already listed.
     let skipUntil = -1;
-    this.#tags.forEachNonZero((pfn, value) => {
-      if (value !== tag) return;
-      if (runs !== undefined) {
-        if (pfn < skipUntil) return;
-        const length = runs.countAt(pfn);
-        starts.push(pfn);
+    this.#tags.forEachStretch(owner + 1, (start, count) => {
+      const end = start + count;
+      let p = Math.max(start, skipUntil);
+      while (p < end) {
+        // The next frame inside a recorded run: `p` itself when a run covers it, else a run's start.
+        const at = runs.size === 0 ? -1 : runs.firstIn(p, end - p);
+        const stop = at < 0 ? end : at;
+        for (; p < stop; p++) {
+          starts.push(p);
+          counts.push(1);
+        }
+        if (at < 0) break;
+        const length = runs.countAt(at);
+        starts.push(at);
+        // A frame inside a run that starts below this stretch (never, while every run is tagged
+        // whole with one owner) goes back on its own.
         counts.push(length > 0 ? length : 1);
-        if (length > 0) skipUntil = pfn + length;
-        return;
-      }
-      const last = starts.length - 1;
-      if (last >= 0 && starts[last] + counts[last] === pfn) counts[last]++;
-      else {
-        starts.push(pfn);
-        counts.push(1);
+        p = at + (length > 0 ? length : 1);
+        if (length > 0) skipUntil = p;
       }
     });
     return { starts, counts };

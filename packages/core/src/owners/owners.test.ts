@@ -1,12 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { FrameAllocator } from '../api';
 import { type FrameErrorCode, isFrameError } from '../errors';
 import { createFrameSpace } from '../frame-space';
+import { FrameU32 } from '../per-frame/u32';
+import { Rng } from '../rng';
 import { TEST_PLUGINS } from '../router/__fixtures__/plugins';
 import { routerPresets } from '../router/presets';
 import { createRouter } from '../router/router';
 import { createBaselineAllocator } from '../testing/baseline';
 import { describeAllocatorConformance } from '../testing/describe';
+import { OwnerTable } from './owner-table';
 import { KERNEL_OWNER, withOwners } from './owners';
 
 describeAllocatorConformance(
@@ -206,4 +209,154 @@ describe('withOwners', () => {
     expect(high.kernel.ownerOf(high.single)).toBe(-1);
     expect(high.kernel.inner.stats().usedFrames).toBe(1);
   });
+});
+
+/**
+ * Runs `fn` and returns how many callbacks the tag table's walks made (`forEachNonZero` calls
+ * one per frame, `forEachStretch` one per stretch): what a release costs in calls, not time.
+ */
+function walkCallbacks(fn: () => void): number {
+  const proto = FrameU32.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const names = ['forEachNonZero', 'forEachStretch'].filter((name) => typeof proto[name] === 'function');
+  const originals = names.map((name) => proto[name]);
+  let calls = 0;
+  names.forEach((name, i) => {
+    proto[name] = function (this: unknown, ...args: unknown[]) {
+      const counted = args.map((a) =>
+        typeof a === 'function'
+          ? (...x: unknown[]) => {
+              calls++;
+              return (a as (...y: unknown[]) => unknown)(...x);
+            }
+          : a,
+      );
+      return originals[i].apply(this, counted);
+    };
+  });
+  try {
+    fn();
+  } finally {
+    names.forEach((name, i) => {
+      proto[name] = originals[i];
+    });
+  }
+  return calls;
+}
+
+describe('releaseOwner over 2 MiB pages', () => {
+  const pages = 16;
+
+  it('makes O(pages) calls where runs go back only whole (z903): one freeRun per page, no per-frame walk', () => {
+    const router = createRouter(
+      createFrameSpace({ frames: (2 * pages + 2) * 512 }),
+      routerPresets.z903,
+      TEST_PLUGINS,
+    );
+    const kernel = withOwners(router);
+    // Two processes take turns, so each holds every other page.
+    for (let i = 0; i < pages; i++) {
+      expect(kernel.forOwner(1).allocRun(512, { align: 512 })).not.toBe(-1);
+      expect(kernel.forOwner(2).allocRun(512, { align: 512 })).not.toBe(-1);
+    }
+    // And two neighbouring pages of process 3: two runs, each back whole.
+    const a = kernel.forOwner(3).allocRun(512, { align: 512 });
+    const b = kernel.forOwner(3).allocRun(512, { align: 512 });
+    expect(b).toBe(a + 512);
+    const free = vi.spyOn(router, 'free');
+    const freeRun = vi.spyOn(router, 'freeRun');
+    const calls = walkCallbacks(() => expect(kernel.releaseOwner(1)).toBe(pages * 512));
+    expect(calls).toBeLessThanOrEqual(pages);
+    expect(freeRun).toHaveBeenCalledTimes(pages);
+    for (const [, count] of freeRun.mock.calls) expect(count).toBe(512);
+    expect(free).not.toHaveBeenCalled();
+    freeRun.mockClear();
+    expect(walkCallbacks(() => expect(kernel.releaseOwner(3)).toBe(1024))).toBeLessThanOrEqual(2);
+    expect(freeRun.mock.calls).toEqual([
+      [a, 512],
+      [b, 512],
+    ]);
+    expect(kernel.owners()).toEqual([{ owner: 2, frames: pages * 512 }]);
+    expect(router.stats().usedFrames).toBe(pages * 512);
+  });
+
+  it('makes O(pages) calls where runs go back piecewise: one freeRun per stretch held', () => {
+    const base = createBaselineAllocator(createFrameSpace({ frames: 2 * pages * 512 }));
+    const kernel = withOwners(base);
+    for (let i = 0; i < pages; i++) {
+      kernel.forOwner(1).allocRun(512, { align: 512 });
+      kernel.forOwner(2).allocRun(512, { align: 512 });
+    }
+    const freeRun = vi.spyOn(base, 'freeRun');
+    const free = vi.spyOn(base, 'free');
+    const calls = walkCallbacks(() => expect(kernel.releaseOwner(2)).toBe(pages * 512));
+    expect(calls).toBeLessThanOrEqual(pages);
+    expect(freeRun).toHaveBeenCalledTimes(pages);
+    expect(free).not.toHaveBeenCalled();
+    expect(base.stats().usedFrames).toBe(pages * 512);
+  });
+});
+
+/**
+ * What `heldBy` listed when it walked the tags frame by frame (the table as it was): for each
+ * frame of `owner` in `[from, to)`, ascending, a run recorded at it (skipping the run), a single
+ * frame, or, where runs go back piecewise, the frame joined to the stretch before it.
+ */
+function heldFrameByFrame(table: OwnerTable, owner: number, from: number, to: number, whole: boolean) {
+  const starts: number[] = [];
+  const counts: number[] = [];
+  let skipUntil = -1;
+  for (let pfn = from; pfn < to; pfn++) {
+    if (table.ownerOf(pfn) !== owner) continue;
+    if (whole) {
+      if (pfn < skipUntil) continue;
+      const length = table.runLengthAt(pfn);
+      starts.push(pfn);
+      counts.push(length > 0 ? length : 1);
+      if (length > 0) skipUntil = pfn + length;
+      continue;
+    }
+    const last = starts.length - 1;
+    if (last >= 0 && starts[last] + counts[last] === pfn) counts[last]++;
+    else {
+      starts.push(pfn);
+      counts.push(1);
+    }
+  }
+  return { starts, counts };
+}
+
+describe('OwnerTable.heldBy', () => {
+  for (const whole of [false, true]) {
+    it(`lists what the frame-by-frame walk listed (${whole ? 'runs back only whole' : 'piecewise'}), across chunks far above 2^32`, () => {
+      const inner = {
+        capabilities: { runs: 'any', below: true, freeRunPiecewise: !whole },
+      } as FrameAllocator;
+      const table = new OwnerTable(inner);
+      const base = 2 ** 36 - 1500;
+      const span = 5000;
+      const rng = new Rng(whole ? 3 : 4);
+      // What is tagged, as tagged: each item is untagged whole (a run must go back whole).
+      const items: { pfn: number; count: number }[] = [];
+      for (let step = 0; step < 400; step++) {
+        if (items.length > 0 && rng.chance(0.35)) {
+          const [item] = items.splice(rng.int(0, items.length - 1), 1);
+          table.untag(item.pfn, item.count);
+        } else {
+          const count = rng.chance(0.3) ? rng.int(100, 700) : rng.int(1, 12);
+          const pfn = base + rng.int(0, span - count);
+          let clear = true;
+          for (let i = pfn; i < pfn + count && clear; i++) clear = table.ownerOf(i) < 0;
+          if (!clear) continue;
+          const run = count > 1 || rng.chance(0.5);
+          table.tag(pfn, count, rng.int(1, 3), run);
+          items.push({ pfn, count });
+        }
+        if (step % 20 === 0 || step === 399) {
+          for (const owner of [1, 2, 3]) {
+            expect(table.heldBy(owner)).toEqual(heldFrameByFrame(table, owner, base, base + span, whole));
+          }
+        }
+      }
+    });
+  }
 });

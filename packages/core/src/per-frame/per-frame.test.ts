@@ -285,6 +285,51 @@ describe('FrameU16 / FrameU32 over runs', () => {
   });
 });
 
+describe('FrameU32.forEachStretch', () => {
+  it('reports each maximal stretch of one value once, joined across chunks, like a plain array', () => {
+    const tags = new FrameU32();
+    const base = 2 ** 40 - 1300; // stretches cross 512-frame chunks, far above 2^32
+    const ref = new Array<number>(4000).fill(0);
+    const rng = new Rng(11);
+    const stretchesOf = (value: number) => {
+      const out: number[] = [];
+      for (let i = 0; i < ref.length; i++) {
+        if (ref[i] !== value) continue;
+        if (i > 0 && ref[i - 1] === value) out[out.length - 1]++;
+        else out.push(base + i, 1);
+      }
+      return out;
+    };
+    for (let step = 0; step < 200; step++) {
+      const start = rng.int(0, 3499);
+      const count = rng.int(1, step % 5 === 0 ? 1100 : 30);
+      const value = rng.int(0, 3);
+      tags.fill(base + start, count, value);
+      for (let i = start; i < start + count; i++) ref[i] = value;
+      for (const v of [1, 2, 3]) {
+        const seen: number[] = [];
+        tags.forEachStretch(v, (at, n) => seen.push(at, n));
+        expect(seen).toEqual(stretchesOf(v));
+      }
+    }
+  });
+
+  it('makes one call per stretch: a 2 MiB page is one call, not 512', () => {
+    const tags = new FrameU32();
+    const pages = 32;
+    // Owner 1 holds every other 2 MiB page, owner 2 the rest: 16 stretches each.
+    for (let i = 0; i < pages; i++) tags.fill(i * 512, 512, 1 + (i % 2));
+    // And owner 1 a run across a chunk boundary, next to nothing it holds.
+    tags.fill(pages * 512 + 700, 600, 1);
+    let calls = 0;
+    tags.forEachStretch(1, () => calls++);
+    expect(calls).toBe(pages / 2 + 1);
+    calls = 0;
+    tags.forEachStretch(2, () => calls++);
+    expect(calls).toBe(pages / 2);
+  });
+});
+
 describe('WholeRunTracker', () => {
   it('knows each run, which frames it covers and where it starts', () => {
     const runs = new WholeRunTracker();

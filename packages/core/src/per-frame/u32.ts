@@ -24,13 +24,44 @@ export class FrameU32 {
     return findInChunks(this.#chunks, SIZE, start, count, value, false);
   }
 
-  /** Calls `visit(pfn, value)` for every non-zero frame, ascending; cost follows the chunks held. */
+  /**
+   * Calls `visit(pfn, value)` for every non-zero frame, ascending; cost follows the chunks held,
+   * but it is a call per frame: to walk one value's frames, `forEachStretch`.
+   */
   forEachNonZero(visit: (pfn: number, value: number) => void): void {
     for (const index of this.#chunks.indices()) {
       const chunk = this.#chunks.get(index)!;
       const base = index * SIZE;
       for (let k = 0; k < SIZE; k++) if (chunk[k] !== 0) visit(base + k, chunk[k]);
     }
+  }
+
+  /**
+   * Calls `visit(start, count)` for every maximal stretch of neighbouring frames holding `value`
+   * (not 0), ascending, joined across chunk boundaries: a chunk slice at a time (`indexOf` to a
+   * stretch's first frame, a tight loop to its end), one call per stretch, never one per frame.
+   * Cost follows the chunks held.
+   */
+  forEachStretch(value: number, visit: (start: number, count: number) => void): void {
+    let runStart = -1;
+    let runEnd = -1;
+    for (const index of this.#chunks.indices()) {
+      const chunk = this.#chunks.get(index)!;
+      const base = index * SIZE;
+      let k = chunk.indexOf(value);
+      while (k >= 0) {
+        let e = k + 1;
+        while (e < SIZE && chunk[e] === value) e++;
+        if (base + k === runEnd) runEnd = base + e;
+        else {
+          if (runStart >= 0) visit(runStart, runEnd - runStart);
+          runStart = base + k;
+          runEnd = base + e;
+        }
+        k = e < SIZE ? chunk.indexOf(value, e) : -1;
+      }
+    }
+    if (runStart >= 0) visit(runStart, runEnd - runStart);
   }
 
   /** Chunks made so far (for tests that prove cost follows what is held). */

@@ -612,6 +612,119 @@ describe('freeing', () => {
     expect(router.isFree(high)).toBe(true);
   });
 
+  it('frees a run across the PatchworkOS boundary whole and in pieces, its direct part checked by the owner, never a frame at a time', () => {
+    const limit = 16384;
+    const router = createRouter(
+      createFrameSpace({ frames: 20000, ranges: [{ start: 16000, count: 4000 }] }),
+      routerPresets.patchwork,
+      TEST_PLUGINS,
+    );
+    const owner = strategy(router, 'bitmap', 'bitmap').allocator;
+    const above = strategy(router, 'stack', 'bitmap').allocator;
+    const isFree = vi.spyOn(owner, 'isFree');
+    const freeRun = vi.spyOn(owner, 'freeRun');
+    // [16000, 17000): 384 frames of the direct bitmap zone, 616 of the stack zone above 64 MiB.
+    const take = () => {
+      expect(router.allocRun(384, { below: limit })).toBe(16000);
+      expect(router.allocRun(616)).toBe(limit);
+      expect(router.stats().usedFrames).toBe(1000);
+    };
+    take();
+    router.freeRun(16000, 1000);
+    expect(freeRun).toHaveBeenCalledWith(16000, 384);
+    expect(router.stats().usedFrames).toBe(0);
+    expect(owner.stats().freeFrames).toBe(384);
+    expect(above.stats().freeFrames).toBe(3616);
+    take();
+    router.freeRun(16300, 200);
+    router.freeRun(16000, 300);
+    router.freeRun(16500, 500);
+    expect(router.stats().usedFrames).toBe(0);
+    expect(isFree).not.toHaveBeenCalled();
+    // Partly free runs are refused, naming the lowest frame not handed out, and change nothing.
+    take();
+    const snapshot = () =>
+      JSON.stringify([
+        router.stats(),
+        owner.stats(),
+        above.stats(),
+        router.cachedFrames(),
+        Array.from({ length: 1100 }, (_, i) => router.isFree(15950 + i)),
+      ]);
+    router.free(16100);
+    let before = snapshot();
+    freeRun.mockClear();
+    expect(expectThrows(() => router.freeRun(16000, 1000), 'NOT_ALLOCATED')).toContain('frame 16100 ');
+    // The owner was asked and refused; the part above was not freed.
+    expect(freeRun).toHaveBeenCalledTimes(1);
+    expect(snapshot()).toBe(before);
+    router.free(16500);
+    before = snapshot();
+    expect(expectThrows(() => router.freeRun(16000, 1000), 'NOT_ALLOCATED')).toContain('frame 16100 ');
+    expect(expectThrows(() => router.freeRun(16200, 800), 'NOT_ALLOCATED')).toContain('frame 16500 ');
+    expect(expectThrows(() => router.freeRun(16101, 500), 'NOT_ALLOCATED')).toContain('frame 16500 ');
+    expectThrows(() => router.freeRun(15990, 400), 'NOT_USABLE');
+    expect(snapshot()).toBe(before);
+    // The rest, in pieces around the freed frames, across the boundary.
+    isFree.mockClear();
+    router.freeRun(16101, 399);
+    router.freeRun(16000, 100);
+    router.freeRun(16501, 499);
+    expect(isFree).not.toHaveBeenCalled();
+    expect(router.stats().usedFrames).toBe(0);
+    expect(router.stats().freeFrames).toBe(freeInStrategies(router));
+  });
+
+  it('frees frames handed out one by one as one run, where the owner takes runs back only whole, a batch at a time, each frame where frame by frame would put it', () => {
+    for (const [batch, high] of [
+      [4, 8],
+      [1, 2],
+    ]) {
+      const config: RouterConfig = {
+        zones: [
+          { name: 'low', end: 1024, strategies: [{ plugin: 'hier2m' }] },
+          {
+            name: 'high',
+            strategies: [{ plugin: 'hier2m' }, { plugin: 'stack', over: 'hier2m', batch, high }],
+          },
+        ],
+        routes: { single: ['stack', 'hier2m'], huge: ['hier2m'] },
+      };
+      const make = () => {
+        const router = createRouter(createFrameSpace({ frames: 4096 }), config, TEST_PLUGINS);
+        const out = new Float64Array(300);
+        expect(router.allocMany(out, 300)).toBe(true);
+        expect([Math.min(...out), Math.max(...out)]).toEqual([1024, 1323]);
+        return router;
+      };
+      const state = (router: FrameRouter) =>
+        JSON.stringify([
+          router.stats(),
+          router.zones.map((z) =>
+            z.strategies.map((x) => [
+              x.cachedFrames,
+              Array.from({ length: 4096 }, (_, i) => x.allocator.isFree(i)),
+            ]),
+          ),
+        ]);
+      const batched = make();
+      const stack = strategy(batched, 'high', 'stack').allocator;
+      const owner = strategy(batched, 'high', 'hier2m').allocator;
+      const free = [vi.spyOn(stack, 'free'), vi.spyOn(owner, 'free')];
+      const freeMany = vi.spyOn(stack, 'freeMany');
+      batched.freeRun(1034, 200);
+      for (const spy of free) expect(spy).not.toHaveBeenCalled();
+      expect(freeMany.mock.calls.length).toBeLessThan(200 / 3);
+      // The same frames freed one at a time, as this path did before.
+      const oneByOne = make();
+      for (let pfn = 1034; pfn < 1234; pfn++) oneByOne.freeRun(pfn, 1);
+      expect(state(batched)).toBe(state(oneByOne));
+      expect(batched.stats().usedFrames).toBe(100);
+      expectThrows(() => batched.freeRun(1030, 10), 'NOT_ALLOCATED');
+      expect(state(batched)).toBe(state(oneByOne));
+    }
+  });
+
   it('records runs whole and turns one into per-frame bits when part of it is freed (piecewise owners)', () => {
     const router = kernelRouter();
     const a = router.allocRun(512, { align: 512 });
@@ -787,6 +900,33 @@ describe('the PatchworkOS split without layering (bitmap below 64 MiB, stack abo
     expect(router.allocMany(out, 3616)).toBe(true);
     expect(Math.min(...out)).toBe(16384);
     expect(router.alloc()).toBeLessThan(16384);
+  });
+
+  it('frees a run across its two direct zones whole or not at all, each part checked before either is freed', () => {
+    const router = createRouter(space(), split, TEST_PLUGINS);
+    expect(router.allocRun(384)).toBe(16000);
+    expect(router.allocMany(new Float64Array(3616), 3616)).toBe(true);
+    const snapshot = () =>
+      JSON.stringify([
+        router.stats(),
+        router.zones.map((z) => z.strategies[0].allocator.stats()),
+        Array.from({ length: 1100 }, (_, i) => router.isFree(15950 + i)),
+      ]);
+    // A frame free in the larger part (its owner's freeRun refuses it), then in the smaller.
+    router.free(16500);
+    let before = snapshot();
+    expect(expectThrows(() => router.freeRun(16000, 1000), 'NOT_ALLOCATED')).toContain('frame 16500 ');
+    expect(snapshot()).toBe(before);
+    router.free(16100);
+    before = snapshot();
+    expect(expectThrows(() => router.freeRun(16000, 1000), 'NOT_ALLOCATED')).toContain('frame 16100 ');
+    expect(expectThrows(() => router.freeRun(16101, 500), 'NOT_ALLOCATED')).toContain('frame 16500 ');
+    expect(snapshot()).toBe(before);
+    router.freeRun(16101, 399);
+    router.freeRun(16000, 100);
+    router.freeRun(16501, 499);
+    expect(router.stats().usedFrames).toBe(3000);
+    expect(router.isFree(16383) && router.isFree(16384) && !router.isFree(17000)).toBe(true);
   });
 
   it('serves runs only from the bitmap, as PatchworkOS does', () => {

@@ -871,45 +871,68 @@ class Router implements FrameRouter {
     }
     checkRun('freeRun', this.space, pfn, count);
     const end = pfn + count;
-    // One word-at-a-time check over each part in a zone with caches: every frame handed out (a
-    // hole or reserved frame never is). A run across zones that reaches a direct zone (never one
-    // allocRun handed out, which serves from one zone) has that part checked with its owner's
-    // `isFree`, a frame at a time.
-    for (let s = pfn, z = this.#zoneOf(pfn); s < end; s = this.zones[z++].end) {
-      const zone = this.zones[z];
+    const zones = this.zones;
+    // The direct zone whose part of the run its owner's own `freeRun` checks (the largest such
+    // part), or -1.
+    let ownerChecked = -1;
+    if (this.#anyDirect) {
+      let most = 0;
+      for (let s = pfn, z = this.#zoneOf(pfn); s < end; s = zones[z++].end) {
+        const c = Math.min(end, zones[z].end) - s;
+        if (zones[z].direct !== null && c > most) {
+          ownerChecked = z;
+          most = c;
+        }
+      }
+    }
+    // Nothing changes until every check has passed. A part in a zone with caches: one
+    // word-at-a-time check that every frame is handed out (a hole or reserved frame never is).
+    // A part in a direct zone (a run across zones, never one allocRun handed out): its owner's
+    // `freeRun` checks it (bitmap: a word at a time) and throws changing nothing; so that part is
+    // freed only once the rest is checked, and before anything else is freed. A run that reaches
+    // two direct zones (no preset has two; the contract has no "any frame free in a run" query)
+    // has the other direct parts checked with their owners' `isFree`, a frame at a time. On any
+    // failure the first fault is found and named as it always was (a hole, else the lowest frame
+    // not handed out, else a run recorded whole that it cuts into).
+    for (let s = pfn, z = this.#zoneOf(pfn); s < end; s = zones[z++].end) {
+      const zone = zones[z];
       const c = Math.min(end, zone.end) - s;
-      let missing = -1;
       if (zone.direct === null) {
         // Runs recorded whole that this part cuts into become per-frame bits first.
         if (zone.piecewise) this.#splitRuns(zone, s, c);
-        missing = this.#handed.firstClear(s, c);
-      } else {
-        for (let i = s; i < s + c && missing < 0; i++) {
-          if (!this.space.isUsable(i) || zone.direct.isFree(i)) missing = i;
-        }
-      }
-      if (missing >= 0) {
-        this.#checkUsable(pfn, count);
-        throw this.#freeFault('freeRun', missing, true);
+        if (this.#handed.firstClear(s, c) >= 0) this.#throwFreeRunFault(pfn, count);
+      } else if (z !== ownerChecked && this.#firstFreeIn(zone.direct, s, c) >= 0) {
+        this.#throwFreeRunFault(pfn, count);
       }
     }
     // A zone whose owner takes runs back only whole: a run must be one it handed out, or none of its frames may be in one.
     if (this.#tracksRuns) {
-      for (let s = pfn, z = this.#zoneOf(pfn); s < end; s = this.zones[z++].end) {
-        const zone = this.zones[z];
+      for (let s = pfn, z = this.#zoneOf(pfn); s < end; s = zones[z++].end) {
+        const zone = zones[z];
         const runs = zone.wholeRuns;
         const c = Math.min(end, zone.end) - s;
-        if (!zone.piecewise && runs !== null && runs.countAt(s) !== c) {
-          const at = runs.firstIn(s, c);
-          if (at >= 0) throw this.#wholeRunError('freeRun', zone, at);
+        if (!zone.piecewise && runs !== null && runs.countAt(s) !== c && runs.firstIn(s, c) >= 0) {
+          this.#throwFreeRunFault(pfn, count);
         }
       }
     }
-    for (let s = pfn, z = this.#zoneOf(pfn); s < end; s = this.zones[z++].end) {
-      const zone = this.zones[z];
+    if (ownerChecked >= 0) {
+      const zone = zones[ownerChecked];
+      const s = Math.max(pfn, zone.start);
+      try {
+        zone.direct!.freeRun(s, Math.min(end, zone.end) - s);
+      } catch (error) {
+        // Refused, and nothing changed there: named as the frame-by-frame check would.
+        if (error instanceof FrameError) this.#throwFreeRunFault(pfn, count, error);
+        throw error;
+      }
+    }
+    for (let s = pfn, z = this.#zoneOf(pfn); s < end; s = zones[z++].end) {
+      const zone = zones[z];
       const c = Math.min(end, zone.end) - s;
-      if (zone.direct !== null) zone.direct.freeRun(s, c);
-      else {
+      if (zone.direct !== null) {
+        if (z !== ownerChecked) zone.direct.freeRun(s, c);
+      } else {
         this.#releasePart(zone, s, c);
         this.#handed.clearRun(s, c);
       }
@@ -931,8 +954,35 @@ class Router implements FrameRouter {
     // No frame of the part is in a whole run (checked): the owner takes it like any other run.
     if (count === 1) this.#releaseFrame(zone, start);
     else if (zone.frameTarget!.takesRuns) this.#give(zone.frameTarget!, start, count);
-    else {
-      for (let i = start; i < start + count; i++) this.#releaseFrame(zone, i);
+    else this.#releaseFrames(zone, start, count);
+  }
+
+  /**
+   * Frees `[start, start + count)`, frames handed out one by one in a zone whose owner takes
+   * runs back only whole, where `#releaseFrame` would send each of them, but a batch at a time
+   * (`freeMany` from the scratch buffer, not a call per frame). A batch stops where a cache would
+   * spill (one frame past its high mark) or, spilling one frame at a time, where it reaches its
+   * high mark (every frame after that goes straight to what it sits over): the frames end up
+   * where frame by frame would put them.
+   */
+  #releaseFrames(zone: Zone, start: Pfn, count: number): void {
+    const target = zone.frameTarget!;
+    const back = target.back;
+    const end = start + count;
+    let pfn = start;
+    while (pfn < end) {
+      const buf = this.#scratch;
+      let node = target;
+      let k = Math.min(buf.length, end - pfn);
+      if (back !== null && target.batchFrames === 1) {
+        if (target.cached >= target.highFrames) node = back;
+        else k = Math.min(k, target.highFrames - target.cached);
+      }
+      if (node.back !== null) k = Math.min(k, Math.max(1, node.highFrames + 1 - node.cached));
+      for (let i = 0; i < k; i++) buf[i] = pfn + i;
+      node.allocator.freeMany(buf, k);
+      if (node.back !== null) this.#cacheGrew(node, k);
+      pfn += k;
     }
   }
 
@@ -1191,6 +1241,56 @@ class Router implements FrameRouter {
     let i = 0;
     while (pfn >= ends[i]) i++;
     return i;
+  }
+
+  /** The first frame of `[start, start + count)` that is a hole or free in `owner`, or -1: a frame at a time. */
+  #firstFreeIn(owner: FrameAllocator, start: Pfn, count: number): Pfn {
+    for (let i = start; i < start + count; i++) {
+      if (!this.space.isUsable(i) || owner.isFree(i)) return i;
+    }
+    return -1;
+  }
+
+  /**
+   * Throws why `freeRun(pfn, count)` is refused, found part by part as a frame-by-frame check
+   * finds it: a hole or reserved frame (`NOT_USABLE`), else the lowest frame not handed out
+   * (`NOT_ALLOCATED`), else a run recorded whole that it cuts into (`NOT_ALLOCATED`); `otherwise`
+   * (a direct owner's own refusal) when it finds none. Only on the way to an error, so it asks a
+   * direct zone's owner frame by frame. Changes nothing observable.
+   */
+  #throwFreeRunFault(pfn: Pfn, count: number, otherwise?: FrameError): never {
+    const end = pfn + count;
+    const zones = this.zones;
+    for (let s = pfn, z = this.#zoneOf(pfn); s < end; s = zones[z++].end) {
+      const zone = zones[z];
+      const c = Math.min(end, zone.end) - s;
+      let missing: Pfn;
+      if (zone.direct === null) {
+        if (zone.piecewise) this.#splitRuns(zone, s, c);
+        missing = this.#handed.firstClear(s, c);
+      } else missing = this.#firstFreeIn(zone.direct, s, c);
+      if (missing >= 0) {
+        this.#checkUsable(pfn, count);
+        throw this.#freeFault('freeRun', missing, true);
+      }
+    }
+    for (let s = pfn, z = this.#zoneOf(pfn); s < end; s = zones[z++].end) {
+      const zone = zones[z];
+      const runs = zone.wholeRuns;
+      const c = Math.min(end, zone.end) - s;
+      if (!zone.piecewise && runs !== null && runs.countAt(s) !== c) {
+        const at = runs.firstIn(s, c);
+        if (at >= 0) throw this.#wholeRunError('freeRun', zone, at);
+      }
+    }
+    throw (
+      otherwise ??
+      new FrameError('NOT_ALLOCATED', `freeRun: [${pfn}, ${end}) cannot be freed as one run`, {
+        op: 'freeRun',
+        pfn,
+        count,
+      })
+    );
   }
 
   /** Throws `NOT_USABLE` for the first frame of the run that is a hole or reserved. */
