@@ -210,8 +210,8 @@ export interface Heap extends Disposable {
 
 /**
  * A byte strategy: makes one `ByteAllocator` per owner. `slabStrategy()`, `firstFitStrategy()`
- * and `tlsfStrategy()` are the built-in ones; `describeHeapConformance` (`@framekit/heap/testing`)
- * checks any strategy against the contract.
+ * and `tlsfStrategy()` are the built-in ones; `describeHeapConformance`
+ * (`@framekit/heap/testing/vitest`) checks any strategy against the contract.
  */
 export interface HeapStrategy {
   readonly name: string;

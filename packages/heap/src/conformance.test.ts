@@ -1,4 +1,4 @@
-import { describeHeapConformance } from '@framekit/heap/testing';
+import { describeHeapConformance } from '@framekit/heap/testing/vitest';
 import { firstFitStrategy } from './first-fit';
 import { createHeap } from './index';
 import { slabStrategy } from './slab';

@@ -1,3 +1,4 @@
+import { isFrameError } from '@framekit/core';
 import { describe, expect, it } from 'vitest';
 import type { ByteAllocator, Heap, HeapStrategy } from '../api';
 import { createHeap } from '../heap';
@@ -35,11 +36,37 @@ function patched(inner: HeapStrategy, patch: (a: ByteAllocator) => Partial<ByteA
   };
 }
 
-const fails = (make: (pmm: Parameters<typeof createHeap>[0]) => Heap) => {
-  expect(() => checkHeapConformance(make, { runs: 40, setups: ['dense', 'tight'], seed: 7 })).toThrow(
-    HeapConformanceFailure,
-  );
+/**
+ * A heap that behaves like `heap` except where `patch` says. Every other method is called on
+ * `heap` itself (a heap's private fields are not reachable through `Object.create(heap)`).
+ */
+function wrapped(heap: Heap, patch: Partial<Heap>): Heap {
+  return new Proxy(heap, {
+    get(target, key) {
+      if (Object.hasOwn(patch, key)) return patch[key as keyof Heap];
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+type Pmm = Parameters<typeof createHeap>[0];
+
+/** The kit must fail `make`'s heaps, for the reason `why` names (a misuse kind or a check's words). */
+const fails = (make: (pmm: Pmm) => Heap, why?: RegExp) => {
+  let failure: unknown;
+  try {
+    checkHeapConformance(make, { runs: 40, setups: ['dense', 'tight'], seed: 7 });
+  } catch (error) {
+    failure = error;
+  }
+  expect(failure).toBeInstanceOf(HeapConformanceFailure);
+  // Not a crash of the kit or of the wrapper: one of the kit's own checks.
+  expect((failure as Error).message).not.toMatch(/private member|is not a function|Cannot read properties/);
+  if (why) expect((failure as Error).message).toMatch(why);
 };
+
+const isNotAllocated = (error: unknown) => isFrameError(error, 'NOT_ALLOCATED');
 
 describe('the heap conformance kit catches broken heaps', () => {
   it('passes a correct one', () => {
@@ -98,12 +125,107 @@ describe('the heap conformance kit catches broken heaps', () => {
   });
 
   it('frames kept after dispose', () => {
+    fails(
+      (pmm) => wrapped(createHeap(pmm, { strategy: 'first-fit' }), { [Symbol.dispose]() {} }),
+      /dispose left frames taken|but the heap took/,
+    );
+  });
+
+  it('a free that finds an address in any heap over the same frame allocator (one table for all)', () => {
+    const heapsOf = new Map<Pmm, Set<Heap>>();
+    fails((pmm) => {
+      const heaps = heapsOf.get(pmm) ?? new Set<Heap>();
+      heapsOf.set(pmm, heaps);
+      const heap = createHeap(pmm, { strategy: 'slab' });
+      const shared = wrapped(heap, {
+        free(address: number) {
+          try {
+            heap.free(address);
+          } catch (error) {
+            if (!isNotAllocated(error)) throw error;
+            for (const other of heaps) {
+              if (other === shared) continue;
+              try {
+                other.free(address);
+                return;
+              } catch {}
+            }
+            throw error;
+          }
+        },
+        [Symbol.dispose]() {
+          heap[Symbol.dispose]();
+          heaps.delete(shared);
+        },
+      });
+      heaps.add(shared);
+      return shared;
+    }, /\(free-other-heap\) free: did not throw/);
+  });
+
+  it('a realloc that takes a freed address for a new allocation (a stale pointer as realloc(NULL))', () => {
+    fails((pmm) => {
+      const heap = createHeap(pmm, { strategy: 'tlsf' });
+      const freed = new Set<number>();
+      const handed = (address: number) => {
+        freed.delete(address);
+        return address;
+      };
+      return wrapped(heap, {
+        malloc: (size, options) => handed(heap.malloc(size, options)),
+        calloc: (count, size, options) => handed(heap.calloc(count, size, options)),
+        mallocAs(type, count, options) {
+          const view = heap.mallocAs(type, count, options);
+          if (view) handed(heap.addressOf(view));
+          return view;
+        },
+        free(address) {
+          heap.free(address);
+          freed.add(address);
+        },
+        realloc(address, size, options) {
+          if (freed.has(address)) return handed(heap.malloc(size, options));
+          const moved = heap.realloc(address, size, options);
+          if (moved !== address && moved >= 0) freed.add(address);
+          return handed(moved);
+        },
+      });
+    }, /\(realloc-double\): did not throw/);
+  });
+
+  it('a realloc that clears the object before it refuses a bad size (stats unchanged, contents not)', () => {
     fails((pmm) => {
       const heap = createHeap(pmm, { strategy: 'first-fit' });
-      return Object.assign(Object.create(heap) as Heap, {
-        [Symbol.dispose]() {},
-        malloc: (size: number, options?: object) => heap.malloc(size, options),
+      return wrapped(heap, {
+        realloc(address, size, options) {
+          if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1) {
+            try {
+              heap.bytes(address).fill(0);
+            } catch {}
+          }
+          return heap.realloc(address, size, options);
+        },
       });
-    });
+    }, /\(realloc-size-[a-z]+\): threw INVALID_REQUEST but changed the heap: the contents of the live object at \d+ changed/);
+  });
+
+  it('numeric strings taken as numbers', () => {
+    fails((pmm) => {
+      const heap = createHeap(pmm, { strategy: 'slab' });
+      const number = (n: number) => (typeof n === 'string' ? Number(n) : n);
+      return wrapped(heap, {
+        malloc: (size, options) => heap.malloc(number(size), options),
+        free: (address) => heap.free(number(address)),
+      });
+    }, /\((size|free)-string\)/);
+  });
+
+  it('a releaseOwner that takes an owner past the limit as an owner holding nothing', () => {
+    fails((pmm) => {
+      const heap = createHeap(pmm, { strategy: 'slab' });
+      return wrapped(heap, {
+        releaseOwner: (owner) => (owner === 2 ** 32 - 1 ? 0 : heap.releaseOwner(owner)),
+      });
+    }, /\(release-owner-too-big\): did not throw/);
   });
 });

@@ -10,7 +10,7 @@ import {
 } from '@framekit/core';
 import { createBaselineAllocator } from '@framekit/core/testing';
 import fc from 'fast-check';
-import { FRAME_BYTES, type Heap, MIN_ALIGN, NO_ADDRESS } from '../api';
+import { FRAME_BYTES, type Heap, type MallocOptions, MIN_ALIGN, NO_ADDRESS } from '../api';
 
 /** Makes the heap under test over `pmm` (e.g. `(pmm) => createHeap(pmm, { strategy: 'tlsf' })`). */
 export type HeapFactory = (pmm: FrameAllocator) => Heap;
@@ -77,7 +77,15 @@ const OWNERS = 4;
 const ALIGNS = [1, 8, 16, 32, 64, 256, 1024, 2048, 4096, 8192];
 
 type Op =
-  | { op: 'malloc'; size: number; owner: number; align?: number; via: 'malloc' | 'calloc' | 'mallocAs' }
+  | {
+      op: 'malloc';
+      size: number;
+      owner: number;
+      align?: number;
+      via: 'malloc' | 'calloc' | 'mallocAs';
+      /** With owner 0: no options at all (`malloc(size)`) or `null` options, and no align. */
+      plain?: 'none' | 'null';
+    }
   | { op: 'free'; pick: number }
   | { op: 'realloc'; pick: number; size: number }
   | { op: 'query'; pick: number }
@@ -114,6 +122,43 @@ const MISUSE_KINDS = [
   'bytes-too-long',
   'bytes-length-zero',
   'release-owner-negative',
+  // Bad sizes, counts and aligns of every allocating call, not only malloc's.
+  'calloc-count-zero',
+  'calloc-count-fraction',
+  'calloc-size-zero',
+  'calloc-size-nan',
+  'calloc-align-three',
+  'realloc-size-zero',
+  'realloc-size-fraction',
+  'realloc-size-unsafe',
+  'realloc-align-three',
+  'mallocas-count-zero',
+  'mallocas-count-fraction',
+  'mallocas-count-overflow',
+  'mallocas-align-three',
+  'callocas-count-negative',
+  // Numbers given as strings: never coerced (a string '16' is no size, and no address).
+  'size-string',
+  'calloc-count-string',
+  'realloc-size-string',
+  'mallocas-count-string',
+  'align-string',
+  'owner-string',
+  'free-string',
+  'usable-string',
+  'bytes-length-string',
+  'release-owner-string',
+  // Every query of an address that is not a live allocation's start.
+  'realloc-double',
+  'usable-interior',
+  'owner-of-double',
+  'bytes-interior',
+  'bytes-double',
+  'bytes-length-fraction',
+  'release-owner-too-big',
+  // An allocation of another heap over the same frame allocator.
+  'free-other-heap',
+  'query-other-heap',
 ] as const;
 type MisuseKind = (typeof MISUSE_KINDS)[number];
 
@@ -136,6 +181,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
         owner: fc.integer({ min: 0, max: OWNERS - 1 }),
         align: fc.constantFrom(...ALIGNS),
         via: fc.constantFrom('malloc' as const, 'malloc' as const, 'calloc' as const, 'mallocAs' as const),
+        plain: fc.constantFrom('none' as const, 'null' as const),
       },
       { requiredKeys: ['op', 'size', 'owner', 'via'] },
     ),
@@ -193,9 +239,14 @@ function withoutRuns(pmm: FrameAllocator): FrameAllocator {
  * alignment, no two overlap, no frame holds objects of two owners, `usableSize` ≥ the size asked,
  * `ownerOf` is the owner, `stats()` counts objects and live bytes as the model does per owner,
  * frames held equal the frames the frame allocator lost, live + free + overhead = held. Every
- * misuse throws the documented code and changes nothing (stats and contents as before);
- * exhaustion (`NO_ADDRESS`) hands out nothing. Releasing every owner, and dispose, give every
- * frame back.
+ * misuse the heap documents (bad sizes, counts, lengths, aligns and owners of every call, numbers
+ * given as strings, addresses that are interior, freed, foreign or live in a second heap over the
+ * same frame allocator; drawn at random, and each once more at the end of every sequence) throws
+ * the documented code and changes nothing: the stats of the heap and the frame allocator,
+ * `blocks()`, and every live object's owner, usable size and bytes are as before. Exhaustion
+ * (`NO_ADDRESS`) hands out nothing. Releasing every owner, and dispose, give every frame back.
+ * Needs fast-check, never vitest (`describeHeapConformance` in `@framekit/heap/testing/vitest`
+ * registers it as vitest tests).
  */
 export function checkHeapConformance(factory: HeapFactory, options: HeapConformanceOptions = {}): void {
   const names = options.setups ?? Object.keys(HEAP_SETUPS);
@@ -257,16 +308,16 @@ function runSequence(factory: HeapFactory, setup: HeapSetup, ops: readonly Op[])
   };
 
   const expectError = (code: FrameErrorCode, what: string, call: () => unknown) => {
-    const before = snapshot(heap, pmm);
+    const before = snapshot(heap, pmm, live);
     try {
       call();
     } catch (error) {
       if (!isFrameError(error, code)) {
         fail(`${what}: threw ${(error as Error)?.message ?? error}, expected a FrameError ${code}`);
       }
-      const after = snapshot(heap, pmm);
-      if (after !== before)
-        fail(`${what}: threw ${code} but changed the heap\nbefore ${before}\nafter  ${after}`);
+      const after = snapshot(heap, pmm, live);
+      const change = compareSnapshots(before, after);
+      if (change !== undefined) fail(`${what}: threw ${code} but changed the heap: ${change}`);
       return;
     }
     fail(`${what}: did not throw (expected ${code})`);
@@ -294,8 +345,18 @@ function runSequence(factory: HeapFactory, setup: HeapSetup, ops: readonly Op[])
     const where = `op ${step + 1} ${JSON.stringify(op)}`;
     switch (op.op) {
       case 'malloc': {
-        const align = op.align ?? MIN_ALIGN;
-        const options = op.align === undefined ? { owner: op.owner } : { owner: op.owner, align: op.align };
+        // The kernel's requests (owner 0) sometimes come with no options, or `null` options (no
+        // options too: the Errors table's "bad options" are bad fields).
+        const plain = op.owner === 0 ? op.plain : undefined;
+        const align = plain ? MIN_ALIGN : (op.align ?? MIN_ALIGN);
+        const options: MallocOptions | undefined =
+          plain === 'none'
+            ? undefined
+            : plain === 'null'
+              ? (null as unknown as undefined)
+              : op.align === undefined
+                ? { owner: op.owner }
+                : { owner: op.owner, align: op.align };
         if (unsupported(op.size, align)) {
           expectError('UNSUPPORTED', `${where}`, () => heap.malloc(op.size, options));
           break;
@@ -483,8 +544,124 @@ function runSequence(factory: HeapFactory, setup: HeapSetup, ops: readonly Op[])
         return expectError(bad, w, () => heap.bytes(a, 0));
       case 'release-owner-negative':
         return expectError(bad, w, () => heap.releaseOwner(-1));
+      case 'calloc-count-zero':
+        return expectError(bad, w, () => heap.calloc(0, 16));
+      case 'calloc-count-fraction':
+        return expectError(bad, w, () => heap.calloc(1.5, 16));
+      case 'calloc-size-zero':
+        return expectError(bad, w, () => heap.calloc(4, 0));
+      case 'calloc-size-nan':
+        return expectError(bad, w, () => heap.calloc(4, Number.NaN));
+      case 'calloc-align-three':
+        return expectError(bad, w, () => heap.calloc(2, 16, { align: 3 }));
+      case 'realloc-size-zero':
+        if (a === undefined) return;
+        return expectError(bad, w, () => heap.realloc(a, 0));
+      case 'realloc-size-fraction':
+        if (a === undefined) return;
+        return expectError(bad, w, () => heap.realloc(a, 24.5));
+      case 'realloc-size-unsafe':
+        if (a === undefined) return;
+        return expectError(bad, w, () => heap.realloc(a, 2 ** 53));
+      case 'realloc-align-three':
+        if (a === undefined) return;
+        return expectError(bad, w, () => heap.realloc(a, 32, { align: 3 }));
+      case 'mallocas-count-zero':
+        return expectError(bad, w, () => heap.mallocAs('u32', 0));
+      case 'mallocas-count-fraction':
+        return expectError(bad, w, () => heap.mallocAs('f64', 2.5));
+      case 'mallocas-count-overflow':
+        // 2^51 elements of 8 bytes: 2^54 bytes, past the safe integers.
+        return expectError(bad, w, () => heap.mallocAs('f64', 2 ** 51));
+      case 'mallocas-align-three':
+        return expectError(bad, w, () => heap.mallocAs('u8', 16, { align: 3 }));
+      case 'callocas-count-negative':
+        return expectError(bad, w, () => heap.callocAs('i32', -4));
+      case 'size-string':
+        return expectError(bad, w, () => heap.malloc('16' as unknown as number));
+      case 'calloc-count-string':
+        return expectError(bad, w, () => heap.calloc('2' as unknown as number, 16));
+      case 'realloc-size-string':
+        if (a === undefined) return;
+        return expectError(bad, w, () => heap.realloc(a, '8' as unknown as number));
+      case 'mallocas-count-string':
+        return expectError(bad, w, () => heap.mallocAs('u8', '16' as unknown as number));
+      case 'align-string':
+        return expectError(bad, w, () => heap.malloc(16, { align: '32' as unknown as number }));
+      case 'owner-string':
+        return expectError(bad, w, () => heap.malloc(16, { owner: String(n % OWNERS) as unknown as number }));
+      case 'free-string':
+        // The address of a live object, as a string: it must not free that object.
+        if (a === undefined) return;
+        return expectError(bad, w, () => heap.free(String(a) as unknown as number));
+      case 'usable-string':
+        if (a === undefined) return;
+        return expectError(bad, w, () => heap.usableSize(String(a) as unknown as number));
+      case 'bytes-length-string':
+        if (a === undefined) return;
+        return expectError(bad, w, () => heap.bytes(a, '1' as unknown as number));
+      case 'release-owner-string':
+        return expectError(bad, w, () => heap.releaseOwner(String(n % OWNERS) as unknown as number));
+      case 'realloc-double': {
+        const f = [...freed][n % Math.max(1, freed.size)];
+        if (f === undefined) return;
+        return expectError(gone, w, () => heap.realloc(f, 16));
+      }
+      case 'usable-interior':
+        if (a === undefined || o === undefined) return;
+        return expectError(gone, w, () => heap.usableSize(a + (o.usable > 16 ? 16 : 1)));
+      case 'owner-of-double': {
+        const f = [...freed][n % Math.max(1, freed.size)];
+        if (f === undefined) return;
+        return expectError(gone, w, () => heap.ownerOf(f));
+      }
+      case 'bytes-interior':
+        if (a === undefined || o === undefined) return;
+        return expectError(gone, w, () => heap.bytes(a + (o.usable > 16 ? 16 : 1), 1));
+      case 'bytes-double': {
+        const f = [...freed][n % Math.max(1, freed.size)];
+        if (f === undefined) return;
+        return expectError(gone, w, () => heap.bytes(f));
+      }
+      case 'bytes-length-fraction':
+        if (a === undefined) return;
+        return expectError(bad, w, () => heap.bytes(a, 1.5));
+      case 'release-owner-too-big':
+        // One past the largest owner (2^32 - 2).
+        return expectError(bad, w, () => heap.releaseOwner(2 ** 32 - 1));
+      case 'free-other-heap':
+      case 'query-other-heap':
+        return otherHeap(kind, n, w);
     }
   }
+
+  /** An allocation live in a second heap over the same frame allocator is foreign here. */
+  function otherHeap(kind: 'free-other-heap' | 'query-other-heap', n: number, w: string): void {
+    const other = factory(pmm);
+    try {
+      const size = [16, 100, 1000, FRAME_BYTES][n % 4];
+      const address = other.malloc(size, { owner: n % OWNERS });
+      if (address === NO_ADDRESS) return;
+      if (live.has(address)) fail(`${w}: two heaps over one frame allocator both hand out ${address}`);
+      if (kind === 'free-other-heap') {
+        expectError('NOT_ALLOCATED', `${w} free`, () => heap.free(address));
+      } else {
+        expectError('NOT_ALLOCATED', `${w} realloc`, () => heap.realloc(address, 8));
+        expectError('NOT_ALLOCATED', `${w} usableSize`, () => heap.usableSize(address));
+        expectError('NOT_ALLOCATED', `${w} ownerOf`, () => heap.ownerOf(address));
+        expectError('NOT_ALLOCATED', `${w} bytes`, () => heap.bytes(address));
+      }
+      other.free(address);
+    } finally {
+      other[Symbol.dispose]();
+    }
+  }
+
+  // Every misuse kind once more on what the sequence left, so that each is tried in every run
+  // (a random sequence draws only a few of them).
+  const after = `after op ${ops.length}`;
+  for (const [i, kind] of MISUSE_KINDS.entries()) misuse(kind, ops.length + i, after);
+  checkInvariants(heap, pmm, usedAtStart, live, `${after}, every misuse kind`);
 
   // The end: every owner released gives every frame back.
   for (let owner = 0; owner <= OWNERS; owner++) heap.releaseOwner(owner);
@@ -557,7 +734,54 @@ function checkInvariants(
   }
 }
 
-/** The heap's and the frame allocator's whole observable state, as text. */
-function snapshot(heap: Heap, pmm: FrameAllocator): string {
-  return JSON.stringify({ heap: heap.stats(), pmm: pmm.stats() });
+/** The heap's and the frame allocator's observable state: counts, blocks, and every live object's bytes. */
+interface Snapshot {
+  /** `stats()` of both, `blocks()`, and each live object's address, owner and usable size, as text. */
+  readonly state: string;
+  /** A copy of every live object's usable bytes, in the model's order. */
+  readonly contents: readonly (readonly [address: number, bytes: Uint8Array])[];
+}
+
+function snapshot(heap: Heap, pmm: FrameAllocator, live: ReadonlyMap<number, Live>): Snapshot {
+  const objects: (readonly [number, number, number] | string)[] = [];
+  const contents: [number, Uint8Array][] = [];
+  for (const [address, o] of live) {
+    try {
+      objects.push([address, heap.ownerOf(address), heap.usableSize(address)]);
+      contents.push([address, heap.bytes(address, o.usable).slice()]);
+    } catch (error) {
+      // Not the heap as it was: the live object is gone.
+      objects.push(`${address} lost: ${(error as Error)?.message ?? error}`);
+      contents.push([address, new Uint8Array(0)]);
+    }
+  }
+  const state = JSON.stringify({ heap: heap.stats(), pmm: pmm.stats(), blocks: heap.blocks(), objects });
+  return { state, contents };
+}
+
+/** What changed between two snapshots (undefined when nothing did). */
+function compareSnapshots(before: Snapshot, after: Snapshot): string | undefined {
+  if (after.state !== before.state) return `\nbefore ${before.state}\nafter  ${after.state}`;
+  for (let i = 0; i < before.contents.length; i++) {
+    const [address, was] = before.contents[i];
+    const now = after.contents[i][1];
+    if (sameBytes(was, now)) continue;
+    for (let j = 0; j < was.length; j++) {
+      if (now[j] !== was[j]) {
+        return `the contents of the live object at ${address} changed at byte ${j} (${was[j]} → ${now[j]})`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** True when two copies (each at the start of its own buffer) hold the same bytes; 4 at a time. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  const words = a.length >>> 2;
+  const wa = new Int32Array(a.buffer, a.byteOffset, words);
+  const wb = new Int32Array(b.buffer, b.byteOffset, words);
+  for (let i = 0; i < words; i++) if (wa[i] !== wb[i]) return false;
+  for (let i = words << 2; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
