@@ -65,7 +65,7 @@ export const STRATEGIES: readonly Strategy[] = [
   },
   {
     name: 'patchwork',
-    description: "router: PatchworkOS's split, bitmap below 4 GiB and the stack above",
+    description: "router: PatchworkOS's split, bitmap below 64 MiB and the stack above",
     create: (space) => createRouter(space, routerPresets.patchwork, plugins),
   },
   {
