@@ -1,4 +1,5 @@
 import * as bitmap from '@framekit/alloc-bitmap';
+import * as buddy from '@framekit/alloc-buddy';
 import * as hier2m from '@framekit/alloc-hier2m';
 import * as stack from '@framekit/alloc-stack';
 import {
@@ -6,6 +7,7 @@ import {
   createFrameSpace,
   createRouter,
   NO_FRAME,
+  type RouterConfig,
   routerPresets,
 } from '@framekit/core';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +19,20 @@ import { describe, expect, it } from 'vitest';
  */
 const { createEmpty: _, ...stackWithoutCreateEmpty } = stack.plugin;
 const slow: AllocatorPlugin = stackWithoutCreateEmpty;
+const { createEmpty: __, ...buddyWithoutCreateEmpty } = buddy.plugin;
+const slowBuddy: AllocatorPlugin = buddyWithoutCreateEmpty;
+
+/** A buddy caching runs and frames in front of a bitmap (as a router cache, the buddy starts empty). */
+const buddyCache: RouterConfig = {
+  name: 'buddy-cache',
+  zones: [
+    {
+      name: 'all',
+      strategies: [{ plugin: 'bitmap' }, { plugin: 'buddy', over: 'bitmap', batch: 64, high: 512 }],
+    },
+  ],
+  routes: { single: ['buddy'], run: ['bitmap'] },
+};
 
 describe('a cache created empty behaves as one emptied frame by frame', () => {
   for (const preset of ['kernel', 'patchwork'] as const) {
@@ -55,4 +71,40 @@ describe('a cache created empty behaves as one emptied frame by frame', () => {
       expect(fast.cachedFrames()).toBe(emptied.cachedFrames());
     });
   }
+});
+
+describe('a buddy cache created empty behaves as one emptied frame by frame', () => {
+  it('a buddy over a bitmap', () => {
+    const space = createFrameSpace({
+      frames: 1 << 18,
+      ranges: [
+        { start: 3, count: 100_000 },
+        { start: 120_000, count: 140_000 },
+      ],
+    });
+    const fast = createRouter(space, buddyCache, [buddy.plugin, bitmap.plugin]);
+    const emptied = createRouter(space, buddyCache, [slowBuddy, bitmap.plugin]);
+    expect(fast.zones[0].strategies.some((s) => s.plugin === 'buddy' && s.over === 'bitmap')).toBe(true);
+    expect(fast.stats()).toEqual(emptied.stats());
+    const held: number[] = [];
+    let seed = 11;
+    for (let i = 0; i < 20_000; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      if (held.length > 0 && seed % 3 === 0) {
+        const k = seed % held.length;
+        const pfn = held[k];
+        held[k] = held[held.length - 1];
+        held.pop();
+        fast.free(pfn);
+        emptied.free(pfn);
+      } else {
+        const pfn = fast.alloc();
+        expect(emptied.alloc()).toBe(pfn);
+        if (pfn !== NO_FRAME) held.push(pfn);
+      }
+    }
+    expect(fast.stats()).toEqual(emptied.stats());
+    expect(fast.cachedFrames()).toBe(emptied.cachedFrames());
+    expect(fast.cachedFrames()).toBeGreaterThan(0);
+  });
 });
