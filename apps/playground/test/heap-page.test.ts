@@ -133,5 +133,13 @@ describe.skipIf(!haveChromium)('heap page in Chromium', () => {
       expect(legend.length).toBe(Math.min(40, heapLegend(blocks, colouring).length));
     }
     expect(await page.textContent('#heap-table')).toContain('frames held');
+    // Each slab class with frames shows its own fragmentation, as the heap's stats give it.
+    const classRows = await page.$$eval('#heap-classes tr', (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+    );
+    expect(classRows.length).toBeGreaterThan(3);
+    expect(classRows.every((r) => /^fragmentation \d\.\d{3} external, \d\.\d{3} internal$/.test(r[4]))).toBe(
+      true,
+    );
   }, 120_000);
 });

@@ -81,6 +81,10 @@ function run(): void {
         `${c.objects} objects`,
         `${c.framesHeld} frames`,
         `${formatBytes(c.freeBytes)} free`,
+        // A span strategy's classes share its spans: no frames, so no fragmentation of their own.
+        c.framesHeld > 0
+          ? `fragmentation ${c.externalFragmentation.toFixed(3)} external, ${c.internalFragmentation.toFixed(3)} internal`
+          : 'in shared spans',
       ]),
   );
   results.hidden = false;
