@@ -21,7 +21,7 @@ import {
 import type { EntrySnapshot, Hier2mAllocator, Hier2mList, Hier2mStats } from './api';
 import { EntryMap } from './entry-map';
 import { EntrySet } from './entry-set';
-import { EntryTable } from './entry-table';
+import { CHUNK_MASK, CHUNK_SHIFT, EntryTable } from './entry-table';
 import { forEachFreeRunIn } from './free-run-scan';
 import {
   ALL_FIELDS,
@@ -29,14 +29,16 @@ import {
   FIELDS_PER_ENTRY,
   FRAMES_PER_ENTRY,
   FRAMES_PER_FIELD,
+  FREE_2M,
   FULL_FIELD,
   fieldOf,
-  IS_2M,
   LOW,
   lowestBit,
+  NOT_2M,
   ON_2M,
   ON_4K,
   PARTIAL,
+  SPLIT,
 } from './layout';
 import { HIER2M_CAPABILITIES } from './options';
 
@@ -56,9 +58,15 @@ const NAME = 'hier2m';
 
 /**
  * The Z903 two-layer allocator. Every entry with a free frame is linked on the list for its
- * mode (4 KiB: `!IS_2M` with `has_pages != 0`; 2 MiB: `IS_2M` with `full_pages == 0xFFFF`).
- * An entry whose mode changed stays linked where it was until that list is popped past it
- * (the seed's lazy cleanup), and the `ON_*` flags keep a push from linking it twice.
+ * mode (4 KiB: `NOT_2M` with `has_pages != 0`; 2 MiB: `FREE_2M`). An entry whose mode changed
+ * stays linked where it was until that list is popped past it (the seed's lazy cleanup), and
+ * the `ON_*` flags keep a push from linking it twice.
+ *
+ * Each 2 MiB list is its linked entries followed by a *tail*: on a full start every whole
+ * entry is on its list in ascending order, which is kept as a range of entries (`#tailFrom`,
+ * `#tailTo`: those in it flagged `ON_2M`) rather than written as links, and popped from its
+ * low end once the linked part is empty. Entries pushed later are linked in front, so the
+ * list reads exactly as the seed's would.
  */
 export class Hier2m implements Hier2mAllocator {
   readonly name = NAME;
@@ -71,13 +79,24 @@ export class Hier2m implements Hier2mAllocator {
 
   readonly #map: EntryMap;
   readonly #table: EntryTable;
-  readonly #fields: Int32Array = new Int32Array(0);
-  readonly #has: Uint16Array = new Uint16Array(0);
-  readonly #full: Uint16Array = new Uint16Array(0);
+  /** Per local entry (flat): SPLIT, PARTIAL, LOW, ON_4K, ON_2M, FREE_2M. */
   readonly #flags: Uint8Array = new Uint8Array(0);
-  readonly #next4k: Int32Array = new Int32Array(0);
-  readonly #next2m: Int32Array = new Int32Array(0);
+  /**
+   * Slot = entry (a full start, or pools grown to a full table's): no chunks to look up. Else
+   * per chunk of 32 entries: its first slot, or -1 (no slots: nothing free, nothing linked).
+   */
+  #identity = false;
+  #base: Int32Array = new Int32Array(0);
+  // The table's pools, indexed by slot (`#base[e >>> 5] + (e & 31)`): re-read when a chunk gets slots.
+  #fields: Int32Array = new Int32Array(0);
+  #has: Uint16Array = new Uint16Array(0);
+  #full: Uint16Array = new Uint16Array(0);
+  #next4k: Int32Array = new Int32Array(0);
+  #next2m: Int32Array = new Int32Array(0);
   readonly #heads = new Int32Array(4).fill(-1);
+  /** Per list: its tail `[#tailFrom, #tailTo)` of local entries (2 MiB lists of a full start; empty otherwise). */
+  readonly #tailFrom = new Int32Array(4);
+  readonly #tailTo = new Int32Array(4);
   /** Entries that are wholly free 2 MiB pages; and entries with any free frame. For `below` searches. */
   readonly #whole: EntrySet;
   readonly #hasFree: EntrySet;
@@ -95,7 +114,9 @@ export class Hier2m implements Hier2mAllocator {
   /**
    * `empty`: every frame starts in use (a router's cache, filled only by what is freed to it):
    * each entry wholly ours is an allocated 2 MiB page (so a 2 MiB block can be freed into it),
-   * every other entry a partial 4 KiB entry with no free frame. Same cost as a full start.
+   * every other entry a partial 4 KiB entry with no free frame. An empty start writes the flags
+   * of its low entries and its ranges' edges only, and gives no entry slots: a chunk of entries
+   * gets them when a frame is first freed into it.
    */
   constructor(space: FrameSpace, ranges: readonly FrameRange[], lowLimit: number, empty = false) {
     this.space = space;
@@ -122,31 +143,79 @@ export class Hier2m implements Hier2mAllocator {
     const table = new EntryTable(map);
     this.#map = map;
     this.#table = table;
-    this.#fields = table.fields;
-    this.#has = table.hasPages;
-    this.#full = table.fullPages;
     this.#flags = table.flags;
-    this.#next4k = table.next4k;
-    this.#next2m = table.next2m;
     this.#wholeCount = table.fill(map, ranges, lowLimit, empty);
-    this.#firstHigh = map.countBelow(lowLimit / FRAMES_PER_ENTRY);
-    this.#whole = new EntrySet(table.count);
-    this.#hasFree = new EntrySet(table.count);
+    this.#pools();
+    const firstHigh = map.countBelow(lowLimit / FRAMES_PER_ENTRY);
+    this.#firstHigh = firstHigh;
+    const count = table.count;
+    this.#whole = new EntrySet(count);
+    this.#hasFree = new EntrySet(count);
     if (empty) {
-      // The table starts empty: each whole entry an allocated 2 MiB page (`full_pages == 0`,
-      // its fields never written; `#release2m` writes them), every other entry without a free bit.
+      // Every whole entry an allocated 2 MiB page, every other entry without a free frame: what
+      // flags of 0 and a chunk without slots say.
       this.#free = 0;
       return;
     }
-    // Push from the top so each list starts with its lowest entry: frames go out lowest first.
-    for (let e = table.count - 1; e >= 0; e--) {
-      this.#hasFree.add(e);
-      if ((this.#flags[e] & IS_2M) !== 0) {
-        this.#whole.add(e);
-        this.#push2m(e);
-      } else this.#push4k(e);
-    }
+    // Every entry has a free frame. Each list starts with its lowest entry (frames go out lowest
+    // first), as pushing every entry from the top would link them: the whole entries (flagged
+    // ON_2M by `fill`) are the 2 MiB lists' tails; the partial ones are pushed from the top.
+    this.#hasFree.addAll(count);
+    this.#whole.addAll(count);
+    const partial = table.partial;
+    for (const e of partial) this.#whole.delete(e);
+    this.#tailTo[LOW_2M] = firstHigh;
+    this.#tailFrom[HIGH_2M] = firstHigh;
+    this.#tailTo[HIGH_2M] = count;
+    // A full table: slot = entry.
+    for (let i = partial.length - 1; i >= 0; i--) this.#push4k(partial[i], partial[i]);
   }
+
+  /** Re-reads the table's pools (after `fill`, and after a chunk got slots: the pools may have grown). */
+  #pools(): void {
+    const t = this.#table;
+    this.#identity = t.identity;
+    this.#base = t.base;
+    this.#fields = t.fields;
+    this.#has = t.hasPages;
+    this.#full = t.fullPages;
+    this.#next4k = t.next4k;
+    this.#next2m = t.next2m;
+  }
+
+  /** The slot of entry `e`, whose chunk has slots (it has a free frame, or is linked). */
+  #slot(e: number): number {
+    return this.#identity ? e : this.#base[e >>> CHUNK_SHIFT] + (e & CHUNK_MASK);
+  }
+
+  /** The slot of entry `e`, giving its chunk slots first if it has none (a frame is being freed into it). */
+  #slotForFree(e: number): number {
+    if (this.#identity) return e;
+    const c = e >>> CHUNK_SHIFT;
+    let b = this.#base[c];
+    if (b < 0) {
+      b = this.#table.materialize(c, this.#holdsNothing);
+      this.#pools();
+    }
+    return b + (e & CHUNK_MASK);
+  }
+
+  /** The slot of entry `e`, or -1 when its chunk has none. */
+  #slotOrNone(e: number): number {
+    if (this.#identity) return e;
+    const b = this.#base[e >>> CHUNK_SHIFT];
+    return b < 0 ? -1 : b + (e & CHUNK_MASK);
+  }
+
+  /** Page field `field` of 4 KiB-mode entry `e` (0 in a chunk without slots: nothing there is free). */
+  #fieldOf(e: number, field: number): number {
+    if (this.#identity) return this.#fields[e * FIELDS_PER_ENTRY + field];
+    const b = this.#base[e >>> CHUNK_SHIFT];
+    return b < 0 ? 0 : this.#fields[(b + (e & CHUNK_MASK)) * FIELDS_PER_ENTRY + field];
+  }
+
+  /** No entry of chunk `k` has a free frame (a chunk is one word of the has-free set): its slots may go. */
+  readonly #holdsNothing = (k: number): boolean => this.#hasFree.noneInWord(k);
 
   // ---- allocation ----------------------------------------------------------------------
 
@@ -226,8 +295,24 @@ export class Hier2m implements Hier2mAllocator {
   // ---- release -------------------------------------------------------------------------
 
   free(pfn: Pfn): void {
-    const e = this.#checkSingle('free', pfn, false);
-    this.#release(e, pfn);
+    const e = this.#map.locate(pfn);
+    // The common case checked and done in one pass: a handed-out frame of a 4 KiB entry that
+    // has a slot (whole, or ours in a partial entry). Anything else goes the checked way.
+    if (e >= 0) {
+      const flags = this.#flags[e];
+      const s = this.#slotOrNone(e);
+      if ((flags & NOT_2M) !== 0 && s >= 0) {
+        const field = fieldOf(pfn);
+        const w = s * FIELDS_PER_ENTRY + field;
+        const word = this.#fields[w];
+        const bit = 1 << bitOf(pfn);
+        if ((word & bit) === 0 && ((flags & PARTIAL) === 0 || this.#isOurs(pfn))) {
+          this.#freeAt(e, s, field, w, word | bit);
+          return;
+        }
+      }
+    }
+    this.#release(this.#checkSingle('free', pfn, false), pfn);
   }
 
   freeMany(pfns: PfnArray, count: number): void {
@@ -241,12 +326,7 @@ export class Hier2m implements Hier2mAllocator {
     if (count === FRAMES_PER_ENTRY) {
       const e = this.#map.locate(pfn);
       // A 2 MiB page handed out (an integer frame, since it was located): the common case.
-      if (
-        e >= 0 &&
-        (pfn & 511) === 0 &&
-        (this.#flags[e] & (IS_2M | PARTIAL)) === IS_2M &&
-        this.#full[e] === 0
-      ) {
+      if (e >= 0 && (pfn & 511) === 0 && (this.#flags[e] & (NOT_2M | FREE_2M)) === 0) {
         this.#release2m(e);
         return;
       }
@@ -261,7 +341,7 @@ export class Hier2m implements Hier2mAllocator {
     const flags = e < 0 ? PARTIAL : this.#flags[e];
     if (count === FRAMES_PER_ENTRY && pfn % FRAMES_PER_ENTRY === 0 && (flags & PARTIAL) === 0) {
       // A whole entry, all ours, but not a 2 MiB page handed out.
-      if ((flags & IS_2M) === 0) throw this.#splitEntryError(e, pfn);
+      if ((flags & SPLIT) !== 0) throw this.#splitEntryError(e, pfn);
       throw freeError('freeRun', this.space, pfn, true);
     }
     // A one-frame run is a single frame.
@@ -282,8 +362,9 @@ export class Hier2m implements Hier2mAllocator {
   isFree(pfn: Pfn): boolean {
     const e = this.#map.locate(pfn);
     if (e < 0) return false;
-    if ((this.#flags[e] & IS_2M) !== 0) return this.#full[e] === ALL_FIELDS;
-    return (this.#fields[e * FIELDS_PER_ENTRY + fieldOf(pfn)] & (1 << bitOf(pfn))) !== 0;
+    const flags = this.#flags[e];
+    if ((flags & NOT_2M) === 0) return (flags & FREE_2M) !== 0;
+    return (this.#fieldOf(e, fieldOf(pfn)) & (1 << bitOf(pfn))) !== 0;
   }
 
   free2MiBEntries(): number {
@@ -301,6 +382,8 @@ export class Hier2m implements Hier2mAllocator {
         this.#whole.byteLength +
         this.#hasFree.byteLength +
         this.#heads.byteLength +
+        this.#tailFrom.byteLength +
+        this.#tailTo.byteLength +
         this.#rangeStarts.byteLength +
         this.#rangeEnds.byteLength,
       free2MiBEntries: this.#wholeCount,
@@ -316,21 +399,22 @@ export class Hier2m implements Hier2mAllocator {
     const e = this.#map.locate(pfn);
     if (e < 0) return undefined;
     const flags = this.#flags[e];
+    // A 2 MiB entry's fields and has_pages are all set, as in the seed, whether written yet or not;
+    // its full_pages says free (0xFFFF) or handed out (0).
+    const is2m = (flags & NOT_2M) === 0;
     const fields: number[] = [];
-    // A 2 MiB entry's fields are all set, as in the seed, whether written yet or not.
-    const is2m = (flags & IS_2M) !== 0;
-    for (let i = 0; i < FIELDS_PER_ENTRY; i++) {
-      fields.push(is2m ? FULL_FIELD >>> 0 : this.#fields[e * FIELDS_PER_ENTRY + i] >>> 0);
-    }
-    const next4k = this.#next4k[e];
-    const next2m = this.#next2m[e];
+    for (let i = 0; i < FIELDS_PER_ENTRY; i++)
+      fields.push(is2m ? FULL_FIELD >>> 0 : this.#fieldOf(e, i) >>> 0);
+    const s = this.#table.slotOf(e);
+    const next4k = (flags & ON_4K) !== 0 ? this.#next4k[this.#slot(e)] : -1;
+    const next2m = (flags & ON_2M) !== 0 ? this.#nextOn2m((flags & LOW) !== 0 ? LOW_2M : HIGH_2M, e) : -1;
     return {
       entry: this.#map.globalOf(e),
       firstFrame: this.#map.globalOf(e) * FRAMES_PER_ENTRY,
       fields,
-      hasPages: this.#has[e],
-      fullPages: this.#full[e],
-      is2m: (flags & IS_2M) !== 0,
+      hasPages: is2m ? ALL_FIELDS : s < 0 ? 0 : this.#has[s],
+      fullPages: is2m ? ((flags & FREE_2M) !== 0 ? ALL_FIELDS : 0) : s < 0 ? 0 : this.#full[s],
+      is2m,
       partial: (flags & PARTIAL) !== 0,
       low: (flags & LOW) !== 0,
       on4kList: (flags & ON_4K) !== 0,
@@ -345,65 +429,110 @@ export class Hier2m implements Hier2mAllocator {
     if (index === undefined) {
       throw new FrameError('INVALID_REQUEST', `listEntries: no list '${list}'`, { op: 'listEntries', list });
     }
-    const next = index % 2 === 0 ? this.#next4k : this.#next2m;
     const out: number[] = [];
-    for (let e = this.#heads[index]; e >= 0; e = next[e]) out.push(this.#map.globalOf(e));
+    if (index % 2 === 0) {
+      for (let e = this.#heads[index]; e >= 0; e = this.#next4k[this.#slot(e)])
+        out.push(this.#map.globalOf(e));
+    } else {
+      for (let e = this.#heads[index]; e >= 0; e = this.#nextOn2m(index, e)) out.push(this.#map.globalOf(e));
+      if (this.#heads[index] < 0) {
+        for (let e = this.#tailEntry(index, this.#tailFrom[index]); e >= 0; e = this.#nextOn2m(index, e))
+          out.push(this.#map.globalOf(e));
+      }
+    }
     return out;
+  }
+
+  /** The entry after `e` (linked on 2 MiB list `list`) on that list: its link, else the tail's next. */
+  #nextOn2m(list: number, e: number): number {
+    const from = this.#tailFrom[list];
+    const to = this.#tailTo[list];
+    // In the tail: the next tail entry. Linked in front: its link, and after the last the tail.
+    if (e >= from && e < to) return this.#tailEntry(list, e + 1);
+    const next = this.#next2m[this.#slot(e)];
+    return next >= 0 ? next : this.#tailEntry(list, from);
+  }
+
+  /** The first entry of list `list`'s tail at or after `e`, or -1 (the tail's entries are flagged ON_2M). */
+  #tailEntry(list: number, e: number): number {
+    const to = this.#tailTo[list];
+    const flags = this.#flags;
+    while (e < to && (flags[e] & ON_2M) === 0) e++;
+    return e < to ? e : -1;
   }
 
   // ---- the lists -----------------------------------------------------------------------
 
   /** The first entry of a 4 KiB list that has a free frame, dropping stale entries on the way. */
   #peek4k(list: number): number {
-    const heads = this.#heads;
-    const flags = this.#flags;
-    const has = this.#has;
-    const next = this.#next4k;
-    let e = heads[list];
+    let e = this.#heads[list];
     while (e >= 0) {
-      if ((flags[e] & IS_2M) === 0 && has[e] !== 0) return e;
-      // Lazy cleanup: merged into a 2 MiB page, or emptied, since it was linked.
-      heads[list] = next[e];
-      next[e] = -1;
-      flags[e] &= ~ON_4K;
-      e = heads[list];
+      const s = this.#slot(e);
+      if ((this.#flags[e] & NOT_2M) !== 0 && this.#has[s] !== 0) return e;
+      e = this.#drop4k(list, e, s);
     }
     return -1;
+  }
+
+  /** Lazy cleanup: unlinks head `e` (slot `s`) of a 4 KiB list, merged or emptied since it was linked; returns the next head. */
+  #drop4k(list: number, e: number, s: number): number {
+    const next = this.#next4k[s];
+    this.#heads[list] = next;
+    this.#flags[e] &= ~ON_4K;
+    return next;
   }
 
   /** Unlinks and returns the first wholly free entry of a 2 MiB list, dropping stale ones. */
   #pop2m(list: number): number {
-    const heads = this.#heads;
-    const flags = this.#flags;
-    const full = this.#full;
-    const next = this.#next2m;
-    let e = heads[list];
-    while (e >= 0) {
-      heads[list] = next[e];
-      next[e] = -1;
-      const f = flags[e] & ~ON_2M;
-      flags[e] = f;
-      if ((f & IS_2M) !== 0 && full[e] === ALL_FIELDS) return e;
-      // Lazy cleanup: split into 4 KiB frames, or handed out by a `below` search, since it was linked.
-      e = heads[list];
+    const e = this.#heads[list];
+    if (e >= 0) {
+      this.#heads[list] = this.#next2m[this.#slot(e)];
+      const f = this.#flags[e] & ~ON_2M;
+      this.#flags[e] = f;
+      if ((f & FREE_2M) !== 0) return e;
     }
-    return -1;
+    return this.#pop2mSlow(list);
   }
 
-  #push4k(e: number): void {
+  /** `#pop2m` past its first linked entry: stale entries dropped, then the tail. */
+  #pop2mSlow(list: number): number {
+    const heads = this.#heads;
+    const flags = this.#flags;
+    for (;;) {
+      let e = heads[list];
+      if (e >= 0) heads[list] = this.#next2m[this.#slot(e)];
+      else {
+        // The linked part is empty: the tail's lowest entry (the tail skips what is not on it).
+        e = this.#tailEntry(list, this.#tailFrom[list]);
+        if (e < 0) {
+          this.#tailFrom[list] = this.#tailTo[list];
+          return -1;
+        }
+        this.#tailFrom[list] = e + 1;
+      }
+      const f = flags[e] & ~ON_2M;
+      flags[e] = f;
+      if ((f & FREE_2M) !== 0) return e;
+      // Lazy cleanup: split into 4 KiB frames, or handed out by a `below` search, since it was linked.
+    }
+  }
+
+  /** Links entry `e` (slot `s`) on its 4 KiB list, unless it is linked there. */
+  #push4k(e: number, s: number): void {
     const f = this.#flags[e];
     if ((f & ON_4K) !== 0) return;
     const list = (f & LOW) !== 0 ? LOW_4K : HIGH_4K;
-    this.#next4k[e] = this.#heads[list];
+    this.#next4k[s] = this.#heads[list];
     this.#heads[list] = e;
     this.#flags[e] = f | ON_4K;
   }
 
-  #push2m(e: number): void {
+  /** Links entry `e` (slot `s`) in front of its 2 MiB list, unless it is on it. */
+  #push2m(e: number, s: number): void {
     const f = this.#flags[e];
     if ((f & ON_2M) !== 0) return;
     const list = (f & LOW) !== 0 ? LOW_2M : HIGH_2M;
-    this.#next2m[e] = this.#heads[list];
+    this.#next2m[s] = this.#heads[list];
     this.#heads[list] = e;
     this.#flags[e] = f | ON_2M;
   }
@@ -412,25 +541,20 @@ export class Hier2m implements Hier2mAllocator {
 
   /** Hands out the lowest free frame of entry `e`, splitting it first if it is a free 2 MiB page. */
   #takeFrame(e: number): Pfn {
-    const flags = this.#flags[e];
-    if ((flags & IS_2M) !== 0) {
-      this.#flags[e] = flags & ~IS_2M;
-      this.#whole.delete(e);
-      this.#wholeCount--;
-      this.#push4k(e);
-      this.#setFields(e);
-    }
-    const has = this.#has[e];
+    // From a list or the has-free set: its chunk has slots.
+    const s = this.#slot(e);
+    if ((this.#flags[e] & NOT_2M) === 0) this.#split(e, s);
+    const has = this.#has[s];
     const field = lowestBit(has);
-    const w = e * FIELDS_PER_ENTRY + field;
+    const w = s * FIELDS_PER_ENTRY + field;
     const word = this.#fields[w];
     const bit = word & -word;
     const rest = word ^ bit;
     this.#fields[w] = rest;
-    this.#full[e] &= ~(1 << field);
+    this.#full[s] &= ~(1 << field);
     if (rest === 0) {
       const left = has & ~(1 << field);
-      this.#has[e] = left;
+      this.#has[s] = left;
       // Still linked on its 4 KiB list; the next peek drops it.
       if (left === 0) this.#hasFree.delete(e);
     }
@@ -438,9 +562,20 @@ export class Hier2m implements Hier2mAllocator {
     return this.#map.globalOf(e) * FRAMES_PER_ENTRY + field * FRAMES_PER_FIELD + (31 - Math.clz32(bit));
   }
 
-  /** Hands out wholly free entry `e` as a 2 MiB page: as in the seed, only `full_pages` changes. */
+  /** Splits free 2 MiB entry `e` (slot `s`) into 4 KiB frames, every one free as the seed keeps them (its slot may hold anything). */
+  #split(e: number, s: number): void {
+    this.#flags[e] = (this.#flags[e] & ~FREE_2M) | SPLIT;
+    this.#whole.delete(e);
+    this.#wholeCount--;
+    this.#push4k(e, s);
+    this.#setFields(s);
+    this.#has[s] = ALL_FIELDS;
+    this.#full[s] = ALL_FIELDS;
+  }
+
+  /** Hands out wholly free entry `e` as a 2 MiB page: as in the seed, only its 2 MiB state changes. */
   #take2m(e: number): Pfn {
-    this.#full[e] = 0;
+    this.#flags[e] &= ~FREE_2M;
     this.#whole.delete(e);
     this.#hasFree.delete(e);
     this.#wholeCount--;
@@ -449,51 +584,58 @@ export class Hier2m implements Hier2mAllocator {
   }
 
   /**
-   * Sets every field bit of 2 MiB entry `e`, unless they are set: in the seed they are, for a
-   * free 2 MiB page and one handed out, but a start leaves the fields of whole entries unwritten
-   * (and so does an allocator that starts empty). A 2 MiB entry's fields are all set or all
-   * clear (never written), so the first word tells. Called before a split reads them and when
-   * a page comes back.
+   * Sets every field bit of the 2 MiB entry in slot `s`, unless they are set: in the seed they
+   * are, for a free 2 MiB page and one handed out, but a start leaves the fields of whole entries
+   * unwritten, and a chunk's slots come zeroed. Until the entry is split (the one place that
+   * reads them) they are all set or all clear, so the first word tells.
    */
-  #setFields(e: number): void {
-    const base = e * FIELDS_PER_ENTRY;
+  #setFields(s: number): void {
+    const base = s * FIELDS_PER_ENTRY;
     if (this.#fields[base] !== FULL_FIELD) this.#fields.fill(FULL_FIELD, base, base + FIELDS_PER_ENTRY);
   }
 
-  /** Returns 2 MiB page `e` (checked): `full_pages` back to 0xFFFF, and on the 2 MiB list. */
+  /** Returns 2 MiB page `e` (checked): free again, and on the 2 MiB list (its chunk gets slots for the link). */
   #release2m(e: number): void {
-    this.#setFields(e);
-    this.#full[e] = ALL_FIELDS;
+    const s = this.#slotForFree(e);
+    this.#flags[e] |= FREE_2M;
     this.#whole.add(e);
     this.#hasFree.add(e);
     this.#wholeCount++;
     this.#free += FRAMES_PER_ENTRY;
-    this.#push2m(e);
+    this.#push2m(e, s);
   }
 
   /** Frees frame `pfn` of 4 KiB-mode entry `e` (checked), merging the entry when it becomes whole. */
   #release(e: number, pfn: Pfn): void {
+    const s = this.#slotForFree(e);
     const field = fieldOf(pfn);
-    const w = e * FIELDS_PER_ENTRY + field;
-    const has = this.#has[e];
-    const word = this.#fields[w] | (1 << bitOf(pfn));
+    const w = s * FIELDS_PER_ENTRY + field;
+    this.#freeAt(e, s, field, w, this.#fields[w] | (1 << bitOf(pfn)));
+  }
+
+  /** Writes `word`, field `field` (word `w`) of entry `e` in slot `s` with one more frame free. */
+  #freeAt(e: number, s: number, field: number, w: number, word: number): void {
+    const has = this.#has[s];
     this.#fields[w] = word;
-    this.#has[e] = has | (1 << field);
+    this.#has[s] = has | (1 << field);
     this.#free++;
     if (has === 0) {
       this.#hasFree.add(e);
-      this.#push4k(e);
+      this.#push4k(e, s);
     }
-    if (word === -1) {
-      const full = this.#full[e] | (1 << field);
-      this.#full[e] = full;
-      if (full === ALL_FIELDS) {
-        // Merge: the entry is a free 2 MiB page again. It stays on the 4 KiB list until popped.
-        this.#flags[e] |= IS_2M;
-        this.#whole.add(e);
-        this.#wholeCount++;
-        this.#push2m(e);
-      }
+    if (word === -1) this.#fieldFull(e, s, field);
+  }
+
+  /** Field `field` of entry `e` (slot `s`) became all free: when the whole entry is, it merges. */
+  #fieldFull(e: number, s: number, field: number): void {
+    const full = this.#full[s] | (1 << field);
+    this.#full[s] = full;
+    if (full === ALL_FIELDS) {
+      // Merge: the entry is a free 2 MiB page again. It stays on the 4 KiB list until popped.
+      this.#flags[e] = (this.#flags[e] & ~SPLIT) | FREE_2M;
+      this.#whole.add(e);
+      this.#wholeCount++;
+      this.#push2m(e, s);
     }
   }
 
@@ -522,9 +664,10 @@ export class Hier2m implements Hier2mAllocator {
     const e = this.#hasFree.findFirst(from, to);
     if (e < 0) return -1;
     let pfn = this.#map.globalOf(e) * FRAMES_PER_ENTRY;
-    if ((this.#flags[e] & IS_2M) === 0) {
-      const field = lowestBit(this.#has[e]);
-      pfn += field * FRAMES_PER_FIELD + lowestBit(this.#fields[e * FIELDS_PER_ENTRY + field]);
+    if ((this.#flags[e] & NOT_2M) !== 0) {
+      const s = this.#slot(e);
+      const field = lowestBit(this.#has[s]);
+      pfn += field * FRAMES_PER_FIELD + lowestBit(this.#fields[s * FIELDS_PER_ENTRY + field]);
     }
     return pfn < below ? e : -1;
   }
@@ -534,23 +677,37 @@ export class Hier2m implements Hier2mAllocator {
   /** The local entry of `pfn`, a single frame that is ours and handed out; else throws. */
   #checkSingle(op: string, pfn: Pfn, inRun: boolean): number {
     const e = this.#map.locate(pfn);
-    if (e < 0) throw this.#notOurs(op, pfn);
+    // The common case in few bytecodes (V8 inlines small callees into a caller's loop): a frame
+    // of a 4 KiB entry, handed out (its bit clear), in a whole entry or ours in a partial one.
+    if (e >= 0) {
+      const flags = this.#flags[e];
+      if (
+        (flags & NOT_2M) !== 0 &&
+        (this.#fieldOf(e, fieldOf(pfn)) & (1 << bitOf(pfn))) === 0 &&
+        ((flags & PARTIAL) === 0 || this.#isOurs(pfn))
+      )
+        return e;
+    }
+    throw this.#singleError(op, pfn, inRun, e);
+  }
+
+  /** Why `#checkSingle` refused `pfn` (of local entry `e`, or -1). */
+  #singleError(op: string, pfn: Pfn, inRun: boolean, e: number): FrameError {
+    if (e < 0) return this.#notOurs(op, pfn);
     const flags = this.#flags[e];
-    if ((flags & IS_2M) !== 0) {
-      if (this.#full[e] === ALL_FIELDS) throw freeError(op, this.space, pfn, inRun);
+    if ((flags & NOT_2M) === 0) {
+      if ((flags & FREE_2M) !== 0) return freeError(op, this.space, pfn, inRun);
       const start = this.#map.globalOf(e) * FRAMES_PER_ENTRY;
-      throw new FrameError(
+      return new FrameError(
         'NOT_ALLOCATED',
         `${op}: frame ${pfn} was not handed out alone: it is part of the 2 MiB page at ${start}; free that with freeRun(${start}, 512)`,
         { op, pfn, run: start },
       );
     }
-    if ((this.#fields[e * FIELDS_PER_ENTRY + fieldOf(pfn)] & (1 << bitOf(pfn))) !== 0) {
-      throw freeError(op, this.space, pfn, inRun);
-    }
-    // A clear bit in a partial entry may be a hole rather than a handed-out frame.
-    if ((flags & PARTIAL) !== 0 && !this.#isOurs(pfn)) throw this.#notOurs(op, pfn);
-    return e;
+    if ((this.#fieldOf(e, fieldOf(pfn)) & (1 << bitOf(pfn))) !== 0)
+      return freeError(op, this.space, pfn, inRun);
+    // A clear bit in a partial entry that is not ours: a hole rather than a handed-out frame.
+    return this.#notOurs(op, pfn);
   }
 
   /** Throws unless every frame of `[pfn, pfn + count)` is in our ranges. */
@@ -580,9 +737,8 @@ export class Hier2m implements Hier2mAllocator {
 
   /** The error for `freeRun(pfn, 512)` of an entry that was split into 4 KiB frames. */
   #splitEntryError(e: number, pfn: Pfn): FrameError {
-    const base = e * FIELDS_PER_ENTRY;
     for (let i = 0; i < FIELDS_PER_ENTRY; i++) {
-      const word = this.#fields[base + i];
+      const word = this.#fieldOf(e, i);
       if (word !== 0)
         return freeError('freeRun', this.space, pfn + i * FRAMES_PER_FIELD + lowestBit(word), true);
     }

@@ -69,15 +69,21 @@ export class EntryMap {
   locate(pfn: number): number {
     if (!(pfn >= this.#lowPfn && pfn < this.#highPfn) || !Number.isInteger(pfn)) return -1;
     const g = Math.floor(pfn / FRAMES_PER_ENTRY);
-    if (g < this.#hitFirst || g >= this.#hitEnd) {
-      const s = this.#segmentOf(g);
-      if (s < 0 || g >= this.#end[s]) return -1;
-      this.#hitFirst = this.#first[s];
-      this.#hitEnd = this.#end[s];
-      this.#hitBase = this.#base[s];
-    }
+    // Another segment than the last one found: looked up out of line, to keep this small (V8
+    // inlines small functions into a caller's loop while its inlining budget lasts).
+    if ((g < this.#hitFirst || g >= this.#hitEnd) && !this.#hit(g)) return -1;
     // Local numbers fit 31 bits: `| 0` keeps the result a small integer, never a boxed double.
     return (g - this.#hitFirst + this.#hitBase) | 0;
+  }
+
+  /** Makes the segment holding global entry `g` the one `locate` remembers; false when no segment holds it. */
+  #hit(g: number): boolean {
+    const s = this.#segmentOf(g);
+    if (s < 0 || g >= this.#end[s]) return false;
+    this.#hitFirst = this.#first[s];
+    this.#hitEnd = this.#end[s];
+    this.#hitBase = this.#base[s];
+    return true;
   }
 
   /** The number of local entries whose global entry number is below `g`. */
@@ -89,13 +95,16 @@ export class EntryMap {
 
   /** The global entry number (`pfn / 512`) of local entry `e` (`0 <= e < count`). */
   globalOf(e: number): number {
-    if (e < this.#localLo || e >= this.#localHi) {
-      const s = this.#segmentOfLocal(e);
-      this.#localLo = this.#base[s];
-      this.#localHi = this.#base[s] + (this.#end[s] - this.#first[s]);
-      this.#localShift = this.#first[s] - this.#base[s];
-    }
+    if (e < this.#localLo || e >= this.#localHi) this.#hitLocal(e);
     return e + this.#localShift;
+  }
+
+  /** Makes the segment holding local entry `e` the one `globalOf` remembers. */
+  #hitLocal(e: number): void {
+    const s = this.#segmentOfLocal(e);
+    this.#localLo = this.#base[s];
+    this.#localHi = this.#base[s] + (this.#end[s] - this.#first[s]);
+    this.#localShift = this.#first[s] - this.#base[s];
   }
 
   /** Index of the page field holding managed frame `pfn` in a 16-fields-per-entry array. */

@@ -21,11 +21,27 @@ export class EntrySet {
     this.#summary[w >>> 5] |= 1 << (w & 31);
   }
 
+  /** Adds every entry below `n` at once, a word at a time (a full start). */
+  addAll(n: number): void {
+    const full = n >>> 5;
+    this.#words.fill(-1, 0, full);
+    if ((n & 31) !== 0) this.#words[full] |= (1 << (n & 31)) - 1;
+    const used = Math.ceil(n / 32);
+    const summaryFull = used >>> 5;
+    this.#summary.fill(-1, 0, summaryFull);
+    if ((used & 31) !== 0) this.#summary[summaryFull] |= (1 << (used & 31)) - 1;
+  }
+
   delete(e: number): void {
     const w = e >>> 5;
     const word = this.#words[w] & ~(1 << (e & 31));
     this.#words[w] = word;
     if (word === 0) this.#summary[w >>> 5] &= ~(1 << (w & 31));
+  }
+
+  /** No member in `[32 * w, 32 * w + 32)`: one word. */
+  noneInWord(w: number): boolean {
+    return this.#words[w] === 0;
   }
 
   has(e: number): boolean {

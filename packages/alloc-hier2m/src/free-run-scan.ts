@@ -2,13 +2,13 @@ import type { Pfn } from '@framekit/core';
 import type { EntryMap } from './entry-map';
 import type { EntryTable } from './entry-table';
 import {
-  ALL_FIELDS,
   FIELDS_PER_ENTRY,
   FRAMES_PER_ENTRY,
   FRAMES_PER_FIELD,
+  FREE_2M,
   FULL_FIELD,
-  IS_2M,
   lowestBit,
+  NOT_2M,
 } from './layout';
 
 /**
@@ -22,7 +22,7 @@ export function forEachFreeRunIn(
   table: EntryTable,
   visit: (start: Pfn, count: number) => void,
 ): void {
-  const { fields, flags, fullPages } = table;
+  const { fields, flags } = table;
   let runStart = -1;
   // Where the previous entry ended: a run is still open only if the next entry starts here.
   let expected = -1;
@@ -33,8 +33,9 @@ export function forEachFreeRunIn(
       runStart = -1;
     }
     expected = base + FRAMES_PER_ENTRY;
-    if ((flags[e] & IS_2M) !== 0) {
-      if (fullPages[e] === ALL_FIELDS) {
+    const f = flags[e];
+    if ((f & NOT_2M) === 0) {
+      if ((f & FREE_2M) !== 0) {
         if (runStart < 0) runStart = base;
       } else if (runStart >= 0) {
         visit(runStart, base - runStart);
@@ -42,8 +43,17 @@ export function forEachFreeRunIn(
       }
       continue;
     }
+    const s = table.slotOf(e);
+    // A 4 KiB entry without a slot has no free frame.
+    if (s < 0) {
+      if (runStart >= 0) {
+        visit(runStart, base - runStart);
+        runStart = -1;
+      }
+      continue;
+    }
     for (let i = 0; i < FIELDS_PER_ENTRY; i++) {
-      const word = fields[e * FIELDS_PER_ENTRY + i];
+      const word = fields[s * FIELDS_PER_ENTRY + i];
       const p = base + i * FRAMES_PER_FIELD;
       if (word === FULL_FIELD) {
         if (runStart < 0) runStart = p;

@@ -20,18 +20,27 @@ export const ALL_FIELDS = 0xffff;
 export const FULL_FIELD = -1;
 
 /*
- * Bits of an entry's flag byte. `IS_2M` is the seed's mode flag: the entry is used as one
- * 2 MiB page (free when `full_pages` is 0xFFFF, allocated when it is 0). `ON_4K`/`ON_2M`
- * say the entry is linked on that list (possibly stale: lazy cleanup drops it when popped),
- * so a push never links an entry twice. `PARTIAL` entries contain frames that are not ours
- * (holes, reserved frames, another zone's frames) and never serve 2 MiB. `LOW` entries lie
- * below the low-memory limit and live on the low lists.
+ * Bits of an entry's flag byte. An entry with none of `SPLIT` and `PARTIAL` is in the seed's
+ * 2 MiB mode (`is_2m`): one 2 MiB page, free when `FREE_2M` is set (the seed's `full_pages ==
+ * 0xFFFF`), handed out when it is clear (`full_pages == 0`). `SPLIT` is a whole entry split into
+ * 4 KiB frames; `PARTIAL` entries contain frames that are not ours (holes, reserved frames,
+ * another zone's frames), are always in 4 KiB mode and never serve 2 MiB. `ON_4K`/`ON_2M` say
+ * the entry is linked on that list (possibly stale: lazy cleanup drops it when popped), so a
+ * push never links an entry twice. `LOW` entries lie below the low-memory limit and live on the
+ * low lists.
+ *
+ * So a flag byte of 0 is a whole entry handed out as a 2 MiB page, linked nowhere, above the low
+ * limit: the state of nearly every entry of an allocator that starts empty, which therefore
+ * writes only its low entries' and its ranges' edges' flags.
  */
-export const IS_2M = 1;
+export const SPLIT = 1;
 export const PARTIAL = 2;
 export const LOW = 4;
 export const ON_4K = 8;
 export const ON_2M = 16;
+export const FREE_2M = 32;
+/** Either bit: the entry is in 4 KiB mode. */
+export const NOT_2M = SPLIT | PARTIAL;
 
 /** Field index (0–15) of a frame inside its entry. */
 export function fieldOf(pfn: number): number {
