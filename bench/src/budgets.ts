@@ -1,3 +1,5 @@
+import { MAP_TITLES } from './maps';
+import { churnSpace } from './memory';
 import { DIRECT } from './report';
 import type { Row, SuiteResult } from './run';
 
@@ -20,6 +22,16 @@ export const THRESHOLDS = {
   init1TiBNs: 0.5e9,
   /** "never frames one by one": a per-frame loop costs a few ns per frame; words cost ~1/32 of that. */
   initNsPerFrame: 0.5,
+  /** Issue #15: every router preset starts on 1 TiB within this factor of the bitmap's own start-up, same run. */
+  presetInitToBitmap: 1.5,
+  /**
+   * Issue #15: "a 12 TiB-class map starts in seconds, not tens". Tens begin at 10 s; half of that
+   * leaves room for a loaded machine, and still catches a start that touches the 3.2 G frames one
+   * by one at ~1.5 ns or more each (the framekit starts take well under a second).
+   */
+  init12TiBNs: 5e9,
+  /** Issue #15: every router preset holds at most this much metadata per frame, measured after a full churn. */
+  presetBytesPerFrame: 0.3,
   /** "1 bit per frame (+ a small summary)": the summary may add a quarter of the bitmap. */
   bitmapBytesPerFrame: 0.125 * 1.25,
   /** 16-bit counts, plus a pointer per 512-frame chunk (8 B per 1 KiB of counts, under 1%). */
@@ -139,7 +151,7 @@ export function checkBudgets(result: SuiteResult): Check[] {
       holds: ns === undefined ? (r.error ? false : undefined) : ns <= t.init1TiBNs,
       detail:
         ns === undefined
-          ? (r.error ?? 'not measured')
+          ? (r.error ?? r.skipped ?? 'not measured')
           : `${fmt(ns / 1e6, 1)} ms (limit ${t.init1TiBNs / 1e6} ms)`,
     });
     if (ns !== undefined && r.frames) {
@@ -153,8 +165,44 @@ export function checkBudgets(result: SuiteResult): Check[] {
     }
   }
 
+  // Issue #15: each router preset's start-up on 1 TiB over the bitmap's own, measured the same way
+  // in the same run (each the fastest of the rounds); and every strategy on the 12 TiB-class map.
+  const bitmapInit = result.init.find(
+    (x) => x.map === '1t' && x.strategy === 'bitmap' && x.kind === 'framekit',
+  );
+  for (const r of result.init.filter((x) => x.map === '1t' && x.strategy.startsWith('router:'))) {
+    const ns = r.timing?.medianNs;
+    const base = bitmapInit?.timing?.medianNs;
+    const ratio = ns !== undefined && base ? ns / base : undefined;
+    checks.push({
+      budget: "every router preset starts on 1 TiB within 1.5x the bitmap's own start-up (same run)",
+      subject: r.strategy,
+      holds: ratio === undefined ? (r.error ? false : undefined) : ratio <= t.presetInitToBitmap,
+      detail:
+        ratio === undefined
+          ? (r.error ??
+            r.skipped ??
+            (ns === undefined ? 'not measured' : 'no bitmap start-up to compare with'))
+          : `${fmt((ns ?? NaN) / 1e6, 1)} vs ${fmt((base ?? NaN) / 1e6, 1)} ms = ${fmt(ratio)}x bitmap (limit ${t.presetInitToBitmap}x)`,
+    });
+  }
+  for (const r of result.init) {
+    if (r.map !== '12t' || r.kind !== 'framekit' || r.strategy === 'createFrameSpace only') continue;
+    const ns = r.timing?.medianNs;
+    checks.push({
+      budget: 'a 12 TiB-class map starts in seconds, not tens',
+      subject: r.strategy,
+      // A skip (the strategy's packages are missing) is not measured; a failure or a kill misses.
+      holds: ns === undefined ? (r.error ? false : undefined) : ns <= t.init12TiBNs,
+      detail:
+        ns === undefined
+          ? (r.error ?? r.skipped ?? 'not measured')
+          : `${fmt(ns / 1e9, 2)} s (limit ${t.init12TiBNs / 1e9} s)`,
+    });
+  }
+
   const mem = (strategy: string) =>
-    result.memory.find((m) => m.strategy === strategy && m.space.startsWith('64 GiB'));
+    result.memory.find((m) => m.strategy === strategy && m.space === MAP_TITLES['64g']);
   for (const [strategy, limit, budget] of [
     ['bitmap', t.bitmapBytesPerFrame, 'metadata: at most 1 bit per frame (+ a small summary) for bitmaps'],
     ['hier2m', t.bitmapBytesPerFrame, 'metadata: at most 1 bit per frame (+ a small summary) for bitmaps'],
@@ -205,6 +253,30 @@ export function checkBudgets(result: SuiteResult): Check[] {
       subject: `${row.strategy} · ${row.scenario} (${directId})`,
       holds: r <= limit,
       detail: `${fmt(row.medianNs)} vs ${fmt(direct.medianNs)} ns/op = ${fmt(r)}x (limit ${limit}x)`,
+    });
+  }
+
+  // Issue #15: metadata after a full churn on 64 GiB (every frame handed out, as 2 MiB runs and
+  // single frames, and all freed), where handed-out bits, run records and caches have grown:
+  // every router preset within 0.3 B/frame, and the bitmaps within their start-up budget.
+  for (const c of result.churn ?? []) {
+    if (c.map !== '64g') continue;
+    const preset = c.strategy.startsWith('router:');
+    if (!preset && c.strategy !== 'bitmap' && c.strategy !== 'hier2m') continue;
+    const limit = preset ? t.presetBytesPerFrame : t.bitmapBytesPerFrame;
+    const perFrame = c.churnedBytes !== undefined && c.frames ? c.churnedBytes / c.frames : undefined;
+    const start =
+      c.startBytes !== undefined && c.frames ? `; ${fmt(c.startBytes / c.frames, 4)} at start-up` : '';
+    checks.push({
+      budget: preset
+        ? 'metadata: every router preset at most 0.3 B/frame, measured after a full churn'
+        : 'metadata: at most 1 bit per frame (+ a small summary) for bitmaps, after a full churn',
+      subject: `${c.strategy} · ${churnSpace(c.map)}`,
+      holds: perFrame === undefined ? (c.skipped ? undefined : false) : perFrame <= limit,
+      detail:
+        perFrame === undefined
+          ? (c.skipped ?? c.error ?? 'not measured')
+          : `${fmt(perFrame, 4)} B/frame${start} (limit ${fmt(limit, 4)})`,
     });
   }
 

@@ -22,6 +22,8 @@ export interface InitResult {
   readonly baseRssBytes?: number;
   /** Why there is no figure (out of the memory limit, too slow, a failure). */
   readonly error?: string;
+  /** Why the strategy sits out (its packages are missing): no figure, and no budget judged. */
+  readonly skipped?: string;
 }
 
 function rssBytes(): number {
@@ -80,11 +82,30 @@ export function initInChild(
   reps: number,
   limits: ChildLimits,
 ): Promise<InitResult> {
+  return jobInChild<InitResult>(CHILD, { strategyId, map, reps }, limits, (error) => ({
+    strategy: strategyId,
+    map,
+    error,
+  }));
+}
+
+/**
+ * Runs bench script `script` with `job` (as JSON) in a fresh Node process and returns the JSON
+ * of its last line; `failed(why)` when it passes the memory or time limit or prints no result.
+ * `env` is added to the child's environment.
+ */
+export function jobInChild<T>(
+  script: string,
+  job: unknown,
+  limits: ChildLimits,
+  failed: (why: string) => T,
+  env: Readonly<Record<string, string>> = {},
+): Promise<T> {
   return new Promise((done) => {
     const child = spawn(
       process.execPath,
-      ['--conditions=@framekit/source', '--import', 'tsx', CHILD, JSON.stringify({ strategyId, map, reps })],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      ['--conditions=@framekit/source', '--import', 'tsx', script, JSON.stringify(job)],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
     );
     let out = '';
     let err = '';
@@ -105,16 +126,16 @@ export function initInChild(
     }, 100);
     child.on('close', (code) => {
       clearInterval(watch);
-      if (killed) return done({ strategy: strategyId, map, error: killed });
+      if (killed) return done(failed(killed));
       try {
-        done(JSON.parse(out.trim().split('\n').pop() ?? '') as InitResult);
+        done(JSON.parse(out.trim().split('\n').pop() ?? '') as T);
       } catch {
         const reason =
           err
             .trim()
             .split('\n')
             .find((l) => /Error|error/.test(l)) ?? `exit code ${code}`;
-        done({ strategy: strategyId, map, error: reason.slice(0, 200) });
+        done(failed(reason.slice(0, 200)));
       }
     });
   });

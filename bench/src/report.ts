@@ -110,7 +110,7 @@ export function renderMarkdown(result: SuiteResult, checks?: readonly Check[]): 
   if (result.init.length > 0) {
     out.push('## Initialisation from a boot map', '');
     out.push(
-      'framekit rows: `createFrameSpace(map)` (normalize included) + `create(space)`, each in its own child process;',
+      'framekit rows: `createFrameSpace(map)` (normalize included) + `create(space)`, each in its own child process, the fastest of the rounds;',
       "C rows: building from the normalized ranges. `createFrameSpace only` is the boot map's share of every framekit",
       "row (the C stack's lazy start costs nanoseconds, so its ratios are mostly that share). Peak RSS is the whole",
       'process (Node itself is ~50 MiB).',
@@ -129,7 +129,7 @@ export function renderMarkdown(result: SuiteResult, checks?: readonly Check[]): 
             ? (i.metadataBytes / (i.totalFrames ?? i.frames ?? 1)).toFixed(4)
             : '–',
           bytes(i.peakRssBytes),
-          i.error ? `failed: ${i.error}` : '',
+          i.skipped ? `skipped: ${i.skipped}` : i.error ? `failed: ${i.error}` : '',
         ]),
       ),
       '',

@@ -7,7 +7,7 @@ import { type HeapResult, runHeapScenarios } from './heap';
 import { type InitResult, initInChild, initInProcess, writeRangesFile } from './init';
 import { bootMap, MAP_TITLES, type MapName } from './maps';
 import { measure, measureSlow, type Timing } from './measure';
-import { extraMemory } from './memory';
+import { type ChurnResult, churnInChild, churnInProcess, churnRows, extraMemory } from './memory';
 import { buildNative, type NativeAlgo, type NativeResult, runNative } from './native';
 import type { Profile } from './profiles';
 import { keepFastest, runScriptInChild, settled } from './row-process';
@@ -68,6 +68,8 @@ export interface SuiteResult {
   readonly rows: readonly Row[];
   readonly init: readonly (InitResult & { readonly kind: 'framekit' | 'c'; readonly ratio?: number })[];
   readonly memory: readonly MemoryRow[];
+  /** Metadata after a full churn, per framekit strategy (failures and skips included); its figures are memory rows too. */
+  readonly churn?: readonly ChurnResult[];
   readonly vm: readonly VmRow[];
   /** Heap scenarios (`heap-*`); undefined when @framekit/heap is not installed or none was selected. */
   readonly heap?: HeapResult;
@@ -209,13 +211,19 @@ export async function runSuite(options: RunOptions): Promise<SuiteResult> {
   if (wanted(options.only, 'init')) {
     for (const { map, reps } of profile.maps) {
       log(`• init ${MAP_TITLES[map]}`);
-      init.push(...(await runInit(map, reps, loaded, profile, binary)));
+      init.push(...(await runInit(map, reps, loaded, profile, binary, log)));
     }
   }
   // The stack with its nodes inside free frames: the churn row judges its own metadata.
   const stackStrategy = loaded.strategies.find((x) => x.id === 'stack');
+  const churn = wanted(options.only, 'memory') ? await runChurns(loaded, profile, log) : [];
   const memory = wanted(options.only, 'memory')
-    ? memoryRows(init, profile, stackStrategy?.create as ((space: FrameSpace) => FrameAllocator) | undefined)
+    ? memoryRows(
+        init,
+        profile,
+        stackStrategy?.create as ((space: FrameSpace) => FrameAllocator) | undefined,
+        churn,
+      )
     : [];
   const vm = wanted(options.only, 'vm') ? runVmScenarios(loaded, profile, log) : [];
   const heap = await runHeapScenarios(profile, binary, (id) => wanted(options.only, id), log);
@@ -236,6 +244,7 @@ export async function runSuite(options: RunOptions): Promise<SuiteResult> {
     rows,
     init,
     memory,
+    churn,
     vm,
     ...(heap ? { heap } : {}),
     missing,
@@ -347,63 +356,125 @@ function explainRequest(
   }
 }
 
+/**
+ * The initialisation rows of one map. Like the loop rows, each is measured once per round (each
+ * framekit row in a child process of its own, every C reference once) and keeps its fastest
+ * median, so the ratios between rows (a router preset over the bitmap, a row over its C twin)
+ * are of the best of the same number of tries, spread over the whole section.
+ */
 async function runInit(
   map: MapName,
   reps: number,
   loaded: Loaded,
   profile: Profile,
   binary: string | undefined,
+  log: (line: string) => void,
 ): Promise<SuiteResult['init'][number][]> {
-  const out: SuiteResult['init'][number][] = [];
-  const natives = new Map<NativeAlgo, InitResult>();
-  if (binary) {
-    const ranges = writeRangesFile(map);
-    for (const algo of ['stack', 'bitmap', 'hier2m', 'buddy'] as const) {
+  const rounds = profile.isolate ? profile.rowRuns : 1;
+  const median = (r: InitResult) => r.timing?.medianNs;
+  const natives = new Map<string, InitResult>();
+  const best = new Map<string, InitResult>();
+  const ranges = binary ? writeRangesFile(map) : undefined;
+  const regions = bootMap(map);
+  const algos = ['stack', 'bitmap', 'hier2m', 'buddy'] as const;
+  for (let round = 1; round <= rounds; round++) {
+    if (rounds > 1) log(`    round ${round} of ${rounds}`);
+    for (const algo of algos) {
+      if (!binary || !ranges) break;
       const r = runNative(binary, algo, 'init', { ranges, reps });
-      const result: InitResult = {
-        strategy: `c:${algo}`,
-        map,
-        timing: {
-          medianNs: r.medianNs,
-          p99Ns: r.p99Ns,
-          meanNs: r.meanNs,
-          opsPerSec: 1e9 / r.meanNs,
-          samples: r.samples,
+      keepFastest(
+        natives,
+        algo,
+        {
+          strategy: `c:${algo}`,
+          map,
+          timing: {
+            medianNs: r.medianNs,
+            p99Ns: r.p99Ns,
+            meanNs: r.meanNs,
+            opsPerSec: 1e9 / r.meanNs,
+            samples: r.samples,
+          },
+          frames: r.frames,
+          totalFrames: r.freeFrames,
+          metadataBytes: r.metadataBytes,
+          peakRssBytes: r.peakRssBytes,
         },
-        frames: r.frames,
-        totalFrames: r.freeFrames,
-        metadataBytes: r.metadataBytes,
-        peakRssBytes: r.peakRssBytes,
-      };
-      natives.set(algo, result);
-      out.push({ ...result, kind: 'c' });
+        median,
+      );
+    }
+    // The boot map's share of every framekit row: normalizing and building the frame space.
+    keepFastest(
+      best,
+      'createFrameSpace only',
+      { strategy: 'createFrameSpace only', map, timing: measureSlow(() => createFrameSpace(regions), reps) },
+      median,
+    );
+    for (const strategy of loaded.strategies) {
+      if (strategy.kind !== 'framekit' || settled(best, strategy.id, median)) continue;
+      const skip = skipReason(strategy, 'init');
+      const result: InitResult = skip
+        ? { strategy: strategy.id, map, skipped: skip }
+        : profile.isolate
+          ? await initInChild(strategy.id, map, reps, profile.childLimits)
+          : initInProcess(strategy, map, reps);
+      keepFastest(best, strategy.id, result, median);
     }
   }
-  // The boot map's share of every framekit row: normalizing and building the frame space.
-  const regions = bootMap(map);
-  const spaceOnly = measureSlow(() => createFrameSpace(regions), reps);
-  out.push({ strategy: 'createFrameSpace only', map, kind: 'framekit', timing: spaceOnly });
-  for (const strategy of loaded.strategies) {
-    if (strategy.kind !== 'framekit') continue;
-    const skip = skipReason(strategy, 'init');
-    if (skip) {
-      out.push({ strategy: strategy.id, map, kind: 'framekit', error: skip });
-      continue;
-    }
-    const result = profile.isolate
-      ? await initInChild(strategy.id, map, reps, profile.childLimits)
-      : initInProcess(strategy, map, reps);
-    const ref = strategy.native ? natives.get(strategy.native) : undefined;
+  const out: SuiteResult['init'][number][] = [];
+  for (const algo of algos) {
+    const result = natives.get(algo);
+    if (result) out.push({ ...result, kind: 'c' });
+  }
+  for (const result of best.values()) {
+    const strategy = loaded.strategies.find((s) => s.id === result.strategy);
+    const ref = strategy?.native ? natives.get(strategy.native) : undefined;
     const ratio = ref?.timing && result.timing ? result.timing.medianNs / ref.timing.medianNs : undefined;
     out.push({ ...result, kind: 'framekit', ...(ratio !== undefined ? { ratio } : {}) });
   }
   return out;
 }
 
+/**
+ * Metadata after a full churn (`churn` in memory.ts), for every framekit strategy on the largest
+ * boot map up to 64 GiB (else the profile's first map): what start-up rows cannot show, since handed-out bits, run records,
+ * caches and lazily made tables grow with use. Each in a child process of its own when the
+ * profile isolates.
+ */
+async function runChurns(
+  loaded: Loaded,
+  profile: Profile,
+  log: (line: string) => void,
+): Promise<ChurnResult[]> {
+  const map = churnMap(profile);
+  if (!map) return [];
+  log(`• memory after a full churn, ${MAP_TITLES[map]}`);
+  const out: ChurnResult[] = [];
+  for (const strategy of loaded.strategies) {
+    if (strategy.kind !== 'framekit') continue;
+    const result = profile.isolate
+      ? await churnInChild(strategy.id, map, profile.childLimits)
+      : churnInProcess(strategy, map);
+    const figure =
+      result.churnedBytes !== undefined && result.frames
+        ? `${(result.churnedBytes / result.frames).toFixed(4)} B/frame`
+        : `no figure: ${result.skipped ?? result.error}`;
+    log(`    ${strategy.id} ${figure}`);
+    out.push(result);
+  }
+  return out;
+}
+
+/** The map the churn rows use: 64 GiB when the profile has it, else its first map. */
+export function churnMap(profile: Profile): MapName | undefined {
+  return profile.maps.some((m) => m.map === '64g') ? '64g' : profile.maps[0]?.map;
+}
+
 function memoryRows(
   init: readonly (InitResult & { kind: string })[],
   profile: Profile,
   createStack?: (space: FrameSpace) => FrameAllocator,
+  churns: readonly ChurnResult[] = [],
 ): MemoryRow[] {
   const rows: MemoryRow[] = [];
   for (const r of init) {
@@ -418,6 +489,7 @@ function memoryRows(
       ...(r.peakRssBytes !== undefined ? { peakRssBytes: r.peakRssBytes } : {}),
     });
   }
+  rows.push(...churnRows(churns));
   rows.push(...extraMemory(profile, createStack));
   return rows;
 }
