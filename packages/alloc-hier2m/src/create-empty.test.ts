@@ -1,16 +1,7 @@
-import { createFrameSpace, type FrameErrorCode, isFrameError } from '@framekit/core';
+import { createFrameSpace } from '@framekit/core';
 import { describe, expect, it } from 'vitest';
+import { codeOf } from './code-of';
 import { createEmptyHier2mAllocator, createHier2mAllocator } from './plugin';
-
-function codeOf(fn: () => unknown): FrameErrorCode | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (isFrameError(error)) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 describe('createEmpty', () => {
   // Frames 0..1023 wholly ours (two entries), then a partial entry 1024..1300.

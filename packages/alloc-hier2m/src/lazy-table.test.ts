@@ -1,12 +1,6 @@
-import {
-  createFrameSpace,
-  type FrameErrorCode,
-  type FrameRange,
-  isFrameError,
-  NO_FRAME,
-  TiB,
-} from '@framekit/core';
+import { createFrameSpace, type FrameRange, NO_FRAME, TiB } from '@framekit/core';
 import { describe, expect, it } from 'vitest';
+import { codeOf } from './code-of';
 import { CHUNK_ENTRIES } from './entry-table';
 import {
   BYTES_PER_ENTRY,
@@ -24,16 +18,6 @@ import {
 const frames = (bytes: number) => bytes / 4096;
 /** The slots of one chunk of entries: fields, summaries and links. */
 const CHUNK_BYTES = CHUNK_ENTRIES * (BYTES_PER_ENTRY - 1);
-
-function codeOf(fn: () => unknown): FrameErrorCode | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (isFrameError(error)) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 /** A full allocator with every frame handed out: every 2 MiB page as a page, the rest frame by frame. */
 function drained(space: ReturnType<typeof createFrameSpace>, ranges: readonly FrameRange[]): Hier2mAllocator {

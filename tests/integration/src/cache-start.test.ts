@@ -6,6 +6,7 @@ import {
   type AllocatorPlugin,
   createFrameSpace,
   createRouter,
+  type FrameRouter,
   NO_FRAME,
   type RouterConfig,
   routerPresets,
@@ -34,6 +35,30 @@ const buddyCache: RouterConfig = {
   routes: { single: ['buddy'], run: ['bitmap'] },
 };
 
+/** The same answers to the same calls, through refills, spills and frees, from the same start. */
+function expectSameAnswers(fast: FrameRouter, emptied: FrameRouter, seed: number): void {
+  expect(fast.stats()).toEqual(emptied.stats());
+  const held: number[] = [];
+  let x = seed;
+  for (let i = 0; i < 20_000; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    if (held.length > 0 && x % 3 === 0) {
+      const k = x % held.length;
+      const pfn = held[k];
+      held[k] = held[held.length - 1];
+      held.pop();
+      fast.free(pfn);
+      emptied.free(pfn);
+    } else {
+      const pfn = fast.alloc();
+      expect(emptied.alloc()).toBe(pfn);
+      if (pfn !== NO_FRAME) held.push(pfn);
+    }
+  }
+  expect(fast.stats()).toEqual(emptied.stats());
+  expect(fast.cachedFrames()).toBe(emptied.cachedFrames());
+}
+
 describe('a cache created empty behaves as one emptied frame by frame', () => {
   for (const preset of ['kernel', 'patchwork'] as const) {
     it(`routerPresets.${preset}`, () => {
@@ -48,27 +73,7 @@ describe('a cache created empty behaves as one emptied frame by frame', () => {
       const fast = createRouter(space, routerPresets[preset], [stack.plugin, bitmap.plugin, hier2m.plugin]);
       const emptied = createRouter(space, routerPresets[preset], [slow, bitmap.plugin, hier2m.plugin]);
       expect(fast.zones.some((z) => z.strategies.some((s) => s.over !== null))).toBe(true);
-      expect(fast.stats()).toEqual(emptied.stats());
-      // The same answers to the same calls, through refills, spills and frees.
-      const held: number[] = [];
-      let seed = 7;
-      for (let i = 0; i < 20_000; i++) {
-        seed = (seed * 1103515245 + 12345) >>> 0;
-        if (held.length > 0 && seed % 3 === 0) {
-          const k = seed % held.length;
-          const pfn = held[k];
-          held[k] = held[held.length - 1];
-          held.pop();
-          fast.free(pfn);
-          emptied.free(pfn);
-        } else {
-          const pfn = fast.alloc();
-          expect(emptied.alloc()).toBe(pfn);
-          if (pfn !== NO_FRAME) held.push(pfn);
-        }
-      }
-      expect(fast.stats()).toEqual(emptied.stats());
-      expect(fast.cachedFrames()).toBe(emptied.cachedFrames());
+      expectSameAnswers(fast, emptied, 7);
     });
   }
 });
@@ -85,26 +90,7 @@ describe('a buddy cache created empty behaves as one emptied frame by frame', ()
     const fast = createRouter(space, buddyCache, [buddy.plugin, bitmap.plugin]);
     const emptied = createRouter(space, buddyCache, [slowBuddy, bitmap.plugin]);
     expect(fast.zones[0].strategies.some((s) => s.plugin === 'buddy' && s.over === 'bitmap')).toBe(true);
-    expect(fast.stats()).toEqual(emptied.stats());
-    const held: number[] = [];
-    let seed = 11;
-    for (let i = 0; i < 20_000; i++) {
-      seed = (seed * 1103515245 + 12345) >>> 0;
-      if (held.length > 0 && seed % 3 === 0) {
-        const k = seed % held.length;
-        const pfn = held[k];
-        held[k] = held[held.length - 1];
-        held.pop();
-        fast.free(pfn);
-        emptied.free(pfn);
-      } else {
-        const pfn = fast.alloc();
-        expect(emptied.alloc()).toBe(pfn);
-        if (pfn !== NO_FRAME) held.push(pfn);
-      }
-    }
-    expect(fast.stats()).toEqual(emptied.stats());
-    expect(fast.cachedFrames()).toBe(emptied.cachedFrames());
+    expectSameAnswers(fast, emptied, 11);
     expect(fast.cachedFrames()).toBeGreaterThan(0);
   });
 });
