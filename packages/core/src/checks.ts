@@ -108,9 +108,44 @@ export function unsupported(name: string, op: string, why: string): FrameError {
   return new FrameError('UNSUPPORTED', `${name}.${op}: ${why}`, { allocator: name, op });
 }
 
-/** Throws `DOUBLE_FREE` when `pfns[0 … count-1]` lists a frame twice. O(count) with a Set. */
+/** Batches up to this long are compared pair by pair (fewer than 500 comparisons, nothing allocated). */
+const PAIRWISE_COUNT = 32;
+/** Longer batches are copied here and sorted in place (it grows, and stays, with the longest batch). */
+let sortScratch = new Float64Array(256);
+
+/**
+ * Throws `DOUBLE_FREE` when `pfns[0 … count-1]` (frame numbers, already checked) lists a frame
+ * twice, naming its second place. Allocates nothing on the way to a yes: a short batch is
+ * compared pair by pair, a longer one sorted in a reused buffer (O(count log count)); only a
+ * batch with a duplicate takes the Set that finds its first repeat in order.
+ */
 export function checkNoDuplicates(op: string, pfns: PfnArray, count: number): void {
   if (count < 2) return;
+  let repeated = false;
+  if (count <= PAIRWISE_COUNT) {
+    for (let i = 1; i < count && !repeated; i++) {
+      const pfn = pfns[i];
+      for (let j = 0; j < i; j++) {
+        if (pfns[j] === pfn) {
+          repeated = true;
+          break;
+        }
+      }
+    }
+  } else {
+    if (sortScratch.length < count) sortScratch = new Float64Array(Math.max(count, sortScratch.length * 2));
+    const sorted = sortScratch;
+    for (let i = 0; i < count; i++) sorted[i] = pfns[i];
+    // Sorted in place over its first `count` entries (a view of them: the one object made).
+    sorted.subarray(0, count).sort();
+    for (let i = 1; i < count; i++) {
+      if (sorted[i] === sorted[i - 1]) {
+        repeated = true;
+        break;
+      }
+    }
+  }
+  if (!repeated) return;
   const seen = new Set<number>();
   for (let i = 0; i < count; i++) {
     const pfn = pfns[i];
