@@ -1,6 +1,6 @@
 import { createFrameSpace } from '@framekit/core';
+import { frameErrorCode } from '@framekit/core/testing';
 import { describe, expect, it } from 'vitest';
-import { codeOf } from './code-of';
 import { createEmptyHier2mAllocator, createHier2mAllocator } from './plugin';
 
 describe('createEmpty', () => {
@@ -22,8 +22,8 @@ describe('createEmpty', () => {
     h.freeRun(512, 512);
     h.freeRun(0, 512);
     // Misuse of an empty allocator: a part of an allocated 2 MiB page, a double free, a hole.
-    expect(codeOf(() => h.freeRun(512, 512))).toBe('NOT_ALLOCATED');
-    expect(codeOf(() => h.free(1400))).toBe('NOT_USABLE');
+    expect(frameErrorCode(() => h.freeRun(512, 512))).toBe('NOT_ALLOCATED');
+    expect(frameErrorCode(() => h.free(1400))).toBe('NOT_USABLE');
     expect(h.stats().freeFrames).toBe(1024);
   });
 

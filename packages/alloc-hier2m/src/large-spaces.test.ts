@@ -1,4 +1,5 @@
-import { createFrameSpace, type FrameRange, GiB, isFrameError, MAX_PFN, NO_FRAME, TiB } from '@framekit/core';
+import { createFrameSpace, type FrameRange, GiB, MAX_PFN, NO_FRAME, TiB } from '@framekit/core';
+import { frameErrorCode } from '@framekit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { BYTES_PER_ENTRY, createHier2mAllocator, type Hier2mAllocator } from './index';
 
@@ -8,15 +9,6 @@ function hugeBlocks(ranges: readonly FrameRange[]): number {
   let n = 0;
   for (const r of ranges) n += Math.max(0, Math.floor((r.start + r.count) / 512) - Math.ceil(r.start / 512));
   return n;
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return isFrameError(error) ? error.code : String(error);
-  }
-  return undefined;
 }
 
 /** Takes every 2 MiB page, checks each, and gives them all back. */
@@ -53,9 +45,9 @@ describe('no 64 GiB limit: entries sized from the frame space', () => {
     expect(a.inspectEntry(last)!.entry).toBe(top / 512 - 1);
     expect(a.isFree(top / 2)).toBe(false); // the hole just before the middle range
     expect(a.isFree(top / 4)).toBe(false); // nowhere near any memory
-    expect(codeOf(() => a.free(top / 2))).toBe('NOT_USABLE');
-    expect(codeOf(() => a.free(top / 4))).toBe('NOT_USABLE');
-    expect(codeOf(() => a.free(top))).toBe('OUT_OF_RANGE');
+    expect(frameErrorCode(() => a.free(top / 2))).toBe('NOT_USABLE');
+    expect(frameErrorCode(() => a.free(top / 4))).toBe('NOT_USABLE');
+    expect(frameErrorCode(() => a.free(top))).toBe('OUT_OF_RANGE');
     // The middle range's first entry is partial (frame top/2 is a hole): 4 KiB frames only.
     expect(a.inspectEntry(top / 2 + 1)!.partial).toBe(true);
     const middle = createHier2mAllocator(space, [ranges[1]]);
@@ -130,7 +122,7 @@ describe('no 64 GiB limit: entries sized from the frame space', () => {
     expect(a.stats().freeFrames).toBe(space.usableFrames);
     expect(a.isFree(topStart)).toBe(true);
     expect(a.isFree(top - 1)).toBe(false); // the firmware tail
-    expect(codeOf(() => a.free(top - 1))).toBe('NOT_USABLE');
+    expect(frameErrorCode(() => a.free(top - 1))).toBe('NOT_USABLE');
     cycleAllPages(a, hugeBlocks(ranges));
   });
 
@@ -152,7 +144,7 @@ describe('no 64 GiB limit: entries sized from the frame space', () => {
     const top = a.allocRun(512, { align: 512, below: MAX_PFN });
     expect(top % 512).toBe(0);
     expect(a.isFree(top)).toBe(false);
-    expect(codeOf(() => a.free(top + 3))).toBe('NOT_ALLOCATED');
+    expect(frameErrorCode(() => a.free(top + 3))).toBe('NOT_ALLOCATED');
     a.freeRun(top, 512);
     let runs = 0;
     a.forEachFreeRun((start, count) => {

@@ -1,6 +1,6 @@
 import { createFrameSpace, type FrameRange, NO_FRAME, TiB } from '@framekit/core';
+import { frameErrorCode } from '@framekit/core/testing';
 import { describe, expect, it } from 'vitest';
-import { codeOf } from './code-of';
 import { CHUNK_ENTRIES } from './entry-table';
 import {
   BYTES_PER_ENTRY,
@@ -69,9 +69,9 @@ describe('createEmpty on a 1 TiB space', () => {
   it('misuse of frames it holds nothing of throws and gives no slots', () => {
     const a = createEmptyHier2mAllocator(space);
     const before = a.stats().metadataBytes;
-    expect(codeOf(() => a.free(4096))).toBe('NOT_ALLOCATED'); // inside a 2 MiB page handed out
-    expect(codeOf(() => a.freeRun(4096 + 1, 512))).toBe('NOT_ALLOCATED');
-    expect(codeOf(() => a.free(100))).toBe('NOT_USABLE');
+    expect(frameErrorCode(() => a.free(4096))).toBe('NOT_ALLOCATED'); // inside a 2 MiB page handed out
+    expect(frameErrorCode(() => a.freeRun(4096 + 1, 512))).toBe('NOT_ALLOCATED');
+    expect(frameErrorCode(() => a.free(100))).toBe('NOT_USABLE');
     expect(a.isFree(4096)).toBe(false);
     expect(a.inspectEntry(4096)).toMatchObject({
       is2m: true,
@@ -187,8 +187,8 @@ describe('createEmpty answers as a full allocator emptied by handing everything 
       if (!below) expect(maxLive * 4).toBeLessThan(ref.stats().metadataBytes);
       // Misuse answers the same too.
       const held = singles[0];
-      both((a) => codeOf(() => a.freeRun(held, 512)));
-      both((a) => codeOf(() => a.free(held + 0.5)));
+      both((a) => frameErrorCode(() => a.freeRun(held, 512)));
+      both((a) => frameErrorCode(() => a.free(held + 0.5)));
       // Everything back: the same state, and the pools never larger than a full table.
       for (const p of pages) both((a) => a.freeRun(p, 512));
       for (const p of singles) both((a) => a.free(p));

@@ -1,17 +1,8 @@
-import { createFrameSpace, type FrameErrorCode, isFrameError, NO_FRAME } from '@framekit/core';
+import { createFrameSpace, NO_FRAME } from '@framekit/core';
+import { frameErrorCode } from '@framekit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createLLFreeAllocator, type LLFreeAllocator } from './index';
 import { H_TREES, HEADER_WORDS, TREE_WORDS } from './layout';
-
-function codeOf(fn: () => unknown): FrameErrorCode | 'none' {
-  try {
-    fn();
-  } catch (error) {
-    if (isFrameError(error)) return error.code;
-    throw error;
-  }
-  return 'none';
-}
 
 /** Every frame's state and the counts, to show that a refused call changed nothing. */
 function snapshot(pmm: LLFreeAllocator): string {
@@ -41,16 +32,16 @@ describe('llfree runs', () => {
     const run = pmm.allocRun(8, { align: 8 });
     const single = pmm.alloc();
     const before = snapshot(pmm);
-    expect(codeOf(() => pmm.free(run))).toBe('NOT_ALLOCATED'); // its first frame
-    expect(codeOf(() => pmm.free(run + 3))).toBe('NOT_ALLOCATED'); // inside
-    expect(codeOf(() => pmm.freeRun(run, 4))).toBe('NOT_ALLOCATED'); // a piece
-    expect(codeOf(() => pmm.freeRun(run + 4, 4))).toBe('NOT_ALLOCATED');
-    expect(codeOf(() => pmm.freeRun(run, 16))).toBe('NOT_ALLOCATED'); // more than the run
-    expect(codeOf(() => pmm.freeRun(run, 3))).toBe('NOT_ALLOCATED'); // a shape never handed out
-    expect(codeOf(() => pmm.freeMany([single, run + 1], 2))).toBe('NOT_ALLOCATED');
+    expect(frameErrorCode(() => pmm.free(run))).toBe('NOT_ALLOCATED'); // its first frame
+    expect(frameErrorCode(() => pmm.free(run + 3))).toBe('NOT_ALLOCATED'); // inside
+    expect(frameErrorCode(() => pmm.freeRun(run, 4))).toBe('NOT_ALLOCATED'); // a piece
+    expect(frameErrorCode(() => pmm.freeRun(run + 4, 4))).toBe('NOT_ALLOCATED');
+    expect(frameErrorCode(() => pmm.freeRun(run, 16))).toBe('NOT_ALLOCATED'); // more than the run
+    expect(frameErrorCode(() => pmm.freeRun(run, 3))).toBe('NOT_ALLOCATED'); // a shape never handed out
+    expect(frameErrorCode(() => pmm.freeMany([single, run + 1], 2))).toBe('NOT_ALLOCATED');
     expect(snapshot(pmm)).toBe(before);
     pmm.freeRun(run, 8);
-    expect(codeOf(() => pmm.freeRun(run, 8))).toBe('NOT_ALLOCATED');
+    expect(frameErrorCode(() => pmm.freeRun(run, 8))).toBe('NOT_ALLOCATED');
     pmm.free(single);
     expect(pmm.stats().usedFrames).toBe(0);
     expect(pmm.verify().ok).toBe(true);
@@ -63,12 +54,12 @@ describe('llfree runs', () => {
     expect(pmm.allocRun(8, { align: 8 })).toBe(NO_FRAME);
     const a = runs.find((p) => p % 16 === 0) as number;
     expect(runs).toContain(a + 8);
-    expect(codeOf(() => pmm.freeRun(a, 16))).toBe('NOT_ALLOCATED');
+    expect(frameErrorCode(() => pmm.freeRun(a, 16))).toBe('NOT_ALLOCATED');
     pmm.freeRun(a, 8);
     pmm.freeRun(a + 8, 8);
     const big = pmm.allocRun(16, { align: 16 });
     expect(big).toBe(a);
-    expect(codeOf(() => pmm.freeRun(big, 8))).toBe('NOT_ALLOCATED');
+    expect(frameErrorCode(() => pmm.freeRun(big, 8))).toBe('NOT_ALLOCATED');
     pmm.freeRun(big, 16);
   });
 
@@ -93,15 +84,15 @@ describe('llfree runs', () => {
   it('refuses other shapes with UNSUPPORTED and bad arguments with INVALID_REQUEST', () => {
     const pmm = createLLFreeAllocator(createFrameSpace({ frames: 2048 }));
     const before = snapshot(pmm);
-    expect(codeOf(() => pmm.allocRun(3))).toBe('UNSUPPORTED');
-    expect(codeOf(() => pmm.allocRun(64, { align: 64 }))).toBe('UNSUPPORTED');
-    expect(codeOf(() => pmm.allocRun(4, { align: 8 }))).toBe('UNSUPPORTED');
-    expect(codeOf(() => pmm.allocRun(1024, { align: 512 }))).toBe('UNSUPPORTED');
-    expect(codeOf(() => pmm.allocRun(512, { align: 1024 }))).toBe('UNSUPPORTED');
-    expect(codeOf(() => pmm.allocRun(512, { align: 512, below: 4096 }))).toBe('UNSUPPORTED');
-    expect(codeOf(() => pmm.allocRun(4, { align: 3 }))).toBe('INVALID_REQUEST');
-    expect(codeOf(() => pmm.allocRun(0))).toBe('INVALID_REQUEST');
-    expect(codeOf(() => pmm.allocRun(512, { align: 512, below: -1 }))).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => pmm.allocRun(3))).toBe('UNSUPPORTED');
+    expect(frameErrorCode(() => pmm.allocRun(64, { align: 64 }))).toBe('UNSUPPORTED');
+    expect(frameErrorCode(() => pmm.allocRun(4, { align: 8 }))).toBe('UNSUPPORTED');
+    expect(frameErrorCode(() => pmm.allocRun(1024, { align: 512 }))).toBe('UNSUPPORTED');
+    expect(frameErrorCode(() => pmm.allocRun(512, { align: 1024 }))).toBe('UNSUPPORTED');
+    expect(frameErrorCode(() => pmm.allocRun(512, { align: 512, below: 4096 }))).toBe('UNSUPPORTED');
+    expect(frameErrorCode(() => pmm.allocRun(4, { align: 3 }))).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => pmm.allocRun(0))).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => pmm.allocRun(512, { align: 512, below: -1 }))).toBe('INVALID_REQUEST');
     expect(snapshot(pmm)).toBe(before);
   });
 
@@ -115,18 +106,18 @@ describe('llfree runs', () => {
     expect([a, b, c].sort((x, y) => x - y)).toEqual([512, 1024, 1536]);
     expect(pmm.allocRun(512, { align: 512 })).toBe(NO_FRAME); // child 0 lacks frame 0
     const before = snapshot(pmm);
-    expect(codeOf(() => pmm.free(a))).toBe('NOT_ALLOCATED');
-    expect(codeOf(() => pmm.free(a + 100))).toBe('NOT_ALLOCATED');
-    expect(codeOf(() => pmm.freeRun(a + 32, 32))).toBe('NOT_ALLOCATED');
-    expect(codeOf(() => pmm.freeRun(0, 512))).toBe('NOT_USABLE');
+    expect(frameErrorCode(() => pmm.free(a))).toBe('NOT_ALLOCATED');
+    expect(frameErrorCode(() => pmm.free(a + 100))).toBe('NOT_ALLOCATED');
+    expect(frameErrorCode(() => pmm.freeRun(a + 32, 32))).toBe('NOT_ALLOCATED');
+    expect(frameErrorCode(() => pmm.freeRun(0, 512))).toBe('NOT_USABLE');
     expect(snapshot(pmm)).toBe(before);
     expect(pmm.stats().hugePages).toBe(3);
     for (const p of [a, b, c]) pmm.freeRun(p, 512);
-    expect(codeOf(() => pmm.freeRun(a, 512))).toBe('NOT_ALLOCATED');
+    expect(frameErrorCode(() => pmm.freeRun(a, 512))).toBe('NOT_ALLOCATED');
     // A child split into single frames is not a 2 MiB page, even when every frame is taken.
     const all = new Float64Array(2047);
     expect(pmm.allocMany(all, all.length)).toBe(true);
-    expect(codeOf(() => pmm.freeRun(512, 512))).toBe('NOT_ALLOCATED');
+    expect(frameErrorCode(() => pmm.freeRun(512, 512))).toBe('NOT_ALLOCATED');
     pmm.freeMany(all, all.length);
     expect(pmm.verify()).toEqual({ ok: true, freeFrames: 2047, problems: [] });
   });

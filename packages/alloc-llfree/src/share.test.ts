@@ -1,16 +1,7 @@
-import { createFrameSpace, type FrameErrorCode, isFrameError } from '@framekit/core';
+import { createFrameSpace } from '@framekit/core';
+import { frameErrorCode } from '@framekit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { attach, createLLFreeAllocator } from './index';
-
-function codeOf(fn: () => unknown): FrameErrorCode | 'none' {
-  try {
-    fn();
-  } catch (error) {
-    if (isFrameError(error)) return error.code;
-    throw error;
-  }
-  return 'none';
-}
 
 describe('llfree share and attach', () => {
   it('gives a second handle over the same state and the same frame contents', () => {
@@ -30,8 +21,8 @@ describe('llfree share and attach', () => {
     expect(b.space.bytes(pfn)[5]).toBe(42);
     b.free(pfn); // a frame handed out by one handle, freed through the other
     expect(a.isFree(pfn)).toBe(true);
-    expect(codeOf(() => a.free(pfn))).toBe('DOUBLE_FREE');
-    expect(codeOf(() => b.free(3))).toBe('NOT_USABLE');
+    expect(frameErrorCode(() => a.free(pfn))).toBe('DOUBLE_FREE');
+    expect(frameErrorCode(() => b.free(3))).toBe('NOT_USABLE');
     expect(a.stats().workers).toBe(2);
     b.close();
     expect(a.stats().workers).toBe(1);
@@ -43,24 +34,30 @@ describe('llfree share and attach', () => {
     const b = attach(plain.share());
     expect(b.space.hasContents).toBe(false);
     expect(
-      codeOf(() => createLLFreeAllocator(createFrameSpace({ frames: 1024 }, { backing: 'dense' })).share()),
+      frameErrorCode(() =>
+        createLLFreeAllocator(createFrameSpace({ frames: 1024 }, { backing: 'dense' })).share(),
+      ),
     ).toBe('UNSUPPORTED');
   });
 
   it('refuses what is not a descriptor, a descriptor of other ranges, and more handles than slots', () => {
     const a = createLLFreeAllocator(createFrameSpace({ frames: 2048 }), undefined, { maxWorkers: 2 });
     const d = a.share();
-    expect(codeOf(() => attach({ ...d, state: new ArrayBuffer(8) as unknown as SharedArrayBuffer }))).toBe(
+    expect(
+      frameErrorCode(() => attach({ ...d, state: new ArrayBuffer(8) as unknown as SharedArrayBuffer })),
+    ).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => attach({ ...d, ranges: [{ start: 0, count: 4096 }] }))).toBe(
       'INVALID_REQUEST',
     );
-    expect(codeOf(() => attach({ ...d, ranges: [{ start: 0, count: 4096 }] }))).toBe('INVALID_REQUEST');
-    expect(codeOf(() => attach(JSON.parse('{"kind":"framekit/llfree"}')))).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => attach(JSON.parse('{"kind":"framekit/llfree"}')))).toBe('INVALID_REQUEST');
     const second = attach(d);
-    expect(codeOf(() => attach(d))).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => attach(d))).toBe('INVALID_REQUEST');
     second.close();
     expect(attach(d).slot).toBe(1); // the slot came back
     expect(
-      codeOf(() => createLLFreeAllocator(createFrameSpace({ frames: 64 }), undefined, { maxWorkers: 0 })),
+      frameErrorCode(() =>
+        createLLFreeAllocator(createFrameSpace({ frames: 64 }), undefined, { maxWorkers: 0 }),
+      ),
     ).toBe('INVALID_REQUEST');
   });
 });

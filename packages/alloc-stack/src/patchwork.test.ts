@@ -1,12 +1,5 @@
-import {
-  createFrameSpace,
-  type FrameErrorCode,
-  GiB,
-  isFrameError,
-  NO_FRAME,
-  withRefCounts,
-} from '@framekit/core';
-import { createBaselineAllocator } from '@framekit/core/testing';
+import { createFrameSpace, GiB, NO_FRAME, withRefCounts } from '@framekit/core';
+import { createBaselineAllocator, frameErrorCode } from '@framekit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createStackAllocator } from './plugin';
 
@@ -27,16 +20,6 @@ function split() {
   const bitmap = createBaselineAllocator(space, [below]);
   const stack = createStackAllocator(space, [above]);
   return { space, bitmap, stack, below, above };
-}
-
-function codeOf(fn: () => unknown): FrameErrorCode | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (isFrameError(error)) return error.code;
-    throw error;
-  }
-  return undefined;
 }
 
 describe('PatchworkOS scenarios', () => {
@@ -61,9 +44,9 @@ describe('PatchworkOS scenarios', () => {
     stack.allocMany(high, 10);
     const before = stack.stats();
     // The run reaches into the bitmap's share: the stack must not take any of it.
-    expect(codeOf(() => stack.freeRun(LIMIT - 5, 15))).toBe('NOT_USABLE');
+    expect(frameErrorCode(() => stack.freeRun(LIMIT - 5, 15))).toBe('NOT_USABLE');
     expect(stack.stats()).toEqual(before);
-    expect(codeOf(() => stack.free(LIMIT - 1))).toBe('NOT_USABLE');
+    expect(frameErrorCode(() => stack.free(LIMIT - 1))).toBe('NOT_USABLE');
     stack.freeRun(LIMIT, 10);
     bitmap.freeRun(low, below.count);
     expect(stack.stats().usedFrames).toBe(0);
@@ -73,7 +56,7 @@ describe('PatchworkOS scenarios', () => {
   it('bounded, aligned contiguous requests are the bitmap job: the stack refuses them', () => {
     const { stack, bitmap } = split();
     expect(stack.capabilities.runs).toBe('none');
-    expect(codeOf(() => stack.allocRun(4, { below: LIMIT, align: 4 }))).toBe('UNSUPPORTED');
+    expect(frameErrorCode(() => stack.allocRun(4, { below: LIMIT, align: 4 }))).toBe('UNSUPPORTED');
     const run = bitmap.allocRun(4, { below: LIMIT, align: 4 });
     expect(run % 4).toBe(0);
     expect(run + 4).toBeLessThanOrEqual(LIMIT);
@@ -115,7 +98,7 @@ describe('PatchworkOS scenarios', () => {
     pmm.free(pfn);
     expect(stack.isFree(pfn)).toBe(true);
     expect(stack.inspect()).toMatchObject({ top: pfn, stacked: 1 });
-    expect(codeOf(() => pmm.ref(pfn))).toBe('NOT_ALLOCATED');
-    expect(codeOf(() => pmm.free(pfn))).toBe('DOUBLE_FREE');
+    expect(frameErrorCode(() => pmm.ref(pfn))).toBe('NOT_ALLOCATED');
+    expect(frameErrorCode(() => pmm.free(pfn))).toBe('DOUBLE_FREE');
   });
 });

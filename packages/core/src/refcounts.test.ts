@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { AllocatorCapabilities, FrameAllocator } from './api';
 import { NO_FRAME } from './api';
-import { type FrameErrorCode, isFrameError } from './errors';
 import { createFrameSpace } from './frame-space';
 import { MAX_REFCOUNT, withRefCounts } from './refcounts';
 import { createBaselineAllocator } from './testing/baseline';
 import { describeAllocatorConformance } from './testing/describe';
-
-function codeOf(fn: () => unknown): FrameErrorCode | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (isFrameError(error)) return error.code;
-    throw error;
-  }
-  return undefined;
-}
+import { frameErrorCode } from './testing/error-code';
 
 describeAllocatorConformance('withRefCounts(baseline)', (space) =>
   withRefCounts(createBaselineAllocator(space)),
@@ -49,10 +39,10 @@ describe('withRefCounts', () => {
     const pmm = setup();
     const pfn = pmm.allocRun(4);
     pmm.free(pfn + 3);
-    expect(codeOf(() => pmm.ref(pfn, 4))).toBe('NOT_ALLOCATED');
+    expect(frameErrorCode(() => pmm.ref(pfn, 4))).toBe('NOT_ALLOCATED');
     expect([0, 1, 2, 3].map((i) => pmm.refCount(pfn + i))).toEqual([1, 1, 1, 0]);
-    expect(codeOf(() => pmm.ref(35))).toBe('NOT_USABLE');
-    expect(codeOf(() => pmm.ref(64))).toBe('OUT_OF_RANGE');
+    expect(frameErrorCode(() => pmm.ref(35))).toBe('NOT_USABLE');
+    expect(frameErrorCode(() => pmm.ref(64))).toBe('OUT_OF_RANGE');
   });
 
   it('overflows 16-bit counts with an error that changes nothing', () => {
@@ -60,7 +50,7 @@ describe('withRefCounts', () => {
     const pfn = pmm.allocRun(2);
     for (let i = 1; i < MAX_REFCOUNT; i++) pmm.ref(pfn + 1);
     expect(pmm.refCount(pfn + 1)).toBe(MAX_REFCOUNT);
-    expect(codeOf(() => pmm.ref(pfn, 2))).toBe('REFCOUNT_OVERFLOW');
+    expect(frameErrorCode(() => pmm.ref(pfn, 2))).toBe('REFCOUNT_OVERFLOW');
     expect(pmm.refCount(pfn)).toBe(1);
     expect(pmm.refCount(pfn + 1)).toBe(MAX_REFCOUNT);
   });
@@ -100,7 +90,7 @@ describe('withRefCounts', () => {
     const pmm = setup();
     const a = pmm.alloc();
     const b = pmm.alloc();
-    expect(codeOf(() => pmm.freeMany([a, b, 50], 3))).toBe('DOUBLE_FREE');
+    expect(frameErrorCode(() => pmm.freeMany([a, b, 50], 3))).toBe('DOUBLE_FREE');
     expect(pmm.refCount(a)).toBe(1);
     expect(pmm.refCount(b)).toBe(1);
     pmm.ref(a);
@@ -129,16 +119,16 @@ describe('withRefCounts', () => {
     const pmm = withRefCounts(wholeOnly);
     const pfn = pmm.allocRun(4);
     expect(pfn).not.toBe(NO_FRAME);
-    expect(codeOf(() => pmm.unref(pfn + 1))).toBe('NOT_ALLOCATED');
+    expect(frameErrorCode(() => pmm.unref(pfn + 1))).toBe('NOT_ALLOCATED');
     pmm.ref(pfn, 4);
     pmm.unref(pfn + 1);
     // [2,1,2,2]: frame 1 would reach zero alone.
-    expect(codeOf(() => pmm.unref(pfn + 1))).toBe('NOT_ALLOCATED');
-    expect(codeOf(() => pmm.unref(pfn, 4))).toBe('NOT_ALLOCATED');
+    expect(frameErrorCode(() => pmm.unref(pfn + 1))).toBe('NOT_ALLOCATED');
+    expect(frameErrorCode(() => pmm.unref(pfn, 4))).toBe('NOT_ALLOCATED');
     pmm.ref(pfn + 1);
     pmm.unref(pfn, 4);
     expect(pmm.isFree(pfn + 1)).toBe(false);
-    expect(codeOf(() => pmm.unref(pfn, 2))).toBe('NOT_ALLOCATED');
+    expect(frameErrorCode(() => pmm.unref(pfn, 2))).toBe('NOT_ALLOCATED');
     expect([0, 1, 2, 3].map((i) => pmm.refCount(pfn + i))).toEqual([1, 1, 1, 1]);
     pmm.unref(pfn, 4);
     expect(pmm.stats().usedFrames).toBe(0);
@@ -166,8 +156,8 @@ describe('withRefCounts', () => {
     const a = pmm.alloc();
     const b = pmm.alloc();
     expect(b).toBe(a + 1);
-    expect(codeOf(() => pmm.freeRun(a, 2))).toBe('NOT_ALLOCATED');
-    expect(codeOf(() => pmm.unref(a, 2))).toBe('NOT_ALLOCATED');
+    expect(frameErrorCode(() => pmm.freeRun(a, 2))).toBe('NOT_ALLOCATED');
+    expect(frameErrorCode(() => pmm.unref(a, 2))).toBe('NOT_ALLOCATED');
     expect([pmm.refCount(a), pmm.refCount(b)]).toEqual([1, 1]);
     expect(pmm.stats().usedFrames).toBe(2);
     pmm.free(a);
@@ -198,9 +188,9 @@ describe('withRefCounts', () => {
     const x = pmm.alloc();
     const y = pmm.alloc();
     refuse = true;
-    expect(codeOf(() => pmm.freeRun(run, 4))).toBe('INVALID_REQUEST');
-    expect(codeOf(() => pmm.free(x))).toBe('INVALID_REQUEST');
-    expect(codeOf(() => pmm.freeMany([x, y], 2))).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => pmm.freeRun(run, 4))).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => pmm.free(x))).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => pmm.freeMany([x, y], 2))).toBe('INVALID_REQUEST');
     expect([run, run + 1, run + 2, run + 3, x, y].map((p) => pmm.refCount(p))).toEqual([1, 1, 1, 1, 1, 1]);
     refuse = false;
     pmm.freeRun(run, 4);

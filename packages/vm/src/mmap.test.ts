@@ -1,19 +1,10 @@
-import { isFrameError } from '@framekit/core';
+import { frameErrorCode } from '@framekit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { setup, used } from './__fixtures__/setup';
 import { MAP_FAILED, MemoryFile, MMAP_BASE, Pte } from './index';
 
 const PAGE = 4096;
 const MiB2 = 2 * 1024 * 1024;
-
-function codeOf(call: () => unknown): string | undefined {
-  try {
-    call();
-  } catch (error) {
-    return isFrameError(error) ? error.code : `not a FrameError: ${error}`;
-  }
-  return undefined;
-}
 
 /** Writes one tagged byte into each page of `[start, end)`. */
 function touch(as: ReturnType<typeof setup>['as'], start: number, end: number) {
@@ -50,10 +41,14 @@ describe('mmap', () => {
   it('takes a fixed address and refuses overlaps with regions and raw pages', () => {
     const { pmm, as } = setup();
     expect(as.mmap({ addr: 0x40_0000, length: 2 * PAGE, prot: 'rw', content: 'stack' })).toBe(0x40_0000);
-    expect(codeOf(() => as.mmap({ addr: 0x40_1000, length: PAGE, prot: 'r' }))).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => as.mmap({ addr: 0x40_1000, length: PAGE, prot: 'r' }))).toBe(
+      'INVALID_REQUEST',
+    );
     as.map(0x80_0000, pmm.alloc(), Pte.P | Pte.US);
-    expect(codeOf(() => as.mmap({ addr: 0x7f_f000, length: 2 * PAGE, prot: 'r' }))).toBe('INVALID_REQUEST');
-    expect(codeOf(() => as.map(0x40_0000, pmm.alloc(), Pte.P))).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => as.mmap({ addr: 0x7f_f000, length: 2 * PAGE, prot: 'r' }))).toBe(
+      'INVALID_REQUEST',
+    );
+    expect(frameErrorCode(() => as.map(0x40_0000, pmm.alloc(), Pte.P))).toBe('INVALID_REQUEST');
     expect(as.regions()).toHaveLength(1);
   });
 
@@ -90,7 +85,7 @@ describe('mmap', () => {
   for (const [what, options] of bad) {
     it(`refuses ${what} and changes nothing`, () => {
       const { as } = setup();
-      expect(codeOf(() => as.mmap(options as never))).toBe('INVALID_REQUEST');
+      expect(frameErrorCode(() => as.mmap(options as never))).toBe('INVALID_REQUEST');
       expect(as.regions()).toEqual([]);
     });
   }
@@ -98,15 +93,17 @@ describe('mmap', () => {
   it('checks file offsets against the file', () => {
     const { pmm, as } = setup();
     const file = MemoryFile.create(pmm, 2 * PAGE)!;
-    expect(codeOf(() => as.mmap({ length: PAGE, prot: 'r', content: 'file', file, offset: 100 }))).toBe(
+    expect(
+      frameErrorCode(() => as.mmap({ length: PAGE, prot: 'r', content: 'file', file, offset: 100 })),
+    ).toBe('INVALID_REQUEST');
+    expect(
+      frameErrorCode(() => as.mmap({ length: 2 * PAGE, prot: 'r', content: 'file', file, offset: PAGE })),
+    ).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => as.mmap({ length: PAGE, prot: 'r', content: 'heap', file }))).toBe(
       'INVALID_REQUEST',
     );
-    expect(codeOf(() => as.mmap({ length: 2 * PAGE, prot: 'r', content: 'file', file, offset: PAGE }))).toBe(
-      'INVALID_REQUEST',
-    );
-    expect(codeOf(() => as.mmap({ length: PAGE, prot: 'r', content: 'heap', file }))).toBe('INVALID_REQUEST');
     const elsewhere = setup();
-    expect(codeOf(() => elsewhere.as.mmap({ length: PAGE, prot: 'r', content: 'file', file }))).toBe(
+    expect(frameErrorCode(() => elsewhere.as.mmap({ length: PAGE, prot: 'r', content: 'file', file }))).toBe(
       'INVALID_REQUEST',
     );
     const at = as.mmap({ length: PAGE, prot: 'r', content: 'file', file, offset: PAGE });
@@ -131,10 +128,10 @@ describe('munmap', () => {
     const a = as.mmap({ length: 4 * PAGE, prot: 'rw' });
     touch(as, a, a + 4 * PAGE);
     const before = as.stats();
-    expect(codeOf(() => as.munmap(a + 1, PAGE))).toBe('INVALID_REQUEST');
-    expect(codeOf(() => as.munmap(a, 0))).toBe('INVALID_REQUEST');
-    expect(codeOf(() => as.munmap(a, -PAGE))).toBe('INVALID_REQUEST');
-    expect(codeOf(() => as.munmap(2 ** 47, PAGE))).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => as.munmap(a + 1, PAGE))).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => as.munmap(a, 0))).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => as.munmap(a, -PAGE))).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => as.munmap(2 ** 47, PAGE))).toBe('INVALID_REQUEST');
     expect(as.stats()).toEqual(before);
   });
 
@@ -250,8 +247,8 @@ describe('mprotect', () => {
     const { as } = setup();
     const a = as.mmap({ addr: 0x10_0000, length: 2 * PAGE, prot: 'rw' });
     as.mmap({ addr: 0x10_3000, length: 2 * PAGE, prot: 'rw' });
-    expect(codeOf(() => as.mprotect(a, 5 * PAGE, 'r'))).toBe('INVALID_REQUEST');
-    expect(codeOf(() => as.mprotect(a, PAGE, 'wx'))).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => as.mprotect(a, 5 * PAGE, 'r'))).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => as.mprotect(a, PAGE, 'wx'))).toBe('INVALID_REQUEST');
     expect(as.regions().map((r) => r.prot)).toEqual(['rw', 'rw']);
     // Same protection: nothing to split.
     as.mprotect(a, PAGE, 'rw');
