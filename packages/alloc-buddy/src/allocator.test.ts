@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import {
   createFrameSpace,
-  FrameError,
   formatBuddyInfo,
   measureFragmentation,
   NO_FRAME,
   parseBuddyInfo,
 } from '@framekit/core';
+import { frameErrorCode } from '@framekit/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BuddyAllocator } from './api';
@@ -14,16 +14,6 @@ import { createBuddyAllocator, plugin } from './index';
 
 function buddy(frames: number, maxOrder = 10, ranges?: { start: number; count: number }[]): BuddyAllocator {
   return createBuddyAllocator(createFrameSpace({ frames, ranges }), undefined, { maxOrder });
-}
-
-function errorCode(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof FrameError) return error.code;
-    throw error;
-  }
-  return undefined;
 }
 
 describe('split and merge', () => {
@@ -65,8 +55,8 @@ describe('split and merge', () => {
     a.free(17);
     a.freeRun(3, 10);
     a.freeRun(20, 17);
-    expect(errorCode(() => a.free(17))).toBe('DOUBLE_FREE');
-    expect(errorCode(() => a.freeRun(0, 4))).toBe('NOT_ALLOCATED');
+    expect(frameErrorCode(() => a.free(17))).toBe('DOUBLE_FREE');
+    expect(frameErrorCode(() => a.freeRun(0, 4))).toBe('NOT_ALLOCATED');
     for (const pfn of [0, 1, 2, 13, 14, 15, 16, 18, 19]) a.free(pfn);
     expect(a.freeBlocksPerOrder()).toEqual([0, 0, 0, 0, 0, 0, 1]);
   });
@@ -77,7 +67,7 @@ describe('split and merge', () => {
       expect(a.allocRun(600)).toBe(0);
       a.free(hole);
       const before = a.freeBlocksPerOrder();
-      expect(errorCode(() => a.freeRun(0, 600))).toBe('NOT_ALLOCATED');
+      expect(frameErrorCode(() => a.freeRun(0, 600))).toBe('NOT_ALLOCATED');
       expect(a.freeBlocksPerOrder()).toEqual(before);
       expect(a.stats().usedFrames).toBe(599);
     }
@@ -98,7 +88,7 @@ describe('split and merge', () => {
           a.freeRun(head, size);
           const to = Math.min(from + len, 200_000);
           const before = a.freeBlocksPerOrder();
-          const code = errorCode(() => a.freeRun(from, to - from));
+          const code = frameErrorCode(() => a.freeRun(from, to - from));
           if (head < to && head + size > from) {
             expect(code).toBe('NOT_ALLOCATED');
             expect(a.freeBlocksPerOrder()).toEqual(before);
@@ -118,15 +108,15 @@ describe('split and merge', () => {
     for (const pfn of [3, 4, 5, 7, 8, 100, 1023, 1024, 4095]) {
       const before = a.freeBlocksPerOrder();
       expect(
-        errorCode(() => a.free(pfn)),
+        frameErrorCode(() => a.free(pfn)),
         `frame ${pfn}`,
       ).toBe('DOUBLE_FREE');
-      expect(errorCode(() => a.freeRun(pfn, 1))).toBe('NOT_ALLOCATED');
+      expect(frameErrorCode(() => a.freeRun(pfn, 1))).toBe('NOT_ALLOCATED');
       expect(a.freeBlocksPerOrder()).toEqual(before);
     }
     a.free(2); // its buddy 3 is free: they merge into the order-1 block [2, 4)
     expect(a.freeBlocksPerOrder().slice(0, 3)).toEqual([0, 1, 1]);
-    expect(errorCode(() => a.free(2))).toBe('DOUBLE_FREE');
+    expect(frameErrorCode(() => a.free(2))).toBe('DOUBLE_FREE');
     a.freeRun(1, 1);
     a.free(0);
     expect(a.freeBlocksPerOrder()).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4]);
@@ -160,9 +150,9 @@ describe('batches', () => {
     a.free(0);
     a.free(1); // merges into the free order-1 block [0, 2): frame 1 is free above order 0
     const before = a.freeBlocksPerOrder();
-    expect(errorCode(() => a.freeMany(Float64Array.from([2, 3, 2]), 3))).toBe('DOUBLE_FREE');
-    expect(errorCode(() => a.freeMany(Float64Array.from([4, 5]), 2))).toBe('DOUBLE_FREE');
-    expect(errorCode(() => a.freeMany(Float64Array.from([3, 1]), 2))).toBe('DOUBLE_FREE');
+    expect(frameErrorCode(() => a.freeMany(Float64Array.from([2, 3, 2]), 3))).toBe('DOUBLE_FREE');
+    expect(frameErrorCode(() => a.freeMany(Float64Array.from([4, 5]), 2))).toBe('DOUBLE_FREE');
+    expect(frameErrorCode(() => a.freeMany(Float64Array.from([3, 1]), 2))).toBe('DOUBLE_FREE');
     expect(a.freeBlocksPerOrder()).toEqual(before);
     expect([2, 3, 4].map((p) => a.isFree(p))).toEqual([false, false, false]);
     a.freeMany(Float64Array.from([4, 3, 2]), 3);
@@ -249,10 +239,10 @@ describe('allocAt', () => {
     const before = a.freeBlocksPerOrder();
     expect(a.allocAt(24, 3)).toBe(NO_FRAME);
     expect(a.freeBlocksPerOrder()).toEqual(before);
-    expect(errorCode(() => a.allocAt(1, 2))).toBe('NOT_USABLE');
-    expect(errorCode(() => a.allocAt(50, 4))).toBe('NOT_USABLE');
-    expect(errorCode(() => a.allocAt(64, 1))).toBe('OUT_OF_RANGE');
-    expect(errorCode(() => a.allocAt(3, 0))).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => a.allocAt(1, 2))).toBe('NOT_USABLE');
+    expect(frameErrorCode(() => a.allocAt(50, 4))).toBe('NOT_USABLE');
+    expect(frameErrorCode(() => a.allocAt(64, 1))).toBe('OUT_OF_RANGE');
+    expect(frameErrorCode(() => a.allocAt(3, 0))).toBe('INVALID_REQUEST');
     expect(a.freeBlocksPerOrder()).toEqual(before);
     a.freeRun(5, 20);
     expect(a.stats().usedFrames).toBe(0);
@@ -284,8 +274,10 @@ describe('createEmpty (router caches)', () => {
 describe('options', () => {
   it('refuses a maxOrder outside 0 … 18', () => {
     const space = createFrameSpace({ frames: 64 });
-    expect(errorCode(() => createBuddyAllocator(space, undefined, { maxOrder: 19 }))).toBe('INVALID_REQUEST');
-    expect(errorCode(() => createBuddyAllocator(space, undefined, { maxOrder: 2.5 }))).toBe(
+    expect(frameErrorCode(() => createBuddyAllocator(space, undefined, { maxOrder: 19 }))).toBe(
+      'INVALID_REQUEST',
+    );
+    expect(frameErrorCode(() => createBuddyAllocator(space, undefined, { maxOrder: 2.5 }))).toBe(
       'INVALID_REQUEST',
     );
     expect(createBuddyAllocator(space).maxOrder).toBe(10);
@@ -310,34 +302,36 @@ describe('options', () => {
     a.freeMany(out, 5);
     expect(a.freeBlocksPerOrder()).toEqual([0, 0, 0, 0, 4]);
     // What is not a frame of the allocator is still refused, and nothing changes.
-    expect(errorCode(() => a.free(64))).toBe('OUT_OF_RANGE');
-    expect(errorCode(() => a.free(0.5))).toBe('INVALID_REQUEST');
-    expect(errorCode(() => a.freeRun(60, 8))).toBe('OUT_OF_RANGE');
+    expect(frameErrorCode(() => a.free(64))).toBe('OUT_OF_RANGE');
+    expect(frameErrorCode(() => a.free(0.5))).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => a.freeRun(60, 8))).toBe('OUT_OF_RANGE');
     const x = a.alloc();
-    expect(errorCode(() => a.freeMany([x, 70], 2))).toBe('OUT_OF_RANGE');
+    expect(frameErrorCode(() => a.freeMany([x, 70], 2))).toBe('OUT_OF_RANGE');
     expect(a.stats().freeFrames).toBe(63);
     a.free(x);
     // The checked buddy refuses the double free the trusted one leaves to its caller.
     const checked = createBuddyAllocator(space, undefined, { maxOrder: 4 });
     const f = checked.alloc();
     checked.free(f);
-    expect(errorCode(() => checked.free(f))).toBe('DOUBLE_FREE');
-    expect(errorCode(() => checked.freeRun(f, 1))).toBe('NOT_ALLOCATED');
+    expect(frameErrorCode(() => checked.free(f))).toBe('DOUBLE_FREE');
+    expect(frameErrorCode(() => checked.freeRun(f, 1))).toBe('NOT_ALLOCATED');
     expect(a.stats().freeFrames).toBe(64);
-    expect(errorCode(() => createBuddyAllocator(space, undefined, { trusted: 1 as never }))).toBe(
+    expect(frameErrorCode(() => createBuddyAllocator(space, undefined, { trusted: 1 as never }))).toBe(
       'INVALID_REQUEST',
     );
   });
 });
 
 describe('1 TiB', () => {
-  it('starts with one top block per 4 MiB and metadata of about 2 bits per frame', () => {
+  it('starts with one top block per 4 MiB and metadata of about 1.2 bits per frame (a bit per frame, small indexes)', () => {
     const frames = 2 ** 28;
     const a = buddy(frames);
     const blocks = a.freeBlocksPerOrder();
     expect(blocks[10]).toBe(frames / 1024);
     expect(blocks.slice(0, 10).every((n) => n === 0)).toBe(true);
-    expect(a.stats().metadataBytes / frames).toBeLessThan(0.27);
+    // 1 bit per frame is 0.125 B; the indexes add 5/32 bit (orders 0 … 4) and about 1/16 (5 … 10).
+    expect(a.stats().metadataBytes / frames).toBeGreaterThan(0.125);
+    expect(a.stats().metadataBytes / frames).toBeLessThan(0.16);
     expect(a.allocRun(512, { align: 512, below: 2 ** 20 })).toBe(0);
     expect(a.alloc()).toBe(512);
     // The lowest fit: frames 513 … 1023 are free (the halves the split gave back).
@@ -446,6 +440,119 @@ describe('measureFragmentation agrees with the free lists', () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+});
+
+/**
+ * The buddy's free blocks, worked out frame by frame from which frames are free: each free
+ * frame lies in the largest aligned block (up to `maxOrder`) whose frames are all free (a buddy
+ * merges eagerly, so two buddies are never both free). Per order, the heads in ascending order.
+ */
+function modelBlocks(a: BuddyAllocator, frames: number, maxOrder: number): number[][] {
+  const free = Array.from({ length: frames }, (_, pfn) => a.isFree(pfn));
+  const heads: number[][] = Array.from({ length: maxOrder + 1 }, () => []);
+  for (let pfn = 0; pfn < frames; ) {
+    if (!free[pfn]) {
+      pfn++;
+      continue;
+    }
+    let order = 0;
+    for (let o = 1; o <= maxOrder; o++) {
+      const head = pfn - (pfn % 2 ** o);
+      let all = head + 2 ** o <= frames;
+      for (let q = head; all && q < head + 2 ** o; q++) all = free[q];
+      if (!all) break;
+      order = o;
+    }
+    heads[order].push(pfn);
+    pfn += 2 ** order;
+  }
+  return heads;
+}
+
+describe('the free lists are the free frames, grouped', () => {
+  it('after any mix of calls: the same blocks per order as a frame-by-frame model, and every choice the lowest of the smallest order', () => {
+    const op = fc.oneof(
+      fc.tuple(fc.constant('alloc' as const), fc.nat(), fc.nat()),
+      fc.tuple(fc.constant('run' as const), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 6 })),
+      fc.tuple(
+        fc.constant('below' as const),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 1200 }),
+      ),
+      fc.tuple(fc.constant('free' as const), fc.nat(), fc.nat()),
+      fc.tuple(fc.constant('freeRun' as const), fc.nat(), fc.nat()),
+      fc.tuple(fc.constant('freeMany' as const), fc.nat(), fc.integer({ min: 1, max: 40 })),
+      fc.tuple(
+        fc.constant('allocAt' as const),
+        fc.integer({ min: 0, max: 1199 }),
+        fc.integer({ min: 1, max: 90 }),
+      ),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 80 }), fc.constantFrom(0, 1, 3, 4, 5, 6, 8), (ops, maxOrder) => {
+        const frames = 1200;
+        const a = buddy(frames, maxOrder, [
+          { start: 3, count: 290 },
+          { start: 293, count: 200 },
+          { start: 517, count: 683 },
+        ]);
+        // Live frames, by run: [first frame, count].
+        const live: [number, number][] = [];
+        for (const [kind, x, y] of ops) {
+          const before = modelBlocks(a, frames, maxOrder);
+          if (kind === 'alloc') {
+            // The lowest block of the smallest order that holds one; its first frame.
+            const from = before.findIndex((heads) => heads.length > 0);
+            const pfn = a.alloc();
+            expect(pfn).toBe(from < 0 ? NO_FRAME : before[from][0]);
+            if (pfn !== NO_FRAME) live.push([pfn, 1]);
+          } else if (kind === 'run' || kind === 'below') {
+            const count = x;
+            const align = kind === 'run' ? 2 ** y : 1;
+            const below = kind === 'below' ? y : undefined;
+            const need = Math.max(count, align);
+            const order = need === 1 ? 0 : Math.ceil(Math.log2(need));
+            if (order > maxOrder) continue;
+            let expected = NO_FRAME;
+            for (let o = order; o <= maxOrder && expected === NO_FRAME; o++) {
+              const head = before[o][0];
+              if (head !== undefined && (below === undefined || head + count <= below)) expected = head;
+            }
+            const pfn = a.allocRun(count, below === undefined ? { align } : { below });
+            expect(pfn).toBe(expected);
+            if (pfn !== NO_FRAME) live.push([pfn, count]);
+          } else if (kind === 'allocAt') {
+            // Inside one of the two usable stretches, [3, 493) and [517, 1200).
+            if (x < 3 || (x >= 493 && x < 517)) continue;
+            const count = Math.min(y, (x < 493 ? 493 : frames) - x);
+            let all = true;
+            for (let q = x; q < x + count; q++) all &&= a.isFree(q);
+            const pfn = a.allocAt(x, count);
+            expect(pfn).toBe(all ? x : NO_FRAME);
+            if (pfn !== NO_FRAME) live.push([x, count]);
+          } else if (live.length > 0) {
+            const [pfn, count] = live.splice(x % live.length, 1)[0];
+            if (kind === 'free') {
+              // Frame by frame, from a point inside the run.
+              for (let i = 0; i < count; i++) a.free(pfn + ((i + y) % count));
+            } else if (kind === 'freeRun') {
+              const cut = count > 1 ? 1 + (y % (count - 1)) : count;
+              a.freeRun(pfn + cut - (cut === count ? count : 0), cut === count ? count : count - cut);
+              if (cut < count) a.freeRun(pfn, cut);
+            } else {
+              const pfns = Array.from({ length: count }, (_, i) => pfn + ((i * 7 + y) % count));
+              a.freeMany(Float64Array.from(new Set(pfns)), new Set(pfns).size);
+              for (let i = 0; i < count; i++) if (!a.isFree(pfn + i)) a.free(pfn + i);
+            }
+          }
+          const after = modelBlocks(a, frames, maxOrder);
+          expect(a.freeBlocksPerOrder()).toEqual(after.map((heads) => heads.length));
+          expect(a.stats().freeFrames).toBe(after.reduce((n, heads, o) => n + heads.length * 2 ** o, 0));
+        }
+      }),
+      { numRuns: 150 },
     );
   });
 });

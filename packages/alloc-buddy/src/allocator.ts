@@ -13,6 +13,7 @@ import {
   checkBatch,
   checkCount,
   checkFrame,
+  checkNoDuplicates,
   checkRun,
   freeError,
   lastAtOrBelow,
@@ -73,8 +74,7 @@ export class BuddyFrameAllocator implements BuddyAllocator {
     };
     let total = 0;
     for (const { start, end } of stretches) {
-      const area = new Area(this.#areas.length, start, end, this.maxOrder, this.#totals);
-      if (!empty) area.carve(start, end);
+      const area = new Area(this.#areas.length, start, end, this.maxOrder, this.#totals, empty);
       this.#areas.push(area);
       total += end - start;
     }
@@ -315,33 +315,22 @@ export class BuddyFrameAllocator implements BuddyAllocator {
       this.#free += count;
       return;
     }
-    // Pass 1 checks each frame and marks it free in the order-0 bitmap only (no summary, no
-    // merge), so a frame listed twice is seen as free the second time; a bad entry unmarks
-    // the frames marked so far before throwing. Pass 2 frees them for real, with merges.
+    // Every frame is checked (ours, allocated), then the batch for a frame listed twice, all
+    // before anything changes; then each frame merges.
     for (let i = 0; i < count; i++) {
       const pfn = pfns[i];
       const a = Number.isSafeInteger(pfn) ? this.#areaOf(pfn) : -1;
       const area = a >= 0 ? this.#areas[a] : undefined;
-      if (area === undefined || area.isFreeAt((pfn - area.base) >>> 0)) {
-        this.#unmark(pfns, i);
-        throw this.#batchMisuse(pfn, area);
-      }
-      area.toggle0(pfn - area.base);
+      if (area === undefined || area.isFreeAt((pfn - area.base) >>> 0))
+        throw this.#misuse('freeMany', pfn, false);
     }
-    this.#unmark(pfns, count);
-    for (let i = 0; i < count; i++) {
-      const pfn = pfns[i];
-      this.#areas[this.#areaOf(pfn)].freeBlock(pfn, 0);
-    }
-    this.#free += count;
-  }
-
-  #unmark(pfns: PfnArray, count: number): void {
+    checkNoDuplicates('freeMany', pfns, count);
     for (let i = 0; i < count; i++) {
       const pfn = pfns[i];
       const area = this.#areas[this.#areaOf(pfn)];
-      area.toggle0(pfn - area.base);
+      area.freeFrameAt((pfn - area.base) >>> 0, false);
     }
+    this.#free += count;
   }
 
   freeRun(pfn: Pfn, count: number): void {
@@ -461,18 +450,6 @@ export class BuddyFrameAllocator implements BuddyAllocator {
       });
     }
     return freeError(op, this.space, pfn, inRun);
-  }
-
-  /** The error for entry `pfn` of a `freeMany`, after the marks were undone. */
-  #batchMisuse(pfn: Pfn, area: Area | undefined): FrameError {
-    // Allocated now, yet found free in pass 1: an earlier entry had marked it.
-    if (area !== undefined && area.blockOf(pfn) < 0) {
-      return new FrameError('DOUBLE_FREE', `freeMany: frame ${pfn} is listed twice`, {
-        op: 'freeMany',
-        pfn,
-      });
-    }
-    return this.#misuse('freeMany', pfn, false);
   }
 }
 

@@ -70,7 +70,11 @@ export class LevelBitmap {
   }
 }
 
-/** Index of the lowest set bit of a non-zero 32-bit word. */
+/**
+ * Index of the lowest set bit of a non-zero 32-bit word. `(0 - word) | 0` wraps as 32-bit
+ * arithmetic: plain `-word` of bit 31 alone (-2^31) overflows, and V8 would deoptimize this
+ * (shared) function to doubles for every later call.
+ */
 export function lowestBit(word: number): number {
-  return 31 - Math.clz32(word & -word);
+  return 31 - Math.clz32(word & ((0 - word) | 0));
 }
