@@ -1,17 +1,8 @@
-import { createFrameSpace, type FrameAllocator, FrameError, NO_FRAME } from '@framekit/core';
+import { createFrameSpace, type FrameAllocator, NO_FRAME } from '@framekit/core';
+import { frameErrorCode } from '@framekit/core/testing';
 import { checkAllocatorConformance } from '@framekit/core/testing/vitest';
 import { describe, expect, it } from 'vitest';
 import { createBitmapAllocator } from './index';
-
-function errorCode(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof FrameError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 describe('allocAt', () => {
   it('claims exactly the run when every frame is free, else NO_FRAME and nothing changes', () => {
@@ -23,10 +14,10 @@ describe('allocAt', () => {
     expect(a.stats().usedFrames).toBe(70);
     expect(a.allocAt(99, 2)).toBe(NO_FRAME);
     expect(a.stats().usedFrames).toBe(70);
-    expect(errorCode(() => a.allocAt(5, 10))).toBe('NOT_USABLE');
-    expect(errorCode(() => a.allocAt(200, 20))).toBe('NOT_USABLE');
-    expect(errorCode(() => a.allocAt(256, 1))).toBe('OUT_OF_RANGE');
-    expect(errorCode(() => a.allocAt(20, 1.5))).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => a.allocAt(5, 10))).toBe('NOT_USABLE');
+    expect(frameErrorCode(() => a.allocAt(200, 20))).toBe('NOT_USABLE');
+    expect(frameErrorCode(() => a.allocAt(256, 1))).toBe('OUT_OF_RANGE');
+    expect(frameErrorCode(() => a.allocAt(20, 1.5))).toBe('INVALID_REQUEST');
     expect(a.stats().usedFrames).toBe(70);
     a.freeRun(30, 70);
     expect(a.allocRun(200)).toBe(10);

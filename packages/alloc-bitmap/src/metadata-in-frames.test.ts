@@ -8,6 +8,7 @@ import {
   NO_FRAME,
 } from '@framekit/core';
 import { FreeRunList } from '@framekit/core/plugin';
+import { frameErrorCode } from '@framekit/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BitmapAllocator } from './api';
@@ -31,16 +32,6 @@ const DATA: FrameRange[] = [
   { start: 50_001, count: 4 },
   { start: 60_001, count: 9_999 },
 ];
-
-function errorCode(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof FrameError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 /** Bit `pfn - base` of the bitmap stored from frame `first` on, read back from the frame contents. */
 function storedBit(space: FrameSpace, first: number, base: number, pfn: number): boolean {
@@ -105,9 +96,9 @@ describe.each<Backing>(['dense', 'sparse'])('metadataInFrames on a %s space', (b
     expect(stats.freeFrames).toBe(stats.totalFrames);
     for (const pfn of [1, 2, 50_000, 60_000]) {
       expect(allocator.isFree(pfn)).toBe(false);
-      expect(errorCode(() => allocator.free(pfn))).toBe('NOT_USABLE');
-      expect(errorCode(() => allocator.freeRun(pfn, 2))).toBe('NOT_USABLE');
-      expect(errorCode(() => allocator.freeMany([pfn], 1))).toBe('NOT_USABLE');
+      expect(frameErrorCode(() => allocator.free(pfn))).toBe('NOT_USABLE');
+      expect(frameErrorCode(() => allocator.freeRun(pfn, 2))).toBe('NOT_USABLE');
+      expect(frameErrorCode(() => allocator.freeMany([pfn], 1))).toBe('NOT_USABLE');
     }
     expect(allocator.alloc()).toBe(3);
     expect(allocator.allocRun(4)).toBe(4);
@@ -206,7 +197,7 @@ describe('metadataInFrames edge cases', () => {
     expect(allocator.metadataFrames).toBe(2);
     expect(allocator.stats().totalFrames).toBe(1023);
     expect(allocator.isFree(7)).toBe(false);
-    expect(errorCode(() => allocator.free(7))).toBe('NOT_USABLE');
+    expect(frameErrorCode(() => allocator.free(7))).toBe('NOT_USABLE');
     expect(allocator.alloc()).toBe(1025);
   });
 

@@ -1,4 +1,5 @@
-import { createFrameSpace, FrameError, NO_FRAME } from '@framekit/core';
+import { createFrameSpace, NO_FRAME } from '@framekit/core';
+import { frameErrorCode } from '@framekit/core/testing';
 import { describe, expect, it } from 'vitest';
 import type { BitmapAllocator } from './api';
 import { createBitmapAllocator } from './index';
@@ -25,16 +26,6 @@ function nextFree(allocator: BitmapAllocator, k: number): number {
   return found;
 }
 
-function errorCode(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof FrameError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
-
 describe('rcore bitmap-allocator scenarios', () => {
   it('16 frames: allocation order, double free, aligned runs and the holes they leave', () => {
     const a = fresh(16);
@@ -53,8 +44,8 @@ describe('rcore bitmap-allocator scenarios', () => {
     a.freeRun(0, 16);
     expect(a.stats().freeFrames).toBe(16);
     const before = a.stats();
-    expect(errorCode(() => a.free(10))).toBe('DOUBLE_FREE');
-    expect(errorCode(() => a.free(0))).toBe('DOUBLE_FREE');
+    expect(frameErrorCode(() => a.free(10))).toBe('DOUBLE_FREE');
+    expect(frameErrorCode(() => a.free(0))).toBe('DOUBLE_FREE');
     expect(a.stats()).toEqual(before);
 
     expect(a.alloc()).toBe(0);
@@ -105,21 +96,23 @@ describe('rcore bitmap-allocator scenarios', () => {
     const a = fresh(16);
     const before = a.stats();
     // rcore treats an empty range as a no-op; our contract calls a count of 0 a bad request.
-    expect(errorCode(() => a.freeRun(0, 0))).toBe('INVALID_REQUEST');
-    expect(errorCode(() => a.allocRun(0))).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => a.freeRun(0, 0))).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => a.allocRun(0))).toBe('INVALID_REQUEST');
     a.freeMany([], 0);
     expect(a.allocMany([], 0)).toBe(true);
     expect(a.stats()).toEqual(before);
     expect(nextFree(a, 0)).toBe(0);
 
     const space = createFrameSpace({ frames: 64 });
-    expect(errorCode(() => createBitmapAllocator(space, [{ start: 4, count: 0 }]))).toBe('INVALID_REQUEST');
+    expect(frameErrorCode(() => createBitmapAllocator(space, [{ start: 4, count: 0 }]))).toBe(
+      'INVALID_REQUEST',
+    );
     const none = createBitmapAllocator(space, []);
     expect(none.alloc()).toBe(NO_FRAME);
     expect(none.allocRun(1)).toBe(NO_FRAME);
     expect(none.allocMany([0], 1)).toBe(false);
     expect(none.stats()).toEqual({ totalFrames: 0, freeFrames: 0, usedFrames: 0, metadataBytes: 0 });
     expect(nextFree(none, 0)).toBe(NO_FRAME);
-    expect(errorCode(() => none.free(3))).toBe('NOT_USABLE');
+    expect(frameErrorCode(() => none.free(3))).toBe('NOT_USABLE');
   });
 });
