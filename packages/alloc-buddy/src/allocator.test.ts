@@ -514,11 +514,29 @@ describe('the free lists are the free frames, grouped', () => {
             const below = kind === 'below' ? y : undefined;
             const need = Math.max(count, align);
             const order = need === 1 ? 0 : Math.ceil(Math.log2(need));
-            if (order > maxOrder) continue;
             let expected = NO_FRAME;
-            for (let o = order; o <= maxOrder && expected === NO_FRAME; o++) {
-              const head = before[o][0];
-              if (head !== undefined && (below === undefined || head + count <= below)) expected = head;
+            if (order > maxOrder) {
+              // Longer than a top block (or aligned beyond one): the first free stretch that
+              // holds a free top-order block and the run, at its first aligned frame.
+              if (below !== undefined) continue;
+              const top = 2 ** maxOrder;
+              for (let s = 0; s < frames && expected === NO_FRAME; ) {
+                if (!a.isFree(s)) {
+                  s++;
+                  continue;
+                }
+                let e = s;
+                while (e < frames && a.isFree(e)) e++;
+                const head = Math.ceil(s / top) * top;
+                const start = Math.ceil(s / align) * align;
+                if (head + top <= e && start + count <= e) expected = start;
+                s = e;
+              }
+            } else {
+              for (let o = order; o <= maxOrder && expected === NO_FRAME; o++) {
+                const head = before[o][0];
+                if (head !== undefined && (below === undefined || head + count <= below)) expected = head;
+              }
             }
             const pfn = a.allocRun(count, below === undefined ? { align } : { below });
             expect(pfn).toBe(expected);

@@ -239,6 +239,11 @@ export class Area {
 
   /** Wide: true when a free block of order 5 or more holds the frame at offset `i`. */
   #covered(i: number): boolean {
+    return this.#coveringOrder(i) >= 0;
+  }
+
+  /** Wide: the order of the free block of order 5 or more that holds the frame at offset `i`, or -1. */
+  #coveringOrder(i: number): number {
     const words = this.words;
     const off0 = this.off0;
     let orders = this.orders >>> WORD_ORDER;
@@ -246,9 +251,9 @@ export class Area {
       const o = WORD_ORDER + lowestBit(orders);
       orders &= orders - 1;
       const j = i >>> o;
-      if (((words[off0[o] + (j >>> 5)] >>> (j & 31)) & 1) !== 0) return true;
+      if (((words[off0[o] + (j >>> 5)] >>> (j & 31)) & 1) !== 0) return o;
     }
-    return false;
+    return -1;
   }
 
   get byteLength(): number {
@@ -825,33 +830,56 @@ export class Area {
     }
   }
 
-  /** The first frame of the free stretch that ends at `p` (`p` itself when frame `p - 1` is not free). */
+  /**
+   * The first frame of the free stretch that ends at `p` (`p` itself when frame `p - 1` is not
+   * free): down the frame bits a word at a time, a free block of order 5 or more at a time.
+   */
   freeDownFrom(p: number): number {
-    let q = p;
-    for (;;) {
-      let moved = false;
-      const rel = q - this.base;
-      for (let o = 0; o <= this.maxOrder && (rel & (POW2[o] - 1)) === 0; o++) {
-        const head = q - POW2[o];
-        if (head >= this.start && this.has(o, head)) {
-          q = head;
-          moved = true;
-          break;
-        }
+    const words = this.words;
+    const lo = this.start - this.base;
+    let i = p - this.base;
+    while (i > lo) {
+      const w = (i - 1) >>> 5;
+      const word = words[w];
+      if (word === 0 && this.wide) {
+        // A uniform word: free while a block of order 5 or more holds it; down past that block.
+        const o = this.#coveringOrder(i - 1);
+        if (o < 0) break;
+        i = ((i - 1) >>> o) << o;
+        continue;
       }
-      if (!moved) return q;
+      const taken = word & (-1 >>> (31 - ((i - 1) & 31)));
+      if (taken !== 0) {
+        i = w * 32 + 32 - Math.clz32(taken);
+        break;
+      }
+      i = w * 32;
     }
+    return this.base + Math.max(i, lo);
   }
 
-  /** The end of the free stretch that starts at `p`. */
+  /** The end of the free stretch that starts at `p`: up the frame bits a word at a time, a free block of order 5 or more at a time. */
   freeUpFrom(p: number): number {
-    let q = p;
-    while (q < this.end) {
-      const o = this.blockOf(q);
-      if (o < 0) break;
-      q = this.hit + POW2[o];
+    const words = this.words;
+    const hi = this.end - this.base;
+    let i = p - this.base;
+    while (i < hi) {
+      const w = i >>> 5;
+      const word = words[w];
+      if (word === 0 && this.wide) {
+        const o = this.#coveringOrder(i);
+        if (o < 0) break;
+        i = ((i >>> o) + 1) * POW2[o]; // up to 2^31: a product, not a shift
+        continue;
+      }
+      const taken = word & (-1 << (i & 31));
+      if (taken !== 0) {
+        i = w * 32 + lowestBit(taken);
+        break;
+      }
+      i = w * 32 + 32;
     }
-    return q;
+    return this.base + Math.min(i, hi);
   }
 
   /** Calls `visit` for every maximal run of free frames, in ascending order. */
