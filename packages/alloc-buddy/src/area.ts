@@ -92,7 +92,8 @@ function blocksIn(free: number, k: number, max: number): number {
  * and a search that descends into an empty word clears the stale bit above it (each stale bit
  * is cleared once, paid for by the clear that left it). So the lowest free block of an order,
  * the next one after an index, and "is any frame of this run free" take O(levels) words
- * amortized, never a scan; "is this frame free" is one bit. Allocation splits and freeing
+ * amortized, never a scan; "is this frame free" is one bit (in a uniform word, one per order
+ * from 5 up). Allocation splits and freeing
  * merges as Linux's free lists do, on the bits: the free lists' lengths are kept per order.
  *
  * Metadata: 1 bit per frame, 5/32 for the small orders' indexes and about 1/16 for the
