@@ -477,11 +477,6 @@ export class Area {
     return k;
   }
 
-  /** Frees the block `[head, head + 2^order)`, merging with its buddy while the buddy is free. */
-  freeBlock(head: number, order: number): void {
-    this.#merge((head - this.base) >>> order, order);
-  }
-
   /**
    * Frees block `i` of order `o` (an in-area index, < 2^31; its frames allocated), merging
    * with its buddy while the buddy is free. Indices, not frame numbers, cross the call: small
@@ -638,17 +633,9 @@ export class Area {
   }
 
   /**
-   * Frees frame `pfn` and merges it, or returns false when it is free already (a double free;
-   * nothing changes).
-   */
-  freeFrame(pfn: number): boolean {
-    // An in-area offset (< 2^31): `>>> 0` keeps it a small integer.
-    return this.freeFrameAt((pfn - this.base) >>> 0);
-  }
-
-  /**
-   * `freeFrame` of the frame at in-area offset `i` (< 2^31). Unless `checked`, the frame is
-   * known to be allocated (the caller checked it) and merges at once.
+   * Frees the frame at in-area offset `i` (< 2^31) and merges it, or returns false when it is
+   * free already (a double free; nothing changes). Unless `checked`, the frame is known to be
+   * allocated (the caller checked it) and merges at once.
    */
   freeFrameAt(i: number, checked = true): boolean {
     const words = this.words;
@@ -791,7 +778,11 @@ export class Area {
     if (lowest < 0) {
       // The next word with a free frame: the lowest word a small order's index names (its
       // bits exact), or the lowest block of a larger order after this word.
-      for (let o = 0; o <= this.maxOrder; o++) {
+      // Only the orders that hold a block.
+      let orders = this.orders;
+      while (orders !== 0) {
+        const o = lowestBit(orders);
+        orders &= orders - 1;
         let at: number;
         if (o < this.small) {
           const v = this.#nextSet(o, w + 1);
