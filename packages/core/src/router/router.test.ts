@@ -6,6 +6,7 @@ import { isFrameError } from '../errors';
 import { createFrameSpace } from '../frame-space';
 import { definePlugin } from '../plugin';
 import { Rng } from '../rng';
+import { createBaselineAllocator } from '../testing/baseline';
 import { bitmapLike, stackLike, TEST_PLUGINS } from './__fixtures__/plugins';
 import type { RouterConfig } from './config';
 import { DMA_LIMIT_PFN, DMA32_LIMIT_PFN, routerPresets } from './presets';
@@ -934,5 +935,86 @@ describe('the PatchworkOS split without layering (bitmap below 64 MiB, stack abo
     expect(router.allocRun(384)).toBe(16000);
     expect(router.allocRun(1)).toBe(NO_FRAME);
     expect(router.stats().freeFrames).toBe(3616);
+  });
+});
+
+describe('a run across three direct zones (two owners that can claim a run back, then a stack)', () => {
+  /** The baseline allocator as an owner: any run, and `allocAt`. */
+  const claiming = definePlugin({
+    name: 'claim',
+    options: z.strictObject({}),
+    capabilities: { runs: 'any', below: true, freeRunPiecewise: true, allocAt: true },
+    create: (space, ranges) => createBaselineAllocator(space, ranges),
+  });
+  const config: RouterConfig = {
+    name: 'three-direct',
+    zones: [
+      { name: 'a', end: 1024, strategies: [{ plugin: 'claim' }] },
+      { name: 'b', end: 2048, strategies: [{ plugin: 'claim' }] },
+      { name: 'c', strategies: [{ plugin: 'stack' }] },
+    ],
+    routes: { single: ['stack'], run: ['claim'] },
+  };
+  /** Every frame handed out, and a count of the owners' `isFree` calls. */
+  function full() {
+    const router = createRouter(createFrameSpace({ frames: 3072 }), config, [claiming, stackLike]);
+    expect(router.allocRun(1024)).toBe(1024);
+    expect(router.allocRun(1024)).toBe(0);
+    expect(router.allocMany(new Float64Array(1024), 1024)).toBe(true);
+    const calls = { isFree: 0 };
+    for (const zone of router.zones) {
+      const owner = zone.strategies[0].allocator;
+      const isFree = owner.isFree.bind(owner);
+      owner.isFree = (pfn) => {
+        calls.isFree++;
+        return isFree(pfn);
+      };
+    }
+    const snapshot = () =>
+      JSON.stringify([
+        router.stats(),
+        router.zones.map((zone) => zone.strategies[0].allocator.stats()),
+        Array.from({ length: 3072 }, (_, pfn) => router.isFree(pfn)),
+      ]);
+    return { router, calls, snapshot };
+  }
+
+  it('frees every part with its owner, checked in words: no frame is asked alone', () => {
+    const { router, calls } = full();
+    router.freeRun(1000, 1100);
+    expect(calls.isFree).toBe(0);
+    expect(router.stats().freeFrames).toBe(1100);
+    for (const pfn of [999, 1000, 1023, 1024, 2047, 2048, 2099, 2100]) {
+      expect(router.isFree(pfn), `frame ${pfn}`).toBe(pfn >= 1000 && pfn < 2100);
+    }
+    // The parts went to their own zones: each owner took back its own frames.
+    expect(router.zones.map((zone) => zone.strategies[0].allocator.stats().freeFrames)).toEqual([
+      24, 1024, 52,
+    ]);
+  });
+
+  it('claims the parts freed before back when a later owner refuses its part, and names the refusal', () => {
+    const { router, snapshot } = full();
+    router.free(2050);
+    let before = snapshot();
+    expect(expectThrows(() => router.freeRun(1000, 1100), 'NOT_ALLOCATED')).toContain('frame 2050 ');
+    expect(snapshot()).toBe(before);
+    router.free(1500);
+    before = snapshot();
+    expect(expectThrows(() => router.freeRun(1000, 1100), 'NOT_ALLOCATED')).toContain('frame 1500 ');
+    expect(snapshot()).toBe(before);
+    router.free(1010);
+    before = snapshot();
+    expect(expectThrows(() => router.freeRun(1000, 1100), 'NOT_ALLOCATED')).toContain('frame 1010 ');
+    expect(snapshot()).toBe(before);
+    // Past the space: refused before anything is asked.
+    expect(expectThrows(() => router.freeRun(2000, 1100), 'OUT_OF_RANGE')).toBeTruthy();
+    expect(snapshot()).toBe(before);
+    // The good parts around the free frames still go back, each in one call.
+    router.freeRun(1000, 10);
+    router.freeRun(1011, 489);
+    router.freeRun(1501, 549);
+    router.freeRun(2051, 49);
+    expect(router.stats().freeFrames).toBe(1100);
   });
 });

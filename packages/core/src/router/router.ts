@@ -872,28 +872,38 @@ class Router implements FrameRouter {
     checkRun('freeRun', this.space, pfn, count);
     const end = pfn + count;
     const zones = this.zones;
-    // The direct zone whose part of the run its owner's own `freeRun` checks (the largest such
-    // part), or -1.
-    let ownerChecked = -1;
+    // A run across zones. Its parts in direct zones are checked by their owners' own `freeRun`
+    // (a word at a time), which throws changing nothing: they are freed one by one, and a part
+    // freed before a later refusal is claimed back with its owner's `allocAt` (the free frames
+    // are then as they were). So every direct part but the one freed last needs an owner with
+    // `allocAt` (the bitmap and the buddy have it); the last is the largest part whose owner has
+    // none, else the largest part. Any other part whose owner has no `allocAt` (two such direct
+    // zones in one run: no preset has even two direct zones) is checked first, a frame at a time
+    // with its owner's `isFree`: the contract has no "any frame free in a run" query.
+    let last = -1;
     if (this.#anyDirect) {
       let most = 0;
+      let mostWithout = 0;
+      let lastWithout = -1;
       for (let s = pfn, z = this.#zoneOf(pfn); s < end; s = zones[z++].end) {
+        const direct = zones[z].direct;
+        if (direct === null) continue;
         const c = Math.min(end, zones[z].end) - s;
-        if (zones[z].direct !== null && c > most) {
-          ownerChecked = z;
+        if (c > most) {
+          last = z;
           most = c;
         }
+        if (!canClaim(direct) && c > mostWithout) {
+          lastWithout = z;
+          mostWithout = c;
+        }
       }
+      if (lastWithout >= 0) last = lastWithout;
     }
-    // Nothing changes until every check has passed. A part in a zone with caches: one
-    // word-at-a-time check that every frame is handed out (a hole or reserved frame never is).
-    // A part in a direct zone (a run across zones, never one allocRun handed out): its owner's
-    // `freeRun` checks it (bitmap: a word at a time) and throws changing nothing; so that part is
-    // freed only once the rest is checked, and before anything else is freed. A run that reaches
-    // two direct zones (no preset has two; the contract has no "any frame free in a run" query)
-    // has the other direct parts checked with their owners' `isFree`, a frame at a time. On any
-    // failure the first fault is found and named as it always was (a hole, else the lowest frame
-    // not handed out, else a run recorded whole that it cuts into).
+    // Nothing changes until every part but the direct ones is checked. A part in a zone with
+    // caches: one word-at-a-time check that every frame is handed out (a hole or reserved frame
+    // never is). On any failure the first fault is found and named as it always was (a hole,
+    // else the lowest frame not handed out, else a run recorded whole that it cuts into).
     for (let s = pfn, z = this.#zoneOf(pfn); s < end; s = zones[z++].end) {
       const zone = zones[z];
       const c = Math.min(end, zone.end) - s;
@@ -901,7 +911,7 @@ class Router implements FrameRouter {
         // Runs recorded whole that this part cuts into become per-frame bits first.
         if (zone.piecewise) this.#splitRuns(zone, s, c);
         if (this.#handed.firstClear(s, c) >= 0) this.#throwFreeRunFault(pfn, count);
-      } else if (z !== ownerChecked && this.#firstFreeIn(zone.direct, s, c) >= 0) {
+      } else if (z !== last && !canClaim(zone.direct) && this.#firstFreeIn(zone.direct, s, c) >= 0) {
         this.#throwFreeRunFault(pfn, count);
       }
     }
@@ -916,28 +926,56 @@ class Router implements FrameRouter {
         }
       }
     }
-    if (ownerChecked >= 0) {
-      const zone = zones[ownerChecked];
-      const s = Math.max(pfn, zone.start);
-      try {
-        zone.direct!.freeRun(s, Math.min(end, zone.end) - s);
-      } catch (error) {
-        // Refused, and nothing changed there: named as the frame-by-frame check would.
-        if (error instanceof FrameError) this.#throwFreeRunFault(pfn, count, error);
-        throw error;
-      }
-    }
+    if (last >= 0) this.#freeDirectParts(pfn, count, last);
     for (let s = pfn, z = this.#zoneOf(pfn); s < end; s = zones[z++].end) {
       const zone = zones[z];
-      const c = Math.min(end, zone.end) - s;
-      if (zone.direct !== null) {
-        if (z !== ownerChecked) zone.direct.freeRun(s, c);
-      } else {
+      if (zone.direct === null) {
+        const c = Math.min(end, zone.end) - s;
         this.#releasePart(zone, s, c);
         this.#handed.clearRun(s, c);
       }
     }
     this.#inFlight -= count;
+  }
+
+  /**
+   * Frees the direct zones' parts of `[pfn, pfn + count)` with their owners' `freeRun`: first
+   * those whose owners have `allocAt`, then zone `last`'s, then any other (checked already).
+   * When an owner refuses its part, the parts freed before are claimed back, and the refusal
+   * is named as `freeRun`'s checks name it.
+   */
+  #freeDirectParts(pfn: Pfn, count: number, last: number): void {
+    const zones = this.zones;
+    const end = pfn + count;
+    const first = this.#zoneOf(pfn);
+    // Zones `first …` whose parts are freed so far (those with `allocAt`, up to `undoTo`).
+    let undoTo = first;
+    try {
+      for (let s = pfn, z = first; s < end; s = zones[z++].end, undoTo = z) {
+        const direct = zones[z].direct;
+        if (direct !== null && z !== last && canClaim(direct))
+          direct.freeRun(s, Math.min(end, zones[z].end) - s);
+      }
+      const lastStart = Math.max(pfn, zones[last].start);
+      zones[last].direct!.freeRun(lastStart, Math.min(end, zones[last].end) - lastStart);
+    } catch (error) {
+      // Refused, and nothing changed in that zone: the parts freed before go back as they were.
+      for (let s = pfn, z = first; z < undoTo; s = zones[z++].end) {
+        const direct = zones[z].direct;
+        if (direct !== null && z !== last && canClaim(direct)) {
+          const c = Math.min(end, zones[z].end) - s;
+          if (direct.allocAt!(s, c) !== s)
+            throw new Error(`router: could not claim back frames ${s}…${s + c - 1}`);
+        }
+      }
+      if (error instanceof FrameError) this.#throwFreeRunFault(pfn, count, error);
+      throw error;
+    }
+    for (let s = pfn, z = first; s < end; s = zones[z++].end) {
+      const direct = zones[z].direct;
+      if (direct !== null && z !== last && !canClaim(direct))
+        direct.freeRun(s, Math.min(end, zones[z].end) - s);
+    }
   }
 
   /** Frees `[start, start + count)`, all inside `zone` (a zone with caches) and all allocated. */
@@ -1321,6 +1359,11 @@ class Router implements FrameRouter {
       { op, pfn, runStart: start, runCount: count },
     );
   }
+}
+
+/** True when `owner` can claim an exact run back (`allocAt`), so a part of a run freed to it can be undone. */
+function canClaim(owner: FrameAllocator): boolean {
+  return owner.capabilities.allocAt === true && typeof owner.allocAt === 'function';
 }
 
 /** The allocator that owns `zone`'s frames, when it can claim runs with `allocAt` and takes any run back piecewise. */

@@ -24,7 +24,8 @@ import { checkRangesInSpace } from '../plugin';
 
 /**
  * A simple, obviously correct allocator: a sorted list of free runs, first fit for
- * everything. The conformance kit's reference and the examples' allocator; not fast.
+ * everything, and `allocAt` (claim an exact run). The conformance kit's reference and the
+ * examples' allocator; not fast.
  */
 export function createBaselineAllocator(
   space: FrameSpace,
@@ -36,7 +37,7 @@ export function createBaselineAllocator(
 
 class BaselineAllocator implements FrameAllocator {
   readonly name = 'baseline';
-  readonly capabilities = { runs: 'any', below: true, freeRunPiecewise: true } as const;
+  readonly capabilities = { runs: 'any', below: true, freeRunPiecewise: true, allocAt: true } as const;
   readonly space: FrameSpace;
   readonly ranges: readonly FrameRange[];
   readonly #free: FreeRunList;
@@ -69,6 +70,19 @@ class BaselineAllocator implements FrameAllocator {
     const below = readBelow('allocRun', options);
     const pfn = this.#free.firstFit(count, align, below);
     if (pfn !== NO_FRAME) this.#free.take(this.#free.find(pfn), pfn, count);
+    return pfn;
+  }
+
+  allocAt(pfn: Pfn, count: number): Pfn {
+    checkRun('allocAt', this.space, pfn, count);
+    // Every frame of the run must be ours: the first that is not (a hole, another's) is misuse.
+    const m = this.#managed.find(pfn);
+    const ours = m < 0 ? pfn : Math.max(pfn, this.#managed.starts[m] + this.#managed.counts[m]);
+    if (ours < pfn + count) this.#checkManaged('allocAt', ours);
+    // Free runs are maximal, so the run is all free exactly when one free run holds it.
+    const i = this.#free.find(pfn);
+    if (i < 0 || this.#free.starts[i] + this.#free.counts[i] < pfn + count) return NO_FRAME;
+    this.#free.take(i, pfn, count);
     return pfn;
   }
 
