@@ -124,6 +124,16 @@ export class BuddyFrameAllocator implements BuddyAllocator {
       if (options.below !== undefined) below = readBelow('allocRun', options);
     }
     if (count > this.#free) return NO_FRAME;
+    const single = this.#single;
+    if (count === 1 && align === 1 && single !== undefined && (single.orders & 1) !== 0) {
+      // One frame, from one area: the lowest order-0 block (as `alloc` takes it) when it lies
+      // below the bound, which is the block the search below would find first.
+      const at = single.takeLowest0(below - single.base);
+      if (at >= 0) {
+        this.#free--;
+        return single.base + at;
+      }
+    }
     const top = POW2[this.maxOrder];
     if (count > top || align > top) return this.#takeLarge(count, align, below);
     const order = orderFor(count, align);

@@ -555,15 +555,23 @@ export class Area {
    * must hold a block.
    */
   take(order: number, want: number): number {
-    if (order !== 0) return this.#takeAbove(order, want);
-    // The common case, a single frame from an order-0 block (a free frame whose buddy is
-    // taken), kept short so that V8 inlines it into the allocator's calls.
+    return order !== 0 ? this.#takeAbove(order, want) : this.takeLowest0(MAX_AREA_FRAMES);
+  }
+
+  /**
+   * Takes the lowest free block of order 0 (there is one) when its offset is below `limit`,
+   * and returns that offset; else -1 and nothing changes. The common case, a single frame from
+   * an order-0 block (a free frame whose buddy is taken), kept short so that V8 inlines it into
+   * the allocator's calls.
+   */
+  takeLowest0(limit: number): number {
     const w = this.#firstSet(0);
     const word = this.words[w];
     const free = ~word;
     const pairs = free & (free >>> 1) & 0x55555555;
     const heads = this.maxOrder === 0 ? free : free & ~(pairs | (pairs << 1));
     const pos = lowestBit(heads);
+    if (w * 32 + pos >= limit) return -1;
     const taken = word | (1 << pos);
     this.words[w] = taken === -1 && this.wide ? 0 : taken;
     if (--this.blocks[0] === 0) this.#lost(0);
