@@ -140,6 +140,14 @@ class Router implements FrameRouter {
    */
   readonly #lowDirect: FrameAllocator | null = null;
   readonly #lowDirectEnd: number = 0;
+  /**
+   * The lowest zone's owner when that zone has caches and the owner is the first step of that
+   * zone a `below` run takes (kernel's bitmap, linux's buddy), and the zone's end: a run below
+   * the end (not a plain 2 MiB page, which takes the huge route) is asked of it at once, which
+   * checks the arguments as the router would, and recorded as `#allocRunVia` records it.
+   */
+  readonly #lowOwner: StrategyNode | null = null;
+  readonly #lowOwnerEnd: number = 0;
   /** The sole owner when the huge route is that owner alone: a plain 2 MiB request goes straight to it. */
   readonly #soleHuge: FrameAllocator | null;
   /**
@@ -227,6 +235,21 @@ class Router implements FrameRouter {
     ) {
       this.#lowDirect = lowOwner;
       this.#lowDirectEnd = low.end;
+    }
+    const lowFirst = (this.#below ?? this.#run)?.find((node) => node.zoneRef === low);
+    if (
+      low !== undefined &&
+      low.direct === null &&
+      low.wholeRuns !== null &&
+      this.capabilities.runs === 'any' &&
+      lowFirst !== undefined &&
+      lowFirst === low.nodes[0] &&
+      lowFirst.back === null &&
+      lowFirst.caps.below &&
+      !lowFirst.onlyHuge
+    ) {
+      this.#lowOwner = lowFirst;
+      this.#lowOwnerEnd = low.end;
     }
     const firstHuge = huge?.[0];
     const hugeZone = firstHuge?.zoneRef;
@@ -368,6 +391,24 @@ class Router implements FrameRouter {
           return pfn;
         }
       }
+      // A run below the end of a lowest zone with caches: its owner first (when it has no such
+      // run, the route below drains the caches and asks again).
+      const owner = this.#lowOwner;
+      if (owner !== null && options !== undefined) {
+        const bound = options.below;
+        if (
+          typeof bound === 'number' &&
+          bound <= this.#lowOwnerEnd &&
+          !(count === FRAMES_PER_2MIB && options.align === FRAMES_PER_2MIB)
+        ) {
+          const pfn = owner.allocator.allocRun(count, options);
+          if (pfn !== NO_FRAME) {
+            this.#record(owner.zoneRef, owner, pfn, count);
+            this.#inFlight += count;
+            return pfn;
+          }
+        }
+      }
       checkCount('allocRun', count);
       align = readAlign('allocRun', options);
       below = readBelow('allocRun', options);
@@ -488,25 +529,30 @@ class Router implements FrameRouter {
         if (pfn !== NO_FRAME && node.back !== null) this.#addCached(node, -count);
       }
       if (pfn !== NO_FRAME) {
-        const runs = zone.wholeRuns;
-        // A zone with caches records what it hands out (a direct zone's owner does). Where the
-        // owner takes frames back alone, a short run is per-frame bits (a word or two, cheaper
-        // than the tracker's hash); a longer one is recorded whole. Where it takes runs back
-        // only whole, every run is recorded whole (it must go back to the strategy that served
-        // it), and a single frame is both.
-        if (runs !== null) {
-          if (zone.piecewise && count <= BIT_RUN_FRAMES) {
-            if (count === 1) this.#handed.set(pfn);
-            else this.#handed.setRun(pfn, count);
-          } else {
-            runs.add(pfn, count, node.index);
-            if (count === 1) this.#handed.set(pfn);
-          }
-        }
+        this.#record(zone, node, pfn, count);
         return pfn;
       }
     }
     return NO_FRAME;
+  }
+
+  /**
+   * Records the run `node` of `zone` has handed out. A zone with caches records what it hands
+   * out (a direct zone's owner does). Where the owner takes frames back alone, a short run is
+   * per-frame bits (a word or two, cheaper than the tracker's hash); a longer one is recorded
+   * whole. Where it takes runs back only whole, every run is recorded whole (it must go back
+   * to the strategy that served it), and a single frame is both.
+   */
+  #record(zone: Zone, node: StrategyNode, pfn: Pfn, count: number): void {
+    const runs = zone.wholeRuns;
+    if (runs === null) return;
+    if (zone.piecewise && count <= BIT_RUN_FRAMES) {
+      if (count === 1) this.#handed.set(pfn);
+      else this.#handed.setRun(pfn, count);
+    } else {
+      runs.add(pfn, count, node.index);
+      if (count === 1) this.#handed.set(pfn);
+    }
   }
 
   /** A 2 MiB block from the block cache `node`, refilling it from its back when empty. */
