@@ -152,16 +152,63 @@ export class FrameBits {
   setEach(pfns: ArrayLike<number>, count: number): void {
     let flat = this.#flat;
     let limit = flat.length * 32;
-    for (let i = 0; i < count; i++) {
+    let i = 0;
+    while (i < count) {
       const pfn = pfns[i];
-      if (pfn < limit) flat[pfn >>> 5] |= 1 << (pfn & 31);
-      else {
+      if (pfn < limit) {
+        // It and the frames right after it in the same word: one write (a batch off a stack
+        // often holds neighbours).
+        const w = pfn >>> 5;
+        let mask = 1 << (pfn & 31);
+        let j = i + 1;
+        for (; j < count; j++) {
+          const next = pfns[j];
+          if (next >>> 5 !== w || !(next < limit)) break;
+          mask |= 1 << (next & 31);
+        }
+        flat[w] |= mask;
+        i = j;
+      } else {
         this.#setFar(pfn);
         // Setting a far frame may have grown the flat array.
         flat = this.#flat;
         limit = flat.length * 32;
+        i++;
       }
     }
+  }
+
+  /**
+   * Clears the bits of `pfns[from]`, `pfns[from + 1]`, … in order, a word at a time for
+   * neighbours that share one, and returns `count`; or stops at the first frame it does not
+   * clear (its bit not set, listed twice, or not a frame of the flat array: ask `tryClear`)
+   * and returns its index, every frame before it cleared.
+   */
+  clearEachUntil(pfns: ArrayLike<number>, from: number, count: number): number {
+    const flat = this.#flat;
+    const words = flat.length;
+    let i = from;
+    while (i < count) {
+      const pfn = pfns[i];
+      // `x >>> 0 === x` holds exactly for integers in [0, 2^32).
+      if (!(pfn >>> 0 === pfn && pfn >>> 5 < words)) return i;
+      const w = pfn >>> 5;
+      const word = flat[w];
+      let mask = 1 << (pfn & 31);
+      if ((word & mask) === 0) return i;
+      let j = i + 1;
+      for (; j < count; j++) {
+        const next = pfns[j];
+        if (next >>> 0 !== next || next >>> 5 !== w) break;
+        const bit = 1 << (next & 31);
+        // Not set, or listed twice: cleared up to it, then found by the next round.
+        if ((word & bit) === 0 || (mask & bit) !== 0) break;
+        mask |= bit;
+      }
+      flat[w] = word & ~mask;
+      i = j;
+    }
+    return count;
   }
 
   clear(pfn: number): void {

@@ -198,6 +198,62 @@ describe('FrameBits with a flat part', () => {
     expect(batch.bytes()).toBe(single.bytes());
   });
 
+  it('sets and clears batches a word at a time as one frame at a time would (clearEachUntil stops where tryClear is needed)', () => {
+    const flatFrames = 4096;
+    const rng = new Rng(7);
+    /** An integer in [0, n). */
+    const below = (n: number) => rng.int(0, n - 1);
+    for (let round = 0; round < 300; round++) {
+      const bits = new FrameBits(3 * CHUNK_FRAMES, flatFrames);
+      const ref = new Set<number>();
+      // Neighbours in one word (a batch off a stack), scattered frames, frames past the flat part.
+      const draw = () => {
+        const r = below(10);
+        if (r === 0) return flatFrames + below(64);
+        const base = 64 * below(8);
+        return r < 7 ? base + below(40) : below(flatFrames);
+      };
+      const set = Float64Array.from({ length: 1 + below(40) }, draw);
+      bits.setEach(set, set.length);
+      for (const pfn of set) ref.add(pfn);
+      for (let pfn = 0; pfn < flatFrames + 64; pfn++) expect(bits.test(pfn)).toBe(ref.has(pfn));
+      // A batch to clear: mostly set frames, some listed twice, some clear, some not frames at all.
+      const batch = Array.from({ length: 1 + below(40) }, () => {
+        const r = below(20);
+        if (r === 0) return [5.5, -1, Number.NaN][below(3)];
+        if (r === 1 || set.length === 0) return draw();
+        return set[below(set.length)];
+      });
+      const from = below(Math.min(3, batch.length));
+      // The reference: one frame at a time, stopping at the first it cannot clear in the flat part.
+      let expected = batch.length;
+      const refAfter = new Set(ref);
+      for (let i = from; i < batch.length; i++) {
+        const pfn = batch[i];
+        if (!(Number.isInteger(pfn) && pfn >= 0 && pfn < flatFrames) || !refAfter.has(pfn)) {
+          expected = i;
+          break;
+        }
+        refAfter.delete(pfn);
+      }
+      expect(bits.clearEachUntil(batch, from, batch.length)).toBe(expected);
+      for (let pfn = 0; pfn < flatFrames + 64; pfn++)
+        expect(bits.test(pfn), `frame ${pfn}`).toBe(refAfter.has(pfn));
+    }
+    // A frame past 2^32 whose low 32 bits fall in the same word as its neighbour is not that word's.
+    const far = new FrameBits(2 ** 33, flatFrames);
+    far.set(1); // the flat array exists: 5 is set in it, in a word with its neighbours
+    far.setEach([5, 2 ** 32 + 6, 6], 3);
+    expect([far.test(5), far.test(6), far.test(2 ** 32 + 6), far.test(2 ** 32 + 5)]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
+    expect(far.clearEachUntil([5, 2 ** 32 + 6, 6], 0, 3)).toBe(1);
+    expect([far.test(5), far.test(6), far.test(2 ** 32 + 6)]).toEqual([false, true, true]);
+  });
+
   it('grows the flat array only up to the highest frame set, and rejects non-frames', () => {
     const bits = new FrameBits(2 ** 30); // 1 TiB of frames: flat
     expect(bits.bytes()).toBe(0);
