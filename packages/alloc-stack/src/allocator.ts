@@ -166,14 +166,15 @@ export class StackFrameAllocator implements StackAllocator {
     // The stack and the untouched ranges hold every free frame, so this is the whole test.
     if (count > this.#freeFrames()) return false;
     const stack = this.#stack;
-    const used = this.#used;
     for (let i = 0; i < count; i++) {
-      let pfn = stack.pop();
-      if (pfn === NO_FRAME) pfn = this.#takeBelowStack();
-      used?.set(pfn);
-      out[i] = pfn;
+      const pfn = stack.pop();
+      out[i] = pfn === NO_FRAME ? this.#takeBelowStack() : pfn;
     }
-    this.#syncFlat();
+    // Their used bits after, neighbours in one word at once.
+    if (this.#used !== null) {
+      this.#used.setEach(out, count);
+      this.#syncFlat();
+    }
     return true;
   }
 
@@ -202,11 +203,18 @@ export class StackFrameAllocator implements StackAllocator {
   freeMany(pfns: PfnArray, count: number): void {
     checkBatch('freeMany', pfns, count);
     const used = this.#used;
-    // Clearing a bit fails for a frame not allocated here and for one listed twice.
-    for (let i = 0; used !== null && i < count; i++) {
-      if (!used.tryClear(pfns[i])) {
-        for (let j = 0; j < i; j++) used.set(pfns[j]);
-        throw this.#batchError(pfns, count);
+    // Clearing a bit fails for a frame not allocated here and for one listed twice; neighbours in
+    // one word are cleared at once, a frame the flat bits do not hold on its own.
+    if (used !== null) {
+      for (
+        let i = used.clearEachUntil(pfns, 0, count);
+        i < count;
+        i = used.clearEachUntil(pfns, i + 1, count)
+      ) {
+        if (!used.tryClear(pfns[i])) {
+          for (let j = 0; j < i; j++) used.set(pfns[j]);
+          throw this.#batchError(pfns, count);
+        }
       }
     }
     // Only now, with every entry good, do the frames' bytes change (node links).

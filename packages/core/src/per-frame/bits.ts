@@ -181,29 +181,38 @@ export class FrameBits {
   /**
    * Clears the bits of `pfns[from]`, `pfns[from + 1]`, … in order, a word at a time for
    * neighbours that share one, and returns `count`; or stops at the first frame it does not
-   * clear (its bit not set, listed twice, or not a frame of the flat array: ask `tryClear`)
-   * and returns its index, every frame before it cleared.
+   * clear (its bit not set, listed twice, outside `[lo, hi)`, or not a frame of the flat array:
+   * ask `tryClear`) and returns its index, every frame before it cleared.
    */
-  clearEachUntil(pfns: ArrayLike<number>, from: number, count: number): number {
+  clearEachUntil(
+    pfns: ArrayLike<number>,
+    from: number,
+    count: number,
+    lo = 0,
+    hi = Number.POSITIVE_INFINITY,
+  ): number {
     const flat = this.#flat;
     const words = flat.length;
     let i = from;
     while (i < count) {
       const pfn = pfns[i];
       // `x >>> 0 === x` holds exactly for integers in [0, 2^32).
-      if (!(pfn >>> 0 === pfn && pfn >>> 5 < words)) return i;
+      if (!(pfn >>> 0 === pfn && pfn >>> 5 < words && pfn >= lo && pfn < hi)) return i;
       const w = pfn >>> 5;
       const word = flat[w];
       let mask = 1 << (pfn & 31);
       if ((word & mask) === 0) return i;
       let j = i + 1;
-      for (; j < count; j++) {
-        const next = pfns[j];
-        if (next >>> 0 !== next || next >>> 5 !== w) break;
-        const bit = 1 << (next & 31);
-        // Not set, or listed twice: cleared up to it, then found by the next round.
-        if ((word & bit) === 0 || (mask & bit) !== 0) break;
-        mask |= bit;
+      // Its neighbours in the same word join it, when the whole word lies in `[lo, hi)`.
+      if (w * 32 >= lo && w * 32 + 32 <= hi) {
+        for (; j < count; j++) {
+          const next = pfns[j];
+          if (next >>> 0 !== next || next >>> 5 !== w) break;
+          const bit = 1 << (next & 31);
+          // Not set, or listed twice: cleared up to it, then found by the next round.
+          if ((word & bit) === 0 || (mask & bit) !== 0) break;
+          mask |= bit;
+        }
       }
       flat[w] = word & ~mask;
       i = j;

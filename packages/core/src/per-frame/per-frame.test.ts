@@ -217,26 +217,36 @@ describe('FrameBits with a flat part', () => {
       bits.setEach(set, set.length);
       for (const pfn of set) ref.add(pfn);
       for (let pfn = 0; pfn < flatFrames + 64; pfn++) expect(bits.test(pfn)).toBe(ref.has(pfn));
-      // A batch to clear: mostly set frames, some listed twice, some clear, some not frames at all.
-      const batch = Array.from({ length: 1 + below(40) }, () => {
+      // A batch to clear: mostly runs of set neighbours (a batch off a stack), some frames listed
+      // twice, some clear, some not frames at all.
+      const sorted = [...ref].sort((a, b) => a - b);
+      const batch: number[] = [];
+      while (batch.length < 1 + below(40)) {
         const r = below(20);
-        if (r === 0) return [5.5, -1, Number.NaN][below(3)];
-        if (r === 1 || set.length === 0) return draw();
-        return set[below(set.length)];
-      });
+        if (r === 0) batch.push([5.5, -1, Number.NaN][below(3)]);
+        else if (r === 1 || sorted.length === 0) batch.push(draw());
+        else {
+          const start = below(sorted.length);
+          batch.push(...sorted.slice(start, start + 1 + below(8)));
+        }
+      }
       const from = below(Math.min(3, batch.length));
-      // The reference: one frame at a time, stopping at the first it cannot clear in the flat part.
+      // Half the rounds, bounds [lo, hi) that cut words (a zone's).
+      const lo = round % 2 === 0 ? 0 : below(100);
+      const hi = round % 2 === 0 ? Number.POSITIVE_INFINITY : 300 + below(200);
+      // The reference: one frame at a time, stopping at the first it cannot clear in the flat
+      // part, or that lies outside the bounds.
       let expected = batch.length;
       const refAfter = new Set(ref);
       for (let i = from; i < batch.length; i++) {
         const pfn = batch[i];
-        if (!(Number.isInteger(pfn) && pfn >= 0 && pfn < flatFrames) || !refAfter.has(pfn)) {
+        if (!(Number.isInteger(pfn) && pfn >= lo && pfn < Math.min(hi, flatFrames)) || !refAfter.has(pfn)) {
           expected = i;
           break;
         }
         refAfter.delete(pfn);
       }
-      expect(bits.clearEachUntil(batch, from, batch.length)).toBe(expected);
+      expect(bits.clearEachUntil(batch, from, batch.length, lo, hi)).toBe(expected);
       for (let pfn = 0; pfn < flatFrames + 64; pfn++)
         expect(bits.test(pfn), `frame ${pfn}`).toBe(refAfter.has(pfn));
     }

@@ -704,25 +704,35 @@ class Router implements FrameRouter {
       } else this.#freeManyAcross(pfns, count);
       return;
     }
-    // Across zones, some of them direct: checked there, before anything changes.
-    const one = this.#within(pfns, count, zoneStart, zoneEnd);
-    if (!one && this.#anyDirect) {
-      this.#freeManyAcross(pfns, count);
-      return;
-    }
-    // Each frame's handed-out bit checked and cleared, neighbours in one word at once (a frame
-    // listed twice finds its bit already clear); a frame that is not, once a run recorded whole
-    // around it is split, is the batch's error, and the bits cleared so far are set again.
     const handed = this.#handed;
+    // One pass: each frame's handed-out bit checked and cleared, neighbours in one word of the
+    // zone at once (a frame listed twice finds its bit already clear), and whether the batch
+    // stays in `zone`. On any error, or a frame of another zone where some zone is direct, the
+    // bits cleared so far are set again first.
+    let one = true;
     for (
-      let i = handed.clearEachUntil(pfns, 0, count);
+      let i = handed.clearEachUntil(pfns, 0, count, zoneStart, zoneEnd);
       i < count;
-      i = handed.clearEachUntil(pfns, i + 1, count)
+      i = handed.clearEachUntil(pfns, i + 1, count, zoneStart, zoneEnd)
     ) {
       const pfn = pfns[i];
+      if (i > 0 && !(pfn >= zoneStart && pfn < zoneEnd)) {
+        if (this.#anyDirect) {
+          // Across zones, some of them direct: checked there, before anything changes.
+          for (let j = 0; j < i; j++) handed.set(pfns[j]);
+          this.#freeManyAcross(pfns, count);
+          return;
+        }
+        one = false;
+      }
       if (!handed.tryClear(pfn) && !(this.#splitAt(pfn) && handed.tryClear(pfn))) {
         const error = this.#freeManyError(pfns, i);
         for (let j = 0; j < i; j++) handed.set(pfns[j]);
+        // A batch that also leaves the zone, where some zone is direct, is checked there.
+        if (this.#anyDirect && !this.#within(pfns, count, zoneStart, zoneEnd)) {
+          this.#freeManyAcross(pfns, count);
+          return;
+        }
         throw error;
       }
     }
