@@ -52,6 +52,13 @@ function expectThrows(fn: () => unknown, code: Parameters<typeof isFrameError>[1
   throw new Error('did not throw');
 }
 
+/** `call` must throw `NOT_ALLOCATED` naming frame `named`, and change nothing `snapshot` sees. */
+function expectRefused(snapshot: () => string, call: () => unknown, named: number): void {
+  const before = snapshot();
+  expect(expectThrows(call, 'NOT_ALLOCATED')).toContain(`frame ${named} `);
+  expect(snapshot()).toBe(before);
+}
+
 describe('zones', () => {
   it('split the usable frames by address and give each zone its own instances', () => {
     const router = kernelRouter();
@@ -915,14 +922,10 @@ describe('the PatchworkOS split without layering (bitmap below 64 MiB, stack abo
       ]);
     // A frame free in the larger part (its owner's freeRun refuses it), then in the smaller.
     router.free(16500);
-    let before = snapshot();
-    expect(expectThrows(() => router.freeRun(16000, 1000), 'NOT_ALLOCATED')).toContain('frame 16500 ');
-    expect(snapshot()).toBe(before);
+    expectRefused(snapshot, () => router.freeRun(16000, 1000), 16500);
     router.free(16100);
-    before = snapshot();
-    expect(expectThrows(() => router.freeRun(16000, 1000), 'NOT_ALLOCATED')).toContain('frame 16100 ');
-    expect(expectThrows(() => router.freeRun(16101, 500), 'NOT_ALLOCATED')).toContain('frame 16500 ');
-    expect(snapshot()).toBe(before);
+    expectRefused(snapshot, () => router.freeRun(16000, 1000), 16100);
+    expectRefused(snapshot, () => router.freeRun(16101, 500), 16500);
     router.freeRun(16101, 399);
     router.freeRun(16000, 100);
     router.freeRun(16501, 499);
@@ -996,18 +999,13 @@ describe('a run across three direct zones (two owners that can claim a run back,
   it('claims the parts freed before back when a later owner refuses its part, and names the refusal', () => {
     const { router, snapshot } = full();
     router.free(2050);
-    let before = snapshot();
-    expect(expectThrows(() => router.freeRun(1000, 1100), 'NOT_ALLOCATED')).toContain('frame 2050 ');
-    expect(snapshot()).toBe(before);
+    expectRefused(snapshot, () => router.freeRun(1000, 1100), 2050);
     router.free(1500);
-    before = snapshot();
-    expect(expectThrows(() => router.freeRun(1000, 1100), 'NOT_ALLOCATED')).toContain('frame 1500 ');
-    expect(snapshot()).toBe(before);
+    expectRefused(snapshot, () => router.freeRun(1000, 1100), 1500);
     router.free(1010);
-    before = snapshot();
-    expect(expectThrows(() => router.freeRun(1000, 1100), 'NOT_ALLOCATED')).toContain('frame 1010 ');
-    expect(snapshot()).toBe(before);
+    expectRefused(snapshot, () => router.freeRun(1000, 1100), 1010);
     // Past the space: refused before anything is asked.
+    const before = snapshot();
     expect(expectThrows(() => router.freeRun(2000, 1100), 'OUT_OF_RANGE')).toBeTruthy();
     expect(snapshot()).toBe(before);
     // The good parts around the free frames still go back, each in one call.
