@@ -180,6 +180,85 @@ describe('zones', () => {
     expect(held.length).toBeGreaterThan(10);
   });
 
+  it('hand a below run within a lowest zone with caches to its owner first, with the answers and errors of the general path', () => {
+    // The lowest zone (up to 16384) holds 384 usable frames behind a small stack: it fills, its
+    // cache holds freed low frames, and requests drain it or spill over.
+    const space = () => createFrameSpace({ frames: 40000, ranges: [{ start: 16000, count: 24000 }] });
+    const zones: RouterConfig['zones'] = [
+      {
+        name: 'low',
+        end: 16384,
+        strategies: [{ plugin: 'bitmap' }, { plugin: 'stack', over: 'bitmap', batch: 2, high: 4 }],
+      },
+      {
+        name: 'high',
+        strategies: [{ plugin: 'bitmap' }, { plugin: 'stack', over: 'bitmap', batch: 4, high: 8 }],
+      },
+    ];
+    const routes: RouterConfig['routes'] = { single: ['stack', 'bitmap'], run: ['bitmap'] };
+    const fast = createRouter(space(), { name: 'low-cached', zones, routes }, TEST_PLUGINS);
+    // The same but for a first zone without memory, so that requests take the general path.
+    const general = createRouter(
+      space(),
+      {
+        name: 'low-cached-general',
+        zones: [{ name: 'none', end: 50, strategies: [{ plugin: 'bitmap' }] }, ...zones],
+        routes,
+      },
+      TEST_PLUGINS,
+    );
+    const lowEnd = 16384;
+    const outcome = (router: FrameRouter, op: () => unknown) => {
+      try {
+        return { value: op(), used: router.stats().usedFrames, cached: router.cachedFrames() };
+      } catch (error) {
+        return { code: (error as { code?: string }).code, used: router.stats().usedFrames };
+      }
+    };
+    const rng = new Rng(11);
+    const held: [number, number][] = [];
+    let drained = 0;
+    for (let step = 0; step < 4000; step++) {
+      const roll = rng.int(0, 9);
+      let op: (router: FrameRouter) => unknown;
+      if (roll < 5 || held.length === 0) {
+        const count = [1, 1, 2, rng.int(1, 12)][rng.int(0, 3)];
+        const below = [lowEnd, lowEnd - 1, lowEnd + 200, rng.int(16001, lowEnd)][rng.int(0, 3)];
+        const align = [1, 1, 2, 8][rng.int(0, 3)];
+        op = (router) => router.allocRun(count, { below, align });
+      } else if (roll < 8) {
+        const [pfn, count] = held.splice(rng.int(0, held.length - 1), 1)[0];
+        op =
+          count === 1 && rng.int(0, 1) === 0
+            ? (router) => router.free(pfn)
+            : (router) => router.freeRun(pfn, count);
+      } else {
+        const bad: ((router: FrameRouter) => unknown)[] = [
+          (router) => router.allocRun(0, { below: 16300 }),
+          (router) => router.allocRun(2, { below: 16300, align: 3 }),
+          (router) => router.allocRun(1.5, { below: 16300 }),
+          (router) => router.allocRun(1, { below: -4 }),
+          (router) => router.allocRun(1, { below: 16200.5 }),
+          (router) => router.freeRun(16010, 2),
+          (router) => router.free(16100.5),
+        ];
+        op = bad[rng.int(0, bad.length - 1)];
+      }
+      const cachedBefore = fast.cachedFrames();
+      const a = outcome(fast, () => op(fast));
+      const b = outcome(general, () => op(general));
+      expect(a).toEqual(b);
+      if ('cached' in a && a.cached < cachedBefore && roll < 5) drained++;
+      if (roll < 5 && typeof a.value === 'number' && a.value !== NO_FRAME) {
+        const count = a.used - held.reduce((n, [, c]) => n + c, 0);
+        held.push([a.value, count]);
+      }
+    }
+    expect(held.length).toBeGreaterThan(10);
+    // Some requests found their frames only in the low zone's cache.
+    expect(drained).toBeGreaterThan(0);
+  });
+
   it('never give a run across a zone boundary: each zone is its own allocator, as in Linux', () => {
     const space = createFrameSpace({ frames: 8192, ranges: [{ start: 0, count: 8192 }] });
     const config: RouterConfig = {
