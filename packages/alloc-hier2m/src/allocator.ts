@@ -239,7 +239,21 @@ export class Hier2m implements Hier2mAllocator {
     checkBatch('allocMany', out, count);
     // Every free frame is reachable from a list, so the count alone decides all-or-nothing.
     if (count > this.#free) return false;
-    for (let i = 0; i < count; i++) out[i] = this.alloc();
+    // The frames `alloc` would hand out one by one: the entry it takes from stays its choice
+    // until it has no free frame, so each entry gives its frames lowest first, a field word at
+    // a time, with its bookkeeping written once per word.
+    let k = 0;
+    while (k < count) {
+      let e = this.#peek4k(HIGH_4K);
+      if (e < 0) {
+        e = this.#pop2m(HIGH_2M);
+        if (e < 0) {
+          e = this.#peek4k(LOW_4K);
+          if (e < 0) e = this.#pop2m(LOW_2M);
+        }
+      }
+      k = this.#takeFrames(e, out, k, count);
+    }
     return true;
   }
 
@@ -560,6 +574,39 @@ export class Hier2m implements Hier2mAllocator {
     }
     this.#free--;
     return this.#map.globalOf(e) * FRAMES_PER_ENTRY + field * FRAMES_PER_FIELD + (31 - Math.clz32(bit));
+  }
+
+  /**
+   * `#takeFrame` until entry `e` has no free frame or `out` holds `count`: frames go to `out` from
+   * index `k`, lowest first; returns the index after the last.
+   */
+  #takeFrames(e: number, out: PfnArray, k: number, count: number): number {
+    const s = this.#slot(e);
+    if ((this.#flags[e] & NOT_2M) === 0) this.#split(e, s);
+    const head = this.#map.globalOf(e) * FRAMES_PER_ENTRY;
+    const fields = this.#fields;
+    let has = this.#has[s];
+    let i = k;
+    while (i < count && has !== 0) {
+      const field = lowestBit(has);
+      const w = s * FIELDS_PER_ENTRY + field;
+      const first = head + field * FRAMES_PER_FIELD;
+      let word = fields[w];
+      while (i < count && word !== 0) {
+        // `| 0`: 32-bit arithmetic, which never overflows to a double (see `lowestBit`).
+        const bit = word & ((0 - word) | 0);
+        out[i++] = first + (31 - Math.clz32(bit));
+        word ^= bit;
+      }
+      fields[w] = word;
+      this.#full[s] &= ~(1 << field);
+      if (word === 0) has &= ~(1 << field);
+    }
+    this.#has[s] = has;
+    // Still linked on its 4 KiB list when emptied; the next peek drops it.
+    if (has === 0) this.#hasFree.delete(e);
+    this.#free -= i - k;
+    return i;
   }
 
   /** Splits free 2 MiB entry `e` (slot `s`) into 4 KiB frames, every one free as the seed keeps them (its slot may hold anything). */
