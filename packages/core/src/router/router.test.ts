@@ -59,6 +59,73 @@ function expectRefused(snapshot: () => string, call: () => unknown, named: numbe
   expect(snapshot()).toBe(before);
 }
 
+/**
+ * Drives `fast` and `general` (the same zones but for a first one without memory, so that every
+ * request takes the general path) with the same random runs below the lowest zone's end
+ * (`lowEnd`), frees of them, and misuse there, and expects the same answer or error, usage and
+ * cached frames from both. Returns how many runs were held at the end, and how many requests
+ * emptied some of the caches (a drain).
+ */
+function expectSameAsGeneralPath(
+  fast: FrameRouter,
+  general: FrameRouter,
+  lowEnd: number,
+  seed: number,
+): { held: number; drained: number } {
+  const outcome = (router: FrameRouter, op: () => unknown) => {
+    try {
+      return { value: op(), used: router.stats().usedFrames, cached: router.cachedFrames() };
+    } catch (error) {
+      return { code: (error as { code?: string }).code, used: router.stats().usedFrames };
+    }
+  };
+  const rng = new Rng(seed);
+  const held: [number, number][] = [];
+  let drained = 0;
+  for (let step = 0; step < 4000; step++) {
+    const roll = rng.int(0, 9);
+    let op: (router: FrameRouter) => unknown;
+    if (roll < 5 || held.length === 0) {
+      const count = [1, 1, 2, rng.int(1, 12)][rng.int(0, 3)];
+      const below = [lowEnd, lowEnd - 1, lowEnd + 200, rng.int(16001, lowEnd)][rng.int(0, 3)];
+      const align = [1, 1, 2, 8][rng.int(0, 3)];
+      op = (router) => router.allocRun(count, { below, align });
+    } else if (roll < 8) {
+      const [pfn, count] = held.splice(rng.int(0, held.length - 1), 1)[0];
+      op =
+        count === 1 && rng.int(0, 1) === 0
+          ? (router) => router.free(pfn)
+          : (router) => router.freeRun(pfn, count);
+    } else {
+      // Misuse inside the low zone: bad arguments, a run not handed out, one freed twice.
+      const bad: ((router: FrameRouter) => unknown)[] = [
+        (router) => router.allocRun(0, { below: 16300 }),
+        (router) => router.allocRun(2, { below: 16300, align: 3 }),
+        (router) => router.allocRun(1.5, { below: 16300 }),
+        (router) => router.allocRun(1, { below: -4 }),
+        (router) => router.allocRun(1, { below: 16200.5 }),
+        (router) => router.freeRun(60, 2),
+        (router) => router.freeRun(16010, 2),
+        (router) => router.freeRun(16100.5, 1),
+        (router) => router.freeRun(16150, 0),
+        (router) => router.freeRun(lowEnd - 1, 2),
+        (router) => router.free(16100.5),
+      ];
+      op = bad[rng.int(0, bad.length - 1)];
+    }
+    const cachedBefore = fast.cachedFrames();
+    const a = outcome(fast, () => op(fast));
+    const b = outcome(general, () => op(general));
+    expect(a).toEqual(b);
+    if (roll < 5 && (a.cached ?? cachedBefore) < cachedBefore) drained++;
+    if (roll < 5 && typeof a.value === 'number' && a.value !== NO_FRAME) {
+      const count = a.used - held.reduce((n, [, c]) => n + c, 0);
+      held.push([a.value, count]);
+    }
+  }
+  return { held: held.length, drained };
+}
+
 describe('zones', () => {
   it('split the usable frames by address and give each zone its own instances', () => {
     const router = kernelRouter();
@@ -132,52 +199,8 @@ describe('zones', () => {
       },
       TEST_PLUGINS,
     );
-    const lowEnd = fast.zones[0].end;
-    expect(general.zones[1].end).toBe(lowEnd);
-    const outcome = (router: FrameRouter, op: () => unknown) => {
-      try {
-        return { value: op(), used: router.stats().usedFrames };
-      } catch (error) {
-        return { code: (error as { code?: string }).code, used: router.stats().usedFrames };
-      }
-    };
-    const rng = new Rng(7);
-    const held: [number, number][] = [];
-    for (let step = 0; step < 3000; step++) {
-      const roll = rng.int(0, 9);
-      let op: (router: FrameRouter) => unknown;
-      if (roll < 5 || held.length === 0) {
-        const count = rng.int(1, 12);
-        const below = [lowEnd, lowEnd - 1, lowEnd + 200, rng.int(16001, lowEnd)][rng.int(0, 3)];
-        const align = [1, 1, 2, 8][rng.int(0, 3)];
-        op = (router) => router.allocRun(count, { below, align });
-      } else if (roll < 8) {
-        const [pfn, count] = held.splice(rng.int(0, held.length - 1), 1)[0];
-        op = (router) => router.freeRun(pfn, count);
-      } else {
-        // Misuse inside the low zone: bad arguments, a run not handed out, one freed twice.
-        const bad: ((router: FrameRouter) => unknown)[] = [
-          (router) => router.allocRun(0, { below: 16300 }),
-          (router) => router.allocRun(2, { below: 16300, align: 3 }),
-          (router) => router.allocRun(1.5, { below: 16300 }),
-          (router) => router.allocRun(1, { below: -4 }),
-          (router) => router.freeRun(60, 2),
-          (router) => router.freeRun(16010, 2),
-          (router) => router.freeRun(16100.5, 1),
-          (router) => router.freeRun(16150, 0),
-          (router) => router.freeRun(lowEnd - 1, 2),
-        ];
-        op = bad[rng.int(0, bad.length - 1)];
-      }
-      const a = outcome(fast, () => op(fast));
-      const b = outcome(general, () => op(general));
-      expect(a).toEqual(b);
-      if (roll < 5 && typeof a.value === 'number' && a.value !== NO_FRAME) {
-        const count = a.used - held.reduce((n, [, c]) => n + c, 0);
-        held.push([a.value, count]);
-      }
-    }
-    expect(held.length).toBeGreaterThan(10);
+    expect(general.zones[1].end).toBe(fast.zones[0].end);
+    expect(expectSameAsGeneralPath(fast, general, fast.zones[0].end, 7).held).toBeGreaterThan(10);
   });
 
   it('hand a below run within a lowest zone with caches to its owner first, with the answers and errors of the general path', () => {
@@ -207,54 +230,8 @@ describe('zones', () => {
       },
       TEST_PLUGINS,
     );
-    const lowEnd = 16384;
-    const outcome = (router: FrameRouter, op: () => unknown) => {
-      try {
-        return { value: op(), used: router.stats().usedFrames, cached: router.cachedFrames() };
-      } catch (error) {
-        return { code: (error as { code?: string }).code, used: router.stats().usedFrames };
-      }
-    };
-    const rng = new Rng(11);
-    const held: [number, number][] = [];
-    let drained = 0;
-    for (let step = 0; step < 4000; step++) {
-      const roll = rng.int(0, 9);
-      let op: (router: FrameRouter) => unknown;
-      if (roll < 5 || held.length === 0) {
-        const count = [1, 1, 2, rng.int(1, 12)][rng.int(0, 3)];
-        const below = [lowEnd, lowEnd - 1, lowEnd + 200, rng.int(16001, lowEnd)][rng.int(0, 3)];
-        const align = [1, 1, 2, 8][rng.int(0, 3)];
-        op = (router) => router.allocRun(count, { below, align });
-      } else if (roll < 8) {
-        const [pfn, count] = held.splice(rng.int(0, held.length - 1), 1)[0];
-        op =
-          count === 1 && rng.int(0, 1) === 0
-            ? (router) => router.free(pfn)
-            : (router) => router.freeRun(pfn, count);
-      } else {
-        const bad: ((router: FrameRouter) => unknown)[] = [
-          (router) => router.allocRun(0, { below: 16300 }),
-          (router) => router.allocRun(2, { below: 16300, align: 3 }),
-          (router) => router.allocRun(1.5, { below: 16300 }),
-          (router) => router.allocRun(1, { below: -4 }),
-          (router) => router.allocRun(1, { below: 16200.5 }),
-          (router) => router.freeRun(16010, 2),
-          (router) => router.free(16100.5),
-        ];
-        op = bad[rng.int(0, bad.length - 1)];
-      }
-      const cachedBefore = fast.cachedFrames();
-      const a = outcome(fast, () => op(fast));
-      const b = outcome(general, () => op(general));
-      expect(a).toEqual(b);
-      if ((a.cached ?? cachedBefore) < cachedBefore && roll < 5) drained++;
-      if (roll < 5 && typeof a.value === 'number' && a.value !== NO_FRAME) {
-        const count = a.used - held.reduce((n, [, c]) => n + c, 0);
-        held.push([a.value, count]);
-      }
-    }
-    expect(held.length).toBeGreaterThan(10);
+    const { held, drained } = expectSameAsGeneralPath(fast, general, 16384, 11);
+    expect(held).toBeGreaterThan(10);
     // Some requests found their frames only in the low zone's cache.
     expect(drained).toBeGreaterThan(0);
   });
