@@ -944,7 +944,7 @@ class Router implements FrameRouter {
           last = z;
           most = c;
         }
-        if (!canClaim(direct) && c > mostWithout) {
+        if (allocAtOwner(zones[z]) === undefined && c > mostWithout) {
           lastWithout = z;
           mostWithout = c;
         }
@@ -962,7 +962,11 @@ class Router implements FrameRouter {
         // Runs recorded whole that this part cuts into become per-frame bits first.
         if (zone.piecewise) this.#splitRuns(zone, s, c);
         if (this.#handed.firstClear(s, c) >= 0) this.#throwFreeRunFault(pfn, count);
-      } else if (z !== last && !canClaim(zone.direct) && this.#firstFreeIn(zone.direct, s, c) >= 0) {
+      } else if (
+        z !== last &&
+        allocAtOwner(zone) === undefined &&
+        this.#firstFreeIn(zone.direct, s, c) >= 0
+      ) {
         this.#throwFreeRunFault(pfn, count);
       }
     }
@@ -1004,7 +1008,7 @@ class Router implements FrameRouter {
     try {
       for (let s = pfn, z = first; s < end; s = zones[z++].end, undoTo = z) {
         const direct = zones[z].direct;
-        if (direct !== null && z !== last && canClaim(direct))
+        if (direct !== null && z !== last && allocAtOwner(zones[z]) !== undefined)
           direct.freeRun(s, Math.min(end, zones[z].end) - s);
       }
       const lastStart = Math.max(pfn, zones[last].start);
@@ -1013,7 +1017,7 @@ class Router implements FrameRouter {
       // Refused, and nothing changed in that zone: the parts freed before go back as they were.
       for (let s = pfn, z = first; z < undoTo; s = zones[z++].end) {
         const direct = zones[z].direct;
-        if (direct !== null && z !== last && canClaim(direct)) {
+        if (direct !== null && z !== last && allocAtOwner(zones[z]) !== undefined) {
           const c = Math.min(end, zones[z].end) - s;
           if (direct.allocAt!(s, c) !== s)
             throw new Error(`router: could not claim back frames ${s}…${s + c - 1}`);
@@ -1024,7 +1028,7 @@ class Router implements FrameRouter {
     }
     for (let s = pfn, z = first; s < end; s = zones[z++].end) {
       const direct = zones[z].direct;
-      if (direct !== null && z !== last && !canClaim(direct))
+      if (direct !== null && z !== last && allocAtOwner(zones[z]) === undefined)
         direct.freeRun(s, Math.min(end, zones[z].end) - s);
     }
   }
@@ -1410,11 +1414,6 @@ class Router implements FrameRouter {
       { op, pfn, runStart: start, runCount: count },
     );
   }
-}
-
-/** True when `owner` can claim an exact run back (`allocAt`), so a part of a run freed to it can be undone. */
-function canClaim(owner: FrameAllocator): boolean {
-  return owner.capabilities.allocAt === true && typeof owner.allocAt === 'function';
 }
 
 /** The allocator that owns `zone`'s frames, when it can claim runs with `allocAt` and takes any run back piecewise. */
