@@ -334,27 +334,22 @@ export class BuddyFrameAllocator implements BuddyAllocator {
       const a = Number.isSafeInteger(pfn) ? this.#areaOf(pfn) : -1;
       if (a < 0 || !this.#areas[a].freeFrameAt((pfn - this.#areas[a].base) >>> 0, true)) {
         for (let j = 0; j < i; j++) this.#areas[this.#areaOf(pfns[j])].claim(pfns[j], pfns[j] + 1);
-        throw this.#freeManyError(pfns, count);
+        this.#throwFreeManyError(pfns, count);
       }
     }
     this.#free += count;
   }
 
-  /** Why `freeMany(pfns, count)` is refused (it changed nothing): a frame not ours or not allocated, else one listed twice. */
-  #freeManyError(pfns: PfnArray, count: number): FrameError {
+  /** Throws why `freeMany(pfns, count)` is refused (it changed nothing): a frame not ours or not allocated, else one listed twice. */
+  #throwFreeManyError(pfns: PfnArray, count: number): never {
     for (let i = 0; i < count; i++) {
       const pfn = pfns[i];
       const a = Number.isSafeInteger(pfn) ? this.#areaOf(pfn) : -1;
       const area = a >= 0 ? this.#areas[a] : undefined;
       if (area === undefined || area.isFreeAt((pfn - area.base) >>> 0))
-        return this.#misuse('freeMany', pfn, false);
+        throw this.#misuse('freeMany', pfn, false);
     }
-    try {
-      checkNoDuplicates('freeMany', pfns, count);
-    } catch (error) {
-      if (error instanceof FrameError) return error;
-      throw error;
-    }
+    checkNoDuplicates('freeMany', pfns, count);
     throw new Error('alloc-buddy: freeMany refused a batch that its checks pass');
   }
 
