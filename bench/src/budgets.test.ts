@@ -145,6 +145,47 @@ describe('issue #15 budgets', () => {
   });
 });
 
+describe('budgets against C', () => {
+  it('the buddy misses or holds on its own ratio, with the C buddy transcribed to TypeScript shown beside the limit', () => {
+    const timing = (ns: number) => ({ medianNs: ns, p99Ns: ns, meanNs: ns, opsPerSec: 1e9 / ns, samples: 9 });
+    const row = (strategy: string, scenario: string, ns: number, ratioTo: string, c: number) => ({
+      scenario,
+      strategy,
+      kind: strategy.startsWith('ref:') ? ('peer' as const) : ('framekit' as const),
+      ratio: ns / c,
+      ratioTo,
+      ...timing(ns),
+    });
+    const result: SuiteResult = {
+      ...suite([]),
+      rows: [
+        row('buddy', 'single-lifo', 45, 'c:buddy', 12),
+        row('ref:js-buddy', 'single-lifo', 31.5, 'c:buddy', 12),
+        row('buddy', 'single-random', 42, 'c:buddy', 41.6),
+        row('stack', 'single-lifo', 7.8, 'c:stack', 1.56),
+        row('ref:plain-stack', 'single-lifo', 4.08, 'c:stack', 1.56),
+        row('hier2m', 'single-lifo', 22.4, 'c:hier2m', 5),
+      ],
+    };
+    const checks = checkBudgets(result);
+    expect(find(checks, /within 2x of the C buddy/, 'buddy · single-lifo')).toMatchObject({
+      holds: false,
+      detail: '45.00 ns/op = 3.75x c:buddy (limit 2x; ref:js-buddy 2.63x)',
+    });
+    // No reference row in the run: the limit alone.
+    expect(find(checks, /within 2x of the C buddy/, 'buddy · single-random')).toMatchObject({
+      holds: true,
+      detail: '42.00 ns/op = 1.01x c:buddy (limit 2x)',
+    });
+    expect(find(checks, /single-frame alloc\+free within 2x of C/, 'stack · single-lifo')?.detail).toBe(
+      '7.80 ns/op = 5.00x c:stack (limit 2x; ref:plain-stack 2.62x)',
+    );
+    expect(find(checks, /single-frame alloc\+free within 2x of C/, 'hier2m · single-lifo')?.detail).toBe(
+      '22.40 ns/op = 4.48x c:hier2m (limit 2x)',
+    );
+  });
+});
+
 describe('churn', () => {
   it('hands out every frame (2 MiB runs, then single frames), takes them all back, and sees what grew', async () => {
     const { strategies } = await loadStrategies();

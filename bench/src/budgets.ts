@@ -65,9 +65,12 @@ export function checkBudgets(result: SuiteResult): Check[] {
   const checks: Check[] = [];
   const t = THRESHOLDS;
 
-  const ratioCheck = (budget: string, scenario: string, strategy: string) => {
+  /** `reference`: a row whose own ratio to the same C figure is shown beside the limit (what JS costs on that algorithm). */
+  const ratioCheck = (budget: string, scenario: string, strategy: string, reference?: string) => {
     const row = find(result, scenario, strategy);
     const holds = row?.ratio === undefined ? undefined : row.ratio <= t.ratioToC;
+    const ref = reference === undefined ? undefined : find(result, scenario, reference);
+    const refNote = ref?.ratio === undefined ? '' : `; ${reference} ${fmt(ref.ratio)}x`;
     checks.push({
       budget,
       subject: `${strategy} · ${scenario}`,
@@ -77,19 +80,27 @@ export function checkBudgets(result: SuiteResult): Check[] {
           ? row
             ? 'no C figure to compare with'
             : 'not measured'
-          : `${fmt(row.medianNs ?? NaN)} ns/op = ${fmt(row.ratio)}x ${row.ratioTo} (limit ${t.ratioToC}x)`,
+          : `${fmt(row.medianNs ?? NaN)} ns/op = ${fmt(row.ratio)}x ${row.ratioTo} (limit ${t.ratioToC}x${refNote})`,
     });
   };
 
   for (const scenario of ['single-lifo', 'single-random']) {
     for (const strategy of ['stack', 'stack[array]', 'hier2m']) {
-      ratioCheck('single-frame alloc+free within 2x of C', scenario, strategy);
+      // A stack's limit shown beside what a plain JS stack costs against the same C stack.
+      const reference = strategy === 'hier2m' ? undefined : 'ref:plain-stack';
+      ratioCheck('single-frame alloc+free within 2x of C', scenario, strategy, reference);
     }
   }
   ratioCheck('2 MiB alloc+free within 2x of C', 'huge-2mib', 'hier2m');
-  // The buddy against its C twin: order-0 and 2 MiB alloc+free.
+  // The buddy against its C twin: order-0 and 2 MiB alloc+free, with the C buddy's own
+  // algorithm written again in TypeScript beside the limit (`ref:js-buddy`).
   for (const scenario of ['single-lifo', 'single-random', 'huge-2mib']) {
-    ratioCheck('buddy alloc+free (order 0, 2 MiB) within 2x of the C buddy', scenario, 'buddy');
+    ratioCheck(
+      'buddy alloc+free (order 0, 2 MiB) within 2x of the C buddy',
+      scenario,
+      'buddy',
+      'ref:js-buddy',
+    );
   }
   // `below` runs: the C buddy takes the lowest block of each order from its summaries, no scan;
   // within 2x of it means no scan either.

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { CheckedClassStacks } from './heap-floor';
 import { CheckedTypedArrayStack } from './plain-stack';
+import { TranscribedBuddy } from './ref-buddy';
 
 describe('ref:checked-stack', () => {
   it('hands frames out LIFO and refuses a double free, a foreign frame and a bad batch, changing nothing', () => {
@@ -48,5 +49,33 @@ describe('ref:checked-classes', () => {
     const heap = new CheckedClassStacks(1);
     expect(heap.malloc(4096)).toBe(0);
     expect(heap.malloc(4096)).toBe(-1);
+  });
+});
+
+describe('ref:js-buddy', () => {
+  it('is a buddy: smallest block first, split on allocation, merged on free, frees of free frames refused', () => {
+    // 4 MiB blocks at 0 … 3072, then a block of 2 frames and one of 1 (the space's tail).
+    const buddy = new TranscribedBuddy(4096 + 3);
+    // The smallest block first, the lowest of its order: the tail's, then splits of the first 4 MiB.
+    const taken = Array.from({ length: 5 }, () => buddy.alloc());
+    expect(taken).toEqual([4098, 4096, 4097, 0, 1]);
+    // A 2 MiB run: the order-9 half the splits left at 512.
+    const run = buddy.allocRun(512, { align: 512 });
+    expect(run).toBe(512);
+    expect(buddy.allocRun(4, { align: 4 })).toBe(4);
+    expect(() => buddy.free(2)).toThrow(/not allocated/);
+    expect(() => buddy.free(4099)).toThrow(/not allocated/);
+    expect(() => buddy.free(1.5)).toThrow(/not allocated/);
+    expect(() => buddy.freeRun(510, 4)).toThrow(/not allocated/);
+    buddy.freeRun(4, 4);
+    buddy.freeRun(run, 512);
+    for (const pfn of taken) buddy.free(pfn);
+    expect(() => buddy.free(0)).toThrow(/not allocated/);
+    // Everything merged back: four whole 4 MiB blocks, and the tail's two blocks.
+    for (const head of [0, 1024, 2048, 3072]) expect(buddy.allocRun(1024, { align: 1024 })).toBe(head);
+    expect(buddy.allocRun(2, { align: 2 })).toBe(4096);
+    expect(buddy.alloc()).toBe(4098);
+    // Out of frames: -1, not a throw.
+    expect(buddy.alloc()).toBe(-1);
   });
 });

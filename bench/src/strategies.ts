@@ -4,6 +4,7 @@ import { createBaselineAllocator } from '@framekit/core/testing';
 import type { NativeAlgo } from './native';
 import { MemPoolPages } from './peer';
 import { CheckedTypedArrayStack, PlainTypedArrayStack } from './plain-stack';
+import { TranscribedBuddy } from './ref-buddy';
 
 /**
  * What a scenario drives: a `FrameAllocator`, or the JS peer's adapter with the same calls.
@@ -33,6 +34,8 @@ export interface Strategy {
   readonly backing: Backing;
   /** Scenario ids it cannot take part in, with the reason printed in the report. */
   readonly skip?: Readonly<Record<string, string>>;
+  /** The only loop scenarios it has rows in (a reference shown beside some budgets), when not all. */
+  readonly only?: readonly string[];
   readonly note?: string;
   /**
    * Scenarios this strategy serves through a call of its own rather than the shared
@@ -247,6 +250,18 @@ export async function loadStrategies(): Promise<Loaded> {
     backing: 'none',
     note: 'the least a checked stack does: the plain stack and one flat bit per frame, checked on free',
     create: (space) => new CheckedTypedArrayStack(space.frameCount),
+  });
+
+  strategies.push({
+    id: 'ref:js-buddy',
+    kind: 'peer',
+    native: 'buddy',
+    runs: 'any',
+    belowRuns: true,
+    backing: 'none',
+    only: ['single-lifo', 'single-random', 'huge-2mib'],
+    note: "the C buddy's algorithm written again in TypeScript, step for step: what the language costs on it",
+    create: (space) => new TranscribedBuddy(space.frameCount),
   });
 
   strategies.push({
