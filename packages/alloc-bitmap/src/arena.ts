@@ -166,16 +166,34 @@ export class Arena {
     const last = first + count - 1;
     const firstWord = first >>> 5;
     const lastWord = last >>> 5;
-    for (let i = firstWord; i <= lastWord; i++) {
-      const mask = bitRange(i === firstWord ? first & 31 : 0, i === lastWord ? last & 31 : 31);
+    const index = this.index;
+    // Words whose "has a free frame" changed, as a mask over the 32 words of one index word:
+    // the index is told once per 32 bitmap words, not once per word.
+    let changed = 0;
+    let i = firstWord;
+    while (i <= lastWord) {
+      // The words of one segment, fetched (and made writable) once.
       const v = i + this.skew;
-      const words = this.#writable(v >>> SEGMENT_SHIFT);
-      const o = v & SEGMENT_MASK;
-      const before = words[o];
-      const after = free ? before | mask : before & ~mask;
-      words[o] = after;
-      if (before === 0 && after !== 0) this.index.markNonEmpty(i);
-      else if (before !== 0 && after === 0) this.index.markEmpty(i);
+      const s = v >>> SEGMENT_SHIFT;
+      const words = this.#writable(s);
+      const end = Math.min(lastWord, ((s + 1) << SEGMENT_SHIFT) - this.skew - 1);
+      for (let o = v & SEGMENT_MASK; i <= end; i++, o++) {
+        const mask =
+          i === firstWord || i === lastWord
+            ? bitRange(i === firstWord ? first & 31 : 0, i === lastWord ? last & 31 : 31)
+            : -1;
+        const before = words[o];
+        const after = free ? before | mask : before & ~mask;
+        words[o] = after;
+        if ((before === 0) !== (after === 0)) changed |= 1 << (i & 31);
+        if ((i & 31) === 31 || i === lastWord) {
+          if (changed !== 0) {
+            if (free) index.markNonEmptyWords(i >>> 5, changed);
+            else index.markEmptyWords(i >>> 5, changed);
+            changed = 0;
+          }
+        }
+      }
     }
     this.tree.markDirtyRange(first >>> BLOCK_SHIFT, last >>> BLOCK_SHIFT);
   }

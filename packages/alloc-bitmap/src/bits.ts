@@ -92,7 +92,8 @@ export function floorLog2(n: number): number {
 export function alignedOrder(start: number, end: number): number {
   if (end <= start) return -1;
   const order = floorLog2(end - start);
-  const size = 2 ** order; // not `1 << order`: a run of 2^31 frames has order 31
+  // `1 << order` below 2^31 (`2 ** order` is a call to pow); a run of 2^31 frames has order 31.
+  const size = order < 31 ? 1 << order : 2 ** order;
   return Math.ceil(start / size) * size + size <= end ? order : order - 1;
 }
 

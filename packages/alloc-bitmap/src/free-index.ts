@@ -39,29 +39,55 @@ export class FreeIndex {
 
   /** Word `i` of the bitmap now has a free frame. */
   markNonEmpty(i: number): void {
-    const levels = this.levels;
-    let index = i;
-    for (let l = 0; l < levels.length; l++) {
-      const level = levels[l];
-      const j = index >> 5;
-      const before = level[j];
-      level[j] = before | (1 << (index & 31));
-      if (before !== 0) return;
-      index = j;
-    }
+    this.#setFrom(0, i);
   }
 
   /** Word `i` of the bitmap has no free frame left. */
   markEmpty(i: number): void {
+    this.#clearFrom(0, i);
+  }
+
+  /** The bitmap words `32 * j + b`, for each bit `b` of `mask`, now have a free frame (they had none). */
+  markNonEmptyWords(j: number, mask: number): void {
+    const level = this.levels[0];
+    const before = level[j];
+    level[j] = before | mask;
+    if (before === 0) this.#setFrom(1, j);
+  }
+
+  /** The bitmap words `32 * j + b`, for each bit `b` of `mask`, have no free frame left. */
+  markEmptyWords(j: number, mask: number): void {
+    const level = this.levels[0];
+    const after = level[j] & ~mask;
+    level[j] = after;
+    if (after === 0) this.#clearFrom(1, j);
+  }
+
+  /** Sets bit `index` of level `from` (the word it stands for has a free frame), and up while words were empty. */
+  #setFrom(from: number, index: number): void {
     const levels = this.levels;
-    let index = i;
-    for (let l = 0; l < levels.length; l++) {
+    let at = index;
+    for (let l = from; l < levels.length; l++) {
       const level = levels[l];
-      const j = index >> 5;
-      const after = level[j] & ~(1 << (index & 31));
+      const j = at >> 5;
+      const before = level[j];
+      level[j] = before | (1 << (at & 31));
+      if (before !== 0) return;
+      at = j;
+    }
+  }
+
+  /** Clears bit `index` of level `from` (the word it stands for has none), and up while words become empty. */
+  #clearFrom(from: number, index: number): void {
+    const levels = this.levels;
+    let at = index;
+    for (let l = from; l < levels.length; l++) {
+      const level = levels[l];
+      const j = at >> 5;
+      const after = level[j] & ~(1 << (at & 31));
       level[j] = after;
       if (after !== 0) return;
-      index = j;
+      at = j;
     }
   }
 

@@ -347,7 +347,9 @@ export class RunTree {
     this.#n = n;
     this.#align = align;
     this.#alignMask = align <= 32 ? alignMask(align, 0) : 0;
-    this.#order = Math.min(Math.round(Math.log2(align)), floorLog2(n));
+    // log2 of the power of two `align`: by `clz32` below 2^32 (`Math.log2` is a call into C).
+    const alignOrder = align < 2 ** 32 ? floorLog2(align) : Math.round(Math.log2(align));
+    this.#order = Math.min(alignOrder, floorLog2(n));
     this.#below = below;
     this.#from = from;
     this.#carry = -1;
