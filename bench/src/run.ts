@@ -315,7 +315,7 @@ export function runLoopRow(
   const ref = natives.get(algo);
   const note = adapter
     ? adapter.note
-    : strategy.kind === 'peer' && scenario.params.align && scenario.params.align > 4096 / 4096
+    : strategy.id === 'peer:MemPool' && scenario.params.align && scenario.params.align > 1
       ? 'MemPool cannot align a block beyond its pool-wide 4096: runs are not 2 MiB-aligned'
       : strategy.note;
   return timingRow(
