@@ -167,6 +167,7 @@ export class Arena {
     const firstWord = first >>> 5;
     const lastWord = last >>> 5;
     const index = this.index;
+    const fill = free ? -1 : 0;
     // Words whose "has a free frame" changed, as a mask over the 32 words of one index word:
     // the index is told once per 32 bitmap words, not once per word.
     let changed = 0;
@@ -178,14 +179,18 @@ export class Arena {
       const words = this.#writable(s);
       const end = Math.min(lastWord, ((s + 1) << SEGMENT_SHIFT) - this.skew - 1);
       for (let o = v & SEGMENT_MASK; i <= end; i++, o++) {
-        const mask =
-          i === firstWord || i === lastWord
-            ? bitRange(i === firstWord ? first & 31 : 0, i === lastWord ? last & 31 : 31)
-            : -1;
-        const before = words[o];
-        const after = free ? before | mask : before & ~mask;
-        words[o] = after;
-        if ((before === 0) !== (after === 0)) changed |= 1 << (i & 31);
+        if (i === firstWord || i === lastWord) {
+          const mask = bitRange(i === firstWord ? first & 31 : 0, i === lastWord ? last & 31 : 31);
+          const before = words[o];
+          const after = free ? before | mask : before & ~mask;
+          words[o] = after;
+          if ((before === 0) !== (after === 0)) changed |= 1 << (i & 31);
+        } else {
+          // A whole word: all free or all used, whatever it held (the index is told either way;
+          // setting a set bit or clearing a clear one changes nothing there).
+          words[o] = fill;
+          changed |= 1 << (i & 31);
+        }
         if ((i & 31) === 31 || i === lastWord) {
           if (changed !== 0) {
             if (free) index.markNonEmptyWords(i >>> 5, changed);
@@ -204,10 +209,20 @@ export class Arena {
     const last = first + count - 1;
     const firstWord = first >>> 5;
     const lastWord = last >>> 5;
-    for (let i = firstWord; i <= lastWord; i++) {
-      const mask = bitRange(i === firstWord ? first & 31 : 0, i === lastWord ? last & 31 : 31);
-      const free = this.word(i * 32) & mask;
-      if (free !== 0) return this.base + i * 32 + lowestBit(free);
+    let i = firstWord;
+    while (i <= lastWord) {
+      // The words of one segment, fetched once.
+      const v = i + this.skew;
+      const s = v >>> SEGMENT_SHIFT;
+      const words = this.segments[s];
+      const end = Math.min(lastWord, ((s + 1) << SEGMENT_SHIFT) - this.skew - 1);
+      for (let o = v & SEGMENT_MASK; i <= end; i++, o++) {
+        let free = words[o];
+        if (i === firstWord || i === lastWord) {
+          free &= bitRange(i === firstWord ? first & 31 : 0, i === lastWord ? last & 31 : 31);
+        }
+        if (free !== 0) return this.base + i * 32 + lowestBit(free);
+      }
     }
     return -1;
   }

@@ -1,4 +1,5 @@
 import { createFrameSpace } from '@framekit/core';
+import { frameErrorCode } from '@framekit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createBitmapAllocator } from './index';
 import { SEGMENT_WORDS } from './word-storage';
@@ -25,6 +26,14 @@ describe('writing runs', () => {
     for (const pfn of [start - 1, end - 1, end, boundary - 1, boundary]) {
       expect(a.isFree(pfn)).toBe(pfn < start || pfn >= end);
     }
+    // A run with one free frame in it (the first frame of the second segment, where there is
+    // one) is refused, and nothing changes.
+    const probe = start < boundary && boundary < end ? boundary : end - 1;
+    a.free(probe);
+    expect(frameErrorCode(() => a.freeRun(start, count))).toBe('NOT_ALLOCATED');
+    expect(a.isFree(probe)).toBe(true);
+    expect(a.stats().usedFrames).toBe(count - 1);
+    expect(a.allocAt(probe, 1)).toBe(probe);
     // Every frame below the run taken, the index names the first frame after it.
     expect(a.allocRun(start, { below: start })).toBe(0);
     expect(a.alloc()).toBe(end);
