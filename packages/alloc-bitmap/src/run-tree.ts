@@ -60,6 +60,12 @@ export class RunTree {
   readonly ord: Int8Array[] = [];
   /** Per level, one bit per node: its summary is stale. */
   readonly dirty: Int32Array[] = [];
+  /**
+   * Per level below the top, one bit per node: it is all free (`prefix` is its size), by
+   * parent (word `j` of `full[level]` holds the bits of node `j`'s 32 children). Combining a
+   * node steps over its all-free children a word at a time and reads only the others.
+   */
+  readonly full: Int32Array[] = [];
 
   readonly #base: number = 0;
   /** One past the arena's last frame: padding after it says nothing about `below`. */
@@ -90,6 +96,7 @@ export class RunTree {
     this.suf.push(empty, empty);
     this.inn.push(empty, empty);
     this.dirty.push(new Int32Array(0));
+    this.full.push(new Int32Array(0));
     this.ord.push(new Int8Array(0));
     let count = blocks;
     let size = BLOCK_FRAMES;
@@ -97,6 +104,7 @@ export class RunTree {
       this.counts.push(count);
       this.sizes.push(size);
       this.dirty.push(new Int32Array((count + 31) >>> 5));
+      this.full.push(new Int32Array((count + 31) >>> 5));
       this.ord.push(new Int8Array(count));
       if (level >= 2) {
         this.pre.push(new Float64Array(count));
@@ -118,7 +126,7 @@ export class RunTree {
   get bytes(): number {
     let sum = this.pre1.byteLength * 3;
     for (let level = 1; level <= this.height; level++) {
-      sum += this.dirty[level].byteLength + this.ord[level].byteLength;
+      sum += this.dirty[level].byteLength + this.full[level].byteLength + this.ord[level].byteLength;
       if (level >= 2) sum += this.pre[level].byteLength * 3;
     }
     return sum;
@@ -134,6 +142,12 @@ export class RunTree {
     this.suf1.fill(BLOCK_FRAMES);
     this.inn1.fill(0);
     this.ord[1].fill(-1);
+    for (let level = 1; level <= this.height; level++) {
+      const full = this.full[level];
+      full.fill(-1);
+      const rest = this.counts[level] & 31;
+      if (rest !== 0) full[full.length - 1] = (1 << rest) - 1;
+    }
     for (let level = 2; level <= this.height; level++) {
       this.pre[level].fill(this.sizes[level]);
       this.suf[level].fill(this.sizes[level]);
@@ -230,11 +244,23 @@ export class RunTree {
     ) {
       return false;
     }
+    // All free before or after, not both: the parent's mask follows.
+    if ((this.pre1[block] === BLOCK_FRAMES) !== (prefix === BLOCK_FRAMES)) {
+      this.#markFull(1, block, prefix === BLOCK_FRAMES);
+    }
     this.pre1[block] = prefix;
     this.suf1[block] = run;
     this.inn1[block] = inner;
     ord[block] = order;
     return true;
+  }
+
+  /** Node `node` of `level` is all free (`isFull`) or not, in its parent's mask. */
+  #markFull(level: number, node: number, isFull: boolean): void {
+    const full = this.full[level];
+    const bit = 1 << (node & 31);
+    if (isFull) full[node >> 5] |= bit;
+    else full[node >> 5] &= ~bit;
   }
 
   /**
@@ -271,21 +297,29 @@ export class RunTree {
     const childSize = this.sizes[level - 1];
     const childOrd = this.ord[level - 1];
     const first = node << 5;
-    const end = Math.min(first + 32, this.counts[level - 1]);
-    let childStart = this.#base + first * childSize;
+    const children = Math.min(32, this.counts[level - 1] - first);
+    const nodeStart = this.#base + first * childSize;
     let run = 0;
-    let runStart = childStart;
+    let runStart = nodeStart;
     let prefix = -1;
     let inner = 0;
     let order = -1;
-    for (let c = first; c < first + 32; c++, childStart += childSize) {
-      // Children past the arena's last node count as used.
-      const p = c < end ? childPre[c] : 0;
-      if (p === childSize) {
-        if (run === 0) runStart = childStart;
-        run += childSize;
-        continue;
+    // The children that are not all free, lowest first; the all-free ones between them only
+    // lengthen the run that crosses them (a word of bits, not a child at a time).
+    let partial = ~this.full[level - 1][node] & (children === 32 ? -1 : (1 << children) - 1);
+    let next = 0;
+    for (;;) {
+      const k = partial === 0 ? children : lowestBit(partial);
+      if (k > next) {
+        if (run === 0) runStart = nodeStart + next * childSize;
+        run += (k - next) * childSize;
       }
+      if (k === children) break;
+      partial &= partial - 1;
+      next = k + 1;
+      const c = first + k;
+      const childStart = nodeStart + k * childSize;
+      const p = childPre[c];
       const total = run + p;
       if (prefix < 0) prefix = total;
       else if (total > 0) {
@@ -295,14 +329,24 @@ export class RunTree {
           if (runOrder > order) order = runOrder;
         }
       }
-      if (c >= end) {
-        run = 0;
-        continue;
-      }
       if (childInn[c] > inner) inner = childInn[c];
       if (childOrd[c] > order) order = childOrd[c];
       run = childSuf[c];
       runStart = childStart + childSize - run;
+    }
+    if (children < 32) {
+      // Children past the arena's last node count as used: the run reaching them ends there.
+      const total = run;
+      if (prefix < 0) prefix = total;
+      else if (total > 0) {
+        if (total > inner) inner = total;
+        if (floorLog2(total) > order) {
+          const childStart = nodeStart + children * childSize;
+          const runOrder = alignedOrder(runStart, childStart);
+          if (runOrder > order) order = runOrder;
+        }
+      }
+      run = 0;
     }
     const size = this.sizes[level];
     if (prefix < 0) {
@@ -314,6 +358,7 @@ export class RunTree {
     const inn = this.inn[level];
     const ord = this.ord[level];
     if (pre[node] === prefix && suf[node] === run && inn[node] === inner && ord[node] === order) return false;
+    if ((pre[node] === size) !== (prefix === size)) this.#markFull(level, node, prefix === size);
     pre[node] = prefix;
     suf[node] = run;
     inn[node] = inner;
