@@ -59,7 +59,7 @@ export class Arena {
     // All ones, then clear what is not ours: padding before and after the range, and the
     // frames the bitmap itself occupies (KeOS marks them used the same way). Host segments
     // read as all ones until first written; only frame contents are filled.
-    if (this.#shared === undefined) this.#fillWords(-1);
+    if (this.#shared === undefined) this.#fillWords(-1, 0, this.words, false);
     this.index.fillAll();
     this.tree.initAllFree();
     if (start > this.base) this.#write(0, start - this.base, false);
@@ -75,13 +75,17 @@ export class Arena {
     return shared === undefined || shared[s] === 0 ? this.segments[s] : ownSegment(this.segments, shared, s);
   }
 
-  #fillWords(value: number): void {
-    const first = this.skew;
-    const last = this.skew + this.words;
+  /** Sets words `[from, to)` to `value`, a segment at a time (`write`: made writable first). */
+  #fillWords(value: number, from: number, to: number, write: boolean): void {
+    const first = this.skew + from;
+    const last = this.skew + to;
     for (let s = first >>> SEGMENT_SHIFT; s <= (last - 1) >>> SEGMENT_SHIFT; s++) {
       const lo = Math.max(first, s << SEGMENT_SHIFT) & SEGMENT_MASK;
       const hi = Math.min(last, (s + 1) << SEGMENT_SHIFT) - (s << SEGMENT_SHIFT);
-      this.segments[s].fill(value, lo, hi);
+      const words = write ? this.#writable(s) : this.segments[s];
+      // A loop for the few words of a run; `fill` (a call) for the many of a start.
+      if (hi - lo <= 64) for (let o = lo; o < hi; o++) words[o] = value;
+      else words.fill(value, lo, hi);
     }
   }
 
@@ -164,43 +168,38 @@ export class Arena {
 
   #write(first: number, count: number, free: boolean): void {
     const last = first + count - 1;
-    const firstWord = first >>> 5;
-    const lastWord = last >>> 5;
-    const index = this.index;
-    const fill = free ? -1 : 0;
-    // Words whose "has a free frame" changed, as a mask over the 32 words of one index word:
-    // the index is told once per 32 bitmap words, not once per word.
-    let changed = 0;
-    let i = firstWord;
-    while (i <= lastWord) {
-      // The words of one segment, fetched (and made writable) once.
-      const v = i + this.skew;
-      const s = v >>> SEGMENT_SHIFT;
-      const words = this.#writable(s);
-      const end = Math.min(lastWord, ((s + 1) << SEGMENT_SHIFT) - this.skew - 1);
-      for (let o = v & SEGMENT_MASK; i <= end; i++, o++) {
-        if (i === firstWord || i === lastWord) {
-          const mask = bitRange(i === firstWord ? first & 31 : 0, i === lastWord ? last & 31 : 31);
-          const before = words[o];
-          const after = free ? before | mask : before & ~mask;
-          words[o] = after;
-          if ((before === 0) !== (after === 0)) changed |= 1 << (i & 31);
-        } else {
-          // A whole word: all free or all used, whatever it held (the index is told either way;
-          // setting a set bit or clearing a clear one changes nothing there).
-          words[o] = fill;
-          changed |= 1 << (i & 31);
-        }
-        if ((i & 31) === 31 || i === lastWord) {
-          if (changed !== 0) {
-            if (free) index.markNonEmptyWords(i >>> 5, changed);
-            else index.markEmptyWords(i >>> 5, changed);
-            changed = 0;
-          }
+    let from = first >>> 5;
+    let to = last >>> 5;
+    if (from === to) this.#writeWord(from, bitRange(first & 31, last & 31), free);
+    else {
+      // A partial first and last word bit by bit; the whole words between set outright.
+      if ((first & 31) !== 0) this.#writeWord(from++, bitRange(first & 31, 31), free);
+      if ((last & 31) !== 31) this.#writeWord(to--, bitRange(0, last & 31), free);
+      if (from <= to) {
+        this.#fillWords(free ? -1 : 0, from, to + 1, true);
+        // The index, a word of it (32 bitmap words) at a time: setting a set bit or clearing a
+        // clear one changes nothing there.
+        const index = this.index;
+        for (let j = from >>> 5; j <= to >>> 5; j++) {
+          const mask = bitRange(j === from >>> 5 ? from & 31 : 0, j === to >>> 5 ? to & 31 : 31);
+          if (free) index.markNonEmptyWords(j, mask);
+          else index.markEmptyWords(j, mask);
         }
       }
     }
     this.tree.markDirtyRange(first >>> BLOCK_SHIFT, last >>> BLOCK_SHIFT);
+  }
+
+  /** Sets (`free`) or clears the bits `mask` of word `i`, and tells the index when the word empties or fills. */
+  #writeWord(i: number, mask: number, free: boolean): void {
+    const v = i + this.skew;
+    const words = this.#writable(v >>> SEGMENT_SHIFT);
+    const o = v & SEGMENT_MASK;
+    const before = words[o];
+    const after = free ? before | mask : before & ~mask;
+    words[o] = after;
+    if (before === 0 && after !== 0) this.index.markNonEmpty(i);
+    else if (before !== 0 && after === 0) this.index.markEmpty(i);
   }
 
   /** The first frame of `[pfn, pfn + count)` that is free, or -1: the check before `freeRun`. */
