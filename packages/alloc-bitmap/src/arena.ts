@@ -53,7 +53,7 @@ export class Arena {
     this.#shared = storage.shared;
     this.skew = storage.skew;
     this.index = new FreeIndex(this.words);
-    this.tree = new RunTree(this.base, end, blocks, this.segments, this.skew);
+    this.tree = new RunTree(this.base, end, blocks, this.segments, this.skew, this.index.levels[0]);
     this.heapBytes = storage.heapBytes + this.index.bytes + this.tree.bytes;
 
     // All ones, then clear what is not ours: padding before and after the range, and the

@@ -72,6 +72,8 @@ export class RunTree {
   readonly #end: number = 0;
   readonly #segments: Int32Array[];
   readonly #skew: number = 0;
+  /** The free index's level 0: word `b`, bit `i` set while word `32b + i` of the bitmap has a free frame. */
+  readonly #nonEmpty: Int32Array;
 
   // The search in progress (fields rather than arguments: the recursion allocates nothing).
   #n = 1;
@@ -84,7 +86,15 @@ export class RunTree {
   /** Start of the free run reaching the current position, or -1. */
   #carry = -1;
 
-  constructor(base: number, end: number, blocks: number, segments: Int32Array[], skew: number) {
+  constructor(
+    base: number,
+    end: number,
+    blocks: number,
+    segments: Int32Array[],
+    skew: number,
+    nonEmpty: Int32Array,
+  ) {
+    this.#nonEmpty = nonEmpty;
     this.#base = base;
     this.#end = end;
     this.#segments = segments;
@@ -195,6 +205,7 @@ export class RunTree {
     let prefix = -1;
     let inner = 0;
     let order = -1;
+    const nonEmpty = this.#nonEmpty[block];
     for (let i = 0; i < 32; i++, o++, wordStart += 32) {
       const w = words[o];
       if (w === -1) {
@@ -215,6 +226,13 @@ export class RunTree {
       }
       if (w === 0) {
         run = 0;
+        // The all-used words after it change nothing: on to the next word with a free frame
+        // (the free index's word for this block says which those are).
+        const later = i === 31 ? 0 : nonEmpty & (-1 << (i + 1));
+        const skip = (later === 0 ? 32 : lowestBit(later)) - i - 1;
+        i += skip;
+        o += skip;
+        wordStart += skip * 32;
         continue;
       }
       const tail = leadingOnes(w);
