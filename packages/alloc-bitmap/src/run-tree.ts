@@ -332,12 +332,12 @@ export class RunTree {
         if (run === 0) runStart = nodeStart + next * childSize;
         run += (k - next) * childSize;
       }
-      if (k === children) break;
-      partial &= partial - 1;
-      next = k + 1;
+      if (k === 32) break;
+      // Child `k`, or at `k === children` the first child past the arena's last node, which
+      // counts as used: the run reaching it ends there.
       const c = first + k;
       const childStart = nodeStart + k * childSize;
-      const p = childPre[c];
+      const p = k < children ? childPre[c] : 0;
       const total = run + p;
       if (prefix < 0) prefix = total;
       else if (total > 0) {
@@ -347,24 +347,16 @@ export class RunTree {
           if (runOrder > order) order = runOrder;
         }
       }
+      if (k === children) {
+        run = 0;
+        break;
+      }
+      partial &= partial - 1;
+      next = k + 1;
       if (childInn[c] > inner) inner = childInn[c];
       if (childOrd[c] > order) order = childOrd[c];
       run = childSuf[c];
       runStart = childStart + childSize - run;
-    }
-    if (children < 32) {
-      // Children past the arena's last node count as used: the run reaching them ends there.
-      const total = run;
-      if (prefix < 0) prefix = total;
-      else if (total > 0) {
-        if (total > inner) inner = total;
-        if (floorLog2(total) > order) {
-          const childStart = nodeStart + children * childSize;
-          const runOrder = alignedOrder(runStart, childStart);
-          if (runOrder > order) order = runOrder;
-        }
-      }
-      run = 0;
     }
     const size = this.sizes[level];
     if (prefix < 0) {
