@@ -47,7 +47,7 @@ export class FreeIndex {
     this.#clearFrom(0, i);
   }
 
-  /** The bitmap words `32 * j + b`, for each bit `b` of `mask`, now have a free frame (they had none). */
+  /** The bitmap words `32 * j + b`, for each bit `b` of `mask`, now have a free frame (whether or not they had one). */
   markNonEmptyWords(j: number, mask: number): void {
     const level = this.levels[0];
     const before = level[j];
