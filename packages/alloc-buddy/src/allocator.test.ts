@@ -102,6 +102,75 @@ describe('split and merge', () => {
     );
   });
 
+  it('freeRun spots a lone free frame in the words between the end words of the run (maxOrder 4 and 10)', () => {
+    // [hole, from, count]: frames from 0 to 127 are words 0 … 3 of the frame bits.
+    const cases = [
+      [40, 0, 96], // the one word between the end words (word 1 of 0 … 2)
+      [69, 0, 128], // the last word between them (word 2 of 0 … 3)
+      [40, 0, 128], // the first word between them
+    ];
+    for (const maxOrder of [4, 10]) {
+      for (const [hole, from, count] of cases) {
+        const a = buddy(1024, maxOrder);
+        expect(a.allocAt(0, 1024)).toBe(0);
+        a.free(hole);
+        const before = a.freeBlocksPerOrder();
+        expect(
+          frameErrorCode(() => a.freeRun(from, count)),
+          `maxOrder ${maxOrder}, hole ${hole}`,
+        ).toBe('NOT_ALLOCATED');
+        expect(a.freeBlocksPerOrder()).toEqual(before);
+        expect(a.stats().freeFrames).toBe(1);
+        a.freeRun(0, hole);
+        a.freeRun(hole + 1, 1023 - hole);
+        expect(a.stats().freeFrames).toBe(1024);
+        expect(a.freeBlocksPerOrder()[maxOrder]).toBe(1024 / 2 ** maxOrder);
+      }
+    }
+  });
+
+  it('freeRun spots a free block of order 5 or more that the run enters with its last frames', () => {
+    for (let order = 5; order <= 9; order++) {
+      const size = 2 ** order;
+      const a = buddy(2048, 10);
+      expect(a.allocAt(0, 2048)).toBe(0);
+      // Block 1 of the order, [size, 2 size), is free; its buddy [0, size) is allocated.
+      a.freeRun(size, size);
+      const before = a.freeBlocksPerOrder();
+      for (const [from, count] of [
+        [0, 2 * size], // ends at the free block's last frame
+        [0, size + 1], // ends at its first frame
+        [size - 1, 2], // one frame on each side of the block edge
+      ]) {
+        expect(
+          frameErrorCode(() => a.freeRun(from, count)),
+          `order ${order}, [${from}, +${count})`,
+        ).toBe('NOT_ALLOCATED');
+        expect(a.freeBlocksPerOrder()).toEqual(before);
+        expect(a.stats().freeFrames).toBe(size);
+      }
+      a.freeRun(0, size);
+      a.freeRun(2 * size, 2048 - 2 * size);
+      expect(a.freeBlocksPerOrder()).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+    }
+  });
+
+  it('freeRun of a count below 1 throws INVALID_REQUEST and changes nothing', () => {
+    const a = buddy(64, 6);
+    expect(a.allocRun(8)).toBe(0);
+    const before = a.freeBlocksPerOrder();
+    for (const count of [0, -1, 1.5]) {
+      expect(
+        frameErrorCode(() => a.freeRun(3, count)),
+        `count ${count}`,
+      ).toBe('INVALID_REQUEST');
+      expect(a.freeBlocksPerOrder()).toEqual(before);
+      expect(a.stats().usedFrames).toBe(8);
+    }
+    a.freeRun(0, 8);
+    expect(a.freeBlocksPerOrder()).toEqual([0, 0, 0, 0, 0, 0, 1]);
+  });
+
   it('free of a frame inside a free block of any order throws DOUBLE_FREE and changes nothing', () => {
     const a = buddy(4096, 10);
     expect(a.allocRun(3)).toBe(0); // frames 0-2 used; 3 free at order 0, 4-7 at order 2, …
@@ -260,6 +329,26 @@ describe('runs longer than a top block', () => {
   });
 });
 
+describe('maxOrder 0 (every block one frame)', () => {
+  it('hands out every frame once, lowest first, and keeps each free frame a block of its own', () => {
+    const a = buddy(64, 0);
+    expect(a.freeBlocksPerOrder()).toEqual([64]);
+    for (let pfn = 0; pfn < 64; pfn++) expect(a.alloc()).toBe(pfn);
+    expect(a.alloc()).toBe(NO_FRAME);
+    expect(a.freeBlocksPerOrder()).toEqual([0]);
+    a.free(5);
+    a.free(4); // buddies, but order 0 is the top order: two blocks
+    a.freeRun(40, 3);
+    expect(a.freeBlocksPerOrder()).toEqual([5]);
+    expect(a.allocRun(1, { below: 5 })).toBe(4);
+    expect(a.allocRun(1)).toBe(5);
+    const out = new Float64Array(3);
+    expect(a.allocMany(out, 3)).toBe(true);
+    expect([...out]).toEqual([40, 41, 42]);
+    expect(a.stats().freeFrames).toBe(0);
+  });
+});
+
 describe('createEmpty (router caches)', () => {
   it('starts with every frame in use and takes frames as they are freed', () => {
     const space = createFrameSpace({ frames: 64 });
@@ -278,6 +367,9 @@ describe('options', () => {
       'INVALID_REQUEST',
     );
     expect(frameErrorCode(() => createBuddyAllocator(space, undefined, { maxOrder: 2.5 }))).toBe(
+      'INVALID_REQUEST',
+    );
+    expect(frameErrorCode(() => createBuddyAllocator(space, undefined, { maxOrder: -1 }))).toBe(
       'INVALID_REQUEST',
     );
     expect(createBuddyAllocator(space).maxOrder).toBe(10);
