@@ -94,6 +94,65 @@ describe('the low-memory list', () => {
     expect(a.allocBelow(5001)).toBe(5000);
   });
 
+  it('a bound at the low limit takes what the low 4 KiB list holds first; a lower bound, the lowest frame', () => {
+    // Entries 0–3 below the limit, 4–7 above, every frame handed out; then entry 0 gets a frame
+    // back and entry 1 one after it, so entry 1 heads the low 4 KiB list.
+    const make = () => {
+      const a = createHier2mAllocator(createFrameSpace({ frames: 4096 }), undefined, { lowLimit: 2048 });
+      while (a.alloc() !== NO_FRAME) {}
+      a.free(10);
+      a.free(600);
+      return a;
+    };
+    const a = make();
+    expect(a.listEntries('low4k')).toEqual([1, 0]);
+    expect(a.allocBelow(2048)).toBe(600);
+    expect(a.allocBelow(2048)).toBe(10);
+    expect(a.allocBelow(2048)).toBe(NO_FRAME);
+    const b = make();
+    expect(b.allocBelow(2047)).toBe(10);
+    expect(b.allocBelow(2047)).toBe(600);
+  });
+
+  it('a bound at or past the top of our frames is an ordinary request; a lower bound takes the lowest frame', () => {
+    // Entries 0–2 handed out frame by frame, then a frame back in entry 0 and one in entry 1:
+    // entry 1 heads the 4 KiB list, so alloc() takes frame 600 before frame 10.
+    const make = () => {
+      const a = createHier2mAllocator(createFrameSpace({ frames: 2048 }), undefined, { lowLimit: 0 });
+      for (let i = 0; i < 1536; i++) a.alloc();
+      a.free(10);
+      a.free(600);
+      return a;
+    };
+    const a = make();
+    expect(a.listEntries('high4k')).toEqual([1, 0, 2]);
+    expect(a.allocBelow(2048)).toBe(600);
+    expect(a.allocBelow(2048)).toBe(10);
+    const b = make();
+    expect(b.allocBelow(5000)).toBe(600);
+    const c = make();
+    expect(c.allocBelow(2047)).toBe(10);
+    expect(c.allocBelow(601)).toBe(600);
+  });
+
+  it('finds no frame in a 2 MiB page handed out, nor in entries that allocMany emptied', () => {
+    const a = createHier2mAllocator(createFrameSpace({ frames: 2048 }), undefined, { lowLimit: 0 });
+    expect(a.allocRun(512, { align: 512 })).toBe(0);
+    expect(a.allocBelow(512)).toBe(NO_FRAME);
+    expect(a.allocBelow(513)).toBe(512); // splits entry 1
+    const out = new Float64Array(1535);
+    expect(a.allocMany(out, 1535)).toBe(true);
+    expect(a.stats().freeFrames).toBe(0);
+    for (const below of [1, 512, 1000, 2047]) expect(a.allocBelow(below)).toBe(NO_FRAME);
+    a.free(1500);
+    expect(a.allocBelow(1500)).toBe(NO_FRAME);
+    expect(a.allocBelow(1501)).toBe(1500);
+    // The page given back is found by the bound again.
+    a.freeRun(0, 512);
+    expect(a.allocBelow(100)).toBe(0);
+    expect(a.stats().freeFrames).toBe(511);
+  });
+
   it('takes any limit that is whole 2 MiB entries, and nothing else', () => {
     const space = createFrameSpace({ frames: 16384 });
     const dma32 = createHier2mAllocator(space, space.ranges, { lowLimit: 8192 });

@@ -27,6 +27,31 @@ describe('createEmpty', () => {
     expect(h.stats().freeFrames).toBe(1024);
   });
 
+  it('forEachFreeRun ends a run at a partial entry whose chunk of entries holds nothing', () => {
+    // 100 entries (chunks of 32): a hole [16684, 16996) makes entries 32 and 33 partial.
+    const holed = createFrameSpace({
+      frames: 51200,
+      ranges: [
+        { start: 0, count: 16684 },
+        { start: 16996, count: 51200 - 16996 },
+      ],
+    });
+    const h = createEmptyHier2mAllocator(holed, holed.ranges, { lowLimit: 0 });
+    const runs = () => {
+      const out: [number, number][] = [];
+      h.forEachFreeRun((start, count) => out.push([start, count]));
+      return out;
+    };
+    // The last entry of chunk 0, as a page; entry 32, the first of chunk 1, has no slot yet.
+    h.freeRun(31 * 512, 512);
+    expect(runs()).toEqual([[15872, 512]]);
+    h.free(16500);
+    expect(runs()).toEqual([
+      [15872, 512],
+      [16500, 1],
+    ]);
+  });
+
   it('once everything is given back, serves like a full start', () => {
     const h = createEmptyHier2mAllocator(space);
     const full = createHier2mAllocator(space);

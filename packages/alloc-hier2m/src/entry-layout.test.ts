@@ -86,6 +86,33 @@ describe('an entry, as the seed lays it out', () => {
     expect(a.allocRun(512, { align: 512 })).toBe(NO_FRAME);
   });
 
+  it('starts partial entries with summaries that match their fields, and their 4 KiB list lowest entry first', () => {
+    // Frames 100 … 1699: entries 0 and 3 partial, 1 and 2 whole.
+    const space = createFrameSpace({ frames: 2048, ranges: [{ start: 100, count: 1600 }] });
+    const a = createHier2mAllocator(space, space.ranges, { lowLimit: 0 });
+    // has_pages bit i: field i has a free frame; full_pages bit i: field i is all free.
+    const summaries = (pfn: number) => {
+      const e = a.inspectEntry(pfn)!;
+      let has = 0;
+      let full = 0;
+      e.fields.forEach((f, i) => {
+        if (f !== 0) has |= 1 << i;
+        if (f === 0xffffffff) full |= 1 << i;
+      });
+      return { has, full, hasPages: e.hasPages, fullPages: e.fullPages };
+    };
+    // Entry 0: frames 100 … 511, field 3 from bit 4, fields 4 … 15 whole.
+    expect(summaries(100)).toEqual({ has: 0xfff8, full: 0xfff0, hasPages: 0xfff8, fullPages: 0xfff0 });
+    // Entry 3: frames 1536 … 1699, fields 0 … 4 whole, field 5 bits 0 … 3.
+    expect(summaries(1536)).toEqual({ has: 0x3f, full: 0x1f, hasPages: 0x3f, fullPages: 0x1f });
+    expect(a.listEntries('high4k')).toEqual([0, 3]);
+    // Lowest first: entry 0's frames, then entry 3's (partly used entries before whole ones).
+    for (let p = 100; p < 512; p++) expect(a.alloc()).toBe(p);
+    expect(a.alloc()).toBe(1536);
+    expect(a.free2MiBEntries()).toBe(2);
+    expect(summaries(1536)).toMatchObject({ hasPages: 0x3f, fullPages: 0x1e });
+  });
+
   it('threads two free lists through the entries, lowest entry first', () => {
     const a = fourEntries();
     expect(a.listEntries('high2m')).toEqual([0, 1, 2, 3]);

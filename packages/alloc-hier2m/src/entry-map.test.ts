@@ -47,6 +47,23 @@ describe('EntryMap', () => {
     expect([4, 0, 3, 1].map((e) => map.globalOf(e))).toEqual([2 ** 30, 0, 2048, 1]);
   });
 
+  it('joins spans that touch at an entry boundary into one segment', () => {
+    const touching = new EntryMap([
+      { start: 0, count: 512 },
+      { start: 512, count: 100 },
+    ]);
+    expect(touching.segments).toBe(1);
+    expect(touching.count).toBe(2);
+    // Entries [0, 1) and [1, 2): the ranges do not touch, their entries do.
+    const apart = new EntryMap([
+      { start: 0, count: 300 },
+      { start: 600, count: 10 },
+    ]);
+    expect(apart.segments).toBe(1);
+    expect(apart.locate(605)).toBe(1);
+    expect(apart.byteLength).toBe(3 * 8);
+  });
+
   it('copes with no ranges at all', () => {
     const empty = new EntryMap([]);
     expect(empty.count).toBe(0);

@@ -1,4 +1,4 @@
-import { createFrameSpace, type FrameErrorCode, isFrameError } from '@framekit/core';
+import { createFrameSpace, type FrameError, type FrameErrorCode, isFrameError } from '@framekit/core';
 import { describe, expect, it } from 'vitest';
 import { createHier2mAllocator, type Hier2mAllocator } from './index';
 
@@ -31,7 +31,11 @@ function snapshot(a: Hier2mAllocator): string {
   return JSON.stringify({ stats: a.stats(), frames: frames.join(''), entries, lists });
 }
 
-function expectMisuse(a: Hier2mAllocator, codes: FrameErrorCode | FrameErrorCode[], fn: () => unknown): void {
+function expectMisuse(
+  a: Hier2mAllocator,
+  codes: FrameErrorCode | FrameErrorCode[],
+  fn: () => unknown,
+): FrameError {
   const before = snapshot(a);
   let thrown: unknown;
   try {
@@ -42,6 +46,7 @@ function expectMisuse(a: Hier2mAllocator, codes: FrameErrorCode | FrameErrorCode
   expect(isFrameError(thrown), `expected a FrameError, got ${String(thrown)}`).toBe(true);
   expect([codes].flat()).toContain((thrown as { code: string }).code);
   expect(snapshot(a)).toBe(before);
+  return thrown as FrameError;
 }
 
 describe('misuse throws the documented FrameError and changes nothing', () => {
@@ -79,6 +84,54 @@ describe('misuse throws the documented FrameError and changes nothing', () => {
     a.free(one);
     a.freeMany(rest, rest.length);
     expect(a.free2MiBEntries()).toBe(2);
+  });
+
+  it('freeing a split 2 MiB block as a page names its lowest free frame, or the block when none is free', () => {
+    const { space } = setup();
+    const a = createHier2mAllocator(space, [{ start: 1024, count: 1024 }], { lowLimit: 0 });
+    expect(a.alloc()).toBe(1024); // splits entry 2: frame 1025 is its lowest free frame
+    expect(expectMisuse(a, 'NOT_ALLOCATED', () => a.freeRun(1024, 512)).details).toEqual({
+      op: 'freeRun',
+      pfn: 1025,
+    });
+    for (let i = 1; i < 512; i++) a.alloc();
+    expect(a.inspectEntry(1024)!.hasPages).toBe(0);
+    // Every frame handed out one by one: the error names the block and its length.
+    expect(expectMisuse(a, 'NOT_ALLOCATED', () => a.freeRun(1024, 512)).details).toEqual({
+      op: 'freeRun',
+      pfn: 1024,
+      count: 512,
+    });
+    // The only free frame in the last page field (frames 1504 … 1535).
+    a.free(1530);
+    expect(expectMisuse(a, 'NOT_ALLOCATED', () => a.freeRun(1024, 512)).details).toEqual({
+      op: 'freeRun',
+      pfn: 1530,
+    });
+  });
+
+  it('a run that ends on our last frame is NOT_ALLOCATED; one that goes past it is NOT_USABLE', () => {
+    const { a } = setup();
+    // Our frames end at 2560; [2560, 3072) is usable but another allocator's.
+    expectMisuse(a, 'NOT_ALLOCATED', () => a.freeRun(2557, 3));
+    expectMisuse(a, 'NOT_ALLOCATED', () => a.freeRun(590, 10)); // ends where the hole at 600 starts
+    expect(expectMisuse(a, 'NOT_USABLE', () => a.freeRun(2559, 2)).details).toMatchObject({ pfn: 2560 });
+    expect(expectMisuse(a, 'NOT_USABLE', () => a.freeRun(595, 10)).details).toMatchObject({ pfn: 600 });
+    // 512 frames that do not start a 2 MiB block: checked like any other run.
+    expect(expectMisuse(a, 'NOT_USABLE', () => a.freeRun(2100, 512)).details).toMatchObject({ pfn: 2560 });
+    expectMisuse(a, 'NOT_ALLOCATED', () => a.freeRun(1500, 512));
+  });
+
+  it('ranges that touch are one stretch of our frames: a run across the join is ours', () => {
+    const space = createFrameSpace({ frames: 2048 });
+    const ranges = [
+      { start: 0, count: 700 },
+      { start: 700, count: 1000 },
+    ];
+    const a = createHier2mAllocator(space, ranges, { lowLimit: 0 });
+    expectMisuse(a, 'NOT_ALLOCATED', () => a.freeRun(690, 20));
+    expectMisuse(a, 'NOT_ALLOCATED', () => a.freeRun(100, 1600));
+    expect(expectMisuse(a, 'NOT_USABLE', () => a.freeRun(1690, 20)).details).toMatchObject({ pfn: 1700 });
   });
 
   it('freeing a 2 MiB page twice, or a run shape never handed out', () => {
