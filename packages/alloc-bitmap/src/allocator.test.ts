@@ -72,6 +72,11 @@ describe('the bitmap plugin', () => {
     expect(a.allocRun(1, { align: 2 ** 31 })).toBe(last);
     expect(a.isFree(last)).toBe(false);
     expect(a.isFree(last - 1)).toBe(true);
+    // allocAt over the word boundary at bit offset 2^31: a taken frame in the last word refuses it.
+    expect(a.allocAt!(last - 1, 2)).toBe(NO_FRAME);
+    expect(a.allocAt!(last - 40, 41)).toBe(NO_FRAME);
+    expect(a.isFree(last - 1)).toBe(true);
+    expect(a.stats().usedFrames).toBe(2);
     expect(thrown(() => a.freeRun(last - 40, 41)).code).toBe('NOT_ALLOCATED');
     a.free(last);
     expect(thrown(() => a.free(last)).code).toBe('DOUBLE_FREE');
@@ -104,6 +109,19 @@ describe('misuse changes nothing', () => {
     expect(snapshot(a)).toBe(before);
     a.freeRun(1, 49);
     a.freeRun(51, 50);
+    expect(a.stats().usedFrames).toBe(0);
+  });
+
+  it('freeRun whose only free frame is frame 0: NOT_ALLOCATED, naming it, freeing nothing', () => {
+    const a = createBitmapAllocator(createFrameSpace({ frames: 64 }));
+    expect(a.allocRun(4)).toBe(0);
+    a.free(0);
+    const before = snapshot(a);
+    const error = thrown(() => a.freeRun(0, 4));
+    expect(error.code).toBe('NOT_ALLOCATED');
+    expect(error.details).toMatchObject({ pfn: 0 });
+    expect(snapshot(a)).toBe(before);
+    a.freeRun(1, 3);
     expect(a.stats().usedFrames).toBe(0);
   });
 
