@@ -5,6 +5,7 @@ import {
   type FrameErrorCode,
   type FrameRange,
   isFrameError,
+  MAX_OWNER,
 } from '@framekit/core';
 import { createBaselineAllocator } from '@framekit/core/testing';
 import { describe, expect, it } from 'vitest';
@@ -131,6 +132,17 @@ describe.each(STRATEGIES)('%s', (strategy) => {
     expect(heap.releaseOwner(12345)).toBe(0);
   });
 
+  it('takes every owner id up to MAX_OWNER', () => {
+    const { pmm, used } = setup();
+    const heap = createHeap(pmm, { strategy });
+    const a = heap.malloc(100, { owner: MAX_OWNER });
+    expect(heap.ownerOf(a)).toBe(MAX_OWNER);
+    expect(heap.stats().owners.map((o) => o.owner)).toEqual([MAX_OWNER]);
+    expectCode('INVALID_REQUEST', () => heap.malloc(100, { owner: MAX_OWNER + 1 }));
+    expect(heap.releaseOwner(MAX_OWNER)).toBe(1);
+    expect(used()).toBe(0);
+  });
+
   it('reallocs in place when it fits, else moves the contents', () => {
     const { pmm } = setup();
     const heap = createHeap(pmm, { strategy });
@@ -166,6 +178,32 @@ describe.each(STRATEGIES)('%s', (strategy) => {
       expect(heap.realloc(b, size)).toBe(b);
       heap.free(b);
     }
+  });
+
+  it('reallocs to exactly its usable size in place', () => {
+    const { pmm } = setup();
+    const heap = createHeap(pmm, { strategy });
+    for (const size of [40, 1000, 3000, FRAME_BYTES, 9000]) {
+      const a = heap.malloc(size);
+      const usable = heap.usableSize(a);
+      expect(heap.realloc(a, usable), `${size}`).toBe(a);
+      expect(heap.usableSize(a)).toBe(usable);
+    }
+  });
+
+  it('moves an object to an address with the alignment realloc asks for, keeping its contents', () => {
+    const { pmm } = setup();
+    const heap = createHeap(pmm, { strategy });
+    // An object that is 16-aligned but not 64-aligned.
+    let a = heap.malloc(40);
+    while (a % 64 === 0) a = heap.malloc(40);
+    heap.bytes(a, 40).fill(5);
+    const b = heap.realloc(a, 40, { align: 64 });
+    expect(b % 64).toBe(0);
+    expect(heap.bytes(b, 40).every((x) => x === 5)).toBe(true);
+    expectCode('NOT_ALLOCATED', () => heap.usableSize(a));
+    // Already aligned: it stays.
+    expect(heap.realloc(b, 40, { align: 64 })).toBe(b);
   });
 
   it('calloc zeroes memory that was written before', () => {
@@ -244,6 +282,12 @@ describe.each(STRATEGIES)('%s', (strategy) => {
       expect(small.framesHeld).toBeGreaterThan(0);
       expect(small.externalFragmentation).toBeGreaterThan(0.9);
     } else expect(small.framesHeld).toBe(0);
+  });
+
+  it('lists the owners in stats() by id, whatever order they came in', () => {
+    const heap = createHeap(setup().pmm, { strategy });
+    for (const owner of [9, 2, 40, 0]) heap.malloc(100, { owner });
+    expect(heap.stats().owners.map((o) => o.owner)).toEqual([0, 2, 9, 40]);
   });
 
   it('reports exhaustion as NO_ADDRESS and loses nothing', () => {
@@ -444,6 +488,71 @@ describe('slab', () => {
       expect(used()).toBe(0);
     }
   });
+
+  it('fills a partial slab before taking an empty one, so the empty one can go back', () => {
+    const { pmm, used } = setup();
+    const heap = createHeap(pmm, { strategy: 'slab', cacheBytes: 0, frameCache: 0 });
+    // Two one-frame slabs of 2048-byte objects, both full.
+    const [a0, a1, b0, b1] = Array.from({ length: 4 }, () => heap.malloc(2048));
+    expect([a1 - a0, b1 - b0]).toEqual([2048, 2048]);
+    expect(used()).toBe(2);
+    heap.free(a0); // the first slab is partial
+    heap.free(b0);
+    heap.free(b1); // the second is empty, and kept (emptySlabs is 4)
+    expect(used()).toBe(2);
+    expect(heap.malloc(2048)).toBe(a0);
+    expect(heap.trim()).toBe(1);
+    expect(used()).toBe(1);
+  });
+
+  it('hands out a freed object below the first word with a free object, and never an address past the slab', () => {
+    const { pmm } = setup();
+    const heap = createHeap(pmm, { strategy: 'slab', cacheBytes: 0 });
+    // 255 of the 256 16-byte objects of a one-frame slab, then the first one freed.
+    const xs = Array.from({ length: 255 }, () => heap.malloc(16));
+    const slab = xs[0];
+    expect(slab % FRAME_BYTES).toBe(0);
+    expect(xs[254]).toBe(slab + 254 * 16);
+    heap.free(xs[0]);
+    // Two objects are left in the slab: the first and the last.
+    const got = [heap.malloc(16), heap.malloc(16)].sort((p, q) => p - q);
+    expect(got).toEqual([slab, slab + 255 * 16]);
+  });
+
+  it('a move by realloc copies only the bytes the new object holds', () => {
+    const { pmm } = setup();
+    const heap = createHeap(pmm, { strategy: 'slab', cacheBytes: 0 });
+    // 32-byte objects x, y, z side by side; y freed, so it is the slab's next 32-aligned object.
+    const [x, y, z] = [heap.malloc(32), heap.malloc(32), heap.malloc(32)];
+    expect([y - x, z - y]).toEqual([32, 32]);
+    heap.bytes(z).fill(7);
+    heap.free(y);
+    // A 48-byte object at an odd multiple of 16 …
+    heap.malloc(48);
+    const a = heap.malloc(48);
+    expect(a % 32).toBe(16);
+    heap.bytes(a).fill(9);
+    // … moved into y for an alignment of 32: 16 bytes copied, not its 48 over the start of z.
+    expect(heap.realloc(a, 16, { align: 32 })).toBe(y);
+    expect(heap.bytes(y, 16).every((v) => v === 9)).toBe(true);
+    expect(heap.bytes(z).every((v) => v === 7)).toBe(true);
+  });
+
+  it('counts an object kept in the object cache as free bytes of its size class', () => {
+    const heap = createHeap(setup().pmm, { strategy: 'slab' });
+    const a = heap.malloc(20);
+    heap.malloc(20);
+    heap.free(a);
+    // One 32-byte object live in a frame of 128: the other 127, the cached one too, are free.
+    const c32 = heap.stats().sizeClasses.find((c) => c.size === 32)!;
+    expect(c32).toMatchObject({
+      objects: 1,
+      liveBytes: 32,
+      freeBytes: FRAME_BYTES - 32,
+      overheadBytes: 0,
+      framesHeld: 1,
+    });
+  });
 });
 
 describe.each(['first-fit', 'tlsf'] as const)('%s spans', (name) => {
@@ -471,6 +580,93 @@ describe.each(['first-fit', 'tlsf'] as const)('%s spans', (name) => {
     expect(used()).toBe(1);
     heap.free(a);
     expect(used()).toBe(0);
+  });
+
+  it('marks a block taken whole as in use for its next neighbour, so freeing that one never merges with it', () => {
+    const { pmm } = setup();
+    const heap = createHeap(pmm, { strategy: make(), cacheBytes: 0 });
+    const x = heap.malloc(1024); // a 1040-byte block
+    const y = heap.malloc(16);
+    heap.free(x);
+    // 1000 bytes (the 1008 class, a 1024-byte block) take x's block whole: 16 bytes are too few to split off.
+    const a = heap.malloc(1000);
+    expect(a).toBe(x);
+    heap.bytes(a, 16).fill(3);
+    heap.free(y);
+    // y's block, merged with the free rest of the span, and not with a's.
+    const b = heap.malloc(1000);
+    expect(b).toBe(y);
+    heap.bytes(b).fill(4);
+    expect(heap.bytes(a, 16).every((v) => v === 3)).toBe(true);
+    heap.free(a);
+    heap.free(b);
+    expect(heap.stats().objects).toBe(0);
+  });
+
+  it('leaves a gap before an aligned object only when it can be a free block, and merges it back', () => {
+    const { pmm, used } = setup();
+    const heap = createHeap(pmm, { strategy: make({ spanFrames: 1 }), cacheBytes: 0 });
+    // The span's first payload is 16 bytes in: the next 32-aligned one is 16 bytes on, too few for a
+    // free block (32 at least), so the gap is 48.
+    const a = heap.malloc(100, { align: 32 });
+    expect(a % 32).toBe(0);
+    expect((a % FRAME_BYTES) - 16).toBeGreaterThanOrEqual(32);
+    heap.bytes(a).fill(1);
+    heap.free(a);
+    // One free block over the span again: its size minus the span's 16 bytes of ends and a header.
+    expect(heap.stats().freeBytes).toBe(FRAME_BYTES - 16 - 8);
+    expect(heap.trim()).toBe(1);
+    expect(used()).toBe(0);
+  });
+
+  it('caches a freed object of more than 4096 usable bytes as a small object, never as a frame', () => {
+    const high = 2 ** 21;
+    // Dense (the fast free) and past 2^32 on a sparse space (the general one).
+    for (const { pmm } of [setup(), setup(high + 4096, 'sparse', [{ start: high + 3, count: 2000 }])]) {
+      const heap = createHeap(pmm, { strategy: make() });
+      // 4089 bytes round up to a block whose usable size passes a frame.
+      const a = heap.malloc(4089);
+      expect(a % FRAME_BYTES).not.toBe(0);
+      expect(heap.usableSize(a)).toBeGreaterThan(FRAME_BYTES);
+      heap.free(a);
+      const frame = heap.malloc(FRAME_BYTES);
+      expect(frame % FRAME_BYTES).toBe(0);
+      expect(heap.usableSize(frame)).toBe(FRAME_BYTES);
+      // The cached object serves a request of the largest class below a frame.
+      expect(heap.malloc(4000)).toBe(a);
+    }
+  });
+
+  it('under memory pressure puts cached objects back in their span and tries again, though no frame comes free', () => {
+    const { pmm } = setup(8);
+    const heap = createHeap(pmm, { strategy: make({ spanFrames: 1 }) });
+    const xs: number[] = [];
+    for (let a = heap.malloc(200); a !== NO_ADDRESS; a = heap.malloc(200)) xs.push(a);
+    // Four neighbours (224-byte blocks) go to the object cache; their span keeps live objects.
+    expect(xs[7] - xs[4]).toBe(3 * 224);
+    for (const x of xs.slice(4, 8)) heap.free(x);
+    // Only their merged 896-byte block holds 700 bytes.
+    expect(heap.malloc(700)).toBe(xs[4]);
+  });
+
+  it('files a freed object under the largest class its usable size holds, never a larger one', () => {
+    const { pmm } = setup();
+    const heap = createHeap(pmm, { strategy: make() });
+    // Two 528-byte objects (544-byte blocks) side by side, a live one after them.
+    const [x, y] = [heap.malloc(528), heap.malloc(528)];
+    heap.malloc(528);
+    heap.free(x);
+    heap.free(y);
+    // Out of the object cache, they merge into one 1088-byte block.
+    heap.trim();
+    // 1056 bytes need a 1072-byte block: 16 bytes left are too few to split off, so it takes all 1088.
+    const a = heap.malloc(1056);
+    expect(a).toBe(x);
+    expect(heap.usableSize(a)).toBe(1080);
+    heap.free(a);
+    // Cached under the 1056 class, which its 1080 usable bytes hold, not under 1088.
+    expect(heap.usableSize(heap.malloc(1088))).toBeGreaterThanOrEqual(1088);
+    expect(heap.malloc(1056)).toBe(a);
   });
 });
 
@@ -546,6 +742,66 @@ describe('first-fit', () => {
     expect(heap.malloc(3000)).toBe(a);
     expect(used()).toBe(2);
   });
+
+  it('keeps the free lists of spans past the eighth apart', () => {
+    const { pmm, used } = setup();
+    const heap = createHeap(pmm, {
+      strategy: firstFitStrategy({ spanFrames: 1, emptySpans: 16 }),
+      cacheBytes: 0,
+    });
+    // Two 2000-byte objects to a one-frame span: 24 of them take 12 spans.
+    const xs = Array.from({ length: 24 }, (_, i) => {
+      const x = heap.malloc(2000);
+      heap.bytes(x, 2000).fill(i + 1);
+      return x;
+    });
+    expect(used()).toBe(12);
+    for (const x of xs.filter((_, i) => i % 2 === 1)) heap.free(x);
+    // Each freed block is the lowest home of a new object, in address order.
+    const again = Array.from({ length: 12 }, () => heap.malloc(2000));
+    expect(again).toEqual(xs.filter((_, i) => i % 2 === 1).sort((p, q) => p - q));
+    expect(used()).toBe(12);
+    for (const [i, x] of xs.entries()) {
+      if (i % 2 === 0)
+        expect(
+          heap.bytes(x, 2000).every((v) => v === i + 1),
+          `${i}`,
+        ).toBe(true);
+    }
+    for (const x of [...xs.filter((_, i) => i % 2 === 0), ...again]) heap.free(x);
+    expect(heap.stats().objects).toBe(0);
+    expect(heap.trim()).toBe(12);
+    expect(used()).toBe(0);
+  });
+});
+
+describe('tlsf', () => {
+  it('searches from the list above a request, never handing out a smaller block of its own list', () => {
+    const { pmm } = setup();
+    const heap = createHeap(pmm, { strategy: 'tlsf', cacheBytes: 0 });
+    // A free 1040-byte block (a 1024-byte object's) between live neighbours, in the list of 1024 – 1087 bytes.
+    const a = heap.malloc(1024);
+    heap.malloc(16);
+    heap.free(a);
+    // 1050 bytes (the 1056 class) need a 1072-byte block, which that list may not hold: the search starts above it.
+    const b = heap.malloc(1050);
+    expect(b).not.toBe(a);
+    expect(heap.usableSize(b)).toBeGreaterThanOrEqual(1050);
+    // A request that the free block holds gets it.
+    expect(heap.malloc(1000)).toBe(a);
+  });
+
+  it('takes a block from the lowest non-empty list above a request, not the largest block', () => {
+    const { pmm } = setup();
+    const heap = createHeap(pmm, { strategy: 'tlsf', cacheBytes: 0 });
+    // A free 2064-byte block (a 2048-byte object's) between live neighbours, in the lists of
+    // 2048 – 4095 bytes; the rest of the span is one far larger block.
+    const a = heap.malloc(2048);
+    heap.malloc(16);
+    heap.free(a);
+    // 1500 bytes (a 1520-byte block): no list of 1536 – 2047 bytes holds a block; the next first level does.
+    expect(heap.malloc(1500)).toBe(a);
+  });
 });
 
 describe('blocks()', () => {
@@ -590,6 +846,19 @@ describe('the frame cache', () => {
     expect(heap.trim()).toBe(1);
     expect(used()).toBe(1);
   });
+
+  it('never serves a request aligned past a frame from a cached frame that lacks the alignment', () => {
+    const { pmm } = setup();
+    const heap = createHeap(pmm, { frameCache: 2 });
+    let odd = heap.malloc(FRAME_BYTES);
+    while ((odd / FRAME_BYTES) % 2 === 0) odd = heap.malloc(FRAME_BYTES);
+    heap.free(odd); // kept in the frame cache
+    const a = heap.malloc(FRAME_BYTES, { align: 2 * FRAME_BYTES });
+    expect(a % (2 * FRAME_BYTES)).toBe(0);
+    expect(heap.malloc(100, { align: 2 * FRAME_BYTES }) % (2 * FRAME_BYTES)).toBe(0);
+    // A request without the alignment still gets the cached frame.
+    expect(heap.malloc(FRAME_BYTES)).toBe(odd);
+  });
 });
 
 describe.each(STRATEGIES)('the object cache (%s)', (strategy) => {
@@ -607,6 +876,33 @@ describe.each(STRATEGIES)('the object cache (%s)', (strategy) => {
     expect(heap.malloc(3000)).toBe(xs[2]);
     expect(used()).toBe(frames);
     expect(heap.stats().objects).toBe(4);
+  });
+
+  it("after releaseOwner(0), the kernel's requests never take an object another owner cached", () => {
+    const { pmm } = setup();
+    const heap = createHeap(pmm, { strategy });
+    heap.free(heap.malloc(64));
+    heap.releaseOwner(0);
+    // Owner 5 reuses the kernel's slot, and caches an object of the same class.
+    const x = heap.malloc(64, { owner: 5 });
+    heap.free(x);
+    const k = heap.malloc(64);
+    expect(k).not.toBe(x);
+    expect(heap.ownerOf(k)).toBe(0);
+    expect(heap.malloc(64, { owner: 5 })).toBe(x);
+  });
+
+  it('keeps freed objects past 2^31 in the cache too, newest first', () => {
+    const high = 2 ** 21;
+    const { pmm } = setup(high + 4096, 'sparse', [{ start: high + 3, count: 2000 }]);
+    const heap = createHeap(pmm, { strategy });
+    const [a, b] = [heap.malloc(100), heap.malloc(100), heap.malloc(100)];
+    expect(a).toBeGreaterThan(2 ** 32);
+    heap.free(a);
+    heap.free(b);
+    // The strategy would hand out the lower one (or the two merged); the cache hands out b.
+    expect(heap.malloc(100)).toBe(b);
+    expect(heap.malloc(100)).toBe(a);
   });
 
   it('catches a double free of a cached object and changes nothing', () => {
