@@ -1,5 +1,6 @@
 import {
   createFrameSpace,
+  type FrameError,
   type FrameErrorCode,
   type FrameSpace,
   isFrameError,
@@ -22,8 +23,8 @@ function snapshot(stack: StackAllocator, space: FrameSpace): string {
   return JSON.stringify([stack.stats(), stack.inspect(), bits, bytes]);
 }
 
-/** `fn` throws a FrameError with `code` and changes nothing observable. */
-function expectMisuse(stack: StackAllocator, code: FrameErrorCode, fn: () => unknown): void {
+/** `fn` throws a FrameError with `code` and changes nothing observable; returns the error. */
+function expectMisuse(stack: StackAllocator, code: FrameErrorCode, fn: () => unknown): FrameError {
   const before = snapshot(stack, stack.space);
   let thrown: unknown;
   try {
@@ -34,6 +35,7 @@ function expectMisuse(stack: StackAllocator, code: FrameErrorCode, fn: () => unk
   expect(isFrameError(thrown), String(thrown)).toBe(true);
   expect((thrown as { code: string }).code).toBe(code);
   expect(snapshot(stack, stack.space)).toBe(before);
+  return thrown as FrameError;
 }
 
 /** 160 frames: usable [2, 50) and [64, 128), holes elsewhere; dense contents so bytes are compared too. */
@@ -459,5 +461,36 @@ describe('the used bits a single-frame alloc and free set and clear directly', (
     expectMisuse(stack, 'NOT_USABLE', () => stack.free(3000));
     stack.free(pfn);
     expectMisuse(stack, 'DOUBLE_FREE', () => stack.free(pfn));
+  });
+});
+
+describe('freeRun refusals', () => {
+  it('NOT_ALLOCATED when the free frame of the run is frame 0', () => {
+    const stack = createStackAllocator(createFrameSpace({ frames: 64 }));
+    const out = new Float64Array(4);
+    expect(stack.allocMany(out, 4)).toBe(true);
+    expect([...out]).toEqual([0, 1, 2, 3]);
+    stack.free(0);
+    expect(expectMisuse(stack, 'NOT_ALLOCATED', () => stack.freeRun(0, 4)).details).toMatchObject({ pfn: 0 });
+    stack.freeRun(1, 3);
+    expect(stack.stats().usedFrames).toBe(0);
+  });
+
+  it('NOT_USABLE naming the hole, even when a free managed frame comes before it in the run', () => {
+    const space = createFrameSpace({
+      frames: 160,
+      ranges: [
+        { start: 2, count: 48 },
+        { start: 64, count: 64 },
+      ],
+    });
+    const stack = createStackAllocator(space);
+    const out = new Float64Array(48);
+    expect(stack.allocMany(out, 48)).toBe(true); // frames 2 … 49
+    stack.free(42);
+    expect(expectMisuse(stack, 'NOT_USABLE', () => stack.freeRun(40, 15)).details).toMatchObject({ pfn: 50 });
+    expect(expectMisuse(stack, 'NOT_ALLOCATED', () => stack.freeRun(40, 10)).details).toMatchObject({
+      pfn: 42,
+    });
   });
 });

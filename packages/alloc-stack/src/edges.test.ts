@@ -1,57 +1,7 @@
-import { createFrameSpace, type FrameErrorCode, isFrameError } from '@framekit/core';
+import { createFrameSpace } from '@framekit/core';
 import { describe, expect, it } from 'vitest';
 import type { StackAllocator } from './api';
 import { createStackAllocator, plugin } from './plugin';
-
-/** Stats, the stack's shape and the state of the first `frames` frames. */
-function snapshot(stack: StackAllocator, frames: number): string {
-  let bits = '';
-  for (let pfn = 0; pfn < frames; pfn++) bits += stack.isFree(pfn) ? '1' : '0';
-  return JSON.stringify([stack.stats(), stack.inspect(), bits]);
-}
-
-/** `fn` throws a FrameError with `code` (naming `pfn`) and changes nothing observable. */
-function expectMisuse(stack: StackAllocator, code: FrameErrorCode, pfn: number, fn: () => unknown): void {
-  const before = snapshot(stack, 160);
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(isFrameError(thrown), String(thrown)).toBe(true);
-  expect(thrown).toMatchObject({ code, details: { pfn } });
-  expect(snapshot(stack, 160)).toBe(before);
-}
-
-describe('freeRun refusals', () => {
-  it('NOT_ALLOCATED when the free frame of the run is frame 0', () => {
-    const stack = createStackAllocator(createFrameSpace({ frames: 64 }));
-    const out = new Float64Array(4);
-    expect(stack.allocMany(out, 4)).toBe(true);
-    expect([...out]).toEqual([0, 1, 2, 3]);
-    stack.free(0);
-    expectMisuse(stack, 'NOT_ALLOCATED', 0, () => stack.freeRun(0, 4));
-    stack.freeRun(1, 3);
-    expect(stack.stats().usedFrames).toBe(0);
-  });
-
-  it('NOT_USABLE naming the hole, even when a free managed frame comes before it in the run', () => {
-    const space = createFrameSpace({
-      frames: 160,
-      ranges: [
-        { start: 2, count: 48 },
-        { start: 64, count: 64 },
-      ],
-    });
-    const stack = createStackAllocator(space);
-    const out = new Float64Array(48);
-    expect(stack.allocMany(out, 48)).toBe(true); // frames 2 … 49
-    stack.free(42);
-    expectMisuse(stack, 'NOT_USABLE', 50, () => stack.freeRun(40, 15));
-    expectMisuse(stack, 'NOT_ALLOCATED', 42, () => stack.freeRun(40, 10));
-  });
-});
 
 describe('the flat used bits', () => {
   it('are not kept for single-frame checks when the ranges reach past 2^32 frames', () => {
