@@ -264,6 +264,29 @@ describe('FrameBits with a flat part', () => {
     expect([far.test(5), far.test(6), far.test(2 ** 32 + 6)]).toEqual([false, true, true]);
   });
 
+  it('stops clearEachUntil at the first frame at or past hi, its bit and the later ones left set', () => {
+    const bits = new FrameBits(4096);
+    bits.setEach([1000, 1024, 1025], 3);
+    // hi at a word boundary (a zone's end): frame 1024 is the next zone's.
+    expect(bits.clearEachUntil([1000, 1024, 1025], 0, 3, 0, 1024)).toBe(1);
+    expect([bits.test(1000), bits.test(1024), bits.test(1025)]).toEqual([false, true, true]);
+    // hi inside a word.
+    bits.setEach([509, 510, 511], 3);
+    expect(bits.clearEachUntil([509, 511, 510], 0, 3, 0, 511)).toBe(1);
+    expect([bits.test(509), bits.test(510), bits.test(511)]).toEqual([false, true, true]);
+  });
+
+  it('finds no set frame below the floor of lastSetAtOrBelow, even one in the same word', () => {
+    for (const bits of [new FrameBits(4096), new FrameBits()]) {
+      bits.set(3);
+      expect(bits.lastSetAtOrBelow(10, 5)).toBe(-1);
+      expect(bits.lastSetAtOrBelow(10, 3)).toBe(3);
+      bits.set(40);
+      expect(bits.lastSetAtOrBelow(50, 41)).toBe(-1);
+      expect(bits.lastSetAtOrBelow(50, 4)).toBe(40);
+    }
+  });
+
   it('grows the flat array only up to the highest frame set, and rejects non-frames', () => {
     const bits = new FrameBits(2 ** 30); // 1 TiB of frames: flat
     expect(bits.bytes()).toBe(0);
@@ -413,6 +436,20 @@ describe('WholeRunTracker', () => {
     expect(runs.covers(top + 5)).toBe(false);
     expect(runs.startOf(top + 600)).toBe(top + 512);
     expect(runs.size).toBe(1);
+  });
+
+  it('refuses take of a length one short of a run, whatever its tag (tag 0 too), changing nothing', () => {
+    const runs = new WholeRunTracker(4096);
+    runs.add(1000, 100, 0);
+    runs.add(2000, 100, 255);
+    for (const start of [1000, 2000]) {
+      expect(runs.take(start, 99)).toBe(-1);
+      expect(runs.take(start, 101)).toBe(-1);
+      expect(runs.countAt(start)).toBe(100);
+    }
+    expect(runs.take(1000, 100)).toBe(0);
+    expect(runs.take(2000, 100)).toBe(255);
+    expect(runs.size).toBe(0);
   });
 
   it('agrees with a plain list of runs, aligned 2 MiB runs in its lane and every other run in its map', () => {

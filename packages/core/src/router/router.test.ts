@@ -59,6 +59,20 @@ function expectRefused(snapshot: () => string, call: () => unknown, named: numbe
   expect(snapshot()).toBe(before);
 }
 
+/** 2048 frames in two zones split at frame 1024, each a bitmap with a stack in front; `single` is the single route. */
+function twoCachedZones(single: RouterConfig['routes']['single'] = ['stack']): FrameRouter {
+  const zone = (name: string, end?: number) => ({
+    name,
+    end,
+    strategies: [{ plugin: 'bitmap' }, { plugin: 'stack', over: 'bitmap', batch: 4, high: 8 }],
+  });
+  return createRouter(
+    createFrameSpace({ frames: 2048 }),
+    { name: 'two-cached', zones: [zone('low', 1024), zone('high')], routes: { single, run: ['bitmap'] } },
+    TEST_PLUGINS,
+  );
+}
+
 /**
  * Drives `fast` and `general` (the same zones but for a first one without memory, so that every
  * request takes the general path) with the same random runs below the lowest zone's end
@@ -236,6 +250,35 @@ describe('zones', () => {
     expect(drained).toBeGreaterThan(0);
   });
 
+  it('send a below bound one past the end of the lowest zone the general way, not to that zone alone', () => {
+    const space = () => createFrameSpace({ frames: 40000, ranges: [{ start: 16000, count: 24000 }] });
+    // patchwork: the lowest zone is direct and runs are served lowest zone first. With it full,
+    // below 16385 still fits the first frame of the zone above.
+    const patchwork = createRouter(space(), routerPresets.patchwork, TEST_PLUGINS);
+    expect(patchwork.allocRun(384, { below: 16384 })).toBe(16000);
+    expect(patchwork.allocRun(1, { below: 16385 })).toBe(16384);
+    expect(patchwork.stats().usedFrames).toBe(385);
+    // A lowest zone with caches, runs served highest zone first: the zone above serves it.
+    const cached = createRouter(
+      space(),
+      {
+        name: 'low-cached',
+        zones: [
+          {
+            name: 'low',
+            end: 16384,
+            strategies: [{ plugin: 'bitmap' }, { plugin: 'stack', over: 'bitmap', batch: 2, high: 4 }],
+          },
+          { name: 'high', strategies: [{ plugin: 'bitmap' }, { plugin: 'stack', over: 'bitmap' }] },
+        ],
+        routes: { single: ['stack', 'bitmap'], run: ['bitmap'] },
+      },
+      TEST_PLUGINS,
+    );
+    expect(cached.allocRun(1, { below: 16385 })).toBe(16384);
+    expect(cached.stats().usedFrames).toBe(1);
+  });
+
   it('never give a run across a zone boundary: each zone is its own allocator, as in Linux', () => {
     const space = createFrameSpace({ frames: 8192, ranges: [{ start: 0, count: 8192 }] });
     const config: RouterConfig = {
@@ -401,6 +444,36 @@ describe('routes', () => {
     expect(router.stats().usedFrames).toBe(0);
   });
 
+  it('give back every frame a failed batch gathered, when the batch route cannot reach all free frames', () => {
+    // The batch route is the stack of the upper zone only; the lower zone's 1024 frames are free
+    // but out of its reach, so a batch of 1500 passes the free-frame count and then fails.
+    const router = createRouter(
+      createFrameSpace({ frames: 2048 }),
+      {
+        name: 'batch-upper-only',
+        zones: [
+          { name: 'low', end: 1024, strategies: [{ plugin: 'bitmap' }] },
+          {
+            name: 'high',
+            strategies: [{ plugin: 'bitmap' }, { plugin: 'stack', over: 'bitmap', batch: 4, high: 8 }],
+          },
+        ],
+        routes: { single: ['stack'], run: ['bitmap'] },
+      },
+      TEST_PLUGINS,
+    );
+    const out = new Float64Array(1500).fill(-7);
+    expect(router.allocMany(out, 1500)).toBe(false);
+    expect(out.every((p) => p === -7)).toBe(true);
+    expect(router.stats()).toMatchObject({ usedFrames: 0, freeFrames: 2048 });
+    expect(freeInStrategies(router)).toBe(2048);
+    // Every frame of the upper zone is still there to be handed out.
+    expect(router.allocMany(out, 1024)).toBe(true);
+    expect(new Set(out.subarray(0, 1024)).size).toBe(1024);
+    expect(Math.min(...out.subarray(0, 1024))).toBe(1024);
+    expect(router.stats().usedFrames).toBe(1024);
+  });
+
   it('free a run of one like a single frame, and still call a second freeRun NOT_ALLOCATED', () => {
     const router = kernelRouter();
     const low = router.allocRun(1, { below: 4000 });
@@ -516,6 +589,38 @@ describe('layering', () => {
     expect(stack.cachedFrames).toBeLessThanOrEqual(384);
     expect(router.stats().freeFrames).toBe(16032);
     expect(freeInStrategies(router)).toBe(16032);
+  });
+
+  it('gives the frames of freed runs, short and recorded whole, to a cache with takeFreedRuns', () => {
+    const router = createRouter(
+      createFrameSpace({ frames: 4096 }),
+      {
+        name: 'take-freed-runs',
+        zones: [
+          {
+            name: 'all',
+            strategies: [
+              { plugin: 'bitmap' },
+              { plugin: 'stack', over: 'bitmap', batch: 4, high: 'unbounded', takeFreedRuns: true },
+            ],
+          },
+        ],
+        routes: { single: ['stack'], run: ['bitmap'] },
+      },
+      TEST_PLUGINS,
+    );
+    const stack = strategy(router, 'all', 'stack');
+    const short = router.allocRun(10); // per-frame bits
+    const long = router.allocRun(100); // recorded whole
+    expect(router.stats().usedFrames).toBe(110);
+    router.freeRun(short, 10);
+    expect(stack.cachedFrames).toBe(10);
+    router.freeRun(long, 100);
+    expect(stack.cachedFrames).toBe(110);
+    expect(stack.allocator.isFree(long + 99)).toBe(true);
+    expect(router.stats().usedFrames).toBe(0);
+    expect(freeInStrategies(router)).toBe(4096);
+    expectThrows(() => router.freeRun(long, 100), 'NOT_ALLOCATED');
   });
 
   it('drains the caches when a run cannot be found, so cached frames never make a run fail', () => {
@@ -856,6 +961,149 @@ describe('freeing', () => {
     expectThrows(() => router.free(3500), 'DOUBLE_FREE');
   });
 
+  it("takes a freed frame at the end of the single route's cache zone into the cache of its own zone", () => {
+    // The single route tries the lower zone first: its stack is the cache of the free fast path.
+    const router = twoCachedZones({ use: ['stack'], zones: 'lowest-first' });
+    const low = strategy(router, 'low', 'stack');
+    const high = strategy(router, 'high', 'stack');
+    const pfn = router.allocRun(1, { below: 1025 });
+    expect(pfn).toBe(1024);
+    router.free(pfn);
+    expect(high.cachedFrames).toBe(1);
+    expect(low.cachedFrames).toBe(0);
+    expect(high.allocator.isFree(1024)).toBe(true);
+    expect(router.isFree(1024)).toBe(true);
+    expectThrows(() => router.free(pfn), 'DOUBLE_FREE');
+    expect(router.alloc()).toBeLessThan(1024);
+  });
+
+  it('frees a batch and a short run across the boundary of two adjacent cached zones, each frame to its own zone', () => {
+    const full = () => {
+      const router = twoCachedZones();
+      expect(router.allocMany(new Float64Array(2048), 2048)).toBe(true);
+      return router;
+    };
+    const owners = (router: FrameRouter) =>
+      ['low', 'high'].map((zone) => [
+        strategy(router, zone, 'bitmap').allocator.stats().freeFrames,
+        strategy(router, zone, 'stack').cachedFrames,
+      ]);
+    // A batch whose second frame is the first frame of the upper zone.
+    const batched = full();
+    batched.freeMany([1000, 1024], 2);
+    expect(owners(batched)).toEqual([
+      [0, 1],
+      [0, 1],
+    ]);
+    expectThrows(() => batched.freeMany([1001, 1024], 2), 'DOUBLE_FREE');
+    expect(batched.stats().usedFrames).toBe(2046);
+    // A run of 8 frames handed out one by one (per-frame bits on both sides of the boundary).
+    const run = full();
+    run.freeRun(1020, 8);
+    expect(owners(run)).toEqual([
+      [4, 0],
+      [4, 0],
+    ]);
+    expect(run.stats().usedFrames).toBe(2040);
+    expect(freeInStrategies(run)).toBe(8);
+    expectThrows(() => run.freeRun(1020, 8), 'NOT_ALLOCATED');
+    expect(run.stats().usedFrames).toBe(2040);
+  });
+
+  it('sends a freed 512-frame run that is not 2 MiB aligned to the owner, not to the 2 MiB block cache', () => {
+    const router = kernelRouter();
+    expect(router.allocRun(3)).toBe(NORMAL_START);
+    const run = router.allocRun(512);
+    expect(run).toBe(NORMAL_START + 3);
+    const bitmap = strategy(router, 'normal', 'bitmap').allocator;
+    const before = bitmap.stats().freeFrames;
+    router.freeRun(run, 512);
+    expect(bitmap.stats().freeFrames).toBe(before + 512);
+    expect(strategy(router, 'normal', 'hier2m').cachedFrames).toBe(0);
+    expect(router.stats().usedFrames).toBe(3);
+    expectThrows(() => router.freeRun(run, 512), 'NOT_ALLOCATED');
+  });
+
+  it('frees all but the last frame of a run recorded whole, and keeps that frame handed out', () => {
+    const router = kernelRouter();
+    const run = router.allocRun(100);
+    router.freeRun(run, 99);
+    expect(router.stats().usedFrames).toBe(1);
+    expect(router.isFree(run + 98)).toBe(true);
+    expect(router.isFree(run + 99)).toBe(false);
+    router.freeRun(run + 99, 1);
+    expect(router.stats().usedFrames).toBe(0);
+    expect(freeInStrategies(router)).toBe(16032);
+  });
+
+  it('frees a run across zones whose part in a zone that takes runs back only whole is exactly one run of one frame', () => {
+    // An owner of any runs that takes each back only whole: single frames of runs are recorded whole too.
+    const wholeOnly = definePlugin({
+      name: 'whole',
+      options: z.strictObject({}),
+      capabilities: { runs: 'any', below: true, freeRunPiecewise: false },
+      create: (space, ranges): FrameAllocator => {
+        const inner = createBaselineAllocator(space, ranges);
+        return {
+          name: 'whole-only',
+          capabilities: { runs: 'any', below: true, freeRunPiecewise: false },
+          space,
+          ranges: inner.ranges,
+          alloc: () => inner.alloc(),
+          allocMany: (out, count) => inner.allocMany(out, count),
+          allocRun: (count, options) => inner.allocRun(count, options),
+          free: (pfn) => inner.free(pfn),
+          freeMany: (pfns, count) => inner.freeMany(pfns, count),
+          freeRun: (pfn, count) => inner.freeRun(pfn, count),
+          isFree: (pfn) => inner.isFree(pfn),
+          stats: () => inner.stats(),
+        };
+      },
+    });
+    const router = createRouter(
+      createFrameSpace({ frames: 2048 }),
+      {
+        name: 'whole-then-piecewise',
+        zones: [
+          {
+            name: 'low',
+            end: 1024,
+            strategies: [
+              { id: 'owner', plugin: 'whole' },
+              { plugin: 'stack', over: 'owner' },
+            ],
+          },
+          {
+            name: 'high',
+            strategies: [
+              { id: 'owner', plugin: 'bitmap' },
+              { plugin: 'stack', over: 'owner' },
+            ],
+          },
+        ],
+        routes: { single: ['stack'], run: ['owner'] },
+      },
+      [stackLike, bitmapLike, wholeOnly],
+    );
+    expect(router.allocRun(1023, { below: 1024 })).toBe(0);
+    expect(router.allocRun(1, { below: 1024 })).toBe(1023);
+    expect(router.allocRun(1)).toBe(1024);
+    const snapshot = () =>
+      JSON.stringify([router.stats(), Array.from({ length: 40 }, (_, i) => router.isFree(1005 + i))]);
+    // Cutting into the run [0, 1023) is refused, naming it, and changes nothing.
+    const before = snapshot();
+    expect(expectThrows(() => router.freeRun(1022, 3), 'NOT_ALLOCATED')).toContain('[0, 1023)');
+    expect(snapshot()).toBe(before);
+    // [1023, 1025): the whole one-frame run of the lower zone and a frame of the upper one.
+    router.freeRun(1023, 2);
+    expect(router.stats().usedFrames).toBe(1023);
+    expect(router.isFree(1023) && router.isFree(1024)).toBe(true);
+    expect(strategy(router, 'low', 'owner').allocator.isFree(1023)).toBe(true);
+    expectThrows(() => router.freeRun(1023, 2), 'NOT_ALLOCATED');
+    router.freeRun(0, 1023);
+    expect(router.stats().usedFrames).toBe(0);
+  });
+
   it('keeps stats exact: frames parked in caches count as free', () => {
     const router = kernelRouter();
     const out = new Float64Array(300);
@@ -1070,5 +1318,65 @@ describe('a run across three direct zones (two owners that can claim a run back,
     router.freeRun(1501, 549);
     router.freeRun(2051, 49);
     expect(router.stats().freeFrames).toBe(1100);
+  });
+});
+
+describe('allocAt across zones with caches (owners that can claim a run)', () => {
+  /** The baseline allocator as an owner: any run, and `allocAt`. */
+  const claiming = definePlugin({
+    name: 'claim',
+    options: z.strictObject({}),
+    capabilities: { runs: 'any', below: true, freeRunPiecewise: true, allocAt: true },
+    create: (space, ranges) => createBaselineAllocator(space, ranges),
+  });
+  const zone = (name: string, end?: number) => ({
+    name,
+    end,
+    strategies: [{ plugin: 'claim' }, { plugin: 'stack', over: 'claim', batch: 4, high: 8 }],
+  });
+  const make = () =>
+    createRouter(
+      createFrameSpace({ frames: 2048 }),
+      {
+        name: 'claim-cached',
+        zones: [zone('a', 1024), zone('b')],
+        routes: { single: ['stack'], run: ['claim'] },
+      },
+      [claiming, stackLike],
+    );
+
+  it('claims a run that ends at a zone end in that zone alone, leaving the next zone and its cache as they were', () => {
+    const router = make();
+    expect(router.capabilities.allocAt).toBe(true);
+    const single = router.alloc();
+    expect(single).toBeGreaterThanOrEqual(1024);
+    const cache = strategy(router, 'b', 'stack');
+    expect(cache.cachedFrames).toBe(3);
+    expect(router.allocAt!(1000, 24)).toBe(1000);
+    expect(cache.cachedFrames).toBe(3);
+    expect(router.stats().usedFrames).toBe(25);
+    expect([router.isFree(999), router.isFree(1000), router.isFree(1023)]).toEqual([true, false, false]);
+    router.freeRun(1000, 24);
+    router.free(single);
+    expect(router.stats().usedFrames).toBe(0);
+  });
+
+  it('gives back the part claimed in an earlier zone when a later part is not free, changing nothing', () => {
+    const router = make();
+    expect(router.allocAt!(1050, 1)).toBe(1050);
+    const snapshot = () =>
+      JSON.stringify([
+        router.stats(),
+        router.zones.map((z) => z.strategies.map((x) => [x.cachedFrames, x.allocator.stats().freeFrames])),
+        Array.from({ length: 120 }, (_, i) => router.isFree(990 + i)),
+      ]);
+    const before = snapshot();
+    expect(router.allocAt!(1000, 100)).toBe(NO_FRAME);
+    expect(snapshot()).toBe(before);
+    // The run up to the claimed frame is still free in both zones, and claimed whole.
+    expect(router.allocAt!(1000, 50)).toBe(1000);
+    expect(router.stats().usedFrames).toBe(51);
+    router.freeRun(1000, 51);
+    expect(router.stats().usedFrames).toBe(0);
   });
 });
