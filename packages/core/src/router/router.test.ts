@@ -7,6 +7,7 @@ import { createFrameSpace } from '../frame-space';
 import { definePlugin } from '../plugin';
 import { Rng } from '../rng';
 import { createBaselineAllocator } from '../testing/baseline';
+import { override } from '../testing/broken';
 import { bitmapLike, stackLike, TEST_PLUGINS } from './__fixtures__/plugins';
 import type { RouterConfig } from './config';
 import { DMA_LIMIT_PFN, DMA32_LIMIT_PFN, routerPresets } from './presets';
@@ -1042,23 +1043,11 @@ describe('freeing', () => {
       name: 'whole',
       options: z.strictObject({}),
       capabilities: { runs: 'any', below: true, freeRunPiecewise: false },
-      create: (space, ranges): FrameAllocator => {
-        const inner = createBaselineAllocator(space, ranges);
-        return {
+      create: (space, ranges): FrameAllocator =>
+        override(createBaselineAllocator(space, ranges), {
           name: 'whole-only',
           capabilities: { runs: 'any', below: true, freeRunPiecewise: false },
-          space,
-          ranges: inner.ranges,
-          alloc: () => inner.alloc(),
-          allocMany: (out, count) => inner.allocMany(out, count),
-          allocRun: (count, options) => inner.allocRun(count, options),
-          free: (pfn) => inner.free(pfn),
-          freeMany: (pfns, count) => inner.freeMany(pfns, count),
-          freeRun: (pfn, count) => inner.freeRun(pfn, count),
-          isFree: (pfn) => inner.isFree(pfn),
-          stats: () => inner.stats(),
-        };
-      },
+        }),
     });
     const router = createRouter(
       createFrameSpace({ frames: 2048 }),

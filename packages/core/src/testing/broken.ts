@@ -163,7 +163,7 @@ export const BROKEN_ALLOCATORS: Record<string, (space: FrameSpace) => FrameAlloc
 };
 
 /** The baseline's methods, with `methods` (and any extra wrapper methods such as `refCount`) in their place. */
-function override(
+export function override(
   inner: FrameAllocator,
   methods: Partial<FrameAllocator> & { refCount?(pfn: Pfn): number },
 ): FrameAllocator {
