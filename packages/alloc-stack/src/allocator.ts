@@ -57,13 +57,11 @@ export class StackFrameAllocator implements StackAllocator {
   /**
    * With a flat `#used` (ranges dense enough, not trusted): its flat words as they are now,
    * which `alloc` and `free` test, set and clear directly (one load fewer, and no bound to test
-   * when setting). Read again after every call that may grow them (`#syncFlat`); empty until the
-   * first frame is handed out, and always without a flat `#used`. Initialised here rather than
-   * in the constructor, so that V8 knows the field always holds a Uint32Array.
+   * when setting), replaced by `#used` whenever they grow; empty until the first frame is handed
+   * out, and always without a flat `#used`. Initialised here rather than in the constructor, so
+   * that V8 knows the field always holds a Uint32Array.
    */
   #usedFlat: Uint32Array = NO_WORDS;
-  /** True when `#usedFlat` follows `#used`'s flat words. */
-  readonly #keepsFlat: boolean = false;
   readonly trusted: boolean = false;
   /** The managed frames, for `isFree` and for classifying a bad free. */
   readonly #managed: FreeRunList;
@@ -104,15 +102,24 @@ export class StackFrameAllocator implements StackAllocator {
     // A flat bit array (one load per check) over frames [0, last] when the ranges fill at
     // least half of it (at most 0.25 B per managed frame); a sparse space keeps chunks instead.
     const flatFrames = (last + 1) / 2 <= this.#total ? last + 1 : 0;
-    this.#used = options.trusted ? null : new FrameBits(flatFrames);
     // Flat words hold frames below 2^32 only (`pfn >>> 5` is the word): above that, `#used`
     // keeps chunks for the frames past 2^32, and every check goes through it.
-    this.#keepsFlat = this.#used !== null && flatFrames > 0 && flatFrames <= WORD_RANGE;
+    const keepsFlat = flatFrames > 0 && flatFrames <= WORD_RANGE;
+    this.#used = options.trusted
+      ? null
+      : new FrameBits(
+          flatFrames,
+          undefined,
+          keepsFlat
+            ? (words) => {
+                this.#usedFlat = words;
+              }
+            : null,
+        );
     this.#store = store;
     if (empty) {
       this.#carver.exhaust();
       if (this.#used !== null) for (const r of ranges) this.#used.setRun(r.start, r.count);
-      this.#syncFlat();
     }
   }
 
@@ -140,14 +147,8 @@ export class StackFrameAllocator implements StackAllocator {
     if (pfn !== NO_FRAME && this.#used !== null) {
       // An untouched frame may lie past the flat words so far: `set` grows them.
       this.#used.set(pfn);
-      this.#syncFlat();
     }
     return pfn;
-  }
-
-  /** `#usedFlat` takes `#used`'s flat words as they are now (after a call that may have grown them). */
-  #syncFlat(): void {
-    if (this.#keepsFlat) this.#usedFlat = this.#used!.flatWords;
   }
 
   /**
@@ -171,10 +172,7 @@ export class StackFrameAllocator implements StackAllocator {
       out[i] = pfn === NO_FRAME ? this.#takeBelowStack() : pfn;
     }
     // Their used bits after, neighbours in one word at once.
-    if (this.#used !== null) {
-      this.#used.setEach(out, count);
-      this.#syncFlat();
-    }
+    this.#used?.setEach(out, count);
     return true;
   }
 

@@ -110,15 +110,23 @@ export class FrameBits {
   #flat: Uint32Array = EMPTY;
   /** Frames the flat array may cover (0: chunks only). */
   readonly #flatFrames: number = 0;
+  readonly #onGrow: ((flatWords: Uint32Array) => void) | null = null;
 
   /**
    * `frameCount`: the space's frames, for the flat array (omit for chunks only);
-   * `maxFlatFrames`: at most this many frames flat (2^32, rounded down to whole words).
+   * `maxFlatFrames`: at most this many frames flat (2^32, rounded down to whole words);
+   * `onGrow`: told the new flat array each time it replaces the old one, so a hot path that
+   * keeps `flatWords` (one load fewer per check) never holds a stale one.
    */
-  constructor(frameCount = 0, maxFlatFrames = FLAT_LIMIT) {
+  constructor(
+    frameCount = 0,
+    maxFlatFrames = FLAT_LIMIT,
+    onGrow: ((flatWords: Uint32Array) => void) | null = null,
+  ) {
     // Whole words only, so a flat word never holds a frame that lives in a chunk.
     const limit = Math.floor(Math.min(maxFlatFrames, FLAT_LIMIT) / 32) * 32;
     this.#flatFrames = Math.min(Math.ceil(Math.max(0, frameCount) / 32) * 32, limit);
+    this.#onGrow = onGrow;
   }
 
   /** True when `pfn`'s bit is set. Any number is accepted: a non-frame (0.5, -1, NaN) is never set. */
@@ -140,8 +148,8 @@ export class FrameBits {
    * The flat array as it is now: frame `pfn` (below its `length * 32`) is bit `pfn & 31` of
    * word `pfn >>> 5`, and frames past it are clear. A hot path may keep it and test, set and
    * clear bits in it directly (one load fewer per operation). It is replaced when it grows, which
-   * only `set`, `setEach` and `setRun` do, for a frame past its end: a caller that keeps it reads
-   * it again after calling those. The bits stay this object's: its runs, tests and searches see
+   * only `set`, `setEach` and `setRun` do, for a frame past its end: a caller that keeps it
+   * takes the new one from the constructor's `onGrow`. The bits stay this object's: its runs, tests and searches see
    * every change made through the array.
    */
   get flatWords(): Uint32Array {
@@ -352,6 +360,7 @@ export class FrameBits {
     const flat = new Uint32Array(size);
     flat.set(this.#flat);
     this.#flat = flat;
+    this.#onGrow?.(flat);
     return flat;
   }
 

@@ -110,6 +110,25 @@ describe('FrameBits.flatWords and tryClearFlatBit', () => {
     expect(bits.tryClear(35)).toBe(false);
     expect(bits.tryClear(3 * CHUNK_FRAMES)).toBe(false);
   });
+
+  it('tell onGrow each new flat array, whichever call grows it, and nothing else', () => {
+    const told: Uint32Array[] = [];
+    const bits = new FrameBits(8 * CHUNK_FRAMES, undefined, (words) => told.push(words));
+    bits.set(3);
+    bits.set(4);
+    bits.tryClear(3);
+    expect(told).toEqual([bits.flatWords]);
+    bits.setEach([CHUNK_FRAMES + 2, 7], 2);
+    expect(told.length).toBe(2);
+    bits.setRun(3 * CHUNK_FRAMES, 10);
+    expect(told.length).toBe(3);
+    // Past the flat part (chunks) nothing grows.
+    bits.setRun(8 * CHUNK_FRAMES, 10);
+    bits.clearRun(0, 8 * CHUNK_FRAMES);
+    expect(told.length).toBe(3);
+    expect(told[2]).toBe(bits.flatWords);
+    expect(told[2].length * 32).toBe(4 * CHUNK_FRAMES);
+  });
 });
 
 describe('FrameBits with a flat part', () => {

@@ -1368,4 +1368,28 @@ describe('allocAt across zones with caches (owners that can claim a run)', () =>
     router.freeRun(1000, 51);
     expect(router.stats().usedFrames).toBe(0);
   });
+  it('keeps the single-frame fast paths on the handed-out bits as those grow (a run far up between two frames)', () => {
+    const router = createRouter(
+      createFrameSpace({ frames: 2 ** 18 }),
+      {
+        name: 'claim-cached',
+        zones: [zone('a', 1024), zone('b')],
+        routes: { single: ['stack'], run: ['claim'] },
+      },
+      [claiming, stackLike],
+    );
+    // The first frame makes the bits (32,768 frames' worth); a run at 2^17 grows them; the next
+    // frame through the cache must be marked in the grown bits, and its free cleared there.
+    const first = router.alloc();
+    expect(first).toBeLessThan(32768);
+    expect(router.allocRun(64, { align: 2 ** 17 })).toBe(2 ** 17);
+    const second = router.alloc();
+    expect(router.isFree(second)).toBe(false);
+    router.free(second);
+    expect(router.isFree(second)).toBe(true);
+    expectThrows(() => router.free(second), 'DOUBLE_FREE');
+    router.free(first);
+    router.freeRun(2 ** 17, 64);
+    expect(router.stats().usedFrames).toBe(0);
+  });
 });

@@ -11,7 +11,7 @@ import type {
 import { NO_FRAME } from '../api';
 import { checkBatch, checkCount, checkRun, freeError, readAlign, readBelow, unsupported } from '../checks';
 import { FrameError } from '../errors';
-import { FrameBits } from '../per-frame/bits';
+import { FrameBits, tryClearFlatBit } from '../per-frame/bits';
 import type { WholeRunTracker } from '../per-frame/whole-runs';
 import type { AllocatorPlugin } from '../plugin';
 import { FRAMES_PER_2MIB } from '../units';
@@ -178,6 +178,13 @@ class Router implements FrameRouter {
    * A direct zone's frames have no bits: its owner checks its own frees.
    */
   readonly #handed: FrameBits = UNSET_BITS;
+  /**
+   * `#handed`'s flat words as they are now, for `free`'s fast path (one load fewer than asking
+   * `#handed`, about 1.5 ns of a 16 ns alloc+free), replaced whenever they grow.
+   */
+  #handedWords: Uint32Array = UNSET_BITS.flatWords;
+  /** `#singleCache`'s allocator, for the fast paths (one load fewer). */
+  readonly #cacheAllocator: FrameAllocator | null = null;
 
   constructor(space: FrameSpace, config: ResolvedRouterConfig) {
     this.space = space;
@@ -198,7 +205,9 @@ class Router implements FrameRouter {
     this.#huge = routes.huge;
     this.#below = routes.below;
     this.#total = space.usableFrames;
-    this.#handed = new FrameBits(flatFramesFor(space));
+    this.#handed = new FrameBits(flatFramesFor(space), undefined, (words) => {
+      this.#handedWords = words;
+    });
     this.#caches = this.zones.flatMap((z) => z.fronts);
     this.#hasCaches = this.zones.some((z) => z.fronts.length > 0);
     this.#tracksRuns = this.zones.some((z) => z.wholeRuns !== null);
@@ -206,6 +215,7 @@ class Router implements FrameRouter {
     this.#allDirect = this.zones.every((z) => z.frames === 0 || z.direct !== null);
     const first = this.#single[0];
     this.#singleCache = first !== undefined && first.back !== null && !first.holdsBlocks ? first : null;
+    this.#cacheAllocator = this.#singleCache?.allocator ?? null;
     const cacheZone = this.#singleCache?.zoneRef;
     if (cacheZone !== undefined && cacheZone.frameTarget === this.#singleCache) {
       this.#cacheStart = cacheZone.start;
@@ -276,7 +286,7 @@ class Router implements FrameRouter {
     const cache = this.#singleCache;
     if (cache !== null && cache.cached > 0) {
       // A frame moves from the cache to the caller: `#inFlight` stays as it is.
-      const pfn = cache.allocator.alloc();
+      const pfn = this.#cacheAllocator!.alloc();
       this.#handed.set(pfn);
       // Emptied: refilled now rather than at the next request, so a cache whose frames come and
       // go one at a time does not swing between empty and one frame (for a stack, a node made
@@ -629,24 +639,25 @@ class Router implements FrameRouter {
   // ---- freeing -------------------------------------------------------------------------
 
   free(pfn: Pfn): void {
-    // One zone with frames, owned directly: its owner checks and frees (nothing else to ask).
-    const sole = this.#sole;
-    if (sole !== null) {
-      sole.free(pfn);
-      this.#inFlight--;
-      return;
-    }
     // The common case: a frame of the single route's cache's zone, which that cache takes back,
     // with no run recorded whole there (the zone's tracker would have to be asked).
     const cache = this.#singleCache;
     if (pfn >= this.#cacheStart && pfn < this.#cacheEnd) {
       const runs = this.#cacheRuns;
-      if ((runs === null || runs.size === 0) && this.#handed.tryClear(pfn)) {
+      if ((runs === null || runs.size === 0) && tryClearFlatBit(this.#handedWords, pfn)) {
         // The frame moves from the caller to the cache: `#inFlight` stays as it is.
-        cache!.allocator.free(pfn);
+        this.#cacheAllocator!.free(pfn);
         if (++cache!.cached > cache!.highFrames) this.#spillAbove(cache!);
         return;
       }
+    }
+    // One zone with frames, owned directly: its owner checks and frees (nothing else to ask).
+    // Asked second: the cache's zone is empty then, so the test above costs one compare.
+    const sole = this.#sole;
+    if (sole !== null) {
+      sole.free(pfn);
+      this.#inFlight--;
+      return;
     }
     this.#freeGeneral(pfn);
   }
