@@ -494,3 +494,32 @@ describe('freeRun refusals', () => {
     });
   });
 });
+
+describe('firstNotAllocated (a router checks a run across zones with it)', () => {
+  it('names the lowest frame of a run not handed out here (free, a hole, past the ranges), a word at a time', () => {
+    const { space, stack } = holey();
+    const out = new Float64Array(112);
+    expect(stack.allocMany(out, 112)).toBe(true);
+    expect(stack.firstNotAllocated(2, 48)).toBe(NO_FRAME);
+    expect(stack.firstNotAllocated(64, 64)).toBe(NO_FRAME);
+    // A hole before, between and after the ranges.
+    expect(stack.firstNotAllocated(0, 10)).toBe(0);
+    expect(stack.firstNotAllocated(40, 30)).toBe(50);
+    expect(stack.firstNotAllocated(100, 60)).toBe(128);
+    // A free frame past the first word of the run.
+    stack.free(97);
+    expect(stack.firstNotAllocated(64, 64)).toBe(97);
+    expect(stack.firstNotAllocated(98, 30)).toBe(NO_FRAME);
+    expectMisuse(stack, 'INVALID_REQUEST', () => stack.firstNotAllocated(64, 0));
+    expectMisuse(stack, 'INVALID_REQUEST', () => stack.firstNotAllocated(0.5, 2));
+    expectMisuse(stack, 'OUT_OF_RANGE', () => stack.firstNotAllocated(150, 20));
+    expect(space.frameCount).toBe(160);
+  });
+
+  it('is UNSUPPORTED on a trusted stack, which keeps no used bits', () => {
+    const space = createFrameSpace({ frames: 64 });
+    const stack = createStackAllocator(space, undefined, { trusted: true });
+    expect(stack.alloc()).toBe(0);
+    expectMisuse(stack, 'UNSUPPORTED', () => stack.firstNotAllocated(0, 4));
+  });
+});

@@ -235,6 +235,20 @@ export class StackFrameAllocator implements StackAllocator {
     for (let i = end - 1; i >= pfn; i--) stack.push(i);
   }
 
+  /**
+   * The lowest frame of `[pfn, pfn + count)` whose used bit is clear (a frame with one set is
+   * a managed frame handed out), or `NO_FRAME`: a word at a time. A trusted stack keeps no used
+   * bits, so it cannot answer (`UNSUPPORTED`).
+   */
+  firstNotAllocated(pfn: Pfn, count: number): Pfn {
+    checkRun('firstNotAllocated', this.space, pfn, count);
+    if (this.#used === null) {
+      throw unsupported(NAME, 'firstNotAllocated', 'a trusted stack keeps no used bits: its caller checks');
+    }
+    const missing = this.#used.firstClear(pfn, count);
+    return missing < 0 ? NO_FRAME : missing;
+  }
+
   isFree(pfn: Pfn): boolean {
     if (!Number.isInteger(pfn) || !this.#managed.has(pfn)) return false;
     if (this.#used !== null) return !this.#used.test(pfn);

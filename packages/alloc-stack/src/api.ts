@@ -19,6 +19,11 @@ export interface StackAllocator extends FrameAllocator {
   readonly entryWords: 1 | 2;
   /** Every maximal run of free frames, ascending; reads the used bits a word at a time. */
   forEachFreeRun(visit: (start: Pfn, count: number) => void): void;
+  /**
+   * The lowest frame of `[pfn, pfn + count)` not handed out here (free or a hole), or `NO_FRAME`:
+   * the used bits a word at a time (`UNSUPPORTED` on a trusted stack, which has none).
+   */
+  firstNotAllocated(pfn: Pfn, count: number): Pfn;
   /** Where the stack is now: its top node's frame (`NO_FRAME` when empty), node count and frame count. */
   inspect(): StackState;
 }

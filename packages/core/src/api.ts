@@ -141,6 +141,14 @@ export interface FrameAllocator {
    */
   allocAt?(pfn: Pfn, count: number): Pfn;
   /**
+   * Optional: the lowest frame of `[pfn, pfn + count)` that is not handed out here (free, a
+   * hole, or not this allocator's), or `NO_FRAME` when every frame of the run is, found a word
+   * at a time. Changes nothing. A router asks it before freeing a run across zones whose owners
+   * cannot claim their part back (no `allocAt`), instead of `isFree` frame by frame. Invalid
+   * arguments throw as `freeRun`'s do (`INVALID_REQUEST`, `OUT_OF_RANGE`).
+   */
+  firstNotAllocated?(pfn: Pfn, count: number): Pfn;
+  /**
    * Optional, for `router.explain`: where `allocRun(count, options)` would take its frames from
    * right now (`at`, or -1), and how, in words (e.g. a buddy names the free list of the order
    * it takes a block from). Changes nothing.

@@ -1310,6 +1310,71 @@ describe('a run across three direct zones (two owners that can claim a run back,
   });
 });
 
+describe('a run across two direct zones whose owners cannot claim a run back (two stacks)', () => {
+  /** The stack stand-in without `firstNotAllocated`: only `isFree` can check its part. */
+  const plainStack = definePlugin({
+    name: 'plain',
+    options: z.strictObject({}),
+    capabilities: stackLike.capabilities,
+    create: (space, ranges) =>
+      override(stackLike.create(space, ranges, {}), { firstNotAllocated: undefined }),
+  });
+  function full(plugin: 'stack' | 'plain') {
+    const config: RouterConfig = {
+      name: 'two-stacks',
+      zones: [
+        { name: 'a', end: 1024, strategies: [{ plugin }] },
+        { name: 'b', strategies: [{ plugin }] },
+      ],
+      routes: { single: [plugin] },
+    };
+    const router = createRouter(createFrameSpace({ frames: 2048 }), config, [stackLike, plainStack]);
+    expect(router.allocMany(new Float64Array(2048), 2048)).toBe(true);
+    const calls = { isFree: 0 };
+    for (const zone of router.zones) {
+      const owner = zone.strategies[0].allocator;
+      const isFree = owner.isFree.bind(owner);
+      owner.isFree = (pfn) => {
+        calls.isFree++;
+        return isFree(pfn);
+      };
+    }
+    const snapshot = () =>
+      JSON.stringify([
+        router.stats(),
+        router.zones.map((zone) => zone.strategies[0].allocator.stats()),
+        Array.from({ length: 2048 }, (_, pfn) => router.isFree(pfn)),
+      ]);
+    return { router, calls, snapshot };
+  }
+
+  it("checks the part freed first with its owner's firstNotAllocated (a word at a time), never a frame at a time", () => {
+    const { router, calls, snapshot } = full('stack');
+    router.free(1010);
+    const before = snapshot();
+    calls.isFree = 0;
+    expect(expectThrows(() => router.freeRun(1000, 100), 'NOT_ALLOCATED')).toContain('frame 1010 ');
+    expect(calls.isFree).toBe(0);
+    expect(snapshot()).toBe(before);
+    calls.isFree = 0;
+    router.freeRun(1011, 100);
+    expect(calls.isFree).toBe(0);
+    expect(router.zones.map((zone) => zone.strategies[0].allocator.stats().freeFrames)).toEqual([14, 87]);
+  });
+
+  it('falls back to isFree, frame by frame, for an owner without firstNotAllocated, with the same answers', () => {
+    const { router, calls, snapshot } = full('plain');
+    router.free(1010);
+    const before = snapshot();
+    expect(expectThrows(() => router.freeRun(1000, 100), 'NOT_ALLOCATED')).toContain('frame 1010 ');
+    expect(snapshot()).toBe(before);
+    calls.isFree = 0;
+    router.freeRun(1011, 100);
+    expect(calls.isFree).toBe(13);
+    expect(router.zones.map((zone) => zone.strategies[0].allocator.stats().freeFrames)).toEqual([14, 87]);
+  });
+});
+
 describe('allocAt across zones with caches (owners that can claim a run)', () => {
   /** The baseline allocator as an owner: any run, and `allocAt`. */
   const claiming = definePlugin({

@@ -940,8 +940,9 @@ class Router implements FrameRouter {
     // are then as they were). So every direct part but the one freed last needs an owner with
     // `allocAt` (the bitmap and the buddy have it); the last is the largest part whose owner has
     // none, else the largest part. Any other part whose owner has no `allocAt` (two such direct
-    // zones in one run: no preset has even two direct zones) is checked first, a frame at a time
-    // with its owner's `isFree`: the contract has no "any frame free in a run" query.
+    // zones in one run: no preset has even two direct zones) is checked first, with its owner's
+    // `firstNotAllocated` (the stack's: a word at a time), or a frame at a time with `isFree`
+    // where the owner has neither (hier2m, llfree).
     let last = -1;
     if (this.#anyDirect) {
       let most = 0;
@@ -1347,8 +1348,12 @@ class Router implements FrameRouter {
     return i;
   }
 
-  /** The first frame of `[start, start + count)` that is a hole or free in `owner`, or -1: a frame at a time. */
+  /**
+   * The first frame of `[start, start + count)` that is a hole or free in `owner`, or -1: the
+   * owner's `firstNotAllocated` (a word at a time) where it has one, else a frame at a time.
+   */
   #firstFreeIn(owner: FrameAllocator, start: Pfn, count: number): Pfn {
+    if (owner.firstNotAllocated !== undefined) return owner.firstNotAllocated(start, count);
     for (let i = start; i < start + count; i++) {
       if (!this.space.isUsable(i) || owner.isFree(i)) return i;
     }

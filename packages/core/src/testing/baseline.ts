@@ -121,6 +121,21 @@ class BaselineAllocator implements FrameAllocator {
     this.#free.insert(pfn, count);
   }
 
+  firstNotAllocated(pfn: Pfn, count: number): Pfn {
+    checkRun('firstNotAllocated', this.space, pfn, count);
+    const end = pfn + count;
+    const managed = this.#managed;
+    const m = managed.find(pfn);
+    if (m < 0 || managed.starts[m] + managed.counts[m] <= pfn) return pfn;
+    // The end of the range that holds `pfn`, or the next free run's start, whichever is first.
+    let at = Math.min(end, managed.starts[m] + managed.counts[m]);
+    const { starts, counts } = this.#free;
+    const i = this.#free.find(pfn);
+    if (i >= 0 && starts[i] + counts[i] > pfn) return pfn;
+    if (i + 1 < starts.length && starts[i + 1] < at) at = starts[i + 1];
+    return at < end ? at : NO_FRAME;
+  }
+
   isFree(pfn: Pfn): boolean {
     return this.#free.has(pfn);
   }

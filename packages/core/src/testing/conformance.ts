@@ -713,6 +713,34 @@ class Session {
         `isFree(${pfn}) is ${!expected}, expected ${expected}`,
       );
     }
+    this.checkFirstNotAllocated();
+  }
+
+  /**
+   * Where the allocator offers `firstNotAllocated`, it agrees with the model over every live
+   * allocation, alone and one frame wider on each side (a free frame, a hole, a neighbour).
+   */
+  checkFirstNotAllocated(): void {
+    const first = this.alloc.firstNotAllocated;
+    if (first === undefined) return;
+    const frames = this.space.frameCount;
+    for (const u of this.units) {
+      const from = Math.max(0, u.start - 1);
+      for (const [pfn, count] of [
+        [u.start, u.count],
+        [from, Math.min(frames, u.start + u.count + 1) - from],
+      ]) {
+        let expected = NO_FRAME;
+        for (let i = pfn; i < pfn + count; i++) {
+          if (!this.allocated.has(i)) {
+            expected = i;
+            break;
+          }
+        }
+        const got = first.call(this.alloc, pfn, count);
+        this.expect(got === expected, `firstNotAllocated(${pfn}, ${count}) is ${got}, expected ${expected}`);
+      }
+    }
   }
 
   releaseEverything(): void {

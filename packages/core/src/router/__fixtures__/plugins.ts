@@ -58,13 +58,19 @@ class Wrapped implements FrameAllocator {
   }
 }
 
-/** Single frames and batches; `allocRun` is UNSUPPORTED (after the argument checks). No free-run iterator. */
+/**
+ * Single frames and batches; `allocRun` is UNSUPPORTED (after the argument checks). No free-run
+ * iterator; `firstNotAllocated`, as the stack has.
+ */
 class FramesOnly extends Wrapped {
   override allocRun(count: number, options?: RunOptions): Pfn {
     checkCount('allocRun', count);
     readAlign('allocRun', options);
     readBelow('allocRun', options);
     throw unsupported(this.name, 'allocRun', 'single frames only');
+  }
+  firstNotAllocated(pfn: Pfn, count: number): Pfn {
+    return this.inner.firstNotAllocated!(pfn, count);
   }
 }
 
