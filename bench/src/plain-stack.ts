@@ -1,16 +1,19 @@
 import type { PfnArray, RunOptions } from '@framekit/core';
+import { setConstant } from '@framekit/core/plugin';
 import type { Target } from './strategies';
 
 /** What both reference stacks share: free frame numbers in one Float64Array, untouched frames carved from a counter. */
 abstract class ReferenceStack implements Target {
-  protected readonly stack: Float64Array;
+  // Set once (`setConstant`), as the framekit stack sets its fixed fields: V8 then treats them
+  // as constants, and the references get the same help from the compiler as what they measure.
+  declare protected readonly stack: Float64Array;
+  declare protected readonly frames: number;
   protected top = 0;
   protected next = 0;
-  protected readonly frames: number;
 
   constructor(frames: number) {
-    this.frames = frames;
-    this.stack = new Float64Array(frames);
+    setConstant(this, 'frames', frames);
+    setConstant(this, 'stack', new Float64Array(frames));
   }
 
   abstract alloc(): number;
@@ -59,12 +62,12 @@ export class PlainTypedArrayStack extends ReferenceStack {
  * it beside the plain stack, so the budget's distance to what any checked stack costs is seen.
  */
 export class CheckedTypedArrayStack extends ReferenceStack {
-  readonly #used: Int32Array;
+  declare private readonly used: Int32Array;
 
   constructor(frames: number) {
     if (frames > 2 ** 32) throw new Error('CheckedTypedArrayStack: at most 2^32 frames');
     super(frames);
-    this.#used = new Int32Array(Math.ceil(frames / 32));
+    setConstant(this, 'used', new Int32Array(Math.ceil(frames / 32)));
   }
 
   alloc(): number {
@@ -72,17 +75,17 @@ export class CheckedTypedArrayStack extends ReferenceStack {
     if (this.top > 0) pfn = this.stack[--this.top];
     else if (this.next < this.frames) pfn = this.next++;
     else return -1;
-    this.#used[pfn >>> 5] |= 1 << (pfn & 31);
+    this.used[pfn >>> 5] |= 1 << (pfn & 31);
     return pfn;
   }
 
   free(pfn: number): void {
     const word = pfn >>> 5;
     const mask = 1 << (pfn & 31);
-    if (pfn >>> 0 !== pfn || pfn >= this.frames || (this.#used[word] & mask) === 0) {
+    if (pfn >>> 0 !== pfn || pfn >= this.frames || (this.used[word] & mask) === 0) {
       throw new Error(`free: frame ${pfn} is not allocated`);
     }
-    this.#used[word] &= ~mask;
+    this.used[word] &= ~mask;
     this.stack[this.top++] = pfn;
   }
 

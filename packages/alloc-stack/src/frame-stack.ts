@@ -1,4 +1,5 @@
 import { NO_FRAME, type Pfn } from '@framekit/core';
+import { setConstant } from '@framekit/core/plugin';
 import { HEADER_WORDS, NO_LINK_WORD, WORD_RANGE } from './layout';
 import type { NodeStore } from './node-store';
 
@@ -26,7 +27,8 @@ export class FrameStack {
   readonly #entries: number = 0;
   /** Words per entry: 1, or 2 when frame numbers reach 2^32. */
   readonly #entryWords: number = 1;
-  readonly #wide: boolean = false;
+  /** Entries of two words (set once: a constant to V8, see `setConstant`). */
+  declare private readonly _wide: boolean;
 
   /** The array holding the top node, and the top node's word indexes in it. */
   #words: Uint32Array = NO_WORDS;
@@ -44,7 +46,7 @@ export class FrameStack {
     this.#store = store;
     this.#entries = entries;
     this.#entryWords = entryWords;
-    this.#wide = entryWords === 2;
+    setConstant(this, '_wide', entryWords === 2);
     this.#words = store.words;
   }
 
@@ -73,7 +75,7 @@ export class FrameStack {
   /** Calls `visit(pfn)` for every frame on the stack, nodes included (a slow path: it walks every node). */
   forEach(visit: (pfn: Pfn) => void): void {
     if (this.#top === NO_FRAME) return;
-    const wide = this.#wide;
+    const wide = this._wide;
     const step = this.#entryWords;
     let words = this.#words;
     for (let w = this.#floor; w < this.#cursor; w += step)
@@ -103,7 +105,7 @@ export class FrameStack {
       return;
     }
     const words = this.#words;
-    if (this.#wide) {
+    if (this._wide) {
       words[cursor] = pfn; // a Uint32Array store keeps the low 32 bits
       words[cursor + 1] = Math.floor(pfn / WORD_RANGE);
       this.#cursor = cursor + 2;
@@ -123,7 +125,7 @@ export class FrameStack {
     let cursor = this.#cursor;
     if (cursor === this.#floor) return this.#depth > 1 ? this.#popNode() : NO_FRAME;
     const words = this.#words;
-    if (this.#wide) {
+    if (this._wide) {
       cursor -= 2;
       this.#cursor = cursor;
       return words[cursor] + words[cursor + 1] * WORD_RANGE;

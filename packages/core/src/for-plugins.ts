@@ -15,6 +15,7 @@ export {
   readBelow,
   unsupported,
 } from './checks';
+export { setConstant } from './constant';
 export { fillFrames, forEachContentSpan, SPARSE_CHUNK_FRAMES } from './frame-space';
 export { FrameWords } from './frame-words';
 export { FreeRunList } from './free-runs';
