@@ -111,15 +111,13 @@ export class StackFrameAllocator implements StackAllocator {
     const keepsFlat = flatFrames > 0 && flatFrames <= WORD_RANGE;
     const used = options.trusted
       ? null
-      : new FrameBits(
-          flatFrames,
-          undefined,
-          keepsFlat
+      : new FrameBits(flatFrames, {
+          onGrow: keepsFlat
             ? (words) => {
                 this.#usedFlat = words;
               }
             : null,
-        );
+        });
     setConstant(this, '_used', used);
     this.#store = store;
     if (empty) {

@@ -37,6 +37,7 @@ export {
 export {
   CHUNK_FRAMES,
   FrameBits,
+  type FrameBitsOptions,
   FrameU16,
   FrameU32,
   tryClearFlatBit,

@@ -104,6 +104,13 @@ function lastSetWords(words: Uint32Array, at: number, floor: number): number {
  * 32,768-frame chunks. Runs are set, cleared and tested a word at a time (whole words by
  * `fill`); nothing here allocates except growing the flat array or making a chunk.
  */
+/** How a `FrameBits` keeps its flat part (see its constructor). */
+export interface FrameBitsOptions {
+  readonly maxFlatFrames?: number;
+  readonly whole?: boolean;
+  readonly onGrow?: ((flatWords: Uint32Array) => void) | null;
+}
+
 export class FrameBits {
   readonly #chunks = new Chunks(() => new Uint32Array(WORDS));
   /** Words of frames `[0, flat.length * 32)`; frames past it up to `#flatFrames` are clear. */
@@ -113,20 +120,20 @@ export class FrameBits {
   readonly #onGrow: ((flatWords: Uint32Array) => void) | null = null;
 
   /**
-   * `frameCount`: the space's frames, for the flat array (omit for chunks only);
-   * `maxFlatFrames`: at most this many frames flat (2^32, rounded down to whole words);
-   * `onGrow`: told the new flat array each time it replaces the old one, so a hot path that
-   * keeps `flatWords` (one load fewer per check) never holds a stale one.
+   * `frameCount`: the space's frames, for the flat array (omit for chunks only). Options:
+   * `maxFlatFrames`, at most this many frames flat (2^32, rounded down to whole words);
+   * `whole`, the flat array made at its full size now, never to grow (so a hot path may keep
+   * `flatWords` for good: its pages cost memory only once written); `onGrow`, told the new flat
+   * array each time it replaces the old one, so a hot path that keeps `flatWords` never holds a
+   * stale one.
    */
-  constructor(
-    frameCount = 0,
-    maxFlatFrames = FLAT_LIMIT,
-    onGrow: ((flatWords: Uint32Array) => void) | null = null,
-  ) {
+  constructor(frameCount = 0, options: FrameBitsOptions = {}) {
+    const { maxFlatFrames = FLAT_LIMIT, whole = false, onGrow = null } = options;
     // Whole words only, so a flat word never holds a frame that lives in a chunk.
     const limit = Math.floor(Math.min(maxFlatFrames, FLAT_LIMIT) / 32) * 32;
     this.#flatFrames = Math.min(Math.ceil(Math.max(0, frameCount) / 32) * 32, limit);
     this.#onGrow = onGrow;
+    if (whole && this.#flatFrames > 0) this.#flat = new Uint32Array(this.#flatFrames / 32);
   }
 
   /** True when `pfn`'s bit is set. Any number is accepted: a non-frame (0.5, -1, NaN) is never set. */

@@ -1,4 +1,4 @@
-export { FrameBits, tryClearFlatBit } from './bits';
+export { FrameBits, type FrameBitsOptions, tryClearFlatBit } from './bits';
 export { CHUNK_FRAMES } from './chunks';
 export { FrameU16 } from './u16';
 export { FrameU32 } from './u32';

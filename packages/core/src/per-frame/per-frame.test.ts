@@ -111,9 +111,28 @@ describe('FrameBits.flatWords and tryClearFlatBit', () => {
     expect(bits.tryClear(3 * CHUNK_FRAMES)).toBe(false);
   });
 
+  it('are made at their full size with whole: true, and never replaced', () => {
+    const told: Uint32Array[] = [];
+    const bits = new FrameBits(3 * CHUNK_FRAMES + 5, {
+      maxFlatFrames: 2 * CHUNK_FRAMES,
+      whole: true,
+      onGrow: (words) => told.push(words),
+    });
+    const words = bits.flatWords;
+    expect(words.length * 32).toBe(2 * CHUNK_FRAMES);
+    bits.set(2 * CHUNK_FRAMES - 1);
+    bits.setRun(0, 2 * CHUNK_FRAMES);
+    bits.set(2 * CHUNK_FRAMES); // past the flat part: a chunk
+    expect(bits.flatWords).toBe(words);
+    expect(told).toEqual([]);
+    expect(words[words.length - 1]).toBe(0xffff_ffff);
+    expect(bits.test(2 * CHUNK_FRAMES)).toBe(true);
+    expect(new FrameBits(0, { whole: true }).flatWords.length).toBe(0);
+  });
+
   it('tell onGrow each new flat array, whichever call grows it, and nothing else', () => {
     const told: Uint32Array[] = [];
-    const bits = new FrameBits(8 * CHUNK_FRAMES, undefined, (words) => told.push(words));
+    const bits = new FrameBits(8 * CHUNK_FRAMES, { onGrow: (words) => told.push(words) });
     bits.set(3);
     bits.set(4);
     bits.tryClear(3);
@@ -136,7 +155,7 @@ describe('FrameBits with a flat part', () => {
     // Flat up to 2 chunks + 64 frames (a word boundary that is not a chunk boundary), chunks above.
     const flatFrames = 2 * CHUNK_FRAMES + 64;
     const frameCount = 5 * CHUNK_FRAMES;
-    const bits = new FrameBits(frameCount, flatFrames);
+    const bits = new FrameBits(frameCount, { maxFlatFrames: flatFrames });
     const ref = model();
     let seed = 11;
     const rand = (n: number) => {
@@ -194,8 +213,8 @@ describe('FrameBits with a flat part', () => {
 
   it('sets a batch (setEach) as set() does one frame at a time, through growth and across the flat limit', () => {
     const flatFrames = 2 * CHUNK_FRAMES + 64;
-    const batch = new FrameBits(5 * CHUNK_FRAMES, flatFrames);
-    const single = new FrameBits(5 * CHUNK_FRAMES, flatFrames);
+    const batch = new FrameBits(5 * CHUNK_FRAMES, { maxFlatFrames: flatFrames });
+    const single = new FrameBits(5 * CHUNK_FRAMES, { maxFlatFrames: flatFrames });
     // The flat array exists (frame 1); CHUNK_FRAMES + 9 grows it, and 6 must land in the grown
     // one, not the array read before; the last ones lie above the flat limit, in chunks.
     batch.set(1);
@@ -223,7 +242,7 @@ describe('FrameBits with a flat part', () => {
     /** An integer in [0, n). */
     const below = (n: number) => rng.int(0, n - 1);
     for (let round = 0; round < 300; round++) {
-      const bits = new FrameBits(3 * CHUNK_FRAMES, flatFrames);
+      const bits = new FrameBits(3 * CHUNK_FRAMES, { maxFlatFrames: flatFrames });
       const ref = new Set<number>();
       // Neighbours in one word (a batch off a stack), scattered frames, frames past the flat part.
       const draw = () => {
@@ -270,7 +289,7 @@ describe('FrameBits with a flat part', () => {
         expect(bits.test(pfn), `frame ${pfn}`).toBe(refAfter.has(pfn));
     }
     // A frame past 2^32 whose low 32 bits fall in the same word as its neighbour is not that word's.
-    const far = new FrameBits(2 ** 33, flatFrames);
+    const far = new FrameBits(2 ** 33, { maxFlatFrames: flatFrames });
     far.set(1); // the flat array exists: 5 is set in it, in a word with its neighbours
     far.setEach([5, 2 ** 32 + 6, 6], 3);
     expect([far.test(5), far.test(6), far.test(2 ** 32 + 6), far.test(2 ** 32 + 5)]).toEqual([

@@ -68,12 +68,11 @@ export function createRouter(
   return new Router(space, resolveRouterConfig(config, plugins));
 }
 
-/**
- * What `#handedWords` holds until the first frame is handed out: a field that starts as
- * `undefined` (a declared field without a value) leaves V8 unsure of its type, and every hot
- * path would check it.
- */
-const NO_WORDS = new Uint32Array(0);
+/** One past the last usable frame of `space` (0 when it has none). */
+function usableEnd(space: FrameSpace): number {
+  const last = space.ranges.at(-1);
+  return last === undefined ? 0 : last.start + last.count;
+}
 
 /** The strategies a route tries: zone by zone in the route's zone order, its ids in order within each. */
 function stepsOf(
@@ -122,6 +121,11 @@ class Router implements FrameRouter {
 
   /** The single route's first step when it is a frame cache (in a zone with caches, so never direct). */
   declare private readonly _singleCache: StrategyNode | null;
+  /**
+   * `_singleCache` when every frame of its zone lies in `_handedWords` (`alloc`'s fast path
+   * marks them there, with no test of its own), else null (`#allocGeneral` serves it then).
+   */
+  declare private readonly _allocCache: StrategyNode | null;
   /**
    * The zone of `_singleCache` when frees there go to that cache (`Zone.frameTarget`), else an
    * empty range, and that zone's whole-run tracker (null where its owner takes frames back
@@ -185,10 +189,10 @@ class Router implements FrameRouter {
    */
   declare private readonly _handed: FrameBits;
   /**
-   * `_handed`'s flat words as they are now, for `free`'s fast path (one load fewer than asking
-   * `_handed`, about 1.5 ns of a 16 ns alloc+free), replaced whenever they grow.
+   * `_handed`'s flat words (made whole, they never grow), for the single-frame fast paths: a
+   * frame `pfn` below `length * 32` is bit `pfn & 31` of word `pfn >>> 5`.
    */
-  #handedWords: Uint32Array = NO_WORDS;
+  declare private readonly _handedWords: Uint32Array;
   /** `_singleCache`'s allocator, for the fast paths (one load fewer). */
   declare private readonly _cacheAllocator: FrameAllocator | null;
 
@@ -211,13 +215,13 @@ class Router implements FrameRouter {
     this.#huge = routes.huge;
     this.#below = routes.below;
     this.#total = space.usableFrames;
-    setConstant(
-      this,
-      '_handed',
-      new FrameBits(flatFramesFor(space), undefined, (words) => {
-        this.#handedWords = words;
-      }),
-    );
+    // The flat bits at their full size now where some zone has caches (untouched pages cost no
+    // memory), so the fast paths keep their words for good; where every zone is direct, none is
+    // set but for a moment (`freeMany`'s duplicate check), and they grow as needed.
+    const cached = this.zones.some((z) => z.frames > 0 && z.direct === null);
+    const handed = new FrameBits(flatFramesFor(space), { whole: cached });
+    setConstant(this, '_handed', handed);
+    setConstant(this, '_handedWords', handed.flatWords);
     this.#caches = this.zones.flatMap((z) => z.fronts);
     this.#hasCaches = this.zones.some((z) => z.fronts.length > 0);
     this.#tracksRuns = this.zones.some((z) => z.wholeRuns !== null);
@@ -228,6 +232,14 @@ class Router implements FrameRouter {
       this,
       '_singleCache',
       first !== undefined && first.back !== null && !first.holdsBlocks ? first : null,
+    );
+    setConstant(
+      this,
+      '_allocCache',
+      this._singleCache !== null &&
+        Math.min(this._singleCache.zoneRef.end, usableEnd(space)) <= handed.flatWords.length * 32
+        ? this._singleCache
+        : null,
     );
     setConstant(this, '_cacheAllocator', this._singleCache?.allocator ?? null);
     const cacheZone = this._singleCache?.zoneRef;
@@ -296,11 +308,11 @@ class Router implements FrameRouter {
 
   alloc(): Pfn {
     // The common case: the route's first choice is a cache with frames in it (it cannot fail).
-    const cache = this._singleCache;
+    const cache = this._allocCache;
     if (cache !== null && cache.cached > 0) {
       // A frame moves from the cache to the caller: `#inFlight` stays as it is.
       const pfn = this._cacheAllocator!.alloc();
-      this._handed.set(pfn);
+      this._handedWords[pfn >>> 5] |= 1 << (pfn & 31);
       // Emptied: refilled now rather than at the next request, so a cache whose frames come and
       // go one at a time does not swing between empty and one frame (for a stack, a node made
       // in every frame freed to it).
@@ -311,6 +323,15 @@ class Router implements FrameRouter {
   }
 
   #allocGeneral(): Pfn {
+    // Or that cache's frames lie past the flat handed-out bits (a sparse space, or frames past
+    // 2^32): the same, marked through `_handed`.
+    const cache = this._singleCache;
+    if (cache !== null && cache !== this._allocCache && cache.cached > 0) {
+      const pfn = cache.allocator.alloc();
+      this._handed.set(pfn);
+      if (--cache.cached === 0) this.#refill(cache);
+      return pfn;
+    }
     // Or the route's first choice is a direct zone's owner: it answers alone.
     const direct = this.#singleDirect;
     if (direct !== null) {
@@ -657,7 +678,7 @@ class Router implements FrameRouter {
     const cache = this._singleCache;
     if (pfn >= this._cacheStart && pfn < this._cacheEnd) {
       const runs = this._cacheRuns;
-      if ((runs === null || runs.size === 0) && tryClearFlatBit(this.#handedWords, pfn)) {
+      if ((runs === null || runs.size === 0) && tryClearFlatBit(this._handedWords, pfn)) {
         // The frame moves from the caller to the cache: `#inFlight` stays as it is.
         this._cacheAllocator!.free(pfn);
         if (++cache!.cached > cache!.highFrames) this.#spillAbove(cache!);
