@@ -107,7 +107,6 @@ function lastSetWords(words: Uint32Array, at: number, floor: number): number {
 /** How a `FrameBits` keeps its flat part (see its constructor). */
 export interface FrameBitsOptions {
   readonly maxFlatFrames?: number;
-  readonly whole?: boolean;
   readonly onGrow?: ((flatWords: Uint32Array) => void) | null;
 }
 
@@ -122,18 +121,15 @@ export class FrameBits {
   /**
    * `frameCount`: the space's frames, for the flat array (omit for chunks only). Options:
    * `maxFlatFrames`, at most this many frames flat (2^32, rounded down to whole words);
-   * `whole`, the flat array made at its full size now, never to grow (so a hot path may keep
-   * `flatWords` for good: its pages cost memory only once written); `onGrow`, told the new flat
-   * array each time it replaces the old one, so a hot path that keeps `flatWords` never holds a
-   * stale one.
+   * `onGrow`, told the new flat array each time it replaces the old one, so a hot path that
+   * keeps `flatWords` never holds a stale one (or see `wholeFlatWords`).
    */
   constructor(frameCount = 0, options: FrameBitsOptions = {}) {
-    const { maxFlatFrames = FLAT_LIMIT, whole = false, onGrow = null } = options;
+    const { maxFlatFrames = FLAT_LIMIT, onGrow = null } = options;
     // Whole words only, so a flat word never holds a frame that lives in a chunk.
     const limit = Math.floor(Math.min(maxFlatFrames, FLAT_LIMIT) / 32) * 32;
     this.#flatFrames = Math.min(Math.ceil(Math.max(0, frameCount) / 32) * 32, limit);
     this.#onGrow = onGrow;
-    if (whole && this.#flatFrames > 0) this.#flat = new Uint32Array(this.#flatFrames / 32);
   }
 
   /** True when `pfn`'s bit is set. Any number is accepted: a non-frame (0.5, -1, NaN) is never set. */
@@ -161,6 +157,15 @@ export class FrameBits {
    */
   get flatWords(): Uint32Array {
     return this.#flat;
+  }
+
+  /**
+   * The flat array at its full size, made so now when it is smaller: it never grows after this,
+   * so a hot path may keep it for good (its pages cost memory only once written).
+   */
+  wholeFlatWords(): Uint32Array {
+    const words = this.#flatFrames / 32;
+    return this.#flat.length < words ? this.#grow(words - 1) : this.#flat;
   }
 
   /** Sets the bit of each of `pfns[0 … count)` (a batch: the flat array is read once). */

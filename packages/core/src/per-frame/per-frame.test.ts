@@ -111,23 +111,30 @@ describe('FrameBits.flatWords and tryClearFlatBit', () => {
     expect(bits.tryClear(3 * CHUNK_FRAMES)).toBe(false);
   });
 
-  it('are made at their full size with whole: true, and never replaced', () => {
+  it('are made at their full size by wholeFlatWords, and never replaced after', () => {
     const told: Uint32Array[] = [];
     const bits = new FrameBits(3 * CHUNK_FRAMES + 5, {
       maxFlatFrames: 2 * CHUNK_FRAMES,
-      whole: true,
       onGrow: (words) => told.push(words),
     });
-    const words = bits.flatWords;
+    bits.set(7);
+    const first = bits.flatWords;
+    expect(first.length * 32).toBe(CHUNK_FRAMES);
+    const words = bits.wholeFlatWords();
     expect(words.length * 32).toBe(2 * CHUNK_FRAMES);
+    expect(told.length).toBe(2);
+    expect(told[0]).toBe(first);
+    expect(told[1]).toBe(words);
+    expect(bits.test(7) && (words[0] & (1 << 7)) !== 0).toBe(true);
+    expect(bits.wholeFlatWords()).toBe(words);
     bits.set(2 * CHUNK_FRAMES - 1);
     bits.setRun(0, 2 * CHUNK_FRAMES);
     bits.set(2 * CHUNK_FRAMES); // past the flat part: a chunk
     expect(bits.flatWords).toBe(words);
-    expect(told).toEqual([]);
+    expect(told.length).toBe(2);
     expect(words[words.length - 1]).toBe(0xffff_ffff);
     expect(bits.test(2 * CHUNK_FRAMES)).toBe(true);
-    expect(new FrameBits(0, { whole: true }).flatWords.length).toBe(0);
+    expect(new FrameBits(0).wholeFlatWords().length).toBe(0);
   });
 
   it('tell onGrow each new flat array, whichever call grows it, and nothing else', () => {

@@ -1433,6 +1433,30 @@ describe('allocAt across zones with caches (owners that can claim a run)', () =>
     router.freeRun(1000, 51);
     expect(router.stats().usedFrames).toBe(0);
   });
+  it('makes its handed-out bits whole at the first single frame through a cache, not at start-up', () => {
+    const frames = 2 ** 18;
+    const router = createRouter(
+      createFrameSpace({ frames }),
+      {
+        name: 'claim-cached',
+        zones: [zone('a', 1024), zone('b')],
+        routes: { single: ['stack'], run: ['claim'] },
+      },
+      [claiming, stackLike],
+    );
+    const before = router.stats().metadataBytes;
+    // The first frame fills the empty cache (the general path); the second comes off the cache.
+    const first = router.alloc();
+    expect(router.stats().metadataBytes - before).toBeLessThan(frames / 8);
+    const pfn = router.alloc();
+    expect(router.stats().metadataBytes - before).toBeGreaterThanOrEqual(frames / 8);
+    router.free(first);
+    expect(router.isFree(pfn)).toBe(false);
+    router.free(pfn);
+    expect(router.isFree(pfn)).toBe(true);
+    expectThrows(() => router.free(pfn), 'DOUBLE_FREE');
+  });
+
   it('keeps the single-frame fast paths on the handed-out bits as those grow (a run far up between two frames)', () => {
     const router = createRouter(
       createFrameSpace({ frames: 2 ** 18 }),

@@ -189,10 +189,12 @@ class Router implements FrameRouter {
    */
   declare private readonly _handed: FrameBits;
   /**
-   * `_handed`'s flat words (made whole, they never grow), for the single-frame fast paths: a
-   * frame `pfn` below `length * 32` is bit `pfn & 31` of word `pfn >>> 5`.
+   * `_handed`'s flat words, made whole (they never grow after) and set by the first `alloc`
+   * that finds `_allocCache` with frames, so start-up costs none of them: for the single-frame
+   * fast paths, a frame `pfn` below `length * 32` is bit `pfn & 31` of word `pfn >>> 5`.
+   * Undefined until then (the fast paths step aside).
    */
-  declare private readonly _handedWords: Uint32Array;
+  declare private readonly _handedWords: Uint32Array | undefined;
   /** `_singleCache`'s allocator, for the fast paths (one load fewer). */
   declare private readonly _cacheAllocator: FrameAllocator | null;
 
@@ -215,13 +217,8 @@ class Router implements FrameRouter {
     this.#huge = routes.huge;
     this.#below = routes.below;
     this.#total = space.usableFrames;
-    // The flat bits at their full size now where some zone has caches (untouched pages cost no
-    // memory), so the fast paths keep their words for good; where every zone is direct, none is
-    // set but for a moment (`freeMany`'s duplicate check), and they grow as needed.
-    const cached = this.zones.some((z) => z.frames > 0 && z.direct === null);
-    const handed = new FrameBits(flatFramesFor(space), { whole: cached });
-    setConstant(this, '_handed', handed);
-    setConstant(this, '_handedWords', handed.flatWords);
+    const flatFrames = Math.min(flatFramesFor(space), 2 ** 32);
+    setConstant(this, '_handed', new FrameBits(flatFrames));
     this.#caches = this.zones.flatMap((z) => z.fronts);
     this.#hasCaches = this.zones.some((z) => z.fronts.length > 0);
     this.#tracksRuns = this.zones.some((z) => z.wholeRuns !== null);
@@ -236,8 +233,7 @@ class Router implements FrameRouter {
     setConstant(
       this,
       '_allocCache',
-      this._singleCache !== null &&
-        Math.min(this._singleCache.zoneRef.end, usableEnd(space)) <= handed.flatWords.length * 32
+      this._singleCache !== null && Math.min(this._singleCache.zoneRef.end, usableEnd(space)) <= flatFrames
         ? this._singleCache
         : null,
     );
@@ -310,9 +306,11 @@ class Router implements FrameRouter {
     // The common case: the route's first choice is a cache with frames in it (it cannot fail).
     const cache = this._allocCache;
     if (cache !== null && cache.cached > 0) {
+      const words = this._handedWords;
+      if (words === undefined) return this.#allocFirst();
       // A frame moves from the cache to the caller: `#inFlight` stays as it is.
       const pfn = this._cacheAllocator!.alloc();
-      this._handedWords[pfn >>> 5] |= 1 << (pfn & 31);
+      words[pfn >>> 5] |= 1 << (pfn & 31);
       // Emptied: refilled now rather than at the next request, so a cache whose frames come and
       // go one at a time does not swing between empty and one frame (for a stack, a node made
       // in every frame freed to it).
@@ -320,6 +318,12 @@ class Router implements FrameRouter {
       return pfn;
     }
     return this.#allocGeneral();
+  }
+
+  /** The first frame through the fast path: `_handedWords` made first (once; see there). */
+  #allocFirst(): Pfn {
+    setConstant(this, '_handedWords', this._handed.wholeFlatWords());
+    return this.alloc();
   }
 
   #allocGeneral(): Pfn {
@@ -678,7 +682,8 @@ class Router implements FrameRouter {
     const cache = this._singleCache;
     if (pfn >= this._cacheStart && pfn < this._cacheEnd) {
       const runs = this._cacheRuns;
-      if ((runs === null || runs.size === 0) && tryClearFlatBit(this._handedWords, pfn)) {
+      const words = this._handedWords;
+      if ((runs === null || runs.size === 0) && words !== undefined && tryClearFlatBit(words, pfn)) {
         // The frame moves from the caller to the cache: `#inFlight` stays as it is.
         this._cacheAllocator!.free(pfn);
         if (++cache!.cached > cache!.highFrames) this.#spillAbove(cache!);
