@@ -43,6 +43,29 @@ function freeInStrategies(router: FrameRouter): number {
   return n;
 }
 
+/**
+ * Counts the calls to each zone owner's `isFree` (a frame asked alone), and snapshots what a
+ * refused call must leave as it was: the stats, each owner's stats, and every frame's `isFree`.
+ */
+function watchOwners(router: FrameRouter, frames: number) {
+  const calls = { isFree: 0 };
+  for (const zone of router.zones) {
+    const owner = zone.strategies[0].allocator;
+    const isFree = owner.isFree.bind(owner);
+    owner.isFree = (pfn) => {
+      calls.isFree++;
+      return isFree(pfn);
+    };
+  }
+  const snapshot = () =>
+    JSON.stringify([
+      router.stats(),
+      router.zones.map((zone) => zone.strategies[0].allocator.stats()),
+      Array.from({ length: frames }, (_, pfn) => router.isFree(pfn)),
+    ]);
+  return { calls, snapshot };
+}
+
 function expectThrows(fn: () => unknown, code: Parameters<typeof isFrameError>[1]): string {
   try {
     fn();
@@ -1257,22 +1280,7 @@ describe('a run across three direct zones (two owners that can claim a run back,
     expect(router.allocRun(1024)).toBe(1024);
     expect(router.allocRun(1024)).toBe(0);
     expect(router.allocMany(new Float64Array(1024), 1024)).toBe(true);
-    const calls = { isFree: 0 };
-    for (const zone of router.zones) {
-      const owner = zone.strategies[0].allocator;
-      const isFree = owner.isFree.bind(owner);
-      owner.isFree = (pfn) => {
-        calls.isFree++;
-        return isFree(pfn);
-      };
-    }
-    const snapshot = () =>
-      JSON.stringify([
-        router.stats(),
-        router.zones.map((zone) => zone.strategies[0].allocator.stats()),
-        Array.from({ length: 3072 }, (_, pfn) => router.isFree(pfn)),
-      ]);
-    return { router, calls, snapshot };
+    return { router, ...watchOwners(router, 3072) };
   }
 
   it('frees every part with its owner, checked in words: no frame is asked alone', () => {
@@ -1330,22 +1338,7 @@ describe('a run across two direct zones whose owners cannot claim a run back (tw
     };
     const router = createRouter(createFrameSpace({ frames: 2048 }), config, [stackLike, plainStack]);
     expect(router.allocMany(new Float64Array(2048), 2048)).toBe(true);
-    const calls = { isFree: 0 };
-    for (const zone of router.zones) {
-      const owner = zone.strategies[0].allocator;
-      const isFree = owner.isFree.bind(owner);
-      owner.isFree = (pfn) => {
-        calls.isFree++;
-        return isFree(pfn);
-      };
-    }
-    const snapshot = () =>
-      JSON.stringify([
-        router.stats(),
-        router.zones.map((zone) => zone.strategies[0].allocator.stats()),
-        Array.from({ length: 2048 }, (_, pfn) => router.isFree(pfn)),
-      ]);
-    return { router, calls, snapshot };
+    return { router, ...watchOwners(router, 2048) };
   }
 
   it("checks the part freed first with its owner's firstNotAllocated (a word at a time), never a frame at a time", () => {
