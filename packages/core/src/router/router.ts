@@ -115,9 +115,10 @@ class Router implements FrameRouter {
   #served: StrategyNode | null = null;
   /** The strategy that served the last batch whole, or null when several did. */
   #batchFrom: StrategyNode | null = null;
-  // The fields named `_…` are read by the single-frame fast paths and never change after the
-  // constructor: each is set once with `setConstant` (a `#private` field is written twice, and
-  // V8 then checks it at every load; 15.5 → 13.2 ns per alloc+free through the kernel preset).
+  // The fields named `_…` are read by the fast paths and each is set exactly once with
+  // `setConstant`: in the constructor, or (`_handedWords`) at the first single frame off the
+  // cache. A `#private` field is written twice, and V8 then checks it at every load (15.5 →
+  // 13.2 ns per alloc+free through the kernel preset).
 
   /** The single route's first step when it is a frame cache (in a zone with caches, so never direct). */
   declare private readonly _singleCache: StrategyNode | null;
