@@ -74,3 +74,40 @@ describe('Area: summaries kept as upper bounds', () => {
     expect(area.anyIn(0, 0, BITS - 1)).toBe(false);
   });
 });
+
+describe('Area: carving a free stretch', () => {
+  /** The maximal aligned blocks of `[start, end)` (aligned from `base`), largest first at each place, as `[order, head]`. */
+  function blocksOf(start: number, end: number, base: number, maxOrder: number): [number, number][] {
+    const out: [number, number][] = [];
+    for (let p = start; p < end; ) {
+      let o = maxOrder;
+      while (o > 0 && ((p - base) % 2 ** o !== 0 || p + 2 ** o > end)) o--;
+      out.push([o, p]);
+      p += 2 ** o;
+    }
+    return out;
+  }
+
+  it('indexes the same blocks, a word at a time, as adding each maximal block to an empty area does', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(2, 5, 7, 10, 18),
+        fc.integer({ min: 0, max: 2 ** 20 }),
+        fc.integer({ min: 1, max: 2 ** 21 }),
+        (maxOrder, start, length) => {
+          const end = start + length;
+          const carved = new Area(0, start, end, maxOrder, { areas: undefined });
+          const added = new Area(0, start, end, maxOrder, { areas: undefined }, true);
+          for (const [order, head] of blocksOf(start, end, carved.base, maxOrder)) added.add(order, head);
+          // Every index and summary word (the frame words of an empty area differ only outside the stretch).
+          const index = carved.off0[0];
+          expect(carved.words.subarray(index)).toEqual(added.words.subarray(index));
+          expect(carved.blocks).toEqual(added.blocks);
+          expect(carved.orders).toBe(added.orders);
+          for (let o = 0; o <= maxOrder; o++) expect(carved.lowest(o)).toBe(added.lowest(o));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
