@@ -235,7 +235,9 @@ export class Zone implements RouterZone {
     const owner = nodes[0];
     this.direct = checked ? null : owner.allocator;
     this.piecewise = owner.caps.freeRunPiecewise === true;
-    this.wholeRuns = this.direct !== null ? null : new WholeRunTracker(flatFramesFor(space));
+    // Its runs all start below the zone's last usable frame: flat bits and 2 MiB lane up to there.
+    this.wholeRuns =
+      this.direct !== null ? null : new WholeRunTracker(Math.min(flatFramesFor(space), this.endFrame));
   }
 
   get strategies(): readonly RouterStrategy[] {
