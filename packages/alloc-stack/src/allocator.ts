@@ -32,7 +32,6 @@ import { ArrayNodeStore, FrameNodeStore, type NodeStore } from './node-store';
 import type { ResolvedStackOptions } from './options';
 
 const NAME = 'stack';
-const NO_WORDS = new Uint32Array(0);
 /** Bookkeeping per range: two Float64 starts/ends for membership. */
 const RANGE_BYTES = 16;
 
@@ -59,13 +58,15 @@ export class StackFrameAllocator implements StackAllocator {
   /** Set while a frame is handed out: the double-free check. `null` when `trusted` (the caller checks). */
   declare private readonly _used: FrameBits | null;
   /**
-   * With a flat `_used` (ranges dense enough, not trusted): its flat words as they are now,
-   * which `alloc` and `free` test, set and clear directly (one load fewer, and no bound to test
-   * when setting), replaced by `_used` whenever they grow; empty until the first frame is handed
-   * out, and always without a flat `_used`. Initialised here rather than in the constructor, so
-   * that V8 knows the field always holds a Uint32Array.
+   * With a flat `_used` (ranges dense enough, not trusted): its flat words at their full size,
+   * made at the first frame handed out (`FrameBits.wholeFlatWords`: they never grow after that)
+   * and set once, so `alloc` and `free` test, set and clear them directly as a constant (one
+   * load, no bound to test when setting). Undefined until then, and always without a flat
+   * `_used`. Not made in the constructor: a stack that has handed out nothing holds nothing.
    */
-  #usedFlat: Uint32Array = NO_WORDS;
+  declare private readonly _usedWords: Uint32Array | undefined;
+  /** `_used` has a flat array `_usedWords` may take. */
+  readonly #keepsFlat: boolean = false;
   readonly trusted: boolean = false;
   /** The managed frames, for `isFree` and for classifying a bad free. */
   readonly #managed: FreeRunList;
@@ -108,21 +109,22 @@ export class StackFrameAllocator implements StackAllocator {
     const flatFrames = (last + 1) / 2 <= this.#total ? last + 1 : 0;
     // Flat words hold frames below 2^32 only (`pfn >>> 5` is the word): above that, `_used`
     // keeps chunks for the frames past 2^32, and every check goes through it.
-    const keepsFlat = flatFrames > 0 && flatFrames <= WORD_RANGE;
-    const used = options.trusted
-      ? null
-      : new FrameBits(flatFrames, {
-          onGrow: keepsFlat
-            ? (words) => {
-                this.#usedFlat = words;
-              }
-            : null,
-        });
-    setConstant(this, '_used', used);
+    this.#keepsFlat = !options.trusted && flatFrames > 0 && flatFrames <= WORD_RANGE;
+    setConstant(this, '_used', options.trusted ? null : new FrameBits(flatFrames));
     this.#store = store;
     if (empty) {
       this.#carver.exhaust();
-      if (this._used !== null) for (const r of ranges) this._used.setRun(r.start, r.count);
+      if (this._used !== null) {
+        for (const r of ranges) this._used.setRun(r.start, r.count);
+        this.#makeUsedWords();
+      }
+    }
+  }
+
+  /** `_usedWords`, made once: at the first frame handed out (or at start, when every frame starts in use). */
+  #makeUsedWords(): void {
+    if (this.#keepsFlat && this._usedWords === undefined) {
+      setConstant(this, '_usedWords', this._used!.wholeFlatWords());
     }
   }
 
@@ -136,19 +138,19 @@ export class StackFrameAllocator implements StackAllocator {
   }
 
   /**
-   * Sets the used bit of `pfn`, a frame off the stack. It was handed out before, and the flat
-   * words only grow, so its bit lies within `#usedFlat` whenever that is kept.
+   * Sets the used bit of `pfn`, a frame off the stack. It was handed out before, so
+   * `_usedWords`, when kept, exists and holds its bit.
    */
   #markUsed(pfn: Pfn): void {
-    const bits = this.#usedFlat;
-    if (bits.length !== 0) bits[pfn >>> 5] |= 1 << (pfn & 31);
+    const bits = this._usedWords;
+    if (bits !== undefined) bits[pfn >>> 5] |= 1 << (pfn & 31);
     else this._used!.set(pfn);
   }
 
   #allocBelowStack(): Pfn {
     const pfn = this.#takeBelowStack();
     if (pfn !== NO_FRAME && this._used !== null) {
-      // An untouched frame may lie past the flat words so far: `set` grows them.
+      this.#makeUsedWords();
       this._used.set(pfn);
     }
     return pfn;
@@ -175,7 +177,10 @@ export class StackFrameAllocator implements StackAllocator {
       out[i] = pfn === NO_FRAME ? this.#takeBelowStack() : pfn;
     }
     // Their used bits after, neighbours in one word at once.
-    this._used?.setEach(out, count);
+    if (this._used !== null && count > 0) {
+      this.#makeUsedWords();
+      this._used.setEach(out, count);
+    }
     return true;
   }
 
@@ -197,8 +202,8 @@ export class StackFrameAllocator implements StackAllocator {
 
   /** Clears the used bit of `pfn` and returns true; false, and no change, when it is not set. */
   #clearUsed(pfn: Pfn): boolean {
-    const bits = this.#usedFlat;
-    return bits.length !== 0 ? tryClearFlatBit(bits, pfn) : this._used!.tryClear(pfn);
+    const bits = this._usedWords;
+    return bits !== undefined ? tryClearFlatBit(bits, pfn) : this._used!.tryClear(pfn);
   }
 
   freeMany(pfns: PfnArray, count: number): void {

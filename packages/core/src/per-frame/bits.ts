@@ -107,7 +107,6 @@ function lastSetWords(words: Uint32Array, at: number, floor: number): number {
 /** How a `FrameBits` keeps its flat part (see its constructor). */
 export interface FrameBitsOptions {
   readonly maxFlatFrames?: number;
-  readonly onGrow?: ((flatWords: Uint32Array) => void) | null;
 }
 
 export class FrameBits {
@@ -116,20 +115,17 @@ export class FrameBits {
   #flat: Uint32Array = EMPTY;
   /** Frames the flat array may cover (0: chunks only). */
   readonly #flatFrames: number = 0;
-  readonly #onGrow: ((flatWords: Uint32Array) => void) | null = null;
 
   /**
-   * `frameCount`: the space's frames, for the flat array (omit for chunks only). Options:
-   * `maxFlatFrames`, at most this many frames flat (2^32, rounded down to whole words);
-   * `onGrow`, told the new flat array each time it replaces the old one, so a hot path that
-   * keeps `flatWords` never holds a stale one (or see `wholeFlatWords`).
+   * `frameCount`: the space's frames, for the flat array (omit for chunks only). Option
+   * `maxFlatFrames`: at most this many frames flat (2^32, rounded down to whole words). A hot
+   * path that keeps the flat words takes them from `wholeFlatWords` (they never grow after).
    */
   constructor(frameCount = 0, options: FrameBitsOptions = {}) {
-    const { maxFlatFrames = FLAT_LIMIT, onGrow = null } = options;
+    const { maxFlatFrames = FLAT_LIMIT } = options;
     // Whole words only, so a flat word never holds a frame that lives in a chunk.
     const limit = Math.floor(Math.min(maxFlatFrames, FLAT_LIMIT) / 32) * 32;
     this.#flatFrames = Math.min(Math.ceil(Math.max(0, frameCount) / 32) * 32, limit);
-    this.#onGrow = onGrow;
   }
 
   /** True when `pfn`'s bit is set. Any number is accepted: a non-frame (0.5, -1, NaN) is never set. */
@@ -152,8 +148,8 @@ export class FrameBits {
    * word `pfn >>> 5`, and frames past it are clear. A hot path may keep it and test, set and
    * clear bits in it directly (one load fewer per operation). It is replaced when it grows, which
    * only `set`, `setEach` and `setRun` do, for a frame past its end: a caller that keeps it
-   * takes the new one from the constructor's `onGrow`. The bits stay this object's: its runs, tests and searches see
-   * every change made through the array.
+   * for good takes it from `wholeFlatWords` instead. The bits stay this object's: its runs,
+   * tests and searches see every change made through the array.
    */
   get flatWords(): Uint32Array {
     return this.#flat;
@@ -372,7 +368,6 @@ export class FrameBits {
     const flat = new Uint32Array(size);
     flat.set(this.#flat);
     this.#flat = flat;
-    this.#onGrow?.(flat);
     return flat;
   }
 
