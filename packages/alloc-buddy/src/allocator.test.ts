@@ -429,6 +429,19 @@ describe('1 TiB', () => {
     // The lowest fit: frames 513 … 1023 are free (the halves the split gave back).
     expect(a.allocRun(frames - 1024)).toBe(513);
   });
+
+  it('starts without its 32 MiB of frame words: made when a block is first split below order 5', () => {
+    const frames = 2 ** 28;
+    const before = process.memoryUsage().arrayBuffers;
+    const a = buddy(frames);
+    // The indexes alone (about 7 MiB); a collection in between could only lower the figure.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(12 * 2 ** 20);
+    // Counted all the same: they are what the area needs once frames are split.
+    expect(a.stats().metadataBytes).toBeGreaterThan(frames / 8);
+    expect(a.allocRun(512, { align: 512 })).toBe(0);
+    expect(a.alloc()).toBe(512);
+    expect(a.isFree(513) && !a.isFree(512) && !a.isFree(0)).toBe(true);
+  });
 });
 
 describe('maxOrder 18 (1 GiB blocks)', () => {

@@ -100,8 +100,7 @@ describe('Area: carving a free stretch', () => {
           const added = new Area(0, start, end, maxOrder, { areas: undefined }, true);
           for (const [order, head] of blocksOf(start, end, carved.base, maxOrder)) added.add(order, head);
           // Every index and summary word (the frame words of an empty area differ only outside the stretch).
-          const index = carved.off0[0];
-          expect(carved.words.subarray(index)).toEqual(added.words.subarray(index));
+          expect(carved.words).toEqual(added.words);
           expect(carved.blocks).toEqual(added.blocks);
           expect(carved.orders).toBe(added.orders);
           for (let o = 0; o <= maxOrder; o++) expect(carved.lowest(o)).toBe(added.lowest(o));
@@ -109,5 +108,43 @@ describe('Area: carving a free stretch', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('Area: frame words made at the first write', () => {
+  it('a wide area has none until a block is split below order 5 or a frame of one is freed alone; until then every word reads uniform', () => {
+    const frames = 2 ** 16;
+    const a = new Area(0, 0, frames, 10, { areas: undefined });
+    const b = new Area(0, 0, frames, 10, { areas: undefined }, true);
+    expect(a.frames.length + b.frames.length).toBe(0);
+    expect(a.isFreeAt(0) && a.isFreeAt(frames - 1) && a.blockOf(frames - 1) === 10).toBe(true);
+    expect(a.hit).toBe(frames - 1024);
+    expect(a.firstFreeIn(5, frames)).toBe(5);
+    // Whole blocks of order 5 and up are taken and freed without a frame word.
+    const block = a.take(10, 6);
+    expect(block).toBe(0);
+    expect(a.frames.length).toBe(0);
+    expect(a.isFreeAt(63) || !a.isFreeAt(64)).toBe(false);
+    a.release(block, block + 64);
+    expect(a.frames.length).toBe(0);
+    expect(a.blocks[10]).toBe(frames / 1024);
+    // A split below order 5 writes one: the words are made, and read as before.
+    expect(a.take(10, 0)).toBe(0);
+    expect(a.frames.length).toBe(a.frameWords);
+    expect(a.isFreeAt(0) || !a.isFreeAt(1) || !a.isFreeAt(64)).toBe(false);
+    // The empty area reads every frame allocated; a frame freed alone makes its words.
+    expect(b.isFreeAt(100) || b.anyFreeIn(0, frames)).toBe(false);
+    b.release(0, 64);
+    expect(b.frames.length).toBe(0);
+    expect(b.freeFrameAt(100, false)).toBe(true);
+    expect(b.frames.length).toBe(b.frameWords);
+    expect(b.isFreeAt(100) && !b.isFreeAt(101) && b.isFreeAt(63)).toBe(true);
+  });
+
+  it('an area whose ends share a word with frames outside it, or below order 5, has them from the start', () => {
+    expect(new Area(0, 0, 2 ** 12, 10, { areas: undefined }).frames.length).toBe(0);
+    expect(new Area(0, 3, 2 ** 12, 10, { areas: undefined }).frames.length).toBe(2 ** 7);
+    expect(new Area(0, 0, 2 ** 12 - 1, 10, { areas: undefined }).frames.length).toBe(2 ** 7);
+    expect(new Area(0, 0, 2 ** 12, 4, { areas: undefined }).frames.length).toBe(2 ** 7);
   });
 });

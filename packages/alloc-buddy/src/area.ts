@@ -16,6 +16,14 @@ export const MAX_AREA_FRAMES = 2 ** 31;
 /** The empty start value of the `Int32Array` fields. */
 const NO_INTS = new Int32Array(0);
 
+/**
+ * Word `w` of frame words `frames`, or 0 (uniform) past their end: a wide area has none until
+ * its first write (see `Area.frames`). The test is the bounds check the load makes anyway.
+ */
+function wordAt(frames: Int32Array, w: number): number {
+  return w < frames.length ? frames[w] : 0;
+}
+
 /** Summary levels per order at most: 2^31 bits need 7 (32^7 > 2^31). */
 const LEVELS = 8;
 
@@ -102,9 +110,10 @@ function blocksIn(free: number, k: number, max: number): number {
  * merges as Linux's free lists do, on the bits: the free lists' lengths are kept per order.
  *
  * Metadata: 1 bit per frame, 5/32 for the small orders' indexes and about 1/16 for the
- * others: about 0.15 bytes per frame (Linux keeps a 64-byte `struct page`). All of it lives in
- * ONE `Int32Array` (`words`: the frame bits first, then each order's index and its levels), so
- * the hot paths are straight typed-array code.
+ * others: about 0.15 bytes per frame (Linux keeps a 64-byte `struct page`). It lives in two
+ * `Int32Array`s, so the hot paths are straight typed-array code: `frames` (the frame bits,
+ * made at the first write: until a block is split below order 5, every word reads uniform)
+ * and `words` (each order's index and its levels).
  *
  * Bit indices inside an area are below 2^31 (`MAX_AREA_FRAMES`), so they are split into word
  * and bit with `>>> 5` and `& 31`; absolute frame numbers never meet a bit operation.
@@ -127,7 +136,14 @@ export class Area {
   readonly small: number = 0;
   /** `maxOrder >= 5`: a frame word reading 0 is uniform, free or allocated as the index of orders 5 and up says. */
   readonly wide: boolean = false;
-  /** The frame bits (words `0 …`), then every index of every order and level. */
+  /**
+   * The frame bits: one bit per frame, set while it is allocated (wide: a word reading 0 is
+   * uniform, see above). A wide area starts with none, every word reading 0 (`wordAt`), and
+   * makes them at its first write (`#writable`): until a block is split below order 5 (or a
+   * frame of one is freed alone), 1 TiB costs no 32 MiB of frame words.
+   */
+  frames: Int32Array = NO_INTS;
+  /** Every index of every order and level. */
   readonly words: Int32Array = NO_INTS;
   /** `off[o * LEVELS + l]`: where level `l` of order `o`'s index starts in `words`. */
   readonly off: Int32Array = NO_INTS;
@@ -182,7 +198,7 @@ export class Area {
     this.off0 = new Int32Array(orders);
     this.bits = new Float64Array(orders);
     this.#indexBits = new Float64Array(orders);
-    let total = frameWords;
+    let total = 0;
     for (let o = 0; o < orders; o++) {
       this.bits[o] = span / POW2[o];
       let n = o < this.small ? frameWords : span / POW2[o];
@@ -199,14 +215,16 @@ export class Area {
       this.levels[o] = l;
       this.off0[o] = this.off[o * LEVELS];
     }
-    // Zeroed, the frame words read free (or, wide, uniform: allocated until carved). The frames
-    // outside the stretch are marked taken: wide, only those sharing a word with the stretch.
+    // Zeroed (or, wide, not made yet), the frame words read free (wide: uniform, allocated
+    // until carved). The frames outside the stretch are marked taken: wide, only those sharing a
+    // word with the stretch (which makes the frame words).
     this.words = new Int32Array(total);
+    if (!this.wide) this.#ownFrames();
     this.blocks = new Int32Array(orders);
     this.#low = new Int32Array(orders);
     this.#shared = totals.areas;
     if (empty) {
-      if (!this.wide) this.words.fill(-1, 0, frameWords);
+      if (!this.wide) this.frames.fill(-1);
     } else {
       this.#mark(0, start - this.base);
       this.#mark(end - this.base, frameWords * 32);
@@ -216,31 +234,47 @@ export class Area {
 
   /** Marks the frames at offsets `[lo, hi)` taken, a word at a time (wide: the partial words alone). */
   #mark(lo: number, hi: number): void {
-    const words = this.words;
     let i = lo;
     while (i < hi) {
       const w = i >>> 5;
       if ((i & 31) === 0 && hi - i >= 32) {
         const last = (hi >>> 5) - 1;
-        if (!this.wide) words.fill(-1, w, last + 1);
+        if (!this.wide) this.frames.fill(-1, w, last + 1);
         i = (last + 1) * 32;
       } else {
         const to = Math.min(hi, w * 32 + 32);
-        words[w] |= (-1 << (i & 31)) & (-1 >>> (32 - (to - w * 32)));
+        this.#writable()[w] |= (-1 << (i & 31)) & (-1 >>> (32 - (to - w * 32)));
         i = to;
       }
     }
   }
 
+  /** `frames`, made (all zero: uniform, as they read before) at the first write. */
+  #writable(): Int32Array {
+    const frames = this.frames;
+    return frames.length !== 0 ? frames : this.#ownFrames();
+  }
+
+  #ownFrames(): Int32Array {
+    this.frames = new Int32Array(this.frameWords);
+    return this.frames;
+  }
+
+  /** Words of frame bits this area spans (order 0's index has a bit per word). */
+  get frameWords(): number {
+    return this.#indexBits[0];
+  }
+
   /** The taken bits of frame word `w`, known not to lie in a free block of order 5 or more (a uniform word is all taken). */
   #takenBits(w: number): number {
-    const taken = this.words[w];
+    const taken = wordAt(this.frames, w);
     return taken === 0 && this.wide ? -1 : taken;
   }
 
   /** Stores the taken bits of frame word `w`: all taken, wide, is stored as 0 (uniform). */
   #storeTaken(w: number, taken: number): void {
-    this.words[w] = taken === -1 && this.wide ? 0 : taken;
+    // Only where a block of an order below 5 was: the area has its frame words.
+    this.frames[w] = taken === -1 && this.wide ? 0 : taken;
   }
 
   /** Wide: true when a free block of order 5 or more holds the frame at offset `i`. */
@@ -264,6 +298,7 @@ export class Area {
 
   get byteLength(): number {
     return (
+      this.frameWords * 4 +
       this.words.byteLength +
       this.off.byteLength +
       this.count.byteLength +
@@ -366,14 +401,14 @@ export class Area {
   test(o: number, i: number): boolean {
     if (o >= this.small) return ((this.words[this.off0[o] + (i >>> 5)] >>> (i & 31)) & 1) !== 0;
     const h = i << o;
-    return ((blocksIn(~this.words[h >>> 5], o, this.maxOrder) >>> (h & 31)) & 1) !== 0;
+    return ((blocksIn(~wordAt(this.frames, h >>> 5), o, this.maxOrder) >>> (h & 31)) & 1) !== 0;
   }
 
   /** The lowest free block of order `o` (its index), or -1. */
   first(o: number): number {
     const at = this.#firstSet(o);
     if (o >= this.small || at < 0) return at;
-    return (at * 32 + lowestBit(blocksIn(~this.words[at], o, this.maxOrder))) >>> o;
+    return (at * 32 + lowestBit(blocksIn(~wordAt(this.frames, at), o, this.maxOrder))) >>> o;
   }
 
   /** The lowest free block of order `o` whose index is `>= i`, or -1. */
@@ -383,10 +418,10 @@ export class Area {
     const max = this.maxOrder;
     const h = i << o;
     const w = h >>> 5;
-    const here = blocksIn(~this.words[w], o, max) & (-1 << (h & 31));
+    const here = blocksIn(~wordAt(this.frames, w), o, max) & (-1 << (h & 31));
     if (here !== 0) return (w * 32 + lowestBit(here)) >>> o;
     const at = this.#nextSet(o, w + 1);
-    return at < 0 ? -1 : (at * 32 + lowestBit(blocksIn(~this.words[at], o, max))) >>> o;
+    return at < 0 ? -1 : (at * 32 + lowestBit(blocksIn(~wordAt(this.frames, at), o, max))) >>> o;
   }
 
   /** True when a free block of order `o` has its index in `[lo, hi]`. */
@@ -419,7 +454,8 @@ export class Area {
   add(order: number, head: number): void {
     const h = (head - this.base) >>> 0;
     // A block of whole words: they read 0 already (uniform), now free by the index.
-    if (order < this.small) this.words[h >>> 5] = this.#takenBits(h >>> 5) & ~bitsOf(h & 31, POW2[order]);
+    if (order < this.small)
+      this.#writable()[h >>> 5] = this.#takenBits(h >>> 5) & ~bitsOf(h & 31, POW2[order]);
     this.#index(order, h);
   }
 
@@ -436,7 +472,7 @@ export class Area {
     if (order >= this.small) this.#clear(order, h >>> order);
     else {
       const w = h >>> 5;
-      const taken = this.words[w] | bitsOf(h & 31, POW2[order]);
+      const taken = wordAt(this.frames, w) | bitsOf(h & 31, POW2[order]);
       this.#storeTaken(w, taken);
       if (blocksIn(~taken, order, this.maxOrder) === 0) this.#clear(order, w);
     }
@@ -453,7 +489,7 @@ export class Area {
   blockOf(pfn: number): number {
     const i = (pfn - this.base) >>> 0;
     const bit = i & 31;
-    const taken = this.words[i >>> 5];
+    const taken = wordAt(this.frames, i >>> 5);
     if (((taken >>> bit) & 1) !== 0) return -1;
     if (taken === 0 && this.maxOrder >= WORD_ORDER) {
       // A whole word free: part of a block of order 5 or more, which its index names.
@@ -494,7 +530,13 @@ export class Area {
       return;
     }
     const h = i << o;
-    this.#mergeInWord(h >>> 5, h & 31, o);
+    this.#mergeInNewWord(h >>> 5, h & 31, o);
+  }
+
+  /** `#mergeInWord` where the frame words may not be made yet (a word that read uniform). */
+  #mergeInNewWord(w: number, pos: number, k0: number): void {
+    this.#writable();
+    this.#mergeInWord(w, pos, k0);
   }
 
   /**
@@ -503,7 +545,8 @@ export class Area {
    * blocks of whole words.
    */
   #mergeInWord(w: number, pos: number, k0: number): void {
-    const words = this.words;
+    // The caller made the frame words, or read a word that is not uniform.
+    const words = this.frames;
     const blocks = this.blocks;
     const max = this.maxOrder;
     const word = words[w];
@@ -571,14 +614,16 @@ export class Area {
    */
   takeLowest0(limit: number): number {
     const w = this.#firstSet(0);
-    const word = this.words[w];
+    // An order-0 block lies in a frame word: the area has them.
+    const frames = this.frames;
+    const word = frames[w];
     const free = ~word;
     const pairs = free & (free >>> 1) & 0x55555555;
     const heads = this.maxOrder === 0 ? free : free & ~(pairs | (pairs << 1));
     const pos = lowestBit(heads);
     if (w * 32 + pos >= limit) return -1;
     const taken = word | (1 << pos);
-    this.words[w] = taken === -1 && this.wide ? 0 : taken;
+    frames[w] = taken === -1 && this.wide ? 0 : taken;
     if (--this.blocks[0] === 0) this.#lost(0);
     // `| 0`: 32-bit arithmetic, which never overflows to a double (see `lowestBit`).
     if ((heads & ((heads - 1) | 0)) === 0) this.#clear(0, w);
@@ -589,7 +634,7 @@ export class Area {
   #takeAbove(order: number, want: number): number {
     if (order >= this.small) return this.takeAt(order, this.#firstSet(order), want);
     const w = this.#firstSet(order);
-    const heads = blocksIn(~this.words[w], order, this.maxOrder);
+    const heads = blocksIn(~wordAt(this.frames, w), order, this.maxOrder);
     return this.#takeInWord(order, w, lowestBit(heads), want, (heads & ((heads - 1) | 0)) === 0);
   }
 
@@ -599,10 +644,9 @@ export class Area {
       const h = i << order;
       const w = h >>> 5;
       const pos = h & 31;
-      const heads = blocksIn(~this.words[w], order, this.maxOrder);
+      const heads = blocksIn(~wordAt(this.frames, w), order, this.maxOrder);
       return this.#takeInWord(order, w, pos, want, (heads & ~(1 << pos)) === 0);
     }
-    const words = this.words;
     const blocks = this.blocks;
     if (--blocks[order] === 0) this.#lost(order);
     this.#clear(order, i);
@@ -617,7 +661,7 @@ export class Area {
     // Taken whole words keep reading 0 (uniform): no index holds them now, so they read allocated.
     if (want < WORD_ORDER) {
       // Block `j` of order 5 is word `j`: split inside it.
-      words[j] = bitsOf(0, POW2[want]);
+      this.#writable()[j] = bitsOf(0, POW2[want]);
       for (let o = want; o < WORD_ORDER; o++) {
         this.#set(o, j);
         if (blocks[o]++ === 0) this.#gained(o);
@@ -634,8 +678,10 @@ export class Area {
    */
   #takeInWord(order: number, w: number, pos: number, want: number, last: boolean): number {
     const blocks = this.blocks;
-    const taken = this.words[w] | bitsOf(pos, POW2[want]);
-    this.words[w] = taken === -1 && this.wide ? 0 : taken;
+    // A block of an order below 5 lies in a frame word: the area has them.
+    const frames = this.frames;
+    const taken = frames[w] | bitsOf(pos, POW2[want]);
+    frames[w] = taken === -1 && this.wide ? 0 : taken;
     if (--blocks[order] === 0) this.#lost(order);
     if (last) this.#clear(order, w);
     for (let o = want; o < order; o++) {
@@ -651,10 +697,11 @@ export class Area {
    * allocated (the caller checked it) and merges at once.
    */
   freeFrameAt(i: number, checked = true): boolean {
-    const words = this.words;
     const w = i >>> 5;
-    const word = words[w];
+    const word = wordAt(this.frames, w);
     if (word === 0) return this.#freeUniform(i, checked);
+    // Not uniform: the area has its frame words.
+    const words = this.frames;
     const bit = 1 << (i & 31);
     if (checked && (word & bit) === 0) return false;
     const taken = word & ~bit;
@@ -672,13 +719,14 @@ export class Area {
   /** `freeFrameAt` in a word that reads 0: wide, allocated unless a free block of order 5 or more holds it; else all free. */
   #freeUniform(i: number, checked: boolean): boolean {
     if (!this.wide || (checked && this.#covered(i))) return false;
+    if (this.frames.length === 0) this.#ownFrames();
     this.#mergeInWord(i >>> 5, i & 31, 0);
     return true;
   }
 
   /** True when the frame at in-area offset `i` (< 2^31) is free: its bit, or for a uniform word the index of orders 5 and up. */
   isFreeAt(i: number): boolean {
-    const taken = this.words[i >>> 5];
+    const taken = wordAt(this.frames, i >>> 5);
     if (taken !== 0 || !this.wide) return ((taken >>> (i & 31)) & 1) === 0;
     return this.#covered(i);
   }
@@ -796,14 +844,17 @@ export class Area {
         } else if (this.#anySet(o, i, hi >>> o)) return true;
       }
     }
-    // The free frames of the words at the ends (a uniform word's were counted above).
+    // The free frames of the words at the ends (a uniform word's were counted above). Frame
+    // words not made yet all read uniform, and no block of a small order exists.
+    const frames = this.frames;
+    if (frames.length === 0) return false;
     const first = lo >>> 5;
     const last = hi >>> 5;
     const upper = -1 >>> (31 - (hi & 31));
-    const a = words[first];
+    const a = frames[first];
     const freeFirst = (a === 0 && wide ? 0 : ~a) & (-1 << (lo & 31));
     if (first === last) return (freeFirst & upper) !== 0;
-    const z = words[last];
+    const z = frames[last];
     if (freeFirst !== 0 || ((z === 0 && wide ? 0 : ~z) & upper) !== 0) return true;
     if (last - first < 2) return false;
     let orders = this.orders & ((1 << this.small) - 1);
@@ -817,10 +868,10 @@ export class Area {
 
   /** The lowest free frame in `[from, to)`, or -1. O(maxOrder · log n). */
   firstFreeIn(from: number, to: number): number {
-    const words = this.words;
+    const words = this.frames;
     const rel = (from - this.base) >>> 0;
     const w = rel >>> 5;
-    const taken = words[w];
+    const taken = wordAt(words, w);
     let lowest = -1;
     if (taken === 0 && this.wide) {
       if (this.#covered(rel)) lowest = rel;
@@ -839,7 +890,7 @@ export class Area {
         let at: number;
         if (o < this.small) {
           const v = this.#nextSet(o, w + 1);
-          at = v < 0 ? -1 : v * 32 + lowestBit(~words[v]);
+          at = v < 0 ? -1 : v * 32 + lowestBit(~wordAt(words, v));
         } else {
           const j = this.#nextSet(o, ((w + 1) * 32) >>> o);
           at = j < 0 ? -1 : Math.max(j * POW2[o], (w + 1) * 32);
@@ -880,12 +931,12 @@ export class Area {
    * free): down the frame bits a word at a time, a free block of order 5 or more at a time.
    */
   freeDownFrom(p: number): number {
-    const words = this.words;
+    const words = this.frames;
     const lo = this.start - this.base;
     let i = p - this.base;
     while (i > lo) {
       const w = (i - 1) >>> 5;
-      const word = words[w];
+      const word = wordAt(words, w);
       if (word === 0 && this.wide) {
         // A uniform word: free while a block of order 5 or more holds it; down past that block.
         const o = this.#coveringOrder(i - 1);
@@ -905,12 +956,12 @@ export class Area {
 
   /** The end of the free stretch that starts at `p`: up the frame bits a word at a time, a free block of order 5 or more at a time. */
   freeUpFrom(p: number): number {
-    const words = this.words;
+    const words = this.frames;
     const hi = this.end - this.base;
     let i = p - this.base;
     while (i < hi) {
       const w = i >>> 5;
-      const word = words[w];
+      const word = wordAt(words, w);
       if (word === 0 && this.wide) {
         const o = this.#coveringOrder(i);
         if (o < 0) break;
