@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isFrameError } from '../errors';
 import { createFrameSpace } from '../frame-space';
 import { TEST_PLUGINS } from './__fixtures__/plugins';
@@ -253,5 +253,44 @@ describe('RouterConfigSchema', () => {
     expect(custom.zones[0].strategies[1]).toMatchObject({ batch: 10, high: 60 });
     expect(custom.routes.huge).toBeNull();
     expect(custom.capabilities.runs).toBe('none');
+  });
+});
+
+describe('resolveRouterConfig: a config frozen all the way down is parsed once', () => {
+  function frozen<T>(value: T): T {
+    if (typeof value === 'object' && value !== null) {
+      for (const v of Object.values(value)) frozen(v);
+      Object.freeze(value);
+    }
+    return value;
+  }
+  const config = (): RouterConfig => ({
+    name: 'again',
+    zones: [{ name: 'all', strategies: [{ plugin: 'bitmap' }, { plugin: 'stack', over: 'bitmap' }] }],
+    routes: { single: ['stack'], run: ['bitmap'] },
+  });
+
+  it('walks the schema once for a frozen config (a preset), and the plugins every time', () => {
+    const spy = vi.spyOn(RouterConfigSchema, 'safeParse');
+    try {
+      const once = frozen(config());
+      const first = resolveRouterConfig(once, TEST_PLUGINS);
+      const second = resolveRouterConfig(once, TEST_PLUGINS);
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(second).toEqual(first);
+      // The plugins are still checked: a missing one is refused.
+      expect(() => resolveRouterConfig(once, [])).toThrow(/unknown plugin 'bitmap'/);
+      // Not frozen, or frozen only at the top: parsed every time, so a change is seen.
+      const open = config();
+      resolveRouterConfig(open, TEST_PLUGINS);
+      resolveRouterConfig(open, TEST_PLUGINS);
+      const shallow = Object.freeze(config());
+      resolveRouterConfig(shallow, TEST_PLUGINS);
+      expect(spy).toHaveBeenCalledTimes(4);
+      (shallow.zones[0].strategies as { batch?: number }[])[1].batch = 0;
+      expect(refusal(shallow)).toMatch(/batch/);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

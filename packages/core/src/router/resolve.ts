@@ -67,6 +67,35 @@ function invalid(issues: readonly Issue[]): FrameError {
   return new FrameError('INVALID_REQUEST', `invalid router config\n${formatIssues(issues)}`, { issues });
 }
 
+type ParsedRouterConfig = z.output<typeof RouterConfigSchema>;
+
+/**
+ * Configs parsed before that can never change (frozen all the way down, as `routerPresets`
+ * are), with what the schema made of them: a router made again from one (a preset, in a
+ * simulation or a comparison) skips the schema's walk. The plugins are checked every time.
+ */
+const parsedFrozen = new WeakMap<object, ParsedRouterConfig>();
+
+/** True when `value` and everything it holds is frozen (a primitive is). */
+function deepFrozen(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  return Object.isFrozen(value) && Object.values(value).every(deepFrozen);
+}
+
+/** `config` through the schema (or its parse from before, when it is frozen all the way down). */
+function parseConfig(config: RouterConfig): ParsedRouterConfig {
+  const known = typeof config === 'object' && config !== null ? parsedFrozen.get(config) : undefined;
+  if (known !== undefined) return known;
+  const parsed = RouterConfigSchema.safeParse(config);
+  if (!parsed.success) {
+    throw new FrameError('INVALID_REQUEST', `invalid router config\n${z.prettifyError(parsed.error)}`, {
+      issues: parsed.error.issues,
+    });
+  }
+  if (deepFrozen(config)) parsedFrozen.set(config, parsed.data);
+  return parsed.data;
+}
+
 /**
  * Checks `config` against the schema and the plugins (names, options, the capability each
  * route and cache needs) and fills in defaults. Throws one `INVALID_REQUEST` listing every
@@ -76,13 +105,7 @@ export function resolveRouterConfig(
   config: RouterConfig,
   plugins: readonly AllocatorPlugin[],
 ): ResolvedRouterConfig {
-  const parsed = RouterConfigSchema.safeParse(config);
-  if (!parsed.success) {
-    throw new FrameError('INVALID_REQUEST', `invalid router config\n${z.prettifyError(parsed.error)}`, {
-      issues: parsed.error.issues,
-    });
-  }
-  const data = parsed.data;
+  const data = parseConfig(config);
   const issues: Issue[] = [];
   const byName = new Map(plugins.map((p) => [p.name, p]));
   const known = plugins.map((p) => `'${p.name}'`).join(', ') || 'none';
