@@ -258,9 +258,9 @@ describe('RouterConfigSchema', () => {
 
 describe('resolveRouterConfig: a config frozen all the way down is parsed once', () => {
   function frozen<T>(value: T): T {
-    if (typeof value === 'object' && value !== null) {
-      for (const v of Object.values(value)) frozen(v);
+    if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
       Object.freeze(value);
+      for (const v of Object.values(value)) frozen(v);
     }
     return value;
   }
@@ -289,6 +289,12 @@ describe('resolveRouterConfig: a config frozen all the way down is parsed once',
       expect(spy).toHaveBeenCalledTimes(4);
       (shallow.zones[0].strategies as { batch?: number }[])[1].batch = 0;
       expect(refusal(shallow)).toMatch(/batch/);
+      // Options that hold a cycle, frozen: walked once each.
+      const cyclic: Record<string, unknown> = {};
+      cyclic.self = cyclic;
+      const looped = config();
+      (looped.zones[0].strategies[0] as { options?: unknown }).options = { extra: cyclic };
+      expect(refusal(frozen(looped))).toMatch(/bitmap options/);
     } finally {
       spy.mockRestore();
     }

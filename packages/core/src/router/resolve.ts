@@ -76,10 +76,11 @@ type ParsedRouterConfig = z.output<typeof RouterConfigSchema>;
  */
 const parsedFrozen = new WeakMap<object, ParsedRouterConfig>();
 
-/** True when `value` and everything it holds is frozen (a primitive is). */
-function deepFrozen(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return true;
-  return Object.isFrozen(value) && Object.values(value).every(deepFrozen);
+/** True when `value` and everything it holds is frozen (a primitive is); `seen`: objects on the way (a cycle ends there). */
+function deepFrozen(value: unknown, seen = new Set<object>()): boolean {
+  if (typeof value !== 'object' || value === null || seen.has(value)) return true;
+  seen.add(value);
+  return Object.isFrozen(value) && Object.values(value).every((v) => deepFrozen(v, seen));
 }
 
 /** `config` through the schema (or its parse from before, when it is frozen all the way down). */
