@@ -25,6 +25,7 @@ import {
   type RouterStrategy,
   type RouterZone,
   type StrategyNode,
+  usableEnd,
   Zone,
 } from './zone';
 
@@ -66,12 +67,6 @@ export function createRouter(
   plugins: readonly AllocatorPlugin[],
 ): FrameRouter {
   return new Router(space, resolveRouterConfig(config, plugins));
-}
-
-/** One past the last usable frame of `space` (0 when it has none). */
-function usableEnd(space: FrameSpace): number {
-  const last = space.ranges.at(-1);
-  return last === undefined ? 0 : last.start + last.count;
 }
 
 /** The strategies a route tries: zone by zone in the route's zone order, its ids in order within each. */

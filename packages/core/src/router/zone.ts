@@ -134,11 +134,14 @@ function trustedOptions(
  * (lazily made chunks, for a sparse space).
  */
 export function flatFramesFor(space: FrameSpace): number {
-  const ranges = space.ranges;
-  if (ranges.length === 0) return 0;
-  const last = ranges[ranges.length - 1];
-  const span = last.start + last.count;
-  return span / 2 <= space.usableFrames ? span : 0;
+  const span = usableEnd(space);
+  return span > 0 && span / 2 <= space.usableFrames ? span : 0;
+}
+
+/** One past the last usable frame of `space` (0 when it has none). */
+export function usableEnd(space: FrameSpace): number {
+  const last = space.ranges.at(-1);
+  return last === undefined ? 0 : last.start + last.count;
 }
 
 /** Usable ranges of `space` clipped to `[start, end)`. */
