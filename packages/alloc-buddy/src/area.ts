@@ -530,13 +530,8 @@ export class Area {
       return;
     }
     const h = i << o;
-    this.#mergeInNewWord(h >>> 5, h & 31, o);
-  }
-
-  /** `#mergeInWord` where the frame words may not be made yet (a word that read uniform). */
-  #mergeInNewWord(w: number, pos: number, k0: number): void {
     this.#writable();
-    this.#mergeInWord(w, pos, k0);
+    this.#mergeInWord(h >>> 5, h & 31, o);
   }
 
   /**
@@ -719,7 +714,7 @@ export class Area {
   /** `freeFrameAt` in a word that reads 0: wide, allocated unless a free block of order 5 or more holds it; else all free. */
   #freeUniform(i: number, checked: boolean): boolean {
     if (!this.wide || (checked && this.#covered(i))) return false;
-    if (this.frames.length === 0) this.#ownFrames();
+    this.#writable();
     this.#mergeInWord(i >>> 5, i & 31, 0);
     return true;
   }
