@@ -43,14 +43,9 @@ export interface OrderTotals {
   readonly areas: LevelBitmap[] | undefined;
 }
 
-/** The bits `pos … pos + size - 1` of a word (`size` a power of two, `pos` a multiple of it). */
+/** The bits `pos … pos + size - 1` of a word (`1 <= size`, `pos + size <= 32`). */
 function bitsOf(pos: number, size: number): number {
   return size >= 32 ? -1 : ((1 << size) - 1) << pos;
-}
-
-/** The bits `lo … hi` of a word (inclusive, `0 <= lo <= hi <= 31`). */
-function bitsBetween(lo: number, hi: number): number {
-  return (-1 >>> (31 - hi)) & (-1 << lo);
 }
 
 /** The heads of the aligned groups of `2^k` frames (k <= 5) that are all free inside a word whose free frames are `free`. */
@@ -789,11 +784,11 @@ export class Area {
       const base = this.off[p + l];
       const first = lo >>> 5;
       const last = hi >>> 5;
-      if (first === last) words[base + first] |= bitsBetween(lo & 31, hi & 31);
+      if (first === last) words[base + first] |= bitsOf(lo & 31, (hi & 31) - (lo & 31) + 1);
       else {
-        words[base + first] |= bitsBetween(lo & 31, 31);
+        words[base + first] |= bitsOf(lo & 31, 32 - (lo & 31));
         words.fill(-1, base + first + 1, base + last);
-        words[base + last] |= bitsBetween(0, hi & 31);
+        words[base + last] |= bitsOf(0, (hi & 31) + 1);
       }
       lo = first;
       hi = last;
