@@ -388,6 +388,76 @@ export class Hier2m implements Hier2mAllocator {
     return (this.#fieldOf(e, fieldOf(pfn)) & (1 << bitOf(pfn))) !== 0;
   }
 
+  /**
+   * The lowest frame of `[pfn, pfn + count)` that is not handed out here (free, a hole, or
+   * another allocator's), or `NO_FRAME`; changes nothing. Our ranges are joined where they
+   * touch, so the run is ours from `pfn` up to the end of the range holding it, and the frame at
+   * that end is not ours: only the frames before it are scanned for a free one, an entry at a
+   * time (`#firstFreeIn`), never frame by frame.
+   */
+  firstNotAllocated(pfn: Pfn, count: number): Pfn {
+    checkRun('firstNotAllocated', this.space, pfn, count);
+    const i = this.#rangeIndex(pfn);
+    // `pfn` itself is a hole or another allocator's frame.
+    if (i < 0 || pfn >= this.#rangeEnds[i]) return pfn;
+    const end = pfn + count;
+    // The first frame of the run that is not ours, or `end`.
+    const oursEnd = Math.min(end, this.#rangeEnds[i]);
+    const free = this.#firstFreeIn(pfn, oursEnd);
+    if (free >= 0) return free;
+    return oursEnd < end ? oursEnd : NO_FRAME;
+  }
+
+  /**
+   * The lowest free frame of frames `[from, to)`, or -1. Every frame there is ours, so the run's
+   * entries are consecutive local entries. A 2 MiB entry answers from its flags alone (free:
+   * its first frame asked about; handed out: skipped); a 4 KiB entry is read a field at a time.
+   */
+  #firstFreeIn(from: number, to: number): number {
+    let e = this.#map.locate(from);
+    let entryStart = from - (from % FRAMES_PER_ENTRY);
+    let start = from;
+    while (start < to) {
+      const entryEnd = entryStart + FRAMES_PER_ENTRY;
+      const flags = this.#flags[e];
+      if ((flags & NOT_2M) === 0) {
+        if ((flags & FREE_2M) !== 0) return start;
+      } else {
+        const found = this.#firstFreeInEntry(e, entryStart, start, Math.min(to, entryEnd));
+        if (found >= 0) return found;
+      }
+      e++;
+      entryStart = entryEnd;
+      start = entryEnd;
+    }
+    return -1;
+  }
+
+  /**
+   * The lowest free frame of frames `[from, to)` inside 4 KiB-mode entry `e` (whose first frame is
+   * `entryStart`), or -1: only the fields that `has_pages` says hold a free frame are read, a
+   * 32-frame word each, with the frames before `from` and from `to` on masked off.
+   */
+  #firstFreeInEntry(e: number, entryStart: number, from: number, to: number): number {
+    const s = this.#slotOrNone(e);
+    // A chunk without slots has no free frame.
+    if (s < 0) return -1;
+    const firstField = fieldOf(from);
+    const lastField = fieldOf(to - 1);
+    // The fields from `firstField` to `lastField`; of those, the ones that hold a free frame.
+    const fieldsAsked = (ALL_FIELDS << firstField) & (ALL_FIELDS >>> (FIELDS_PER_ENTRY - 1 - lastField));
+    let fieldsLeft = this.#has[s] & fieldsAsked;
+    while (fieldsLeft !== 0) {
+      const field = lowestBit(fieldsLeft);
+      let word = this.#fields[s * FIELDS_PER_ENTRY + field];
+      if (field === firstField) word &= -1 << bitOf(from);
+      if (field === lastField) word &= -1 >>> (31 - bitOf(to - 1));
+      if (word !== 0) return entryStart + field * FRAMES_PER_FIELD + lowestBit(word);
+      fieldsLeft &= fieldsLeft - 1;
+    }
+    return -1;
+  }
+
   free2MiBEntries(): number {
     return this.#wholeCount;
   }

@@ -53,6 +53,12 @@ export interface Hier2mAllocator extends FrameAllocator {
   free2MiBEntries(): number;
   stats(): Hier2mStats;
   forEachFreeRun(visit: (start: Pfn, count: number) => void): void;
+  /**
+   * The lowest frame of `[pfn, pfn + count)` not handed out here (free, a hole, or another
+   * allocator's), or `NO_FRAME`: a 2 MiB entry at a time from its flags, a split or partial
+   * entry a page field (32 frames) at a time. Changes nothing.
+   */
+  firstNotAllocated(pfn: Pfn, count: number): Pfn;
   /** The entry holding `pfn`, or `undefined` when no entry covers it. For tests and teaching. */
   inspectEntry(pfn: Pfn): EntrySnapshot | undefined;
   /** Global entry numbers linked on a list, head first, stale ones included. For tests and teaching. */

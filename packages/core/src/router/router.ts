@@ -976,8 +976,9 @@ class Router implements FrameRouter {
     // `allocAt` (the bitmap and the buddy have it); the last is the largest part whose owner has
     // none, else the largest part. Any other part whose owner has no `allocAt` (two such direct
     // zones in one run: no preset has even two direct zones) is checked first, with its owner's
-    // `firstNotAllocated` (the stack's: a word at a time), or a frame at a time with `isFree`
-    // where the owner has neither (hier2m, llfree).
+    // `firstNotAllocated` (a word at a time), or a frame at a time with `isFree` where the owner
+    // has neither (a plugin of the user's; every framekit owner that can be direct, the stack,
+    // the bitmap and the buddy, has one or the other).
     let last = -1;
     if (this.#anyDirect) {
       let most = 0;
