@@ -251,6 +251,51 @@ export class LLFree implements LLFreeAllocator, RetryCounter {
     return !this.#lower.isHuge(c) && !this.#lower.isSet(c, pfn - layout.childBase[c]);
   }
 
+  /**
+   * The lowest frame of `[pfn, pfn + count)` not handed out here, or `NO_FRAME`. A frame
+   * outside the ranges (a hole, or not this allocator's) is found by a search over the ranges,
+   * not frame by frame; inside them, a 2 MiB page is skipped in one load and the bits are read
+   * a word at a time. Read-only: with other workers at work it is a snapshot, as `isFree` is.
+   */
+  firstNotAllocated(pfn: Pfn, count: number): Pfn {
+    checkRun('firstNotAllocated', this.space, pfn, count);
+    const layout = this.#layout;
+    const endFrame = pfn + count;
+    let r = lastAtOrBelow(layout.rangeStart, pfn);
+    let at = pfn;
+    while (at < endFrame) {
+      // Ranges are sorted and disjoint; a next one may start right where the last ended.
+      if (r < 0 || r >= layout.rangeStart.length || layout.rangeStart[r] > at || at >= layout.rangeEnd[r])
+        return at; // a hole, or frames that are not this allocator's
+      const stopFrame = Math.min(endFrame, layout.rangeEnd[r]);
+      const found = this.#firstClearIn(at, stopFrame);
+      if (found >= 0) return found;
+      at = stopFrame;
+      r++;
+    }
+    return NO_FRAME;
+  }
+
+  /**
+   * The lowest frame of `[fromFrame, toFrame)`, which lies inside the ranges, not handed out,
+   * or -1. Frames of the ranges are all in children, and consecutive frames in consecutive
+   * children, so the scan goes child by child from `fromFrame`'s.
+   */
+  #firstClearIn(fromFrame: number, toFrame: number): number {
+    const layout = this.#layout;
+    let c = childOf(layout, fromFrame);
+    let at = fromFrame;
+    while (at < toFrame) {
+      const base = layout.childBase[c];
+      const stopFrame = Math.min(toFrame, base + FRAMES_PER_CHILD);
+      const offset = this.#lower.firstClear(c, at - base, stopFrame - base);
+      if (offset >= 0) return base + offset;
+      at = stopFrame;
+      c++;
+    }
+    return -1;
+  }
+
   stats(): LLFreeStats {
     const layout = this.#layout;
     const freeFrames = this.#freeFrames();

@@ -1,4 +1,4 @@
-import type { AllocatorStats, FrameAllocator, FrameRange } from '@framekit/core';
+import type { AllocatorStats, FrameAllocator, FrameRange, Pfn } from '@framekit/core';
 
 /**
  * Everything another thread needs to work on the same allocator: post it to a worker
@@ -63,6 +63,12 @@ export interface LLFreeRecovery {
 export interface LLFreeAllocator extends FrameAllocator {
   /** This handle's worker slot (0 for the handle that created the allocator). */
   readonly slot: number;
+  /**
+   * The lowest frame of `[pfn, pfn + count)` not handed out here (free, a hole, or not this
+   * allocator's), or `NO_FRAME`: the ranges searched for holes, a 2 MiB page skipped whole,
+   * the bits read a word at a time. Changes nothing.
+   */
+  firstNotAllocated(pfn: Pfn, count: number): Pfn;
   /** A descriptor to post to workers, who `attach` it. Throws `UNSUPPORTED` for dense or sparse contents (not shared memory). */
   share(): LLFreeDescriptor;
   stats(): LLFreeStats;

@@ -93,6 +93,26 @@ export function clearGroup(bits: Int32Array, at: number, mask: number, counter: 
   }
 }
 
+/**
+ * The lowest in-child frame offset in `[fromFrame, toFrame)` (0 ≤ fromFrame < toFrame ≤ 512)
+ * whose bit is clear in the child's bitfield at `base`, or -1 when every one is set. Read-only,
+ * a 32-bit word at a time with `Atomics.load`, as `countClear` reads; it allocates nothing.
+ */
+export function firstClearIn(bits: Int32Array, base: number, fromFrame: number, toFrame: number): number {
+  let w = Math.floor(fromFrame / FRAMES_PER_WORD);
+  const lastWord = Math.floor((toFrame - 1) / FRAMES_PER_WORD);
+  // The clear bits of the first word, at or above `fromFrame`'s bit.
+  let clear = ~Atomics.load(bits, base + w) & (-1 << (fromFrame % FRAMES_PER_WORD));
+  for (;;) {
+    // In the last word, only the bits below `toFrame`.
+    if (w === lastWord) clear &= groupMask(((toFrame - 1) % FRAMES_PER_WORD) + 1);
+    if (clear !== 0) return w * FRAMES_PER_WORD + (31 - Math.clz32(clear & -clear));
+    if (w === lastWord) return -1;
+    w++;
+    clear = ~Atomics.load(bits, base + w);
+  }
+}
+
 /** Number of set bits in a 32-bit word. */
 export function popcount(word: number): number {
   let v = word - ((word >>> 1) & 0x55555555);

@@ -4,6 +4,7 @@ import {
   countClear,
   FRAMES_PER_CHILD,
   FRAMES_PER_WORD,
+  firstClearIn,
   groupMask,
   type RetryCounter,
   setGroup,
@@ -106,6 +107,17 @@ export class Lower {
   isSet(c: number, offset: number): boolean {
     const word = Atomics.load(this.state, this.wordOf(c, offset));
     return ((word >>> (offset % FRAMES_PER_WORD)) & 1) !== 0;
+  }
+
+  /**
+   * The lowest in-child offset in `[fromFrame, toFrame)` of a frame of child `c` that is not
+   * handed out, or -1: a 2 MiB page is wholly handed out (its bits stay clear, so its entry
+   * decides, in one load); else the first clear bit, a word at a time. Frames that are not the
+   * allocator's have their bits set, so the caller keeps them out of the span. Read-only.
+   */
+  firstClear(c: number, fromFrame: number, toFrame: number): number {
+    if (this.isHuge(c)) return -1;
+    return firstClearIn(this.state, this.layout.bits + c * WORDS_PER_CHILD, fromFrame, toFrame);
   }
 
   /** Clears one frame's bit (the caller counts it): false (nothing changed) when it was already clear. */
