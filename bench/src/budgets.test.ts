@@ -145,6 +145,44 @@ describe('issue #15 budgets', () => {
   });
 });
 
+describe('router overhead', () => {
+  const row = (scenario: string, strategy: string, medianNs: number, servedBy?: string) => ({
+    scenario,
+    strategy,
+    kind:
+      strategy.startsWith('router:') || !strategy.startsWith('ref:')
+        ? ('framekit' as const)
+        : ('peer' as const),
+    medianNs,
+    ...(servedBy ? { servedBy } : {}),
+  });
+
+  it('single frames over a stack cache miss past 1.2x the stack, with the counted cache named beside the limit', () => {
+    const checks = checkBudgets({
+      ...suite([]),
+      rows: [
+        row('single-lifo', 'stack', 8),
+        row('single-lifo', 'ref:counted-stack', 9.2),
+        row('single-lifo', 'router:kernel', 10, 'stack'),
+        row('single-lifo', 'router:linux', 9.5, 'stack'),
+        row('huge-2mib', 'hier2m', 40),
+        row('huge-2mib', 'router:kernel', 60, 'hier2m'),
+      ],
+    });
+    const single = /through a router whose cache is a stack: within 1\.2x/;
+    expect(find(checks, single, 'router:kernel · single-lifo (stack)')).toMatchObject({
+      holds: false,
+      detail: '10.00 vs 8.00 ns/op = 1.25x (limit 1.2x; ref:counted-stack 1.15x)',
+    });
+    expect(find(checks, single, 'router:linux · single-lifo (stack)')?.holds).toBe(true);
+    // Other rows keep the 1.3x limit, with no counted cache beside it.
+    expect(find(checks, /costs at most 1\.3x/, 'router:kernel · huge-2mib (hier2m)')).toMatchObject({
+      holds: false,
+      detail: '60.00 vs 40.00 ns/op = 1.50x (limit 1.3x)',
+    });
+  });
+});
+
 describe('budgets against C', () => {
   it('the buddy misses or holds on its own ratio, with the C buddy transcribed to TypeScript shown beside the limit', () => {
     const timing = (ns: number) => ({ medianNs: ns, p99Ns: ns, meanNs: ns, opsPerSec: 1e9 / ns, samples: 9 });

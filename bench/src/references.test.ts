@@ -1,6 +1,9 @@
 /** The bench's checked references do the checks they stand for: a floor that skipped them would flatter every budget it is shown beside. */
 
+import { createStackAllocator } from '@framekit/alloc-stack';
+import { createFrameSpace } from '@framekit/core';
 import { describe, expect, it } from 'vitest';
+import { CountedStackCache } from './counted-stack';
 import { CheckedClassStacks } from './heap-floor';
 import { CheckedTypedArrayStack } from './plain-stack';
 import { TranscribedBuddy } from './ref-buddy';
@@ -77,5 +80,30 @@ describe('ref:js-buddy', () => {
     expect(buddy.alloc()).toBe(4098);
     // Out of frames: -1, not a throw.
     expect(buddy.alloc()).toBe(-1);
+  });
+});
+
+describe('ref:counted-stack', () => {
+  it("hands out the stack's frames, refuses a double free and a foreign frame, and counts what it holds", () => {
+    const space = createFrameSpace({ frames: 100 });
+    const cache = new CountedStackCache(createStackAllocator(space, space.ranges, { trusted: true }), 100);
+    const a = cache.alloc();
+    const b = cache.alloc();
+    expect(a).not.toBe(b);
+    cache.free(a);
+    expect(() => cache.free(a)).toThrow(/not allocated/);
+    expect(() => cache.free(100)).toThrow(/not allocated/);
+    expect(() => cache.free(1.5)).toThrow(/not allocated/);
+    expect(() => cache.free(-1)).toThrow(/not allocated/);
+    // The refusals changed nothing: 99 frames are held (b is still out), then b comes back once.
+    const out = new Float64Array(100);
+    expect(cache.allocMany(out, 100)).toBe(false);
+    expect(cache.allocMany(out, 99)).toBe(true);
+    expect(cache.alloc()).toBe(-1);
+    expect(new Set([...out.subarray(0, 99), b]).size).toBe(100);
+    cache.free(b);
+    expect(() => cache.free(b)).toThrow(/not allocated/);
+    cache.freeMany(out, 99);
+    expect(cache.allocMany(out, 100)).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import type { Backing, FrameAllocator, FrameSpace, PfnArray, RunOptions } from '@framekit/core';
 import * as core from '@framekit/core';
 import { createBaselineAllocator } from '@framekit/core/testing';
+import { CountedStackCache } from './counted-stack';
 import type { NativeAlgo } from './native';
 import { MemPoolPages } from './peer';
 import { CheckedTypedArrayStack, PlainTypedArrayStack } from './plain-stack';
@@ -251,6 +252,23 @@ export async function loadStrategies(): Promise<Loaded> {
     note: 'the least a checked stack does: the plain stack and one flat bit per frame, checked on free',
     create: (space) => new CheckedTypedArrayStack(space.frameCount),
   });
+
+  if (stack) {
+    strategies.push({
+      id: 'ref:counted-stack',
+      kind: 'peer',
+      runs: 'none',
+      belowRuns: false,
+      backing: 'sparse',
+      only: ['single-lifo', 'single-random'],
+      note: "the least a router's stack cache does: the trusted stack, one flat bit per frame, and a count of frames held (pcp->count) kept on every alloc and free",
+      create: (space) =>
+        new CountedStackCache(
+          stack.createStackAllocator(space, space.ranges, { trusted: true }),
+          space.frameCount,
+        ),
+    });
+  }
 
   strategies.push({
     id: 'ref:js-buddy',
