@@ -36,11 +36,11 @@ export {
 } from './options';
 export {
   CHUNK_FRAMES,
+  FlatBits,
   FrameBits,
   type FrameBitsOptions,
   FrameU16,
   FrameU32,
-  tryClearFlatBit,
   WholeRunTracker,
 } from './per-frame/index';
 export { type AllocatorPlugin, checkRangesInSpace, definePlugin, type PluginDefinition } from './plugin';

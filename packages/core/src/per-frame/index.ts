@@ -1,4 +1,4 @@
-export { FrameBits, type FrameBitsOptions, tryClearFlatBit } from './bits';
+export { FlatBits, FrameBits, type FrameBitsOptions } from './bits';
 export { CHUNK_FRAMES } from './chunks';
 export { FrameU16 } from './u16';
 export { FrameU32 } from './u32';

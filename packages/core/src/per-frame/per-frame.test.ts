@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
-import { FrameBits, tryClearFlatBit } from './bits';
+import { FlatBits, FrameBits } from './bits';
 import { CHUNK_FRAMES } from './chunks';
 import { FrameU16 } from './u16';
 import { FrameU32 } from './u32';
@@ -80,7 +80,7 @@ describe('FrameBits', () => {
   });
 });
 
-describe('FrameBits.flatWords and tryClearFlatBit', () => {
+describe('FrameBits.flatWords, wholeFlat and FlatBits', () => {
   it("expose the flat bits themselves: changes through the words are the object's, until it grows them", () => {
     const bits = new FrameBits(4 * CHUNK_FRAMES);
     expect(bits.flatWords.length).toBe(0);
@@ -91,12 +91,13 @@ describe('FrameBits.flatWords and tryClearFlatBit', () => {
     expect(words[0]).toBe(1 << 5);
     words[1] |= 1 << 3;
     expect(bits.test(35)).toBe(true);
-    expect(tryClearFlatBit(words, 5)).toBe(true);
+    const flat = new FlatBits(words);
+    expect(flat.tryClear(5)).toBe(true);
     expect(bits.test(5)).toBe(false);
-    expect(tryClearFlatBit(words, 5)).toBe(false);
+    expect(flat.tryClear(5)).toBe(false);
     // Anything that is not a frame the words cover is never set.
     for (const pfn of [35.5, -1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 32 + 35, CHUNK_FRAMES]) {
-      expect(tryClearFlatBit(words, pfn)).toBe(false);
+      expect(flat.tryClear(pfn)).toBe(false);
     }
     expect(bits.test(35)).toBe(true);
     expect(words[1]).toBe(1 << 3);
@@ -128,6 +129,26 @@ describe('FrameBits.flatWords and tryClearFlatBit', () => {
     expect(words[words.length - 1]).toBe(0xffff_ffff);
     expect(bits.test(2 * CHUNK_FRAMES)).toBe(true);
     expect(new FrameBits(0).wholeFlatWords().length).toBe(0);
+  });
+
+  it("wholeFlat gives those words as a FlatBits: its set and tryClear are the object's bits", () => {
+    const bits = new FrameBits(2 * CHUNK_FRAMES);
+    const flat = bits.wholeFlat();
+    expect(flat.words).toBe(bits.wholeFlatWords());
+    flat.set(2 * CHUNK_FRAMES - 1);
+    flat.set(40);
+    expect(bits.test(2 * CHUNK_FRAMES - 1) && bits.test(40)).toBe(true);
+    bits.set(41);
+    expect(flat.tryClear(41)).toBe(true);
+    expect(bits.test(41)).toBe(false);
+    expect(flat.tryClear(41)).toBe(false);
+    expect(bits.tryClear(40)).toBe(true);
+    expect(flat.tryClear(40)).toBe(false);
+    // Anything that is not a frame the words cover is never set; nothing changes.
+    for (const pfn of [40.5, -1, Number.NaN, 2 ** 32 + 40, 2 * CHUNK_FRAMES])
+      expect(flat.tryClear(pfn)).toBe(false);
+    expect(bits.test(2 * CHUNK_FRAMES - 1)).toBe(true);
+    expect(Object.keys(flat)).toEqual([]);
   });
 });
 

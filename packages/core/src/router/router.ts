@@ -12,7 +12,7 @@ import { NO_FRAME } from '../api';
 import { checkBatch, checkCount, checkRun, freeError, readAlign, readBelow, unsupported } from '../checks';
 import { setConstant } from '../constant';
 import { FrameError } from '../errors';
-import { FrameBits, tryClearFlatBit } from '../per-frame/bits';
+import { type FlatBits, FrameBits } from '../per-frame/bits';
 import type { WholeRunTracker } from '../per-frame/whole-runs';
 import type { AllocatorPlugin } from '../plugin';
 import { FRAMES_PER_2MIB } from '../units';
@@ -111,14 +111,14 @@ class Router implements FrameRouter {
   /** The strategy that served the last batch whole, or null when several did. */
   #batchFrom: StrategyNode | null = null;
   // The fields named `_…` are read by the fast paths and each is set exactly once with
-  // `setConstant`: in the constructor, or (`_handedWords`) at the first single frame off the
+  // `setConstant`: in the constructor, or (`_handedFlat`) at the first single frame off the
   // cache. A `#private` field is written twice, and V8 then checks it at every load (15.5 →
   // 13.2 ns per alloc+free through the kernel preset).
 
   /** The single route's first step when it is a frame cache (in a zone with caches, so never direct). */
   declare private readonly _singleCache: StrategyNode | null;
   /**
-   * `_singleCache` when every frame of its zone lies in `_handedWords` (`alloc`'s fast path
+   * `_singleCache` when every frame of its zone lies in `_handedFlat` (`alloc`'s fast path
    * marks them there, with no test of its own), else null (`#allocGeneral` serves it then).
    */
   declare private readonly _allocCache: StrategyNode | null;
@@ -186,11 +186,11 @@ class Router implements FrameRouter {
   declare private readonly _handed: FrameBits;
   /**
    * `_handed`'s flat words, made whole (they never grow after) and set by the first `alloc`
-   * that finds `_allocCache` with frames, so start-up costs none of them: for the single-frame
-   * fast paths, a frame `pfn` below `length * 32` is bit `pfn & 31` of word `pfn >>> 5`.
+   * that finds `_allocCache` with frames, so start-up costs none of them: the single-frame fast
+   * paths set and clear a frame's bit through it (`FlatBits`: no imported binding to read).
    * Undefined until then (the fast paths step aside).
    */
-  declare private readonly _handedWords: Uint32Array | undefined;
+  declare private readonly _handedFlat: FlatBits | undefined;
   /** `_singleCache`'s allocator, for the fast paths (one load fewer). */
   declare private readonly _cacheAllocator: FrameAllocator | null;
 
@@ -302,11 +302,11 @@ class Router implements FrameRouter {
     // The common case: the route's first choice is a cache with frames in it (it cannot fail).
     const cache = this._allocCache;
     if (cache !== null && cache.cached > 0) {
-      const words = this._handedWords;
-      if (words === undefined) return this.#allocFirst();
+      const handed = this._handedFlat;
+      if (handed === undefined) return this.#allocFirst();
       // A frame moves from the cache to the caller: `#inFlight` stays as it is.
       const pfn = this._cacheAllocator!.alloc();
-      words[pfn >>> 5] |= 1 << (pfn & 31);
+      handed.set(pfn);
       // Emptied: refilled now rather than at the next request, so a cache whose frames come and
       // go one at a time does not swing between empty and one frame (for a stack, a node made
       // in every frame freed to it).
@@ -316,9 +316,9 @@ class Router implements FrameRouter {
     return this.#allocGeneral();
   }
 
-  /** The first frame through the fast path: `_handedWords` made first (once; see there). */
+  /** The first frame through the fast path: `_handedFlat` made first (once; see there). */
   #allocFirst(): Pfn {
-    setConstant(this, '_handedWords', this._handed.wholeFlatWords());
+    setConstant(this, '_handedFlat', this._handed.wholeFlat());
     return this.alloc();
   }
 
@@ -673,21 +673,25 @@ class Router implements FrameRouter {
   // ---- freeing -------------------------------------------------------------------------
 
   free(pfn: Pfn): void {
-    // The common case: a frame of the single route's cache's zone, which that cache takes back,
-    // with no run recorded whole there (the zone's tracker would have to be asked).
-    const cache = this._singleCache;
-    if (pfn >= this._cacheStart && pfn < this._cacheEnd) {
+    // The common case: a frame handed out through the fast paths (its bit in `_handedFlat`:
+    // tested and cleared first, the one check, which also leaves `pfn` a whole frame number
+    // below 2^32), of the single route's cache's zone, which that cache takes back, with no run
+    // recorded whole there (the zone's tracker would have to be asked).
+    const handed = this._handedFlat;
+    if (handed?.tryClear(pfn)) {
+      const frame = pfn >>> 0;
       const runs = this._cacheRuns;
-      const words = this._handedWords;
-      if ((runs === null || runs.size === 0) && words !== undefined && tryClearFlatBit(words, pfn)) {
+      if (frame >= this._cacheStart && frame < this._cacheEnd && (runs === null || runs.size === 0)) {
         // The frame moves from the caller to the cache: `#inFlight` stays as it is.
-        this._cacheAllocator!.free(pfn);
-        if (++cache!.cached > cache!.highFrames) this.#spillAbove(cache!);
+        const cache = this._singleCache!;
+        this._cacheAllocator!.free(frame);
+        if (++cache.cached > cache.highFrames) this.#spillAbove(cache);
         return;
       }
+      this.#releaseHanded(frame);
+      return;
     }
     // One zone with frames, owned directly: its owner checks and frees (nothing else to ask).
-    // Asked second: the cache's zone is empty then, so the test above costs one compare.
     const sole = this._sole;
     if (sole !== null) {
       sole.free(pfn);
@@ -717,6 +721,11 @@ class Router implements FrameRouter {
       // per-frame bits, and the frame is freed like any other.
       if (!this.#splitAt(pfn) || !this._handed.tryClear(pfn)) throw this.#freeFault('free', pfn, false);
     }
+    this.#releaseHanded(pfn);
+  }
+
+  /** Frees `pfn`, a frame handed out from a zone with caches whose handed-out bit is cleared. */
+  #releaseHanded(pfn: Pfn): void {
     const zone = this.zones[this.#zoneOf(pfn)];
     const runs = zone.wholeRuns;
     const tag = !zone.piecewise && runs !== null && runs.size > 0 ? runs.take(pfn, 1) : -1;
