@@ -1,6 +1,9 @@
-import { FRAMES_PER_2MIB } from '../units';
+import { FRAMES_PER_2MIB as IMPORTED_FRAMES_PER_2MIB } from '../units';
 import { FrameBits } from './bits';
 import { FrameMap } from './frame-map';
+
+// Read once into this module's own constant, which V8 folds into the hot paths (see router.ts).
+const FRAMES_PER_2MIB = IMPORTED_FRAMES_PER_2MIB;
 
 /** Frames a lane may cover: below 2^32, a block's index is `start >>> 9`. */
 const LANE_LIMIT = 2 ** 32;
