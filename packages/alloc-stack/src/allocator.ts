@@ -117,13 +117,13 @@ export class StackFrameAllocator implements StackAllocator {
       this.#carver.exhaust();
       if (this._used !== null) {
         for (const r of ranges) this._used.setRun(r.start, r.count);
-        this.#makeUsedWords();
+        this.#makeUsedFlat();
       }
     }
   }
 
   /** `_usedFlat`, made once: at the first frame handed out (or at start, when every frame starts in use). */
-  #makeUsedWords(): void {
+  #makeUsedFlat(): void {
     if (this.#keepsFlat && this._usedFlat === undefined) {
       setConstant(this, '_usedFlat', this._used!.wholeFlat());
     }
@@ -153,7 +153,7 @@ export class StackFrameAllocator implements StackAllocator {
   #allocBelowStack(): Pfn {
     const pfn = this.#takeBelowStack();
     if (pfn !== NO_FRAME && this._used !== null) {
-      this.#makeUsedWords();
+      this.#makeUsedFlat();
       this._used.set(pfn);
     }
     return pfn;
@@ -181,7 +181,7 @@ export class StackFrameAllocator implements StackAllocator {
     }
     // Their used bits after, neighbours in one word at once.
     if (this._used !== null && count > 0) {
-      this.#makeUsedWords();
+      this.#makeUsedFlat();
       this._used.setEach(out, count);
     }
     return true;

@@ -273,8 +273,10 @@ export class FrameBits {
   /** Clears `pfn`'s bit; false (and no change) when it was not set. Any number is accepted. */
   tryClear(pfn: number): boolean {
     // A frame the flat array covers but whose bit is clear also goes on to `#tryClearFar`, which
-    // says no at once: the fast path stays one small inlined call.
-    return this.#flatBits.tryClear(pfn) || this.#tryClearFar(pfn);
+    // says no at once: the fast path stays one small inlined call. A word past the flat array is
+    // not asked of `#flatBits` (it would read as clear), so that the loads `FlatBits` inlines into
+    // other callers' loops never learn to expect a word past the end.
+    return (pfn >>> 5 < this.#flat.length && this.#flatBits.tryClear(pfn)) || this.#tryClearFar(pfn);
   }
 
   /**
