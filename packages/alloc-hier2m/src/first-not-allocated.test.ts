@@ -3,11 +3,12 @@ import {
   type FrameErrorCode,
   type FrameRange,
   type FrameSpace,
-  isFrameError,
   NO_FRAME,
 } from '@framekit/core';
+import { frameErrorCode } from '@framekit/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { holeySpace } from './__fixtures__/holey-space';
 import { createEmptyHier2mAllocator, createHier2mAllocator, type Hier2mAllocator } from './index';
 
 /** Everything observable: counters, every frame, every entry (fields, summaries, links) and the lists. */
@@ -23,14 +24,7 @@ function snapshot(a: Hier2mAllocator): string {
 /** `fn` throws a FrameError with `code`, and the allocator is as it was. */
 function expectMisuse(a: Hier2mAllocator, code: FrameErrorCode, fn: () => unknown): void {
   const before = snapshot(a);
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(isFrameError(thrown), `expected a FrameError, got ${String(thrown)}`).toBe(true);
-  expect((thrown as { code: string }).code).toBe(code);
+  expect(frameErrorCode(fn)).toBe(code);
   expect(snapshot(a)).toBe(before);
 }
 
@@ -53,13 +47,7 @@ function twoEntries() {
  * partial: [2700, 3072) is usable but another allocator's. Frames [0, 512) are in no entry.
  */
 function holes(empty = false) {
-  const space = createFrameSpace({
-    frames: 3072,
-    ranges: [
-      { start: 512, count: 88 },
-      { start: 700, count: 2372 },
-    ],
-  });
+  const space = holeySpace();
   const ranges = [
     { start: 512, count: 88 },
     { start: 700, count: 2000 },

@@ -1,5 +1,6 @@
 import { createFrameSpace, type FrameError, type FrameErrorCode, isFrameError } from '@framekit/core';
 import { describe, expect, it } from 'vitest';
+import { holeySpace } from './__fixtures__/holey-space';
 import { createHier2mAllocator, type Hier2mAllocator } from './index';
 
 /**
@@ -7,13 +8,7 @@ import { createHier2mAllocator, type Hier2mAllocator } from './index';
  * zone boundary: frames [2560, 3072) are usable but given to another allocator.
  */
 function setup() {
-  const space = createFrameSpace({
-    frames: 3072,
-    ranges: [
-      { start: 512, count: 88 },
-      { start: 700, count: 2372 },
-    ],
-  });
+  const space = holeySpace();
   const ranges = [
     { start: 512, count: 88 },
     { start: 700, count: 1860 },

@@ -1,10 +1,5 @@
-import {
-  createFrameSpace,
-  type FrameErrorCode,
-  type FrameRange,
-  isFrameError,
-  NO_FRAME,
-} from '@framekit/core';
+import { createFrameSpace, type FrameErrorCode, type FrameRange, NO_FRAME } from '@framekit/core';
+import { frameErrorCode } from '@framekit/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { attach, createLLFreeAllocator, FRAMES_PER_CHILD, type LLFreeAllocator } from './index';
@@ -19,14 +14,7 @@ function snapshot(pmm: LLFreeAllocator): string {
 /** `fn` throws a FrameError with `code` and changes nothing observable. */
 function expectMisuse(pmm: LLFreeAllocator, code: FrameErrorCode, fn: () => unknown): void {
   const before = snapshot(pmm);
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(isFrameError(thrown), String(thrown)).toBe(true);
-  expect((thrown as { code: string }).code).toBe(code);
+  expect(frameErrorCode(fn)).toBe(code);
   expect(snapshot(pmm)).toBe(before);
 }
 
