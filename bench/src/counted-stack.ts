@@ -1,5 +1,5 @@
 import { type FrameAllocator, NO_FRAME, type PfnArray, type RunOptions } from '@framekit/core';
-import { setConstant } from '@framekit/core/plugin';
+import { type FlatBits, FrameBits, setConstant } from '@framekit/core/plugin';
 import type { Target } from './strategies';
 
 /**
@@ -7,8 +7,8 @@ import type { Target } from './strategies';
  * budget "single frames through a router whose cache is a stack: within 1.2x of the stack":
  *
  * - the stack itself, made `trusted` (no used bits of its own), as the router makes its caches;
- * - one flat bit per frame, set on alloc and tested and cleared on free: the router's one
- *   validity check, standing for the stack's own;
+ * - one flat bit per frame, set on alloc and tested and cleared on free through the same
+ *   `FlatBits` the router keeps: its one validity check, standing for the stack's own;
  * - the count of frames the cache holds, kept on every alloc and free and tested against the
  *   cache's low and high marks, as a Linux per-CPU list keeps `pcp->count` (the router refills
  *   at empty and spills above `high`; here neither mark is ever reached).
@@ -18,7 +18,7 @@ import type { Target } from './strategies';
  */
 export class CountedStackCache implements Target {
   declare private readonly stack: FrameAllocator;
-  declare private readonly words: Uint32Array;
+  declare private readonly bits: FlatBits;
   /** The high mark: above every count this reference reaches, but a load as the router's is. */
   declare private readonly high: number;
   /** Frames the cache holds: every frame of the stack at first. */
@@ -28,7 +28,7 @@ export class CountedStackCache implements Target {
   constructor(stack: FrameAllocator, frames: number) {
     if (frames > 2 ** 32) throw new Error('CountedStackCache: at most 2^32 frames');
     setConstant(this, 'stack', stack);
-    setConstant(this, 'words', new Uint32Array(Math.ceil(frames / 32)));
+    setConstant(this, 'bits', new FrameBits(frames).wholeFlat());
     setConstant(this, 'high', frames + 1);
     this.#held = stack.stats().freeFrames;
   }
@@ -36,7 +36,7 @@ export class CountedStackCache implements Target {
   alloc(): number {
     if (this.#held > 0) {
       const pfn = this.stack.alloc();
-      this.words[pfn >>> 5] |= 1 << (pfn & 31);
+      this.bits.set(pfn);
       if (--this.#held === 0) this.#lowMark();
       return pfn;
     }
@@ -44,13 +44,7 @@ export class CountedStackCache implements Target {
   }
 
   free(pfn: number): void {
-    const words = this.words;
-    const w = pfn >>> 5;
-    const m = 1 << (pfn & 31);
-    if (pfn >>> 0 !== pfn || w >= words.length || (words[w] & m) === 0) {
-      throw new Error(`free: frame ${pfn} is not allocated`);
-    }
-    words[w] ^= m;
+    if (!this.bits.tryClear(pfn)) throw new Error(`free: frame ${pfn} is not allocated`);
     this.stack.free(pfn);
     if (++this.#held > this.high) this.#highMark();
   }
